@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages sipwatch needs to build and test, when missing.
+# Idempotent: does nothing when everything is installed.
+set -eu
+PKGS="build-essential pkg-config libpcap-dev libosip2-dev libsqlite3-dev libncurses-dev zlib1g-dev
+libcmocka-dev sqlite3 tmux sip-tester kamailio tcpdump tshark tcpreplay iproute2 valgrind time clang
+libclang-rt-dev procps psmisc"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "sipwatch: installing missing packages:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "sipwatch: need root (or sudo) to install:$missing" >&2; exit 1; }
+	SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q </dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing </dev/null

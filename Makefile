@@ -1,0 +1,114 @@
+# sipwatch — passive SIP monitor and RFC 4028 session-timer analyzer.
+#
+#   make            build ./sipwatch
+#   make check      install missing deps, build, run every test (ends "N passed, N failed")
+#   make demo       install missing deps, build, run on the bundled sample capture
+#   make SAN=address check   the same under ASan+UBSan (SAN=thread: ThreadSanitizer)
+#   make bench | fuzz | lint | install
+
+PREFIX   ?= /usr/local
+SAN      ?=
+BUILD    ?= build$(if $(SAN),-$(SAN))
+CC       ?= cc
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wvla
+CPPFLAGS += -I. -D_DEFAULT_SOURCE -MMD -MP
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -pthread
+LDLIBS   += -lpcap -losipparser2 -losip2 -lsqlite3 -lncursesw -ltinfo -lpthread -lz
+
+ifeq ($(SAN),address)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),thread)
+CFLAGS  += -fsanitize=thread
+LDFLAGS += -fsanitize=thread
+endif
+
+LIB_DIRS  = common capture analyzer db ui
+LIB_SRCS  = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+APP_SRCS  = $(wildcard app/*.c)
+SUP_SRCS  = $(wildcard tests/support/*.c)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+TOOL_SRCS = $(wildcard tests/tools/*.c)
+
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+APP_OBJS  = $(APP_SRCS:%.c=$(BUILD)/%.o)
+SUP_OBJS  = $(SUP_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+LIBA      = $(BUILD)/libsipwatch.a
+SUPA      = $(BUILD)/libsupport.a
+
+.PHONY: all deps check unit e2e demo bench bench-live fuzz lint install clean tools
+
+all: sipwatch
+
+sipwatch: $(BUILD)/sipwatch
+	cp $< $@
+
+$(BUILD)/sipwatch: $(APP_OBJS) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(LIBA) $(LDLIBS)
+
+$(LIBA): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SUPA): $(SUP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(SUPA) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(LIBA) $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(SUPA) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(LIBA) $(LDLIBS)
+
+tools: $(TOOL_BINS)
+
+deps:
+	@sh .ci/deps.sh
+
+unit: $(UNIT_BINS)
+
+# One runner for everything: unit binaries (cmocka) and the end-to-end scripts.
+check: deps
+	$(MAKE) --no-print-directory all unit tools
+	@BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	@sh tests/demo.sh
+
+bench: deps
+	$(MAKE) --no-print-directory all tools
+	@BUILD=$(BUILD) sh tests/bench/bench.sh
+
+bench-live: deps
+	$(MAKE) --no-print-directory all tools
+	@BUILD=$(BUILD) sh tests/bench/bench-live.sh
+
+fuzz: deps
+	@sh tests/fuzz/run.sh
+
+# Dependencies point one way: libosip2 in one analyzer file, sqlite in db/, ncurses in ui/.
+lint:
+	@sh tests/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 sipwatch $(DESTDIR)$(PREFIX)/bin/sipwatch
+	install -m 644 doc/sipwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/sipwatch.8
+
+clean:
+	rm -rf build build-* sipwatch
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+/* analyzer: SIP candidates in, dialogs, findings and events out.
+ *
+ * Single-threaded: one analyzer thread calls every function here.  It never
+ * reads a clock: packet timestamps and the `now` of analyzer_tick drive all
+ * timers, so tests need no sleeps and offline runs are reproducible. */
+#ifndef SIPWATCH_ANALYZER_H
+#define SIPWATCH_ANALYZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/records.h"
+#include "capture/packet.h"
+
+/* Where results go.  Any callback may be NULL.  Called synchronously. */
+struct analyzer_sink {
+	void (*message)(void *ctx, const struct message_record *m);
+	/* A dialog's row changed (state, timer, doom, end); written on change, not per message. */
+	void (*dialog)(void *ctx, const struct dialog_record *d);
+	void (*finding)(void *ctx, const struct finding_record *f);
+	void (*endpoint)(void *ctx, const struct endpoint_record *e);
+	void (*event)(void *ctx, const struct event_record *ev);
+	void *ctx;
+};
+
+struct analyzer_config {
+	uint64_t first_dialog_id;  /* ids continue from what the db holds */
+	uint64_t first_message_id;
+	uint64_t first_finding_id;
+	size_t max_dialogs;        /* 0 = default */
+	bool store_bodies;         /* false = --headers-only: raw_len covers headers only */
+};
+
+struct analyzer_stats {
+	uint64_t sip_messages;
+	uint64_t parse_errors;  /* not SIP, or unusable */
+	uint64_t duplicates;    /* mirror duplicates dropped */
+	uint64_t retransmissions;
+	uint64_t dialogs_total;
+	uint64_t dialogs_active;
+	uint64_t dialogs_doomed;   /* currently doomed, in memory */
+	uint64_t dialogs_evicted;
+	int64_t first_ts, last_ts; /* of SIP messages */
+};
+
+struct analyzer;
+
+void analyzer_config_defaults(struct analyzer_config *cfg);
+struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct analyzer_sink *sink);
+void analyzer_free(struct analyzer *a);
+
+/* One SIP candidate (ownership stays with the caller). Advances the clock to pkt->ts_us. */
+void analyzer_feed(struct analyzer *a, const struct sip_packet *pkt);
+/* Advances the clock without a packet (live, quiet wire): fires due timers. */
+void analyzer_tick(struct analyzer *a, int64_t now_us);
+/* End of capture at now_us: every dialog still in memory is classified
+ * (ACTIVE, EXPIRED_NO_BYE, NO_ANSWER ...), emitted and freed; endpoints emitted. */
+void analyzer_finish(struct analyzer *a, int64_t now_us);
+void analyzer_get_stats(const struct analyzer *a, struct analyzer_stats *out);
+
+#endif

@@ -1,0 +1,90 @@
+/* records: names of the stable identifiers (finding codes, end classes ...).
+ * These strings are the contract (contract.md, session-timers.md): never rename. */
+#include "analyzer/records.h"
+
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum severity severity;
+} finding_codes[FINDING_CODE_COUNT] = {
+	[FINDING_REFRESH_2XX_NO_SESSION_EXPIRES] = {"REFRESH_2XX_NO_SESSION_EXPIRES", SEVERITY_DOOM},
+	[FINDING_REFRESH_2XX_NO_CONTACT] = {"REFRESH_2XX_NO_CONTACT", SEVERITY_DOOM},
+	[FINDING_REFRESH_2XX_MALFORMED] = {"REFRESH_2XX_MALFORMED", SEVERITY_DOOM},
+	[FINDING_REFRESH_UNANSWERED] = {"REFRESH_UNANSWERED", SEVERITY_DOOM},
+	[FINDING_RESPONSE_NOT_RELAYED] = {"RESPONSE_NOT_RELAYED", SEVERITY_DOOM},
+	[FINDING_REFRESH_REJECTED] = {"REFRESH_REJECTED", SEVERITY_WARNING},
+	[FINDING_REFRESH_OVERDUE] = {"REFRESH_OVERDUE", SEVERITY_DOOM},
+	[FINDING_REFRESH_REINVITE_NO_ACK] = {"REFRESH_REINVITE_NO_ACK", SEVERITY_DOOM},
+	[FINDING_REFRESHER_UAC_UNSUPPORTED] = {"REFRESHER_UAC_UNSUPPORTED", SEVERITY_DOOM},
+	[FINDING_TIMER_TEARDOWN] = {"TIMER_TEARDOWN", SEVERITY_DOOM},
+	[FINDING_SESSION_EXPIRED] = {"SESSION_EXPIRED", SEVERITY_DOOM},
+	[FINDING_REFRESH_2XX_NO_REQUIRE_TIMER] = {"REFRESH_2XX_NO_REQUIRE_TIMER", SEVERITY_WARNING},
+	[FINDING_INTERVAL_TOO_SMALL] = {"INTERVAL_TOO_SMALL", SEVERITY_WARNING},
+	[FINDING_SE_HEADER_MALFORMED] = {"SE_HEADER_MALFORMED", SEVERITY_WARNING},
+	[FINDING_SE_2XX_INCREASED] = {"SE_2XX_INCREASED", SEVERITY_WARNING},
+	[FINDING_SE_2XX_NO_REFRESHER] = {"SE_2XX_NO_REFRESHER", SEVERITY_WARNING},
+	[FINDING_REFRESH_LATE] = {"REFRESH_LATE", SEVERITY_INFO},
+	[FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED] = {"BYE_NEAR_DEADLINE_UNEXPLAINED", SEVERITY_INFO},
+};
+
+const char *finding_code_name(enum finding_code c)
+{
+	return (unsigned)c < FINDING_CODE_COUNT ? finding_codes[c].name : "UNKNOWN";
+}
+
+bool finding_code_from_name(const char *name, enum finding_code *out)
+{
+	for (int i = 0; i < FINDING_CODE_COUNT; i++) {
+		if (strcmp(finding_codes[i].name, name) == 0) {
+			*out = (enum finding_code)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum severity finding_code_severity(enum finding_code c)
+{
+	return (unsigned)c < FINDING_CODE_COUNT ? finding_codes[c].severity : SEVERITY_INFO;
+}
+
+const char *severity_name(enum severity s)
+{
+	switch (s) {
+	case SEVERITY_DOOM:
+		return "doom";
+	case SEVERITY_WARNING:
+		return "warning";
+	default:
+		return "info";
+	}
+}
+
+static const char *const end_class_names[] = {
+	[END_NONE] = NULL,
+	[END_NORMAL_BYE] = "NORMAL_BYE",
+	[END_TIMER_TEARDOWN] = "TIMER_TEARDOWN",
+	[END_EXPIRED_NO_BYE] = "EXPIRED_NO_BYE",
+	[END_ACTIVE] = "ACTIVE",
+	[END_CANCELLED] = "CANCELLED",
+	[END_FAILED] = "FAILED",
+	[END_NO_ANSWER] = "NO_ANSWER",
+	[END_EVICTED] = "EVICTED",
+};
+
+const char *end_class_name(enum end_class e)
+{
+	return (unsigned)e <= END_EVICTED ? end_class_names[e] : NULL;
+}
+
+const char *dialog_refresher_name(enum dialog_refresher r)
+{
+	return r == DIALOG_REFRESHER_UAC ? "uac" : r == DIALOG_REFRESHER_UAS ? "uas" : NULL;
+}
+
+const char *event_kind_name(enum event_kind k)
+{
+	static const char *const names[] = {"doomed", "recovered", "teardown", "expired"};
+	return (unsigned)k <= EVENT_EXPIRED ? names[k] : "unknown";
+}

@@ -1,0 +1,83 @@
+/* sip_msg: the project's own plain-value SIP message, filled by sip_parse.
+ *
+ * Nothing here points into libosip2.  Strings are NUL-terminated copies owned by
+ * the message (NULL when the header is absent) and freed by sip_msg_clear. */
+#ifndef SIPWATCH_SIP_MSG_H
+#define SIPWATCH_SIP_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sip_method {
+	SIP_METHOD_UNKNOWN = 0,
+	SIP_INVITE,
+	SIP_ACK,
+	SIP_BYE,
+	SIP_CANCEL,
+	SIP_UPDATE,
+	SIP_OPTIONS,
+	SIP_REGISTER,
+	SIP_PRACK,
+	SIP_INFO,
+	SIP_REFER,
+	SIP_NOTIFY,
+	SIP_SUBSCRIBE,
+	SIP_MESSAGE,
+	SIP_PUBLISH,
+};
+
+enum refresher {
+	REFRESHER_NONE = 0, /* no refresher parameter */
+	REFRESHER_UAC,
+	REFRESHER_UAS,
+};
+
+/* A Session-Expires or Min-SE header as seen (RFC 4028 §4, §5). */
+struct timer_header {
+	bool present;
+	bool malformed;           /* value or refresher param off the grammar */
+	uint32_t seconds;         /* valid when present && !malformed */
+	enum refresher refresher; /* Session-Expires only */
+};
+
+struct sip_msg {
+	bool parsed_ok;  /* libosip2 accepted it; false = filled by the lenient fallback */
+	bool is_request;
+	enum sip_method method; /* request method; for responses the CSeq method */
+	char *method_name;      /* request method text (requests only) */
+	int status;             /* responses only */
+	char *request_uri;
+
+	char *call_id;
+	char *from_uri;
+	char *from_tag;
+	char *to_uri;
+	char *to_tag;
+	uint32_t cseq;
+	bool cseq_valid;
+	enum sip_method cseq_method;
+	char *cseq_method_name;
+	char *via_branch; /* top Via's branch */
+	unsigned via_count;
+	char *contact;    /* first Contact URI or "*"; NULL = no Contact header */
+	char *user_agent;
+	char *server;
+
+	struct timer_header session_expires; /* Session-Expires or x */
+	struct timer_header min_se;
+	bool supported_timer; /* Supported/k lists "timer" */
+	bool require_timer;   /* Require lists "timer" */
+	int retry_after;      /* -1 = absent */
+
+	/* Mandatory headers present (RFC 3261 §8.1.1); false means malformed. */
+	bool has_via, has_from, has_to, has_call_id, has_cseq;
+
+	size_t header_len; /* bytes up to and including the blank line */
+	size_t body_len;
+};
+
+enum sip_method sip_method_from_name(const char *name, size_t len);
+const char *sip_method_name(enum sip_method m);
+
+#endif

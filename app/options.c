@@ -1,0 +1,246 @@
+/* options: getopt_long parsing and the --help text (the man page's summary). */
+#include "app/options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/numparse.h"
+#include "common/version.h"
+
+enum {
+	OPT_NO_UI = 256,
+	OPT_REPORT,
+	OPT_EVENTS,
+	OPT_ALERT_EXEC,
+	OPT_FAIL_ON_DOOMED,
+	OPT_HEADERS_ONLY,
+	OPT_MAX_DIALOGS,
+	OPT_RETENTION_DAYS,
+	OPT_DURATION,
+	OPT_UTC,
+	OPT_VERSION,
+};
+
+static const struct option options_long[] = {
+	{"read", required_argument, NULL, 'r'},
+	{"interface", required_argument, NULL, 'i'},
+	{"filter", required_argument, NULL, 'f'},
+	{"ports", required_argument, NULL, 'p'},
+	{"db", required_argument, NULL, 'd'},
+	{"no-ui", no_argument, NULL, OPT_NO_UI},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"events", required_argument, NULL, OPT_EVENTS},
+	{"alert-exec", required_argument, NULL, OPT_ALERT_EXEC},
+	{"fail-on-doomed", no_argument, NULL, OPT_FAIL_ON_DOOMED},
+	{"headers-only", no_argument, NULL, OPT_HEADERS_ONLY},
+	{"max-dialogs", required_argument, NULL, OPT_MAX_DIALOGS},
+	{"retention-days", required_argument, NULL, OPT_RETENTION_DAYS},
+	{"count", required_argument, NULL, 'c'},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"write", required_argument, NULL, 'w'},
+	{"user", required_argument, NULL, 'Z'},
+	{"utc", no_argument, NULL, OPT_UTC},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+void options_usage(FILE *out)
+{
+	fputs("Usage: sipwatch [options] -r FILE     analyse a capture file (pcap or pcapng; - = stdin)\n"
+	      "       sipwatch [options] -i IFACE    capture live (a mirror/SPAN port, or any interface)\n"
+	      "\n"
+	      "sipwatch follows SIP dialogs passively and checks RFC 4028 session timers: it flags a\n"
+	      "dialog as doomed the moment a refresh gets a malformed, rejected or lost answer, names\n"
+	      "the message and the endpoint at fault, and predicts when the call will be torn down.\n"
+	      "Dialogs, messages and findings go to an SQLite database; a dashboard shows them live.\n"
+	      "\n"
+	      "Input:\n"
+	      "  -r, --read FILE         read packets from FILE (pcap/pcapng, - = stdin); never drops\n"
+	      "  -i, --interface IFACE   live capture on IFACE (promiscuous); drops and counts rather\n"
+	      "                          than block when the analyzer is behind\n"
+	      "  -f, --filter EXPR       BPF capture filter (default: SIP ports and IP fragments)\n"
+	      "  -p, --ports LIST        SIP ports, comma separated (default 5060); SIP on other ports\n"
+	      "                          is still recognised by its first line\n"
+	      "  -c, --count N           stop after N packets\n"
+	      "      --duration SECONDS  live: stop after SECONDS\n"
+	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
+	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
+	      "                          the database are open (the db files are handed to USER)\n"
+	      "\n"
+	      "Storage:\n"
+	      "  -d, --db FILE           SQLite database (default sipwatch.db); created if missing,\n"
+	      "                          appended to if present\n"
+	      "      --headers-only      store message headers but not bodies\n"
+	      "      --retention-days N  on start and hourly, delete what is older than N days\n"
+	      "      --max-dialogs N     dialogs kept in memory at most (default 100000); the oldest\n"
+	      "                          idle ones are written out with end class EVICTED\n"
+	      "\n"
+	      "Output:\n"
+	      "      --no-ui             no dashboard (the default when stdout is not a terminal)\n"
+	      "      --report text|json  print the report on stdout when the capture ends (headless\n"
+	      "                          without --report prints the text report)\n"
+	      "      --events FILE       append one JSON line per event (doomed, recovered, teardown,\n"
+	      "                          expired) as it happens; - = stdout\n"
+	      "      --alert-exec CMD    run CMD (no shell) for each doomed event, with the event's\n"
+	      "                          JSON on its stdin; bounded in rate and concurrency\n"
+	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
+	      "      --utc               show times in UTC (default: local time, zone shown)\n"
+	      "  -h, --help              show this help\n"
+	      "      --version           show the version\n"
+	      "\n"
+	      "Exit status: 0 done; 1 runtime failure (one line on stderr); 2 bad usage;\n"
+	      "3 --fail-on-doomed and a dialog was doomed.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  sipwatch -r outage.pcap                     browse a capture (text report if piped)\n"
+	      "  sipwatch -r day.pcapng --no-ui --report json -d calls.db\n"
+	      "  sipwatch -i eth1 -Z sipwatch --events /var/log/sipwatch/events.jsonl --no-ui\n"
+	      "  sqlite3 sipwatch.db 'select * from doomed_dialogs'\n"
+	      "\n"
+	      "See sipwatch(8) and README.md for the findings, the database and its views.\n",
+	      out);
+}
+
+static bool options_number(const char *name, const char *arg, uint64_t max, uint64_t *out)
+{
+	if (!parse_uint(arg, strlen(arg), max, out)) {
+		fprintf(stderr, "sipwatch: %s: '%s' is not a number between 0 and %llu\n", name, arg,
+			(unsigned long long)max);
+		return false;
+	}
+	return true;
+}
+
+static bool options_ports(const char *arg, struct options *o)
+{
+	const char *p = arg;
+
+	o->n_ports = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		uint64_t v;
+		if (!parse_uint(p, n, 65535, &v) || v == 0 || o->n_ports == DECODER_MAX_PORTS) {
+			fprintf(stderr, "sipwatch: -p: '%s' is not a comma list of at most %d ports\n",
+				arg, DECODER_MAX_PORTS);
+			return false;
+		}
+		o->ports[o->n_ports++] = (uint16_t)v;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (o->n_ports == 0) {
+		fprintf(stderr, "sipwatch: -p: no ports given\n");
+		return false;
+	}
+	return true;
+}
+
+static bool options_one(int c, const char *arg, struct options *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'r': o->read_file = arg; return true;
+	case 'i': o->iface = arg; return true;
+	case 'f': o->filter = arg; return true;
+	case 'p': return options_ports(arg, o);
+	case 'd': o->db_path = arg; return true;
+	case 'w': o->write_file = arg; return true;
+	case 'Z': o->user = arg; return true;
+	case OPT_NO_UI: o->no_ui = true; return true;
+	case OPT_EVENTS: o->events_path = arg; return true;
+	case OPT_ALERT_EXEC: o->alert_exec = arg; return true;
+	case OPT_FAIL_ON_DOOMED: o->fail_on_doomed = true; return true;
+	case OPT_HEADERS_ONLY: o->headers_only = true; return true;
+	case OPT_UTC: o->utc = true; return true;
+	case OPT_REPORT:
+		if (strcmp(arg, "text") == 0)
+			o->report = REPORT_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			o->report = REPORT_JSON;
+		else {
+			fprintf(stderr, "sipwatch: --report: '%s' is neither 'text' nor 'json'\n", arg);
+			return false;
+		}
+		return true;
+	case 'c':
+		if (!options_number("-c", arg, UINT64_MAX, &o->count))
+			return false;
+		return true;
+	case OPT_MAX_DIALOGS:
+		if (!options_number("--max-dialogs", arg, 100000000, &v))
+			return false;
+		if (v == 0) {
+			fprintf(stderr, "sipwatch: --max-dialogs must be at least 1\n");
+			return false;
+		}
+		o->max_dialogs = (size_t)v;
+		return true;
+	case OPT_RETENTION_DAYS:
+		if (!options_number("--retention-days", arg, 36500, &v))
+			return false;
+		o->retention_days = (int)v;
+		return true;
+	case OPT_DURATION:
+		if (!options_number("--duration", arg, 100000000, &v))
+			return false;
+		o->duration = (int)v;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool options_check(struct options *o)
+{
+	if (!o->read_file == !o->iface) {
+		fprintf(stderr, "sipwatch: give exactly one of -r FILE or -i IFACE (try --help)\n");
+		return false;
+	}
+	if (o->read_file && (o->duration || o->user)) {
+		fprintf(stderr, "sipwatch: %s applies to live capture (-i) only\n",
+			o->duration ? "--duration" : "-Z");
+		return false;
+	}
+	return true;
+}
+
+enum options_result options_parse(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->ports[0] = 5060;
+	o->n_ports = 1;
+	o->db_path = "sipwatch.db";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:h", options_long, NULL)) != -1) {
+		if (c == 'h') {
+			options_usage(stdout);
+			return OPTIONS_EXIT_OK;
+		}
+		if (c == OPT_VERSION) {
+			printf("sipwatch %s\n", SIPWATCH_VERSION);
+			return OPTIONS_EXIT_OK;
+		}
+		if (c == '?' || c == ':') {
+			const char *what = c == '?' ? "unknown option" : "option needs a value";
+			if (optopt)
+				fprintf(stderr, "sipwatch: %s -%c (try --help)\n", what, optopt);
+			else
+				fprintf(stderr, "sipwatch: %s %s (try --help)\n", what, argv[optind - 1]);
+			return OPTIONS_USAGE_ERROR;
+		}
+		if (!options_one(c, optarg, o))
+			return OPTIONS_USAGE_ERROR;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sipwatch: unexpected argument '%s' (try --help)\n", argv[optind]);
+		return OPTIONS_USAGE_ERROR;
+	}
+	return options_check(o) ? OPTIONS_RUN : OPTIONS_USAGE_ERROR;
+}

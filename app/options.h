@@ -1,0 +1,49 @@
+/* options: the command line of contract.md, parsed into plain values. */
+#ifndef SIPWATCH_OPTIONS_H
+#define SIPWATCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/decode.h"
+
+enum report_format {
+	REPORT_NONE = 0,
+	REPORT_TEXT,
+	REPORT_JSON,
+};
+
+struct options {
+	const char *read_file;  /* -r */
+	const char *iface;      /* -i */
+	const char *filter;     /* -f */
+	uint16_t ports[DECODER_MAX_PORTS];
+	size_t n_ports;
+	const char *db_path;    /* -d */
+	bool no_ui;
+	enum report_format report;
+	const char *events_path;
+	const char *alert_exec;
+	bool fail_on_doomed;
+	bool headers_only;
+	size_t max_dialogs;
+	int retention_days;
+	uint64_t count;         /* -c */
+	int duration;           /* --duration seconds, 0 = none */
+	const char *write_file; /* -w */
+	const char *user;       /* -Z */
+	bool utc;
+};
+
+enum options_result {
+	OPTIONS_RUN = 0,
+	OPTIONS_EXIT_OK,    /* --help / --version printed */
+	OPTIONS_USAGE_ERROR /* message printed; exit 2 */
+};
+
+enum options_result options_parse(int argc, char **argv, struct options *o);
+void options_usage(FILE *out);
+
+#endif

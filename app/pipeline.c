@@ -1,0 +1,130 @@
+/* pipeline: the analyzer thread — queue → analyzer → store, with the clock. */
+#include "app/pipeline.h"
+
+#include <time.h>
+
+#include "capture/packet.h"
+
+#define PIPELINE_POP_TIMEOUT_MS 100
+#define PIPELINE_PUBLISH_EVERY 256 /* packets between stats snapshots */
+#define PIPELINE_RETENTION_PERIOD_US (3600 * USEC_PER_SEC)
+
+int64_t pipeline_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+void pipeline_init(struct pipeline *p)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	p->clock_us = TS_NONE;
+	p->done = false;
+}
+
+static void pipeline_publish(struct pipeline *p, int64_t clock_us, bool done)
+{
+	struct analyzer_stats st;
+
+	analyzer_get_stats(p->analyzer, &st);
+	pthread_mutex_lock(&p->lock);
+	p->stats = st;
+	p->clock_us = clock_us;
+	p->done = done;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void pipeline_snapshot(struct pipeline *p, struct analyzer_stats *stats, int64_t *clock_us,
+		       bool *done)
+{
+	pthread_mutex_lock(&p->lock);
+	*stats = p->stats;
+	*clock_us = p->clock_us;
+	*done = p->done;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The clock at the end: the last packet for a file, the wall clock live. */
+static int64_t pipeline_end_clock(struct pipeline *p, int64_t clock_us)
+{
+	struct capture_stats cs;
+
+	if (p->live)
+		return pipeline_wall_us();
+	capture_get_stats(p->source, &cs);
+	if (cs.last_ts_us != TS_NONE && (clock_us == TS_NONE || cs.last_ts_us > clock_us))
+		return cs.last_ts_us;
+	return clock_us == TS_NONE ? 0 : clock_us;
+}
+
+/* Live only: the wall clock moves timers while the wire is quiet, and checks --duration. */
+static int64_t pipeline_quiet(struct pipeline *p, int64_t clock_us)
+{
+	int64_t now = pipeline_wall_us();
+
+	if (p->stop_at_us && now >= p->stop_at_us)
+		*p->stop = 1;
+	if (clock_us == TS_NONE || now > clock_us) {
+		analyzer_tick(p->analyzer, now);
+		clock_us = now;
+	}
+	return clock_us;
+}
+
+void pipeline_run(struct pipeline *p)
+{
+	int64_t clock_us = TS_NONE;
+	int64_t next_retention = TS_NONE;
+	uint64_t n = 0;
+	bool stopping = false;
+
+	for (;;) {
+		if (*p->stop && !stopping) {
+			stopping = true;
+			capture_stop(p->source); /* the queue drains, then closes */
+		}
+		if (store_failed(p->store) && !stopping) {
+			stopping = true;
+			capture_stop(p->source);
+			queue_cancel(p->queue);
+		}
+		struct sip_packet *pkt = queue_pop(p->queue, PIPELINE_POP_TIMEOUT_MS);
+		if (pkt) {
+			if (!store_failed(p->store))
+				analyzer_feed(p->analyzer, pkt);
+			if (clock_us == TS_NONE || pkt->ts_us > clock_us)
+				clock_us = pkt->ts_us;
+			sip_packet_free(pkt);
+			if (++n % PIPELINE_PUBLISH_EVERY == 0)
+				pipeline_publish(p, clock_us, false);
+		} else if (queue_is_drained(p->queue)) {
+			break;
+		} else {
+			if (p->live)
+				clock_us = pipeline_quiet(p, clock_us);
+			pipeline_publish(p, clock_us, false);
+		}
+		if (clock_us != TS_NONE) {
+			store_maybe_flush(p->store, p->live ? pipeline_wall_us() : clock_us);
+			/* Retention is about the db's age, so it runs on the wall clock. */
+			int64_t wall = pipeline_wall_us();
+			if (p->retention_days && (next_retention == TS_NONE || wall >= next_retention)) {
+				store_apply_retention(p->store, wall);
+				next_retention = wall + PIPELINE_RETENTION_PERIOD_US;
+			}
+		}
+	}
+	clock_us = pipeline_end_clock(p, clock_us);
+	if (!store_failed(p->store))
+		analyzer_finish(p->analyzer, clock_us);
+	store_flush(p->store);
+	pipeline_publish(p, clock_us, true);
+}
+
+void *pipeline_thread(void *arg)
+{
+	pipeline_run(arg);
+	return NULL;
+}

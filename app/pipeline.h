@@ -1,0 +1,42 @@
+/* pipeline: the analyzer thread's loop.  Pops SIP candidates from the capture
+ * queue, feeds the analyzer, drives its clock (packet time, or the wall clock
+ * while a live wire is quiet), and lets the store commit its batches. */
+#ifndef SIPWATCH_PIPELINE_H
+#define SIPWATCH_PIPELINE_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyzer/analyzer.h"
+#include "capture/source.h"
+#include "common/queue.h"
+#include "db/store.h"
+
+struct pipeline {
+	struct queue *queue;
+	struct analyzer *analyzer;
+	struct store *store;
+	struct capture_source *source;
+	bool live;
+	int64_t stop_at_us;            /* live --duration: wall time to stop; 0 = none */
+	volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM or the dashboard */
+	int retention_days;
+
+	/* Published for other threads (the dashboard) under lock. */
+	pthread_mutex_t lock;
+	struct analyzer_stats stats;
+	int64_t clock_us;
+	bool done;
+};
+
+void pipeline_init(struct pipeline *p);
+/* Runs until the queue is drained (input ended or stopped); then finishes the analyzer. */
+void pipeline_run(struct pipeline *p);
+void *pipeline_thread(void *arg);
+void pipeline_snapshot(struct pipeline *p, struct analyzer_stats *stats, int64_t *clock_us,
+		       bool *done);
+int64_t pipeline_wall_us(void);
+
+#endif

@@ -1,0 +1,12 @@
+/* privdrop: -Z USER — hand the db files to USER and drop root for good. */
+#ifndef SIPWATCH_PRIVDROP_H
+#define SIPWATCH_PRIVDROP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* chowns db_path and its -wal/-shm files (when they exist) to user, then
+ * setgroups/setgid/setuid, and checks root cannot be regained. */
+bool privdrop_to(const char *user, const char *db_path, char *err, size_t errlen);
+
+#endif

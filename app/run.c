@@ -1,0 +1,333 @@
+/* run: set up the pipeline, run it (headless or under the dashboard), report. */
+#include "app/run.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/analyzer.h"
+#include "analyzer/sip_parse.h"
+#include "app/events.h"
+#include "app/pipeline.h"
+#include "app/privdrop.h"
+#include "capture/source.h"
+#include "db/query.h"
+#include "db/store.h"
+#include "ui/dashboard.h"
+#include "ui/report.h"
+
+#define RUN_QUEUE_OFFLINE 4096
+#define RUN_QUEUE_LIVE 65536
+
+static volatile sig_atomic_t run_stop;
+
+static void run_on_signal(int sig)
+{
+	(void)sig;
+	run_stop = 1;
+}
+
+static void run_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The analyzer's results go to the store and the event outputs. */
+struct run_sink {
+	struct store *store;
+	struct events *events;
+};
+
+static void run_sink_message(void *ctx, const struct message_record *m)
+{
+	store_message(((struct run_sink *)ctx)->store, m);
+}
+
+static void run_sink_dialog(void *ctx, const struct dialog_record *d)
+{
+	store_dialog(((struct run_sink *)ctx)->store, d);
+}
+
+static void run_sink_finding(void *ctx, const struct finding_record *f)
+{
+	store_finding(((struct run_sink *)ctx)->store, f);
+}
+
+static void run_sink_endpoint(void *ctx, const struct endpoint_record *e)
+{
+	store_endpoint(((struct run_sink *)ctx)->store, e);
+}
+
+static void run_sink_event(void *ctx, const struct event_record *ev)
+{
+	events_emit(((struct run_sink *)ctx)->events, ev);
+}
+
+struct run_state {
+	const struct options *opt;
+	struct store *store;
+	struct capture_source *source;
+	struct analyzer *analyzer;
+	struct events *events;
+	struct queue *queue;
+	struct pipeline pipeline;
+	struct run_sink sink;
+	uint64_t capture_id;
+	int64_t wall_start;
+};
+
+static void run_capture_config(const struct options *o, struct capture_config *cc)
+{
+	capture_config_defaults(cc);
+	memcpy(cc->decoder.sip_ports, o->ports, sizeof o->ports);
+	cc->decoder.n_sip_ports = o->n_ports;
+	cc->filter = o->filter;
+	cc->max_packets = o->count;
+	cc->write_path = o->write_file;
+}
+
+static bool run_open(struct run_state *s, char *err, size_t errlen)
+{
+	const struct options *o = s->opt;
+	struct store_options so;
+	struct capture_config cc;
+
+	store_options_defaults(&so);
+	so.store_bodies = !o->headers_only;
+	so.retention_days = o->retention_days;
+	s->store = store_open(o->db_path, &so, err, errlen);
+	if (!s->store)
+		return false;
+	run_capture_config(o, &cc);
+	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
+			     : capture_open_file(o->read_file, &cc, err, errlen);
+	if (!s->source)
+		return false;
+	if (o->user && !privdrop_to(o->user, o->db_path, err, errlen))
+		return false;
+	s->events = events_open(o->events_path, o->alert_exec, err, errlen);
+	return s->events != NULL;
+}
+
+static void run_capture_info(struct run_state *s, struct capture_info *ci)
+{
+	struct capture_stats cs;
+	struct analyzer_stats as;
+
+	capture_get_stats(s->source, &cs);
+	analyzer_get_stats(s->analyzer, &as);
+	memset(ci, 0, sizeof *ci);
+	ci->source = capture_name(s->source);
+	ci->kind = capture_is_live(s->source) ? "live" : "file";
+	if (capture_is_live(s->source)) {
+		ci->started = s->wall_start;
+		ci->ended = pipeline_wall_us();
+	} else {
+		ci->started = cs.first_ts_us;
+		ci->ended = cs.last_ts_us;
+	}
+	ci->packets = cs.packets;
+	ci->sip_messages = as.sip_messages;
+	ci->parse_errors = as.parse_errors + cs.decode_errors;
+	ci->duplicates = as.duplicates;
+	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
+	ci->encrypted = cs.encrypted;
+}
+
+static void run_new_analyzer(struct run_state *s)
+{
+	struct analyzer_config ac;
+	struct analyzer_sink sink = {
+		.message = run_sink_message,
+		.dialog = run_sink_dialog,
+		.finding = run_sink_finding,
+		.endpoint = run_sink_endpoint,
+		.event = run_sink_event,
+		.ctx = &s->sink,
+	};
+
+	analyzer_config_defaults(&ac);
+	store_next_ids(s->store, &ac.first_dialog_id, &ac.first_message_id, &ac.first_finding_id);
+	if (s->opt->max_dialogs)
+		ac.max_dialogs = s->opt->max_dialogs;
+	ac.store_bodies = !s->opt->headers_only;
+	ac.utc = s->opt->utc;
+	s->sink.store = s->store;
+	s->sink.events = s->events;
+	s->analyzer = analyzer_new(&ac, &sink);
+}
+
+static void run_dashboard_counters(void *ctx, struct dashboard_counters *out)
+{
+	struct run_state *s = ctx;
+	struct capture_stats cs;
+	struct analyzer_stats as;
+	bool done;
+
+	capture_get_stats(s->source, &cs);
+	pipeline_snapshot(&s->pipeline, &as, &out->clock_us, &done);
+	out->packets = cs.packets;
+	out->sip_messages = as.sip_messages;
+	out->parse_errors = as.parse_errors + cs.decode_errors;
+	out->duplicates = as.duplicates;
+	out->dropped = cs.dropped_kernel + cs.dropped_queue;
+	out->encrypted = cs.encrypted;
+	out->dialogs_active = as.dialogs_active;
+	out->dialogs_total = as.dialogs_total;
+	out->dialogs_doomed = as.dialogs_doomed;
+	out->input_finished = done;
+	out->input_failed = cs.failed;
+	snprintf(out->input_error, sizeof out->input_error, "%s", cs.error);
+}
+
+static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
+{
+	pthread_t tid;
+	struct dashboard_config dc = {
+		.db_path = s->opt->db_path,
+		.capture_id = s->capture_id,
+		.source = capture_name(s->source),
+		.live = capture_is_live(s->source),
+		.utc = s->opt->utc,
+		.counters = run_dashboard_counters,
+		.ctx = s,
+		.stop_flag = (volatile int *)&run_stop,
+	};
+
+	pthread_create(&tid, NULL, pipeline_thread, &s->pipeline);
+	int rc = dashboard_run(&dc, err, errlen);
+	run_stop = 1; /* leaving the dashboard ends the capture */
+	pthread_join(tid, NULL);
+	return rc;
+}
+
+static int run_report(struct run_state *s, bool headless)
+{
+	char err[512];
+	enum report_format fmt = s->opt->report;
+	int doomed = 0;
+
+	if (fmt == REPORT_NONE && !headless && !s->opt->fail_on_doomed)
+		return 0;
+	struct db_reader *r = db_reader_open(s->opt->db_path, err, sizeof err);
+	if (!r) {
+		fprintf(stderr, "sipwatch: %s\n", err);
+		return -1;
+	}
+	if (fmt == REPORT_JSON)
+		report_json(stdout, r, s->capture_id);
+	else if (fmt == REPORT_TEXT || headless)
+		report_text(stdout, r, s->capture_id, s->opt->utc);
+	fflush(stdout);
+	doomed = report_count_doomed(r, s->capture_id);
+	db_reader_close(r);
+	return doomed;
+}
+
+static void run_close(struct run_state *s)
+{
+	if (s->source)
+		capture_close(s->source);
+	if (s->analyzer)
+		analyzer_free(s->analyzer);
+	if (s->store)
+		store_close(s->store);
+	if (s->events) {
+		unsigned long n = events_alerts_suppressed(s->events);
+		if (n)
+			fprintf(stderr, "sipwatch: %lu alert command(s) not run (rate or concurrency limit)\n", n);
+		events_close(s->events);
+	}
+	if (s->queue)
+		queue_free(s->queue);
+}
+
+static int run_pipeline(struct run_state *s, char *err, size_t errlen)
+{
+	const struct options *o = s->opt;
+	bool live = capture_is_live(s->source);
+	bool ui = !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	int rc = 0;
+
+	s->queue = queue_new(live ? RUN_QUEUE_LIVE : RUN_QUEUE_OFFLINE);
+	pipeline_init(&s->pipeline);
+	s->pipeline.queue = s->queue;
+	s->pipeline.analyzer = s->analyzer;
+	s->pipeline.store = s->store;
+	s->pipeline.source = s->source;
+	s->pipeline.live = live;
+	s->pipeline.stop = &run_stop;
+	s->pipeline.retention_days = o->retention_days;
+	if (live && o->duration)
+		s->pipeline.stop_at_us = s->wall_start + (int64_t)o->duration * USEC_PER_SEC;
+	run_signals();
+	if (!capture_start(s->source, s->queue, err, errlen))
+		return -1;
+	if (ui)
+		rc = run_with_dashboard(s, err, errlen);
+	else
+		pipeline_run(&s->pipeline);
+	capture_join(s->source);
+	return rc ? -1 : (ui ? 1 : 0);
+}
+
+int run(const struct options *o)
+{
+	struct run_state s;
+	struct capture_info ci;
+	struct capture_stats cs;
+	char err[512] = "";
+	int status = EXIT_DONE;
+
+	memset(&s, 0, sizeof s);
+	s.opt = o;
+	s.wall_start = pipeline_wall_us();
+	sip_parse_init();
+	if (!run_open(&s, err, sizeof err)) {
+		fprintf(stderr, "sipwatch: %s\n", err);
+		run_close(&s);
+		return EXIT_RUNTIME;
+	}
+	memset(&ci, 0, sizeof ci);
+	ci.source = capture_name(s.source);
+	ci.kind = capture_is_live(s.source) ? "live" : "file";
+	ci.started = capture_is_live(s.source) ? s.wall_start : INT64_MIN;
+	ci.ended = INT64_MIN;
+	s.capture_id = store_begin_capture(s.store, &ci);
+	run_new_analyzer(&s);
+
+	int prc = run_pipeline(&s, err, sizeof err);
+	run_capture_info(&s, &ci);
+	store_update_capture(s.store, &ci);
+	store_flush(s.store);
+	if (prc < 0) {
+		fprintf(stderr, "sipwatch: %s\n", err);
+		status = EXIT_RUNTIME;
+	}
+	if (store_failed(s.store)) {
+		fprintf(stderr, "sipwatch: %s\n", store_error(s.store));
+		run_close(&s);
+		return EXIT_RUNTIME;
+	}
+	int doomed = run_report(&s, prc == 0);
+	if (doomed < 0)
+		status = EXIT_RUNTIME;
+	capture_get_stats(s.source, &cs);
+	if (cs.failed) {
+		fprintf(stderr, "sipwatch: %s\n", cs.error);
+		status = EXIT_RUNTIME;
+	}
+	if (status == EXIT_DONE && o->fail_on_doomed && doomed > 0)
+		status = EXIT_DOOMED;
+	run_close(&s);
+	return status;
+}

@@ -1,0 +1,77 @@
+/* decode: link layer → IP (with fragment reassembly) → UDP/TCP (with stream
+ * reassembly and Content-Length framing) → SIP message candidates.
+ *
+ * Pure packet logic, no libpcap calls and no threads: capture/source.c feeds it
+ * frames, tests and fuzzers feed it bytes.  All state (fragments, TCP streams)
+ * is bounded by the limits in decoder_config and aged by packet time. */
+#ifndef SIPWATCH_DECODE_H
+#define SIPWATCH_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/packet.h"
+
+#define DECODER_MAX_PORTS 32
+
+/* libpcap DLT_* values this decoder understands. */
+enum {
+	LINK_NULL = 0,       /* BSD loopback: 4-byte host-order family */
+	LINK_ETHERNET = 1,   /* with 802.1Q / QinQ (0x8100, 0x88a8, 0x9100) tags */
+	LINK_RAW = 101,      /* raw IPv4/IPv6 (DLT_RAW on Linux) */
+	LINK_LOOP = 108,     /* OpenBSD loopback: network-order family */
+	LINK_LINUX_SLL = 113,
+	LINK_IPV4 = 228,
+	LINK_IPV6 = 229,
+	LINK_LINUX_SLL2 = 276,
+};
+
+struct decoder_config {
+	uint16_t sip_ports[DECODER_MAX_PORTS]; /* SIP on these ports is always taken */
+	size_t n_sip_ports;
+	uint16_t tls_ports[DECODER_MAX_PORTS]; /* counted as encrypted, not decoded */
+	size_t n_tls_ports;
+	size_t max_fragment_bytes; /* all pending IP fragments together */
+	int64_t fragment_timeout_us;
+	size_t max_tcp_streams;
+	size_t max_tcp_stream_bytes; /* buffered per stream before it is reset */
+	int64_t tcp_idle_timeout_us;
+};
+
+struct decoder_stats {
+	uint64_t frames;
+	uint64_t truncated;   /* a header ran past the captured bytes */
+	uint64_t invalid;     /* bytes that contradict the protocol (bad lengths, versions) */
+	uint64_t unsupported; /* link or network types we do not decode */
+	uint64_t non_sip;     /* UDP/TCP payloads that are not SIP */
+	uint64_t encrypted;   /* TLS on SIP ports */
+	uint64_t fragments;
+	uint64_t fragments_reassembled;
+	uint64_t fragments_dropped; /* timed out or over the memory limit */
+	uint64_t tcp_segments;
+	uint64_t tcp_retransmitted;
+	uint64_t tcp_streams_dropped;
+	uint64_t sip_candidates; /* records emitted */
+};
+
+/* Called once per SIP candidate; the callee takes ownership of pkt. */
+typedef void (*decoder_emit_fn)(void *ctx, struct sip_packet *pkt);
+
+struct decoder;
+
+void decoder_config_defaults(struct decoder_config *cfg);
+struct decoder *decoder_new(const struct decoder_config *cfg, decoder_emit_fn emit, void *ctx);
+void decoder_free(struct decoder *d);
+
+/* Decodes one captured frame.  caplen bytes are available; never reads more. */
+void decoder_frame(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *frame,
+		   uint32_t caplen);
+/* Drops fragments and TCP streams idle since before now - their timeouts. */
+void decoder_expire(struct decoder *d, int64_t now_us);
+/* End of input: emits nothing further, frees pending state. */
+void decoder_flush(struct decoder *d);
+const struct decoder_stats *decoder_stats(const struct decoder *d);
+bool decoder_linktype_supported(int linktype);
+
+#endif

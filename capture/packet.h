@@ -1,0 +1,54 @@
+/* packet: the plain value the capture side hands to the analyzer.
+ *
+ * One record per SIP message candidate: a UDP payload, or one Content-Length
+ * framed message cut out of a reassembled TCP stream.  The record and its
+ * payload are one allocation owned by whoever holds the pointer. */
+#ifndef SIPWATCH_PACKET_H
+#define SIPWATCH_PACKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "[ffff:...:ffff]:65535" plus NUL fits. */
+#define ENDPOINT_STR_MAX 56
+
+/* Microseconds since the Unix epoch; TS_NONE marks an absent time. */
+#define TS_NONE INT64_MIN
+#define USEC_PER_SEC 1000000LL
+
+enum transport {
+	TRANSPORT_UDP = 0,
+	TRANSPORT_TCP = 1,
+};
+
+struct net_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t ip[16]; /* IPv4 in the first 4 bytes */
+	uint16_t port;
+};
+
+struct flow {
+	struct net_addr src;
+	struct net_addr dst;
+	enum transport transport;
+};
+
+struct sip_packet {
+	int64_t ts_us;
+	struct flow flow;
+	uint32_t len;
+	uint8_t data[]; /* len bytes, not NUL-terminated */
+};
+
+/* Allocates a record with room for len payload bytes and copies them in. */
+struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const uint8_t *data,
+				  uint32_t len);
+void sip_packet_free(struct sip_packet *p);
+
+/* "1.2.3.4:5060" or "[::1]:5060". */
+void net_addr_format(const struct net_addr *a, char *buf, size_t n);
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
+const char *transport_name(enum transport t);
+
+#endif

@@ -1,0 +1,61 @@
+/* source: where packets come from (a file, stdin or a live interface) and the
+ * capture thread that reads them, decodes them and queues SIP candidates.
+ *
+ * The capture thread only captures and decodes.  Reading a file it waits when
+ * the queue is full (no packet is ever dropped); live it drops and counts. */
+#ifndef SIPWATCH_SOURCE_H
+#define SIPWATCH_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/decode.h"
+#include "common/queue.h"
+
+struct capture_config {
+	struct decoder_config decoder;
+	const char *filter;     /* BPF expression; NULL = the default for the SIP ports */
+	uint64_t max_packets;   /* -c; 0 = unlimited */
+	const char *write_path; /* -w; NULL = none */
+	int snaplen;
+	int buffer_bytes;
+};
+
+/* Counters read by other threads while the capture runs (atomically). */
+struct capture_stats {
+	uint64_t packets;
+	uint64_t sip_candidates;
+	uint64_t decode_errors; /* truncated + invalid frames */
+	uint64_t encrypted;
+	uint64_t dropped_kernel;
+	uint64_t dropped_queue;
+	int64_t first_ts_us;
+	int64_t last_ts_us;
+	bool finished;
+	bool failed;
+	char error[256]; /* set when failed: why the input ended early */
+};
+
+struct capture_source;
+
+void capture_config_defaults(struct capture_config *cfg);
+
+/* path "-" is stdin.  On failure returns NULL with a one-line reason in err. */
+struct capture_source *capture_open_file(const char *path, const struct capture_config *cfg,
+					 char *err, size_t errlen);
+struct capture_source *capture_open_live(const char *iface, const struct capture_config *cfg,
+					 char *err, size_t errlen);
+
+bool capture_is_live(const struct capture_source *s);
+const char *capture_name(const struct capture_source *s);
+
+/* Starts the capture thread pushing struct sip_packet * into q; closes q at the end. */
+bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t errlen);
+/* Asks the thread to stop (signal-safe flag + pcap_breakloop). */
+void capture_stop(struct capture_source *s);
+void capture_join(struct capture_source *s);
+void capture_get_stats(struct capture_source *s, struct capture_stats *out);
+void capture_close(struct capture_source *s);
+
+#endif

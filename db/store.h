@@ -1,0 +1,60 @@
+/* store: the SQLite writer.  One connection, statements prepared once, rows
+ * batched in explicit transactions (WAL, synchronous=NORMAL).
+ *
+ * Fed by the analyzer thread through the analyzer_sink callbacks in main.
+ * Every failure (full disk, read-only, locked past the timeout) is sticky:
+ * store_failed() turns true, store_error() says why in one line, the open
+ * batch is rolled back, and what was committed before stays intact. */
+#ifndef SIPWATCH_STORE_H
+#define SIPWATCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/records.h"
+
+struct store_options {
+	bool store_bodies;      /* false = --headers-only */
+	int retention_days;     /* 0 = keep everything */
+	int busy_timeout_ms;    /* wait for another writer this long */
+	size_t batch_rows;      /* commit after this many rows ... */
+	int64_t batch_interval_us; /* ... or this long after the batch began (packet or wall time) */
+};
+
+struct capture_info {
+	const char *source;
+	const char *kind; /* "file" or "live" */
+	int64_t started, ended;
+	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+};
+
+struct store;
+
+void store_options_defaults(struct store_options *o);
+/* Creates or upgrades the schema.  NULL with a one-line reason on failure. */
+struct store *store_open(const char *path, const struct store_options *o, char *err, size_t n);
+void store_close(struct store *s); /* commits what is pending */
+
+/* Starts a captures row; returns its id (0 on failure). */
+uint64_t store_begin_capture(struct store *s, const struct capture_info *c);
+void store_update_capture(struct store *s, const struct capture_info *c);
+/* First free ids, for analyzer_config. */
+void store_next_ids(struct store *s, uint64_t *dialog_id, uint64_t *message_id,
+		    uint64_t *finding_id);
+
+void store_message(struct store *s, const struct message_record *m);
+void store_dialog(struct store *s, const struct dialog_record *d); /* upsert */
+void store_finding(struct store *s, const struct finding_record *f);
+void store_endpoint(struct store *s, const struct endpoint_record *e); /* upsert per capture */
+
+/* Commits the batch if it is due (size or age at now_us); store_flush always commits. */
+void store_maybe_flush(struct store *s, int64_t now_us);
+void store_flush(struct store *s);
+/* Deletes captures, dialogs and messages older than retention_days before now_us. */
+void store_apply_retention(struct store *s, int64_t now_us);
+
+bool store_failed(const struct store *s);
+const char *store_error(const struct store *s);
+
+#endif

@@ -1,0 +1,38 @@
+/* dashboard: the ncurses terminal dashboard (main screen + dialog screen).
+ *
+ * It reads everything it shows from the db through db/query.h (its own
+ * read-only connection), plus a live counters callback for the header, so it
+ * never touches capture or analyzer state and never holds a lock they want. */
+#ifndef SIPWATCH_DASHBOARD_H
+#define SIPWATCH_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dashboard_counters {
+	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+	uint64_t dialogs_active, dialogs_total, dialogs_doomed;
+	int64_t clock_us;     /* the analyzer's clock: last packet time, or wall time live */
+	bool input_finished;  /* file read to the end (offline: browse mode) */
+	bool input_failed;
+	char input_error[256];
+};
+
+struct dashboard_config {
+	const char *db_path;
+	uint64_t capture_id;
+	const char *source; /* file name or interface, for the header */
+	bool live;
+	bool utc;
+	/* Called from the ui thread a few times a second; must be cheap and thread-safe. */
+	void (*counters)(void *ctx, struct dashboard_counters *out);
+	void *ctx;
+	/* Set by a signal handler: leave the dashboard. */
+	volatile int *stop_flag;
+};
+
+/* Runs until the user quits (q) or *stop_flag.  Returns 0, or 1 with a reason in err. */
+int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen);
+
+#endif
