@@ -1,0 +1,70 @@
+/* sip_msg: method names and the lifetime of struct sip_msg.
+ *
+ * sip_msg_clear is declared in sip_parse.h (the contract callers already use);
+ * it lives here because both the libosip2 path and the lenient scanner fill and
+ * clear the same struct. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/sip_msg.h"
+#include "analyzer/sip_parse.h"
+
+static const char *const sip_msg_names[] = {
+	[SIP_METHOD_UNKNOWN] = "UNKNOWN",
+	[SIP_INVITE] = "INVITE",
+	[SIP_ACK] = "ACK",
+	[SIP_BYE] = "BYE",
+	[SIP_CANCEL] = "CANCEL",
+	[SIP_UPDATE] = "UPDATE",
+	[SIP_OPTIONS] = "OPTIONS",
+	[SIP_REGISTER] = "REGISTER",
+	[SIP_PRACK] = "PRACK",
+	[SIP_INFO] = "INFO",
+	[SIP_REFER] = "REFER",
+	[SIP_NOTIFY] = "NOTIFY",
+	[SIP_SUBSCRIBE] = "SUBSCRIBE",
+	[SIP_MESSAGE] = "MESSAGE",
+	[SIP_PUBLISH] = "PUBLISH",
+};
+
+#define SIP_MSG_NMETHODS (sizeof sip_msg_names / sizeof sip_msg_names[0])
+
+/* RFC 3261 §7.1: "The method token is case-sensitive." — "invite" is an
+ * extension method, not INVITE. */
+enum sip_method sip_method_from_name(const char *name, size_t len)
+{
+	if (name == NULL)
+		return SIP_METHOD_UNKNOWN;
+	for (size_t m = 1; m < SIP_MSG_NMETHODS; m++) {
+		const char *n = sip_msg_names[m];
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
+			return (enum sip_method)m;
+	}
+	return SIP_METHOD_UNKNOWN;
+}
+
+const char *sip_method_name(enum sip_method m)
+{
+	if ((size_t)m >= SIP_MSG_NMETHODS)
+		return sip_msg_names[SIP_METHOD_UNKNOWN];
+	return sip_msg_names[m];
+}
+
+/* Frees every owned string and leaves msg empty (retry_after -1 = absent). */
+void sip_msg_clear(struct sip_msg *msg)
+{
+	free(msg->method_name);
+	free(msg->request_uri);
+	free(msg->call_id);
+	free(msg->from_uri);
+	free(msg->from_tag);
+	free(msg->to_uri);
+	free(msg->to_tag);
+	free(msg->cseq_method_name);
+	free(msg->via_branch);
+	free(msg->contact);
+	free(msg->user_agent);
+	free(msg->server);
+	memset(msg, 0, sizeof *msg);
+	msg->retry_after = -1;
+}

@@ -1,0 +1,289 @@
+/* sip_parse: SIP text → struct sip_msg through libosip2, with a lenient fallback.
+ *
+ * The only file in sipwatch that includes libosip2.  libosip2 decides whether a
+ * message parses (parsed_ok); its structures are converted here into plain
+ * copies and never leave this file.  When libosip2 rejects the text (or finds
+ * no Call-ID), sip_scan recovers what it can with parsed_ok = false.  The value
+ * grammars (Session-Expires, Min-SE, option tags, Retry-After) are sip_scan's,
+ * so both paths read a header the same way. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "analyzer/sip_parse.h"
+#include "analyzer/sip_scan.h"
+#include "common/numparse.h"
+#include "common/xalloc.h"
+
+/* RFC 3261 §8.1.1.5: CSeq numbers stay below 2^31. */
+#define SIP_PARSE_CSEQ_MAX 2147483647u
+
+/* libosip2 wants a NUL-terminated buffer: each thread keeps one, grown as
+ * needed up to SIP_SCAN_MAX_LEN + 1 and freed when the thread exits. */
+static _Thread_local char *sip_parse_buf;
+static _Thread_local size_t sip_parse_cap;
+static pthread_key_t sip_parse_buf_key;
+static pthread_once_t sip_parse_key_once = PTHREAD_ONCE_INIT;
+
+/* libosip2 must never print: its traces go nowhere. */
+static void sip_parse_trace(const char *fi, int li, osip_trace_level_t level, const char *chfr,
+			    va_list ap)
+{
+	(void)fi;
+	(void)li;
+	(void)level;
+	(void)chfr;
+	(void)ap;
+}
+
+void sip_parse_init(void)
+{
+	parser_init();
+	osip_trace_initialize_func(END_TRACE_LEVEL, sip_parse_trace);
+	for (int l = TRACE_LEVEL0; l < END_TRACE_LEVEL; l++)
+		osip_trace_disable_level((osip_trace_level_t)l);
+}
+
+static void sip_parse_make_key(void)
+{
+	if (pthread_key_create(&sip_parse_buf_key, free) != 0)
+		abort();
+}
+
+/* A NUL-terminated copy of data in this thread's buffer. */
+static char *sip_parse_copy(const uint8_t *data, size_t len)
+{
+	if (sip_parse_cap < len + 1) {
+		size_t cap = sip_parse_cap ? sip_parse_cap : 4096;
+		while (cap < len + 1)
+			cap *= 2;
+		pthread_once(&sip_parse_key_once, sip_parse_make_key);
+		sip_parse_buf = xrealloc(sip_parse_buf, cap);
+		sip_parse_cap = cap;
+		pthread_setspecific(sip_parse_buf_key, sip_parse_buf);
+	}
+	memcpy(sip_parse_buf, data, len);
+	sip_parse_buf[len] = '\0';
+	return sip_parse_buf;
+}
+
+/* A copy of a libosip2 string, NULL stays NULL. */
+static char *sip_parse_dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* osip_uri_to_str allocates with libosip2's allocator: copy into ours. */
+static char *sip_parse_uri(const osip_uri_t *uri)
+{
+	char *s = NULL;
+
+	if (uri == NULL || osip_uri_to_str(uri, &s) != 0 || s == NULL)
+		return NULL;
+	char *out = xstrdup(s);
+	osip_free(s);
+	return out;
+}
+
+/* The value of the first parameter called name (case-insensitive, RFC 3261
+ * §7.3.1); "" for a parameter without a value. */
+static char *sip_parse_param(const osip_list_t *params, const char *name)
+{
+	int n = osip_list_size(params);
+
+	for (int i = 0; i < n; i++) {
+		const osip_generic_param_t *p = osip_list_get(params, i);
+		if (p != NULL && p->gname != NULL && strcasecmp(p->gname, name) == 0)
+			return xstrdup(p->gvalue ? p->gvalue : "");
+	}
+	return NULL;
+}
+
+/* RFC 3261 §20.8: Call-ID = ( "Call-ID" / "i" ) HCOLON callid;
+ * callid = word [ "@" word ].  libosip2 splits it at '@': join it again. */
+static char *sip_parse_call_id(const osip_call_id_t *cid)
+{
+	if (cid == NULL || cid->number == NULL || cid->number[0] == '\0')
+		return NULL;
+	if (cid->host == NULL)
+		return xstrdup(cid->number);
+	size_t a = strlen(cid->number), b = strlen(cid->host);
+	char *s = xmalloc(a + 1 + b + 1);
+	memcpy(s, cid->number, a);
+	s[a] = '@';
+	memcpy(s + a + 1, cid->host, b + 1);
+	return s;
+}
+
+/* RFC 3261 §20.16: CSeq = "CSeq" HCOLON 1*DIGIT LWS Method */
+static void sip_parse_cseq(const osip_cseq_t *cs, struct sip_msg *msg)
+{
+	uint64_t n;
+
+	msg->has_cseq = cs != NULL;
+	if (cs == NULL)
+		return;
+	msg->cseq_valid = cs->number != NULL && cs->method != NULL &&
+			  parse_uint(cs->number, strlen(cs->number), SIP_PARSE_CSEQ_MAX, &n);
+	msg->cseq = msg->cseq_valid ? (uint32_t)n : 0;
+	if (cs->method != NULL) {
+		msg->cseq_method = sip_method_from_name(cs->method, strlen(cs->method));
+		msg->cseq_method_name = xstrdup(cs->method);
+	}
+}
+
+static void sip_parse_vias(const osip_message_t *sip, struct sip_msg *msg)
+{
+	osip_via_t *via = NULL;
+	int n = osip_list_size(&sip->vias);
+
+	msg->via_count = n > 0 ? (unsigned)n : 0;
+	msg->has_via = n > 0;
+	if (osip_message_get_via(sip, 0, &via) >= 0 && via != NULL)
+		msg->via_branch = sip_parse_param(&via->via_params, "branch");
+}
+
+/* RFC 3261 §20.10: Contact = ("Contact" / "m") HCOLON ( STAR / ... ).
+ * libosip2 keeps "*" as a display name without a URI. */
+static void sip_parse_contact(const osip_message_t *sip, struct sip_msg *msg)
+{
+	osip_contact_t *c = NULL;
+
+	if (osip_message_get_contact(sip, 0, &c) < 0 || c == NULL)
+		return;
+	if (c->url == NULL && c->displayname != NULL && strcmp(c->displayname, "*") == 0)
+		msg->contact = xstrdup("*");
+	else
+		msg->contact = sip_parse_uri(c->url);
+	if (msg->contact == NULL)
+		msg->contact = xstrdup(""); /* present but unreadable */
+}
+
+/* The first header named name or (compact) alt; libosip2 lower-cases names. */
+static const char *sip_parse_header(const osip_message_t *sip, const char *name, const char *alt)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_message_header_get_byname(sip, name, 0, &h) >= 0 && h != NULL)
+		return h->hvalue ? h->hvalue : "";
+	if (alt != NULL && osip_message_header_get_byname(sip, alt, 0, &h) >= 0 && h != NULL)
+		return h->hvalue ? h->hvalue : "";
+	return NULL;
+}
+
+/* Does any Supported/k (or Require) header list the option tag? */
+static bool sip_parse_option_tag(const osip_message_t *sip, const char *name, const char *tag)
+{
+	osip_header_t *h = NULL;
+	int pos = 0;
+
+	while ((pos = osip_message_header_get_byname(sip, name, pos, &h)) >= 0) {
+		if (h != NULL && h->hvalue != NULL &&
+		    sip_scan_has_option_tag(h->hvalue, strlen(h->hvalue), tag))
+			return true;
+		pos++;
+	}
+	return false;
+}
+
+static void sip_parse_timer_headers(const osip_message_t *sip, struct sip_msg *msg)
+{
+	const char *v;
+
+	if ((v = sip_parse_header(sip, "session-expires", "x")) != NULL)
+		sip_parse_session_expires(v, &msg->session_expires);
+	if ((v = sip_parse_header(sip, "min-se", NULL)) != NULL)
+		sip_parse_min_se(v, &msg->min_se);
+	msg->supported_timer = sip_parse_option_tag(sip, "supported", "timer") ||
+			       sip_parse_option_tag(sip, "k", "timer");
+	msg->require_timer = sip_parse_option_tag(sip, "require", "timer");
+	if ((v = sip_parse_header(sip, "retry-after", NULL)) != NULL)
+		msg->retry_after = sip_scan_retry_after(v, strlen(v));
+}
+
+/* Converts an accepted message; false when it lacks a Call-ID (then the
+ * lenient scan gets a chance). */
+static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, size_t len,
+			      struct sip_msg *msg)
+{
+	const char *v;
+
+	msg->call_id = sip_parse_call_id(sip->call_id);
+	if (msg->call_id == NULL)
+		return false;
+	msg->has_call_id = true;
+	msg->parsed_ok = true;
+	if (sip->sip_method != NULL) {
+		msg->is_request = true;
+		msg->method_name = xstrdup(sip->sip_method);
+		msg->method = sip_method_from_name(sip->sip_method, strlen(sip->sip_method));
+		msg->request_uri = sip_parse_uri(sip->req_uri);
+	} else {
+		msg->status = sip->status_code;
+	}
+	if (sip->from != NULL) {
+		msg->has_from = true;
+		msg->from_uri = sip_parse_uri(sip->from->url);
+		msg->from_tag = sip_parse_param(&sip->from->gen_params, "tag");
+	}
+	if (sip->to != NULL) {
+		msg->has_to = true;
+		msg->to_uri = sip_parse_uri(sip->to->url);
+		msg->to_tag = sip_parse_param(&sip->to->gen_params, "tag");
+	}
+	sip_parse_cseq(sip->cseq, msg);
+	if (!msg->is_request)
+		msg->method = msg->cseq_method;
+	sip_parse_vias(sip, msg);
+	sip_parse_contact(sip, msg);
+	msg->user_agent = sip_parse_dup(sip_parse_header(sip, "user-agent", NULL));
+	msg->server = sip_parse_dup(sip_parse_header(sip, "server", NULL));
+	sip_parse_timer_headers(sip, msg);
+	msg->header_len = sip_scan_header_len(data, len);
+	v = sip->content_length ? sip->content_length->value : NULL;
+	msg->body_len = sip_scan_body_len(len - msg->header_len, v, v ? strlen(v) : 0);
+	return true;
+}
+
+bool sip_parse(const uint8_t *data, size_t len, struct sip_msg *msg)
+{
+	osip_message_t *sip = NULL;
+	bool ok = false;
+
+	memset(msg, 0, sizeof *msg);
+	msg->retry_after = -1;
+	if (len == 0)
+		return false;
+	if (len <= SIP_SCAN_MAX_LEN && osip_message_init(&sip) == 0) {
+		char *buf = sip_parse_copy(data, len);
+		if (osip_message_parse(sip, buf, len) == 0)
+			ok = sip_parse_convert(sip, data, len, msg);
+		osip_message_free(sip);
+	}
+	if (ok)
+		return true;
+	sip_msg_clear(msg);
+	return sip_scan(data, len, msg);
+}
+
+/* NULL means the header is absent. */
+void sip_parse_session_expires(const char *value, struct timer_header *out)
+{
+	if (value == NULL)
+		memset(out, 0, sizeof *out);
+	else
+		sip_scan_session_expires(value, strlen(value), out);
+}
+
+void sip_parse_min_se(const char *value, struct timer_header *out)
+{
+	if (value == NULL)
+		memset(out, 0, sizeof *out);
+	else
+		sip_scan_min_se(value, strlen(value), out);
+}

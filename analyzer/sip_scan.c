@@ -1,0 +1,693 @@
+/* sip_scan: lenient, bounded scan of raw SIP text into struct sip_msg.
+ *
+ * No libosip2 here.  Every read is an index checked against the length of the
+ * span it belongs to; the input needs no NUL.  The scan first bounds the header
+ * section (sip_scan_header_len), then walks it line by line, joins folded lines
+ * (a line starting with SP/HTAB continues the previous header) and hands each
+ * complete header to the field it fills.  Values may therefore contain CR/LF
+ * from folding; every value helper treats CR and LF as whitespace. */
+#include <string.h>
+#include <strings.h>
+
+#include "analyzer/sip_parse.h"
+#include "analyzer/sip_scan.h"
+#include "common/numparse.h"
+#include "common/xalloc.h"
+
+/* RFC 3261 §25.1: delta-seconds are 1*DIGIT; we keep them in 31 bits. */
+#define SIP_SCAN_DELTA_MAX 2147483647u
+
+/* A byte range inside the message (not NUL-terminated). */
+struct sip_scan_span {
+	const char *p;
+	size_t n;
+};
+
+enum sip_scan_hdr {
+	SIP_SCAN_H_OTHER = 0,
+	SIP_SCAN_H_CALL_ID,
+	SIP_SCAN_H_FROM,
+	SIP_SCAN_H_TO,
+	SIP_SCAN_H_CSEQ,
+	SIP_SCAN_H_VIA,
+	SIP_SCAN_H_CONTACT,
+	SIP_SCAN_H_USER_AGENT,
+	SIP_SCAN_H_SERVER,
+	SIP_SCAN_H_RETRY_AFTER,
+	SIP_SCAN_H_SESSION_EXPIRES,
+	SIP_SCAN_H_MIN_SE,
+	SIP_SCAN_H_SUPPORTED,
+	SIP_SCAN_H_REQUIRE,
+	SIP_SCAN_H_CONTENT_LENGTH,
+};
+
+/* RFC 3261 §7.3.3 compact forms, RFC 4028 §4 ("x"), RFC 3261 §20.37 ("k"). */
+static const struct {
+	const char *name;
+	char compact;
+	enum sip_scan_hdr id;
+} sip_scan_headers[] = {
+	{ "Call-ID", 'i', SIP_SCAN_H_CALL_ID },
+	{ "From", 'f', SIP_SCAN_H_FROM },
+	{ "To", 't', SIP_SCAN_H_TO },
+	{ "CSeq", 0, SIP_SCAN_H_CSEQ },
+	{ "Via", 'v', SIP_SCAN_H_VIA },
+	{ "Contact", 'm', SIP_SCAN_H_CONTACT },
+	{ "User-Agent", 0, SIP_SCAN_H_USER_AGENT },
+	{ "Server", 0, SIP_SCAN_H_SERVER },
+	{ "Retry-After", 0, SIP_SCAN_H_RETRY_AFTER },
+	{ "Session-Expires", 'x', SIP_SCAN_H_SESSION_EXPIRES },
+	{ "Min-SE", 0, SIP_SCAN_H_MIN_SE },
+	{ "Supported", 'k', SIP_SCAN_H_SUPPORTED },
+	{ "Require", 0, SIP_SCAN_H_REQUIRE },
+	{ "Content-Length", 'l', SIP_SCAN_H_CONTENT_LENGTH },
+};
+
+#define SIP_SCAN_NHEADERS (sizeof sip_scan_headers / sizeof sip_scan_headers[0])
+
+/* What the header walk remembers until the end (first occurrence wins). */
+struct sip_scan_state {
+	struct sip_scan_span content_length;
+	bool have_content_length;
+	bool have_session_expires;
+	bool have_min_se;
+};
+
+static bool sip_scan_is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool sip_scan_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" /
+ * "+" / "`" / "'" / "~") */
+static bool sip_scan_is_token(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_scan_is_digit(c))
+		return true;
+	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+}
+
+static char sip_scan_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool sip_scan_eq_ci(const char *p, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+
+	if (n != l)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sip_scan_lower(p[i]) != sip_scan_lower(lit[i]))
+			return false;
+	return true;
+}
+
+static size_t sip_scan_skip_lws(const char *v, size_t n, size_t i)
+{
+	while (i < n && sip_scan_is_lws(v[i]))
+		i++;
+	return i;
+}
+
+static struct sip_scan_span sip_scan_trim(const char *p, size_t n)
+{
+	size_t b = sip_scan_skip_lws(p, n, 0);
+
+	while (n > b && sip_scan_is_lws(p[n - 1]))
+		n--;
+	return (struct sip_scan_span){ p + b, n - b };
+}
+
+/* RFC 3261 §25.1: quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE.
+ * *i is at the opening quote; moves it past the closing one.  False (and *i = n)
+ * when the string is not closed. */
+static bool sip_scan_skip_quoted(const char *v, size_t n, size_t *i)
+{
+	for (size_t j = *i + 1; j < n; j++) {
+		if (v[j] == '\\') {
+			j++;
+		} else if (v[j] == '"') {
+			*i = j + 1;
+			return true;
+		}
+	}
+	*i = n;
+	return false;
+}
+
+/* A copy of a header value with surrounding LWS removed and each run of
+ * whitespace that contains a fold (CR/LF) turned into one SP (RFC 3261 §7.3.1). */
+static char *sip_scan_dup_value(const char *p, size_t n)
+{
+	struct sip_scan_span t = sip_scan_trim(p, n);
+
+	if (memchr(t.p, '\r', t.n) == NULL && memchr(t.p, '\n', t.n) == NULL)
+		return xstrndup(t.p, t.n);
+	char *out = xmalloc(t.n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < t.n;) {
+		if (!sip_scan_is_lws(t.p[i])) {
+			out[o++] = t.p[i++];
+			continue;
+		}
+		size_t j = i;
+		bool fold = false;
+		while (j < t.n && sip_scan_is_lws(t.p[j])) {
+			fold |= t.p[j] == '\r' || t.p[j] == '\n';
+			j++;
+		}
+		if (fold) {
+			out[o++] = ' ';
+		} else {
+			memcpy(out + o, t.p + i, j - i);
+			o += j - i;
+		}
+		i = j;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- value grammars ---------------------------------------------------- */
+
+/* RFC 3261 §25.1: generic-param = token [ EQUAL gen-value ],
+ * gen-value = token / host / quoted-string, EQUAL = SWS "=" SWS.
+ * Parses one parameter starting at i (just after SEMI and its SWS).  Returns
+ * the index after it (and after trailing LWS), or 0 on a grammar error. */
+static size_t sip_scan_param(const char *v, size_t n, size_t i, struct sip_scan_span *name,
+			     struct sip_scan_span *val, bool *has_val)
+{
+	size_t j = i;
+
+	while (j < n && sip_scan_is_token(v[j]))
+		j++;
+	if (j == i)
+		return 0;
+	*name = (struct sip_scan_span){ v + i, j - i };
+	*has_val = false;
+	i = sip_scan_skip_lws(v, n, j);
+	if (i >= n || v[i] != '=')
+		return i;
+	i = sip_scan_skip_lws(v, n, i + 1);
+	if (i < n && v[i] == '"') {
+		j = i;
+		if (!sip_scan_skip_quoted(v, n, &j))
+			return 0;
+	} else {
+		/* token, or host: IPv6 references add '[', ']' and ':'. */
+		j = i;
+		while (j < n && (sip_scan_is_token(v[j]) || v[j] == '[' || v[j] == ']' || v[j] == ':'))
+			j++;
+		if (j == i)
+			return 0;
+	}
+	*val = (struct sip_scan_span){ v + i, j - i };
+	*has_val = true;
+	return sip_scan_skip_lws(v, n, j);
+}
+
+/* RFC 4028 §4:
+ *   Session-Expires  = ("Session-Expires" / "x") HCOLON delta-seconds
+ *                      *(SEMI se-params)
+ *   se-params        = refresher-param / generic-param
+ *   refresher-param  = "refresher" EQUAL ("uas" / "uac")
+ * RFC 4028 §5:
+ *   Min-SE = "Min-SE" HCOLON delta-seconds *(SEMI generic-param)
+ * A number that is not 1*DIGIT up to 2^31-1 leaves seconds 0; any other error
+ * keeps the seconds.  Both set malformed. */
+static void sip_scan_timer(const char *v, size_t n, bool se, struct timer_header *out)
+{
+	uint64_t secs;
+	size_t i = sip_scan_skip_lws(v, n, 0);
+	size_t d = i;
+
+	memset(out, 0, sizeof *out);
+	out->present = true;
+	while (d < n && !sip_scan_is_lws(v[d]) && v[d] != ';')
+		d++;
+	if (parse_uint(v + i, d - i, SIP_SCAN_DELTA_MAX, &secs))
+		out->seconds = (uint32_t)secs;
+	else
+		out->malformed = true;
+	i = sip_scan_skip_lws(v, n, d);
+	while (i < n) {
+		struct sip_scan_span name, val = { NULL, 0 };
+		bool has_val;
+
+		if (v[i] != ';') {
+			out->malformed = true;
+			return;
+		}
+		i = sip_scan_param(v, n, sip_scan_skip_lws(v, n, i + 1), &name, &val, &has_val);
+		if (i == 0) {
+			out->malformed = true;
+			return;
+		}
+		if (!se || !sip_scan_eq_ci(name.p, name.n, "refresher"))
+			continue;
+		enum refresher r = REFRESHER_NONE;
+		if (has_val && sip_scan_eq_ci(val.p, val.n, "uac"))
+			r = REFRESHER_UAC;
+		else if (has_val && sip_scan_eq_ci(val.p, val.n, "uas"))
+			r = REFRESHER_UAS;
+		if (r == REFRESHER_NONE || (out->refresher != REFRESHER_NONE && out->refresher != r))
+			out->malformed = true;
+		if (r != REFRESHER_NONE && out->refresher == REFRESHER_NONE)
+			out->refresher = r;
+	}
+}
+
+void sip_scan_session_expires(const char *v, size_t n, struct timer_header *out)
+{
+	sip_scan_timer(v, n, true, out);
+}
+
+void sip_scan_min_se(const char *v, size_t n, struct timer_header *out)
+{
+	sip_scan_timer(v, n, false, out);
+}
+
+/* RFC 3261 §20.37 / §20.32: Supported = ("Supported" / "k") HCOLON
+ * [option-tag *(COMMA option-tag)]; Require = "Require" HCOLON option-tag
+ * *(COMMA option-tag); option-tag = token. */
+bool sip_scan_has_option_tag(const char *v, size_t n, const char *tag)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *c = memchr(v + i, ',', n - i);
+		size_t e = c ? (size_t)(c - v) : n;
+		struct sip_scan_span t = sip_scan_trim(v + i, e - i);
+		if (sip_scan_eq_ci(t.p, t.n, tag))
+			return true;
+		i = e + 1;
+	}
+	return false;
+}
+
+/* RFC 3261 §20.33: Retry-After = "Retry-After" HCOLON delta-seconds
+ * [ comment ] *( SEMI retry-param ) */
+int sip_scan_retry_after(const char *v, size_t n)
+{
+	uint64_t secs;
+	size_t i = sip_scan_skip_lws(v, n, 0);
+	size_t d = i;
+
+	while (d < n && sip_scan_is_digit(v[d]))
+		d++;
+	if (d < n && !sip_scan_is_lws(v[d]) && v[d] != '(' && v[d] != ';')
+		return -1;
+	if (!parse_uint(v + i, d - i, SIP_SCAN_DELTA_MAX, &secs))
+		return -1;
+	return (int)secs;
+}
+
+size_t sip_scan_body_len(size_t present, const char *cl, size_t n)
+{
+	uint64_t v;
+
+	if (cl == NULL)
+		return present;
+	struct sip_scan_span t = sip_scan_trim(cl, n);
+	if (!parse_uint(t.p, t.n, present, &v))
+		return present;
+	return (size_t)v;
+}
+
+/* RFC 3261 §7.5: leading CRLFs before the start line are ignored.  The header
+ * section ends with an empty line: CRLF CRLF, or LF LF from lenient senders. */
+size_t sip_scan_header_len(const uint8_t *data, size_t len)
+{
+	const char *s = (const char *)data;
+	size_t i = 0;
+
+	while (i < len && (s[i] == '\r' || s[i] == '\n'))
+		i++;
+	while (i < len) {
+		const char *lf = memchr(s + i, '\n', len - i);
+		if (lf == NULL)
+			break;
+		i = (size_t)(lf - s) + 1;
+		if (i < len && s[i] == '\n')
+			return i + 1;
+		if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n')
+			return i + 2;
+	}
+	return len;
+}
+
+/* ---- address headers ---------------------------------------------------- */
+
+/* Looks for parameter want among ";name[=value]" pairs starting at i; stops at
+ * a ',' (next header value) or a grammar error. */
+static bool sip_scan_find_param(const char *v, size_t n, size_t i, const char *want,
+				struct sip_scan_span *out)
+{
+	i = sip_scan_skip_lws(v, n, i);
+	while (i < n && v[i] == ';') {
+		struct sip_scan_span name, val = { NULL, 0 };
+		bool has_val;
+
+		i = sip_scan_param(v, n, sip_scan_skip_lws(v, n, i + 1), &name, &val, &has_val);
+		if (i == 0)
+			return false;
+		if (sip_scan_eq_ci(name.p, name.n, want)) {
+			*out = has_val ? val : (struct sip_scan_span){ name.p + name.n, 0 };
+			return true;
+		}
+	}
+	return false;
+}
+
+/* RFC 3261 §25.1: (name-addr / addr-spec) *(SEMI param);
+ * name-addr = [ display-name ] LAQUOT addr-spec RAQUOT.  In the addr-spec form
+ * the URI ends at the first ';' (its parameters are header parameters, §20.10)
+ * or ','.  Returns the URI span and, if wanted, the tag parameter. */
+static bool sip_scan_addr(const char *v, size_t n, struct sip_scan_span *uri, char **tag)
+{
+	size_t i = sip_scan_skip_lws(v, n, 0);
+	size_t params;
+
+	for (size_t j = i; j < n; j++) {
+		if (v[j] == '"') {
+			sip_scan_skip_quoted(v, n, &j);
+			j--; /* the loop steps past the quote */
+		} else if (v[j] == '<') {
+			const char *gt = memchr(v + j + 1, '>', n - j - 1);
+			if (gt == NULL)
+				return false;
+			*uri = sip_scan_trim(v + j + 1, (size_t)(gt - v) - j - 1);
+			params = (size_t)(gt - v) + 1;
+			goto found;
+		} else if (v[j] == ';' || v[j] == ',') {
+			break;
+		}
+	}
+	params = i;
+	while (params < n && v[params] != ';' && v[params] != ',')
+		params++;
+	*uri = sip_scan_trim(v + i, params - i);
+found:
+	if (uri->n == 0)
+		return false;
+	if (tag != NULL) {
+		struct sip_scan_span t;
+		if (sip_scan_find_param(v, n, params, "tag", &t))
+			*tag = xstrndup(t.p, t.n);
+	}
+	return true;
+}
+
+static void sip_scan_from_to(const char *v, size_t n, char **uri_out, char **tag_out)
+{
+	struct sip_scan_span uri;
+
+	if (sip_scan_addr(v, n, &uri, tag_out))
+		*uri_out = xstrndup(uri.p, uri.n);
+}
+
+/* RFC 3261 §20.10: Contact = ("Contact" / "m") HCOLON
+ * ( STAR / (contact-param *(COMMA contact-param))) */
+static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
+{
+	struct sip_scan_span t = sip_scan_trim(v, n);
+	struct sip_scan_span uri;
+
+	if (t.n == 1 && t.p[0] == '*')
+		msg->contact = xstrdup("*");
+	else if (sip_scan_addr(t.p, t.n, &uri, NULL))
+		msg->contact = xstrndup(uri.p, uri.n);
+	else
+		msg->contact = xstrdup(""); /* present but unreadable */
+}
+
+/* RFC 3261 §20.42: Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm);
+ * via-parm = sent-protocol LWS sent-by *( SEMI via-params ).  Counts the
+ * via-parms of this header; the first one of the first Via gives the branch. */
+static void sip_scan_via(const char *v, size_t n, struct sip_msg *msg)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && v[i] == '"') {
+			sip_scan_skip_quoted(v, n, &i);
+			i--; /* the loop steps past the quote */
+			continue;
+		}
+		if (i < n && v[i] != ',')
+			continue;
+		struct sip_scan_span e = sip_scan_trim(v + start, i - start);
+		if (e.n > 0) {
+			if (msg->via_count == 0) {
+				const char *semi = memchr(e.p, ';', e.n);
+				struct sip_scan_span b;
+				if (semi != NULL &&
+				    sip_scan_find_param(e.p, e.n, (size_t)(semi - e.p), "branch", &b))
+					msg->via_branch = xstrndup(b.p, b.n);
+			}
+			msg->via_count++;
+		}
+		start = i + 1;
+	}
+}
+
+/* RFC 3261 §20.16: CSeq = "CSeq" HCOLON 1*DIGIT LWS Method */
+static void sip_scan_cseq(const char *v, size_t n, struct sip_msg *msg)
+{
+	uint64_t num;
+	size_t i = sip_scan_skip_lws(v, n, 0);
+	size_t d = i;
+
+	while (d < n && !sip_scan_is_lws(v[d]))
+		d++;
+	msg->cseq_valid = parse_uint(v + i, d - i, SIP_SCAN_DELTA_MAX, &num);
+	msg->cseq = msg->cseq_valid ? (uint32_t)num : 0;
+	i = sip_scan_skip_lws(v, n, d);
+	d = i;
+	while (d < n && sip_scan_is_token(v[d]))
+		d++;
+	if (sip_scan_skip_lws(v, n, d) != n || d == i) {
+		msg->cseq_valid = false;
+		return;
+	}
+	msg->cseq_method = sip_method_from_name(v + i, d - i);
+	msg->cseq_method_name = xstrndup(v + i, d - i);
+}
+
+/* ---- the header walk ------------------------------------------------------ */
+
+static enum sip_scan_hdr sip_scan_lookup(const char *name, size_t n)
+{
+	for (size_t k = 0; k < SIP_SCAN_NHEADERS; k++) {
+		if (n == 1 ? sip_scan_lower(name[0]) == sip_scan_headers[k].compact
+			   : sip_scan_eq_ci(name, n, sip_scan_headers[k].name))
+			return sip_scan_headers[k].id;
+	}
+	return SIP_SCAN_H_OTHER;
+}
+
+/* One complete header (folds included): name n bytes, value vn bytes. */
+static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, const char *name,
+			    size_t nn, const char *v, size_t vn)
+{
+	switch (sip_scan_lookup(name, nn)) {
+	case SIP_SCAN_H_CALL_ID:
+		if (!msg->has_call_id) {
+			struct sip_scan_span t = sip_scan_trim(v, vn);
+			msg->has_call_id = t.n > 0;
+			if (t.n > 0)
+				msg->call_id = sip_scan_dup_value(t.p, t.n);
+		}
+		break;
+	case SIP_SCAN_H_FROM:
+		if (!msg->has_from)
+			sip_scan_from_to(v, vn, &msg->from_uri, &msg->from_tag);
+		msg->has_from = true;
+		break;
+	case SIP_SCAN_H_TO:
+		if (!msg->has_to)
+			sip_scan_from_to(v, vn, &msg->to_uri, &msg->to_tag);
+		msg->has_to = true;
+		break;
+	case SIP_SCAN_H_CSEQ:
+		if (!msg->has_cseq)
+			sip_scan_cseq(v, vn, msg);
+		msg->has_cseq = true;
+		break;
+	case SIP_SCAN_H_VIA:
+		sip_scan_via(v, vn, msg);
+		msg->has_via = msg->via_count > 0;
+		break;
+	case SIP_SCAN_H_CONTACT:
+		if (msg->contact == NULL)
+			sip_scan_contact(v, vn, msg);
+		break;
+	case SIP_SCAN_H_USER_AGENT:
+		if (msg->user_agent == NULL)
+			msg->user_agent = sip_scan_dup_value(v, vn);
+		break;
+	case SIP_SCAN_H_SERVER:
+		if (msg->server == NULL)
+			msg->server = sip_scan_dup_value(v, vn);
+		break;
+	case SIP_SCAN_H_RETRY_AFTER:
+		if (msg->retry_after < 0)
+			msg->retry_after = sip_scan_retry_after(v, vn);
+		break;
+	case SIP_SCAN_H_SESSION_EXPIRES:
+		if (!st->have_session_expires)
+			sip_scan_session_expires(v, vn, &msg->session_expires);
+		st->have_session_expires = true;
+		break;
+	case SIP_SCAN_H_MIN_SE:
+		if (!st->have_min_se)
+			sip_scan_min_se(v, vn, &msg->min_se);
+		st->have_min_se = true;
+		break;
+	case SIP_SCAN_H_SUPPORTED:
+		msg->supported_timer |= sip_scan_has_option_tag(v, vn, "timer");
+		break;
+	case SIP_SCAN_H_REQUIRE:
+		msg->require_timer |= sip_scan_has_option_tag(v, vn, "timer");
+		break;
+	case SIP_SCAN_H_CONTENT_LENGTH:
+		if (!st->have_content_length)
+			st->content_length = (struct sip_scan_span){ v, vn };
+		st->have_content_length = true;
+		break;
+	case SIP_SCAN_H_OTHER:
+		break;
+	}
+}
+
+/* RFC 3261 §7.3.1: header = field-name HCOLON field-value, HCOLON =
+ * *( SP / HTAB ) ":" SWS; a line starting with SP/HTAB continues the header
+ * above it.  Lines without a colon or with a bad name are skipped. */
+static void sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *st, const char *s,
+				  size_t i, size_t end)
+{
+	const char *name = NULL, *val = NULL;
+	size_t nn = 0, vend = 0;
+
+	while (i < end) {
+		const char *lf = memchr(s + i, '\n', end - i);
+		size_t next = lf ? (size_t)(lf - s) + 1 : end;
+		size_t le = lf ? (size_t)(lf - s) : end;
+
+		if (le > i && s[le - 1] == '\r')
+			le--;
+		if (le == i)
+			break; /* the blank line */
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (name != NULL)
+				vend = le;
+			i = next;
+			continue;
+		}
+		if (name != NULL)
+			sip_scan_header(msg, st, name, nn, val, vend - (size_t)(val - s));
+		name = NULL;
+		const char *colon = memchr(s + i, ':', le - i);
+		if (colon != NULL) {
+			size_t c = (size_t)(colon - s), ne = c;
+			while (ne > i && (s[ne - 1] == ' ' || s[ne - 1] == '\t'))
+				ne--;
+			size_t k = i;
+			while (k < ne && sip_scan_is_token(s[k]))
+				k++;
+			if (k == ne && ne > i) {
+				name = s + i;
+				nn = ne - i;
+				val = s + c + 1;
+				vend = le;
+			}
+		}
+		i = next;
+	}
+	if (name != NULL)
+		sip_scan_header(msg, st, name, nn, val, vend - (size_t)(val - s));
+}
+
+/* RFC 3261 §7.1 / §7.2:
+ *   Request-Line = Method SP Request-URI SP SIP-Version CRLF
+ *   Status-Line  = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+ * Leniently: runs of whitespace for SP, and the Request-URI is whatever lies
+ * between the method and the last word (so a URI with stray spaces survives). */
+static bool sip_scan_start_line(struct sip_msg *msg, const char *s, size_t n)
+{
+	if (n >= 4 && strncasecmp(s, "SIP/", 4) == 0) {
+		uint64_t code;
+		size_t i = 4;
+		while (i < n && !sip_scan_is_lws(s[i]))
+			i++;
+		size_t c = sip_scan_skip_lws(s, n, i);
+		if (c == i || n - c < 3 || (n - c > 3 && !sip_scan_is_lws(s[c + 3])))
+			return false;
+		if (!parse_uint(s + c, 3, 699, &code) || code < 100)
+			return false;
+		msg->is_request = false;
+		msg->status = (int)code;
+		return true;
+	}
+	size_t m = 0;
+	while (m < n && sip_scan_is_token(s[m]))
+		m++;
+	size_t ve = n, vb;
+	while (ve > m && sip_scan_is_lws(s[ve - 1]))
+		ve--;
+	vb = ve;
+	while (vb > m && !sip_scan_is_lws(s[vb - 1]))
+		vb--;
+	if (m == 0 || vb == m || ve - vb < 4 || strncasecmp(s + vb, "SIP/", 4) != 0)
+		return false;
+	struct sip_scan_span uri = sip_scan_trim(s + m, vb - m);
+	if (uri.n == 0 || uri.p == s + m) /* no SP after the method */
+		return false;
+	msg->is_request = true;
+	msg->method = sip_method_from_name(s, m);
+	msg->method_name = xstrndup(s, m);
+	msg->request_uri = xstrndup(uri.p, uri.n);
+	return true;
+}
+
+bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
+{
+	const char *s = (const char *)data;
+	struct sip_scan_state st = { { NULL, 0 }, false, false, false };
+
+	memset(msg, 0, sizeof *msg);
+	msg->retry_after = -1;
+	if (len > SIP_SCAN_MAX_LEN)
+		len = SIP_SCAN_MAX_LEN;
+	size_t hlen = sip_scan_header_len(data, len);
+	size_t i = 0;
+	while (i < hlen && (s[i] == '\r' || s[i] == '\n'))
+		i++;
+	const char *lf = memchr(s + i, '\n', hlen - i);
+	size_t le = lf ? (size_t)(lf - s) : hlen;
+	size_t next = lf ? le + 1 : hlen;
+	if (le > i && s[le - 1] == '\r')
+		le--;
+	if (i >= hlen || !sip_scan_start_line(msg, s + i, le - i)) {
+		sip_msg_clear(msg);
+		return false;
+	}
+	sip_scan_headers_walk(msg, &st, s, next, hlen);
+	if (!msg->has_call_id) {
+		sip_msg_clear(msg);
+		return false;
+	}
+	if (!msg->is_request)
+		msg->method = msg->cseq_method;
+	msg->header_len = hlen;
+	msg->body_len = sip_scan_body_len(len - hlen, st.have_content_length ? st.content_length.p : NULL,
+					  st.content_length.n);
+	return true;
+}
