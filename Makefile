@@ -29,13 +29,14 @@ endif
 
 LIB_DIRS  = common capture analyzer db ui
 LIB_SRCS  = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
-APP_SRCS  = $(wildcard app/*.c)
+APP_SRCS  = $(filter-out app/main.c,$(wildcard app/*.c))
 SUP_SRCS  = $(wildcard tests/support/*.c)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 TOOL_SRCS = $(wildcard tests/tools/*.c)
 
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS  = $(APP_SRCS:%.c=$(BUILD)/%.o)
+APPA      = $(BUILD)/libapp.a
 SUP_OBJS  = $(SUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
@@ -49,8 +50,12 @@ all: sipwatch
 sipwatch: $(BUILD)/sipwatch
 	cp $< $@
 
-$(BUILD)/sipwatch: $(APP_OBJS) $(LIBA)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJS) $(LIBA) $(LDLIBS)
+$(BUILD)/sipwatch: $(BUILD)/app/main.o $(APPA) $(LIBA)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(APPA): $(APP_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(LIBA): $(LIB_OBJS)
 	@rm -f $@
@@ -64,13 +69,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(SUPA) $(LIBA)
+$(BUILD)/tests/%: tests/unit/%.c $(SUPA) $(APPA) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(LIBA) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(APPA) $(LIBA) $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tests/tools/%.c $(SUPA) $(LIBA)
+$(BUILD)/tools/%: tests/tools/%.c $(SUPA) $(APPA) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(LIBA) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(SUPA) $(APPA) $(LIBA) $(LDLIBS)
 
 tools: $(TOOL_BINS)
 
