@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "common/queue.h"
 
@@ -131,8 +132,10 @@ static void test_cancel_releases_producer(void **state)
 	pthread_t t;
 
 	pthread_create(&t, NULL, producer, q);
-	while (queue_length(q) < 2)
-		queue_pop(q, 0) ? (void)0 : (void)0;
+	/* Wait (bounded) until the producer has filled the queue and blocks. */
+	for (int i = 0; i < 5000 && queue_length(q) < 2; i++)
+		usleep(1000);
+	assert_int_equal(queue_length(q), 2);
 	queue_cancel(q);
 	pthread_join(t, NULL);
 	assert_true(queue_length(q) <= 2);
