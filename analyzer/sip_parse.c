@@ -206,8 +206,8 @@ static void sip_parse_timer_headers(const osip_message_t *sip, struct sip_msg *m
 		msg->retry_after = sip_scan_retry_after(v, strlen(v));
 }
 
-/* Converts an accepted message; false when it lacks a Call-ID (then the
- * lenient scan gets a chance). */
+/* Converts an accepted message; false when it lacks a Call-ID or its status
+ * code is not what the text says (then the lenient scan gets a chance). */
 static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, size_t len,
 			      struct sip_msg *msg)
 {
@@ -224,6 +224,9 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 		msg->method = sip_method_from_name(sip->sip_method, strlen(sip->sip_method));
 		msg->request_uri = sip_parse_uri(sip->req_uri);
 	} else {
+		/* libosip2 reads the code with atoi: a huge code wraps into range. */
+		if (sip_scan_status(data, len) != sip->status_code)
+			return false;
 		msg->status = sip->status_code;
 	}
 	if (sip->from != NULL) {

@@ -316,7 +316,8 @@ size_t sip_scan_body_len(size_t present, const char *cl, size_t n)
 	if (cl == NULL)
 		return present;
 	struct sip_scan_span t = sip_scan_trim(cl, n);
-	if (!parse_uint(t.p, t.n, present, &v))
+	/* parse_uint's bound must stay >= 9 (smaller ones wrap): compare after. */
+	if (!parse_uint(t.p, t.n, UINT32_MAX, &v) || v > present)
 		return present;
 	return (size_t)v;
 }
@@ -368,17 +369,23 @@ static bool sip_scan_find_param(const char *v, size_t n, size_t i, const char *w
 
 /* RFC 3261 §25.1: (name-addr / addr-spec) *(SEMI param);
  * name-addr = [ display-name ] LAQUOT addr-spec RAQUOT.  In the addr-spec form
- * the URI ends at the first ';' (its parameters are header parameters, §20.10)
- * or ','.  Returns the URI span and, if wanted, the tag parameter. */
-static bool sip_scan_addr(const char *v, size_t n, struct sip_scan_span *uri, char **tag)
+ * the URI ends at the first ';' (its parameters are header parameters, §20.10),
+ * or at ',' where the header is a list (multi).  Leniently, an unclosed quote
+ * is taken as a stray character.  Returns the URI span and, if wanted, the tag. */
+static bool sip_scan_addr(const char *v, size_t n, bool multi, struct sip_scan_span *uri,
+			  char **tag)
 {
 	size_t i = sip_scan_skip_lws(v, n, 0);
 	size_t params;
+	bool quotes = true;
 
 	for (size_t j = i; j < n; j++) {
-		if (v[j] == '"') {
-			sip_scan_skip_quoted(v, n, &j);
-			j--; /* the loop steps past the quote */
+		if (v[j] == '"' && quotes) {
+			size_t q = j;
+			if (!sip_scan_skip_quoted(v, n, &q))
+				quotes = false; /* unbalanced: look again from here */
+			else
+				j = q - 1; /* the loop steps past the quote */
 		} else if (v[j] == '<') {
 			const char *gt = memchr(v + j + 1, '>', n - j - 1);
 			if (gt == NULL)
@@ -386,12 +393,12 @@ static bool sip_scan_addr(const char *v, size_t n, struct sip_scan_span *uri, ch
 			*uri = sip_scan_trim(v + j + 1, (size_t)(gt - v) - j - 1);
 			params = (size_t)(gt - v) + 1;
 			goto found;
-		} else if (v[j] == ';' || v[j] == ',') {
+		} else if (multi && v[j] == ',') {
 			break;
 		}
 	}
 	params = i;
-	while (params < n && v[params] != ';' && v[params] != ',')
+	while (params < n && v[params] != ';' && !(multi && v[params] == ','))
 		params++;
 	*uri = sip_scan_trim(v + i, params - i);
 found:
@@ -409,7 +416,7 @@ static void sip_scan_from_to(const char *v, size_t n, char **uri_out, char **tag
 {
 	struct sip_scan_span uri;
 
-	if (sip_scan_addr(v, n, &uri, tag_out))
+	if (sip_scan_addr(v, n, false, &uri, tag_out))
 		*uri_out = xstrndup(uri.p, uri.n);
 }
 
@@ -422,7 +429,7 @@ static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
 
 	if (t.n == 1 && t.p[0] == '*')
 		msg->contact = xstrdup("*");
-	else if (sip_scan_addr(t.p, t.n, &uri, NULL))
+	else if (sip_scan_addr(t.p, t.n, true, &uri, NULL))
 		msg->contact = xstrndup(uri.p, uri.n);
 	else
 		msg->contact = xstrdup(""); /* present but unreadable */
@@ -615,26 +622,35 @@ static void sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *st
 		sip_scan_header(msg, st, name, nn, val, vend - (size_t)(val - s));
 }
 
-/* RFC 3261 §7.1 / §7.2:
- *   Request-Line = Method SP Request-URI SP SIP-Version CRLF
- *   Status-Line  = SIP-Version SP Status-Code SP Reason-Phrase CRLF
+/* RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+ * CRLF; Status-Code = 3DIGIT (100..699 in use, §21).  False when the line is
+ * not a status line or the code is not three digits in range. */
+static bool sip_scan_status_line(const char *s, size_t n, int *status)
+{
+	uint64_t code;
+	size_t i = 4;
+
+	if (n < 4 || strncasecmp(s, "SIP/", 4) != 0)
+		return false;
+	while (i < n && !sip_scan_is_lws(s[i]))
+		i++;
+	size_t c = sip_scan_skip_lws(s, n, i);
+	if (c == i || n - c < 3 || (n - c > 3 && !sip_scan_is_lws(s[c + 3])))
+		return false;
+	if (!parse_uint(s + c, 3, 699, &code) || code < 100)
+		return false;
+	*status = (int)code;
+	return true;
+}
+
+/* RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF.
  * Leniently: runs of whitespace for SP, and the Request-URI is whatever lies
  * between the method and the last word (so a URI with stray spaces survives). */
 static bool sip_scan_start_line(struct sip_msg *msg, const char *s, size_t n)
 {
 	if (n >= 4 && strncasecmp(s, "SIP/", 4) == 0) {
-		uint64_t code;
-		size_t i = 4;
-		while (i < n && !sip_scan_is_lws(s[i]))
-			i++;
-		size_t c = sip_scan_skip_lws(s, n, i);
-		if (c == i || n - c < 3 || (n - c > 3 && !sip_scan_is_lws(s[c + 3])))
-			return false;
-		if (!parse_uint(s + c, 3, 699, &code) || code < 100)
-			return false;
 		msg->is_request = false;
-		msg->status = (int)code;
-		return true;
+		return sip_scan_status_line(s, n, &msg->status);
 	}
 	size_t m = 0;
 	while (m < n && sip_scan_is_token(s[m]))
@@ -657,25 +673,47 @@ static bool sip_scan_start_line(struct sip_msg *msg, const char *s, size_t n)
 	return true;
 }
 
+/* The start line: after leading CRLFs, up to LF (CR stripped), within hlen. */
+static struct sip_scan_span sip_scan_first_line(const char *s, size_t hlen, size_t *next)
+{
+	size_t i = 0;
+
+	while (i < hlen && (s[i] == '\r' || s[i] == '\n'))
+		i++;
+	const char *lf = memchr(s + i, '\n', hlen - i);
+	size_t le = lf ? (size_t)(lf - s) : hlen;
+	*next = lf ? le + 1 : hlen;
+	if (le > i && s[le - 1] == '\r')
+		le--;
+	return (struct sip_scan_span){ s + i, le - i };
+}
+
+int sip_scan_status(const uint8_t *data, size_t len)
+{
+	size_t next;
+	int status;
+
+	if (len > SIP_SCAN_MAX_LEN)
+		len = SIP_SCAN_MAX_LEN;
+	struct sip_scan_span l = sip_scan_first_line((const char *)data, len, &next);
+	if (l.n < 4 || strncasecmp(l.p, "SIP/", 4) != 0)
+		return 0;
+	return sip_scan_status_line(l.p, l.n, &status) ? status : -1;
+}
+
 bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
 {
 	const char *s = (const char *)data;
 	struct sip_scan_state st = { { NULL, 0 }, false, false, false };
+	size_t next;
 
 	memset(msg, 0, sizeof *msg);
 	msg->retry_after = -1;
 	if (len > SIP_SCAN_MAX_LEN)
 		len = SIP_SCAN_MAX_LEN;
 	size_t hlen = sip_scan_header_len(data, len);
-	size_t i = 0;
-	while (i < hlen && (s[i] == '\r' || s[i] == '\n'))
-		i++;
-	const char *lf = memchr(s + i, '\n', hlen - i);
-	size_t le = lf ? (size_t)(lf - s) : hlen;
-	size_t next = lf ? le + 1 : hlen;
-	if (le > i && s[le - 1] == '\r')
-		le--;
-	if (i >= hlen || !sip_scan_start_line(msg, s + i, le - i)) {
+	struct sip_scan_span l = sip_scan_first_line(s, hlen, &next);
+	if (l.n == 0 || !sip_scan_start_line(msg, l.p, l.n)) {
 		sip_msg_clear(msg);
 		return false;
 	}
