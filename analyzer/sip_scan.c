@@ -142,36 +142,17 @@ static bool sip_scan_skip_quoted(const char *v, size_t n, size_t *i)
 	return false;
 }
 
-/* A copy of a header value with surrounding LWS removed and each run of
- * whitespace that contains a fold (CR/LF) turned into one SP (RFC 3261 §7.3.1). */
+/* A copy of a header value with surrounding LWS removed and each CR or LF of a
+ * fold turned into SP (RFC 3261 §7.3.1: folding is whitespace; libosip2 does
+ * the same, so both paths give the same text). */
 static char *sip_scan_dup_value(const char *p, size_t n)
 {
 	struct sip_scan_span t = sip_scan_trim(p, n);
+	char *out = xstrndup(t.p, t.n);
 
-	if (memchr(t.p, '\r', t.n) == NULL && memchr(t.p, '\n', t.n) == NULL)
-		return xstrndup(t.p, t.n);
-	char *out = xmalloc(t.n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < t.n;) {
-		if (!sip_scan_is_lws(t.p[i])) {
-			out[o++] = t.p[i++];
-			continue;
-		}
-		size_t j = i;
-		bool fold = false;
-		while (j < t.n && sip_scan_is_lws(t.p[j])) {
-			fold |= t.p[j] == '\r' || t.p[j] == '\n';
-			j++;
-		}
-		if (fold) {
-			out[o++] = ' ';
-		} else {
-			memcpy(out + o, t.p + i, j - i);
-			o += j - i;
-		}
-		i = j;
-	}
-	out[o] = '\0';
+	for (size_t i = 0; i < t.n; i++)
+		if (out[i] == '\r' || out[i] == '\n')
+			out[i] = ' ';
 	return out;
 }
 
@@ -533,7 +514,8 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 		msg->has_via = msg->via_count > 0;
 		break;
 	case SIP_SCAN_H_CONTACT:
-		if (msg->contact == NULL)
+		/* An empty Contact carries no target: as absent (libosip2 drops it). */
+		if (msg->contact == NULL && sip_scan_trim(v, vn).n > 0)
 			sip_scan_contact(v, vn, msg);
 		break;
 	case SIP_SCAN_H_USER_AGENT:
