@@ -19,7 +19,9 @@
 enum {
 	LINK_NULL = 0,       /* BSD loopback: 4-byte host-order family */
 	LINK_ETHERNET = 1,   /* with 802.1Q / QinQ (0x8100, 0x88a8, 0x9100) tags */
-	LINK_RAW = 101,      /* raw IPv4/IPv6 (DLT_RAW on Linux) */
+	LINK_RAW_DLT = 12,   /* raw IP: what libpcap reports for LINKTYPE_RAW files on Linux */
+	LINK_RAW_DLT_BSD = 14, /* raw IP: DLT_RAW on OpenBSD */
+	LINK_RAW = 101,      /* raw IPv4/IPv6 (LINKTYPE_RAW in files) */
 	LINK_LOOP = 108,     /* OpenBSD loopback: network-order family */
 	LINK_LINUX_SLL = 113,
 	LINK_IPV4 = 228,

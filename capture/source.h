@@ -41,6 +41,11 @@ struct capture_source;
 
 void capture_config_defaults(struct capture_config *cfg);
 
+/* The BPF expression used live when cfg->filter is NULL: UDP/TCP on the SIP and
+ * TLS ports plus IP fragments; vlan adds the same behind one 802.1Q tag.
+ * False if it does not fit in len bytes. */
+bool capture_default_filter(const struct decoder_config *cfg, bool vlan, char *buf, size_t len);
+
 /* path "-" is stdin.  On failure returns NULL with a one-line reason in err. */
 struct capture_source *capture_open_file(const char *path, const struct capture_config *cfg,
 					 char *err, size_t errlen);
@@ -50,7 +55,9 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
 bool capture_is_live(const struct capture_source *s);
 const char *capture_name(const struct capture_source *s);
 
-/* Starts the capture thread pushing struct sip_packet * into q; closes q at the end. */
+/* Starts the capture thread pushing struct sip_packet * into q; closes q at the end.
+ * Reading a file the thread waits while q is full: a consumer that gives up
+ * (queue_cancel) must also call capture_stop. */
 bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t errlen);
 /* Asks the thread to stop (signal-safe flag + pcap_breakloop). */
 void capture_stop(struct capture_source *s);

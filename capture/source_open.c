@@ -1,0 +1,215 @@
+/* source_open: opening a capture file or interface, with one-line errors.
+ *
+ * Everything that can fail because of the environment (missing file, not a
+ * capture file, unknown link type, missing interface, no permission, a filter
+ * that does not compile, an unwritable -w file) fails here, before a thread
+ * starts, with a message main can print as is. */
+#include "capture/source_open.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Appends to buf; false when it does not fit. */
+static bool source_open_append(char *buf, size_t n, size_t *at, const char *s)
+{
+	int w = snprintf(buf + *at, n - *at, "%s", s);
+
+	if (w < 0 || (size_t)w >= n - *at)
+		return false;
+	*at += (size_t)w;
+	return true;
+}
+
+/* "(udp or tcp) and (port 5060 or port 5061)", plus IPv4 fragments (MF set or
+ * an offset: later fragments have no UDP header to match) and IPv6 packets
+ * whose first extension header is a fragment header. */
+static bool source_open_filter_core(const struct decoder_config *cfg, char *buf, size_t n,
+				    size_t *at)
+{
+	char port[32];
+	bool ok = source_open_append(buf, n, at, "(((udp or tcp) and (");
+	bool first = true;
+
+	for (int list = 0; list < 2; list++) {
+		const uint16_t *ports = list ? cfg->tls_ports : cfg->sip_ports;
+		size_t count = list ? cfg->n_tls_ports : cfg->n_sip_ports;
+		for (size_t i = 0; i < count && i < DECODER_MAX_PORTS; i++) {
+			snprintf(port, sizeof port, "%sport %u", first ? "" : " or ", ports[i]);
+			ok = ok && source_open_append(buf, n, at, port);
+			first = false;
+		}
+	}
+	if (first)
+		ok = ok && source_open_append(buf, n, at, "port 5060");
+	return ok && source_open_append(buf, n, at,
+					")) or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
+}
+
+bool capture_default_filter(const struct decoder_config *cfg, bool vlan, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	if (len == 0)
+		return false;
+	buf[0] = '\0';
+	bool ok = source_open_filter_core(cfg, buf, len, &at);
+	/* BPF offsets assume no VLAN tag; "vlan and ..." re-checks past one tag. */
+	if (vlan) {
+		ok = ok && source_open_append(buf, len, &at, " or (vlan and ");
+		ok = ok && source_open_filter_core(cfg, buf, len, &at);
+		ok = ok && source_open_append(buf, len, &at, ")");
+	}
+	return ok;
+}
+
+static bool source_open_filter(pcap_t *p, const char *name, const char *expr, char *err,
+			       size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		snprintf(err, errlen, "bad filter '%s': %s", expr, pcap_geterr(p));
+		return false;
+	}
+	int rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot set filter: %s", name, pcap_geterr(p));
+		return false;
+	}
+	return true;
+}
+
+/* What every source needs once the handle is open: a link type we decode, the
+ * filter, and the -w file.  Closes p on failure. */
+static struct capture_source *source_open_finish(pcap_t *p, const char *name, bool live,
+						 const char *filter,
+						 const struct capture_config *cfg, char *err,
+						 size_t errlen)
+{
+	int dlt = pcap_datalink(p);
+
+	if (!decoder_linktype_supported(dlt)) {
+		const char *dname = pcap_datalink_val_to_name(dlt);
+		snprintf(err, errlen, "%s: unsupported link type %s (%d)", name,
+			 dname ? dname : "unknown", dlt);
+		pcap_close(p);
+		return NULL;
+	}
+	if (filter && !source_open_filter(p, name, filter, err, errlen)) {
+		pcap_close(p);
+		return NULL;
+	}
+	pcap_dumper_t *dumper = NULL;
+	if (cfg->write_path) {
+		dumper = pcap_dump_open(p, cfg->write_path);
+		if (!dumper) {
+			snprintf(err, errlen, "cannot write '%s': %s", cfg->write_path,
+				 pcap_geterr(p));
+			pcap_close(p);
+			return NULL;
+		}
+	}
+	struct capture_source *s = capture_source_new(p, name, live, cfg);
+	capture_source_set_dumper(s, dumper);
+	return s;
+}
+
+/* libpcap's wording for "this is not a capture file" is terse; say it plainly. */
+static void source_open_file_error(const char *path, const char *why, char *err, size_t errlen)
+{
+	if (strstr(why, "unknown file format"))
+		snprintf(err, errlen, "'%s' is not a pcap or pcapng file", path);
+	else if (strstr(why, "file header bytes, only got 0"))
+		snprintf(err, errlen, "'%s' is empty, not a pcap or pcapng file", path);
+	else if (strstr(why, "file header"))
+		snprintf(err, errlen, "'%s' is not a pcap or pcapng file (%s)", path, why);
+	else
+		snprintf(err, errlen, "cannot read '%s': %s", path, why);
+}
+
+struct capture_source *capture_open_file(const char *path, const struct capture_config *cfg,
+					 char *err, size_t errlen)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "stdin" : path;
+	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+	struct stat st;
+
+	if (!fp) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(EISDIR));
+		fclose(fp);
+		return NULL;
+	}
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!p) {
+		source_open_file_error(name, ebuf, err, errlen);
+		if (!is_stdin)
+			fclose(fp);
+		return NULL;
+	}
+	return source_open_finish(p, name, false, cfg->filter, cfg, err, errlen);
+}
+
+/* pcap_activate's failures, in words a user can act on. */
+static void source_open_live_error(pcap_t *p, const char *iface, int rc, char *err, size_t errlen)
+{
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		snprintf(err, errlen, "no such interface '%s'", iface);
+		break;
+	case PCAP_ERROR_PERM_DENIED:
+		snprintf(err, errlen,
+			 "no permission to capture on '%s' (run as root or grant CAP_NET_RAW)",
+			 iface);
+		break;
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		snprintf(err, errlen, "no permission for promiscuous mode on '%s'", iface);
+		break;
+	case PCAP_ERROR_IFACE_NOT_UP:
+		snprintf(err, errlen, "interface '%s' is not up", iface);
+		break;
+	default:
+		snprintf(err, errlen, "cannot capture on '%s': %s", iface,
+			 rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		break;
+	}
+}
+
+struct capture_source *capture_open_live(const char *iface, const struct capture_config *cfg,
+					 char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_create(iface, ebuf);
+
+	if (!p) {
+		snprintf(err, errlen, "cannot capture on '%s': %s", iface, ebuf);
+		return NULL;
+	}
+	pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : CAPTURE_SNAPLEN);
+	pcap_set_promisc(p, 1);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, cfg->buffer_bytes > 0 ? cfg->buffer_bytes : CAPTURE_BUFFER_BYTES);
+	pcap_set_timeout(p, CAPTURE_TIMEOUT_MS);
+	int rc = pcap_activate(p);
+	if (rc < 0) {
+		source_open_live_error(p, iface, rc, err, errlen);
+		pcap_close(p);
+		return NULL;
+	}
+	char deflt[1024];
+	const char *filter = cfg->filter;
+	if (!filter) {
+		capture_default_filter(&cfg->decoder, pcap_datalink(p) == DLT_EN10MB, deflt,
+				       sizeof deflt);
+		filter = deflt;
+	}
+	return source_open_finish(p, iface, true, filter, cfg, err, errlen);
+}

@@ -1,0 +1,20 @@
+/* source_open: what capture/source.c and capture/source_open.c share (libpcap
+ * handles); nothing outside capture/ includes this. */
+#ifndef SIPWATCH_SOURCE_OPEN_H
+#define SIPWATCH_SOURCE_OPEN_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+
+#include "capture/source.h"
+
+#define CAPTURE_SNAPLEN 262144
+#define CAPTURE_BUFFER_BYTES (32 << 20)
+#define CAPTURE_TIMEOUT_MS 100
+
+/* Takes ownership of an opened (and for live, activated) handle. */
+struct capture_source *capture_source_new(pcap_t *p, const char *name, bool live,
+					  const struct capture_config *cfg);
+void capture_source_set_dumper(struct capture_source *s, pcap_dumper_t *dumper);
+
+#endif

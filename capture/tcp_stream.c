@@ -1,0 +1,454 @@
+/* tcp_stream: TCP reassembly by sequence number (RFC 9293), one stream per
+ * direction of a 4-tuple, and Content-Length framing of what comes out.
+ *
+ * A SYN sets the initial sequence number; a stream first seen mid-way starts
+ * at its first data segment.  Segments ahead of the expected sequence wait in
+ * a sorted list; bytes already delivered are never delivered again, and each
+ * segment that brings only (or partly) old bytes counts once as
+ * tcp_retransmitted.  FIN (once every byte before it is in) and RST close a
+ * stream; a closed stream is remembered until it idles out so that late
+ * retransmissions are recognised.
+ *
+ * Bounds: max_tcp_streams (the least recently used is evicted), bytes held per
+ * stream (max_tcp_stream_bytes; over it the stream is dropped and picked up
+ * again at the next segment), and tcp_idle_timeout_us. */
+#include "capture/tcp_stream.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/sip_detect.h"
+#include "capture/sip_frame.h"
+#include "common/xalloc.h"
+
+#define TCP_STREAM_MIN_BUCKETS 16u
+#define TCP_STREAM_MAX_BUCKETS (1u << 20)
+#define TCP_STREAM_MIN_BUF 4096u
+#define TCP_SEQ_HALF 0x80000000u /* sequence distances are modulo 2^32 */
+
+/* A segment that arrived ahead of a gap. */
+struct tcp_ooo {
+	struct tcp_ooo *next;
+	uint32_t seq;
+	size_t len;
+	uint8_t data[];
+};
+
+enum tcp_stream_kind {
+	TCP_STREAM_SIP,
+	TCP_STREAM_TLS, /* TLS on a SIP port: counted, never buffered */
+};
+
+struct tcp_stream {
+	struct tcp_stream *hnext;
+	struct tcp_stream *older, *newer; /* least recently used first */
+	struct flow flow;
+	uint32_t hash;
+	int64_t last_ts_us;
+	enum tcp_stream_kind kind;
+	bool closed;
+	bool have_seq;
+	bool seen_data;
+	bool fin_seen;
+	bool resyncing; /* skipping garbage; counted invalid once per episode */
+	uint32_t next_seq;
+	uint32_t fin_seq;
+	uint8_t *buf; /* in-order bytes not yet framed */
+	size_t len, cap;
+	struct tcp_ooo *ooo;
+	size_t ooo_bytes;
+};
+
+struct tcp_stream_table {
+	struct tcp_stream **buckets;
+	size_t mask;
+	struct tcp_stream *oldest, *newest;
+	size_t count;
+};
+
+struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg)
+{
+	struct tcp_stream_table *t = xcalloc(1, sizeof *t);
+	size_t n = TCP_STREAM_MIN_BUCKETS;
+
+	while (n < cfg->max_tcp_streams && n < TCP_STREAM_MAX_BUCKETS)
+		n <<= 1;
+	t->buckets = xcalloc(n, sizeof *t->buckets);
+	t->mask = n - 1;
+	return t;
+}
+
+static void tcp_stream_release(struct tcp_stream *st)
+{
+	while (st->ooo) {
+		struct tcp_ooo *o = st->ooo;
+		st->ooo = o->next;
+		free(o);
+	}
+	st->ooo_bytes = 0;
+	free(st->buf);
+	st->buf = NULL;
+	st->len = st->cap = 0;
+}
+
+void tcp_stream_table_free(struct tcp_stream_table *t)
+{
+	if (!t)
+		return;
+	for (struct tcp_stream *st = t->oldest, *next; st; st = next) {
+		next = st->newer;
+		tcp_stream_release(st);
+		free(st);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+size_t tcp_stream_count(const struct tcp_stream_table *t)
+{
+	return t->count;
+}
+
+static uint32_t tcp_stream_hash(const struct flow *f)
+{
+	size_t alen = f->src.family == 6 ? 16 : 4;
+	uint32_t h = DECODE_HASH_INIT;
+
+	h = decode_hash(h, &f->src.family, 1);
+	h = decode_hash(h, f->src.ip, alen);
+	h = decode_hash(h, f->dst.ip, alen);
+	h = decode_hash(h, &f->src.port, sizeof f->src.port);
+	return decode_hash(h, &f->dst.port, sizeof f->dst.port);
+}
+
+static struct tcp_stream *tcp_stream_find(struct tcp_stream_table *t, const struct flow *f,
+					  uint32_t hash)
+{
+	for (struct tcp_stream *st = t->buckets[hash & t->mask]; st; st = st->hnext)
+		if (st->hash == hash && net_addr_equal(&st->flow.src, &f->src) &&
+		    net_addr_equal(&st->flow.dst, &f->dst))
+			return st;
+	return NULL;
+}
+
+static void tcp_stream_lru_unlink(struct tcp_stream_table *t, struct tcp_stream *st)
+{
+	if (st->older)
+		st->older->newer = st->newer;
+	else
+		t->oldest = st->newer;
+	if (st->newer)
+		st->newer->older = st->older;
+	else
+		t->newest = st->older;
+	st->older = st->newer = NULL;
+}
+
+static void tcp_stream_lru_append(struct tcp_stream_table *t, struct tcp_stream *st)
+{
+	st->older = t->newest;
+	st->newer = NULL;
+	if (t->newest)
+		t->newest->newer = st;
+	else
+		t->oldest = st;
+	t->newest = st;
+}
+
+static void tcp_stream_remove(struct tcp_stream_table *t, struct tcp_stream *st)
+{
+	struct tcp_stream **pp = &t->buckets[st->hash & t->mask];
+
+	while (*pp != st)
+		pp = &(*pp)->hnext;
+	*pp = st->hnext;
+	tcp_stream_lru_unlink(t, st);
+	tcp_stream_release(st);
+	free(st);
+	t->count--;
+}
+
+/* Gives up on a stream that broke a limit. */
+static void tcp_stream_drop(struct decoder *d, struct tcp_stream *st)
+{
+	d->stats.tcp_streams_dropped++;
+	tcp_stream_remove(d->tcp, st);
+}
+
+static struct tcp_stream *tcp_stream_create(struct decoder *d, const struct flow *f,
+					    uint32_t hash, enum tcp_stream_kind kind)
+{
+	struct tcp_stream_table *t = d->tcp;
+
+	if (d->cfg.max_tcp_streams == 0)
+		return NULL;
+	if (t->count >= d->cfg.max_tcp_streams)
+		tcp_stream_drop(d, t->oldest);
+	struct tcp_stream *st = xcalloc(1, sizeof *st);
+	st->flow = *f;
+	st->hash = hash;
+	st->kind = kind;
+	st->hnext = t->buckets[hash & t->mask];
+	t->buckets[hash & t->mask] = st;
+	tcp_stream_lru_append(t, st);
+	t->count++;
+	return st;
+}
+
+/* Forgets buffered bytes; the next segment starts the stream again. */
+static void tcp_stream_restart(struct tcp_stream *st)
+{
+	tcp_stream_release(st);
+	st->closed = st->have_seq = st->fin_seen = st->resyncing = false;
+}
+
+static void tcp_stream_append(struct tcp_stream *st, const uint8_t *data, size_t len)
+{
+	if (st->len + len > st->cap) {
+		size_t cap = st->cap ? st->cap : TCP_STREAM_MIN_BUF;
+		while (cap < st->len + len)
+			cap *= 2;
+		st->buf = xrealloc(st->buf, cap);
+		st->cap = cap;
+	}
+	memcpy(st->buf + st->len, data, len);
+	st->len += len;
+	st->next_seq += (uint32_t)len;
+}
+
+static bool tcp_stream_over_limit(const struct decoder *d, const struct tcp_stream *st, size_t len)
+{
+	return st->len + st->ooo_bytes + len > d->cfg.max_tcp_stream_bytes;
+}
+
+/* Keeps a segment that arrived ahead of a gap, sorted by sequence. */
+static bool tcp_stream_hold(struct decoder *d, struct tcp_stream *st, uint32_t seq,
+			    const uint8_t *data, size_t len)
+{
+	uint32_t ahead = seq - st->next_seq;
+	struct tcp_ooo **pp = &st->ooo;
+
+	while (*pp && (*pp)->seq - st->next_seq < ahead)
+		pp = &(*pp)->next;
+	if (*pp && (*pp)->seq == seq && (*pp)->len >= len) {
+		d->stats.tcp_retransmitted++;
+		return true;
+	}
+	if (tcp_stream_over_limit(d, st, len)) {
+		tcp_stream_drop(d, st);
+		return false;
+	}
+	struct tcp_ooo *o = xmalloc(sizeof *o + len);
+	o->seq = seq;
+	o->len = len;
+	memcpy(o->data, data, len);
+	o->next = *pp;
+	*pp = o;
+	st->ooo_bytes += len;
+	return true;
+}
+
+/* Moves held segments that the gap no longer separates into the buffer. */
+static void tcp_stream_drain(struct decoder *d, struct tcp_stream *st)
+{
+	while (st->ooo) {
+		struct tcp_ooo *o = st->ooo;
+		uint32_t ahead = o->seq - st->next_seq;
+		if (ahead != 0 && ahead < TCP_SEQ_HALF)
+			break;
+		st->ooo = o->next;
+		st->ooo_bytes -= o->len;
+		size_t back = st->next_seq - o->seq;
+		if (back)
+			d->stats.tcp_retransmitted++;
+		if (back < o->len)
+			tcp_stream_append(st, o->data + back, o->len - back);
+		free(o);
+	}
+}
+
+/* Cuts complete SIP messages off the front of the buffer. */
+static bool tcp_stream_frame(struct decoder *d, struct tcp_stream *st, int64_t ts_us)
+{
+	size_t pos = 0;
+
+	for (;;) {
+		struct sip_frame fr;
+		enum sip_frame_result r = sip_frame_next(st->buf + pos, st->len - pos,
+							 d->cfg.max_tcp_stream_bytes, &fr);
+		pos += fr.skip;
+		if (r == SIP_FRAME_NEED_MORE)
+			break;
+		if (r == SIP_FRAME_MESSAGE) {
+			decode_emit(d, ts_us, &st->flow, st->buf + pos, fr.len);
+			pos += fr.len;
+			st->resyncing = false;
+		} else if (r == SIP_FRAME_GARBAGE) {
+			if (!st->resyncing)
+				d->stats.invalid++;
+			st->resyncing = true;
+		} else {
+			d->stats.invalid++; /* absurd Content-Length: nothing after it can be framed */
+			tcp_stream_drop(d, st);
+			return false;
+		}
+	}
+	memmove(st->buf, st->buf + pos, st->len - pos);
+	st->len -= pos;
+	return true;
+}
+
+/* Payload bytes at seq.  False if the stream was dropped. */
+static bool tcp_stream_data(struct decoder *d, struct tcp_stream *st, int64_t ts_us,
+			    uint32_t seq, const uint8_t *data, size_t len)
+{
+	if (!st->have_seq) {
+		st->have_seq = true; /* mid-stream pickup */
+		st->next_seq = seq;
+	}
+	uint32_t ahead = seq - st->next_seq;
+	if (ahead >= TCP_SEQ_HALF) {
+		size_t back = st->next_seq - seq;
+		d->stats.tcp_retransmitted++;
+		if (back >= len)
+			return true;
+		data += back;
+		len -= back;
+	} else if (ahead > d->cfg.max_tcp_stream_bytes) {
+		/* A gap we will never fill: give up what is held and go on from here. */
+		d->stats.tcp_streams_dropped++;
+		tcp_stream_restart(st);
+		st->have_seq = true;
+		st->next_seq = seq;
+	} else if (ahead > 0) {
+		return tcp_stream_hold(d, st, seq, data, len);
+	}
+	if (tcp_stream_over_limit(d, st, len)) {
+		tcp_stream_drop(d, st);
+		return false;
+	}
+	tcp_stream_append(st, data, len);
+	tcp_stream_drain(d, st);
+	return tcp_stream_frame(d, st, ts_us);
+}
+
+/* RFC 9293 3.10.7.4: FIN is processed once every byte before it has arrived. */
+static void tcp_stream_check_fin(struct tcp_stream *st)
+{
+	if (st->fin_seen && st->have_seq && st->next_seq == st->fin_seq && !st->ooo) {
+		tcp_stream_release(st);
+		st->closed = true;
+	}
+}
+
+static void tcp_stream_touch(struct tcp_stream_table *t, struct tcp_stream *st, int64_t ts_us)
+{
+	st->last_ts_us = ts_us;
+	tcp_stream_lru_unlink(t, st);
+	tcp_stream_lru_append(t, st);
+}
+
+/* The first payload of a flow we have no stream for: is it worth one? */
+static struct tcp_stream *tcp_stream_open(struct decoder *d, const struct flow *f, uint32_t hash,
+					  const struct tcp_segment *seg)
+{
+	switch (sip_detect_classify(&d->cfg, f, seg->data, seg->len)) {
+	case SIP_DETECT_SIP:
+		return tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
+	case SIP_DETECT_TLS:
+		return tcp_stream_create(d, f, hash, TCP_STREAM_TLS);
+	default:
+		d->stats.non_sip++;
+		return NULL;
+	}
+}
+
+/* A data segment on a closed stream: a late retransmission, or a new
+ * connection on the same ports whose SYN we missed. */
+static void tcp_stream_reopen(struct decoder *d, struct tcp_stream *st, uint32_t seq, size_t len)
+{
+	uint32_t past_fin = seq + (uint32_t)len - st->fin_seq;
+
+	if (past_fin == 0 || past_fin >= TCP_SEQ_HALF) {
+		d->stats.tcp_retransmitted++;
+		return;
+	}
+	tcp_stream_restart(st);
+}
+
+void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
+			const struct tcp_segment *seg)
+{
+	struct tcp_stream_table *t = d->tcp;
+	uint32_t hash = tcp_stream_hash(f);
+	struct tcp_stream *st = tcp_stream_find(t, f, hash);
+	uint32_t seq = seg->seq;
+
+	if (seg->flags & TCP_FLAG_RST) {
+		if (st)
+			tcp_stream_remove(t, st);
+		return;
+	}
+	if (!sip_detect_on_sip_port(&d->cfg, f) && sip_detect_on_tls_port(&d->cfg, f)) {
+		if (seg->len)
+			d->stats.encrypted++; /* TLS port: nothing to reassemble */
+		return;
+	}
+	if (seg->flags & TCP_FLAG_SYN) {
+		if (!st && sip_detect_on_sip_port(&d->cfg, f))
+			st = tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
+		if (st) {
+			tcp_stream_restart(st);
+			st->have_seq = true;
+			st->next_seq = seq + 1;
+		}
+		seq++; /* SYN takes one sequence number; any data (TFO) follows it */
+	}
+	if (!st && seg->len)
+		st = tcp_stream_open(d, f, hash, seg);
+	if (!st)
+		return;
+	tcp_stream_touch(t, st, ts_us);
+	if (st->closed && seg->len)
+		tcp_stream_reopen(d, st, seq, seg->len);
+	if (st->closed)
+		return;
+	if (seg->len && !st->seen_data) {
+		st->seen_data = true;
+		if (sip_detect_tls_record(seg->data, seg->len))
+			st->kind = TCP_STREAM_TLS;
+	}
+	if (st->kind == TCP_STREAM_TLS) {
+		if (seg->len)
+			d->stats.encrypted++;
+	} else if (seg->len && !tcp_stream_data(d, st, ts_us, seq, seg->data, seg->len)) {
+		return;
+	}
+	if (seg->flags & TCP_FLAG_FIN) {
+		st->fin_seen = true;
+		st->fin_seq = seq + (uint32_t)seg->len;
+	}
+	if (st->kind == TCP_STREAM_TLS)
+		st->closed = st->fin_seen;
+	else
+		tcp_stream_check_fin(st);
+}
+
+void tcp_stream_expire(struct decoder *d, int64_t now_us)
+{
+	struct tcp_stream_table *t = d->tcp;
+
+	while (t->oldest && now_us - t->oldest->last_ts_us > d->cfg.tcp_idle_timeout_us) {
+		struct tcp_stream *st = t->oldest;
+		if (st->len || st->ooo)
+			d->stats.tcp_streams_dropped++; /* a partial message never completed */
+		tcp_stream_remove(t, st);
+	}
+}
+
+void tcp_stream_clear(struct decoder *d)
+{
+	while (d->tcp->oldest)
+		tcp_stream_remove(d->tcp, d->tcp->oldest);
+}
