@@ -2,7 +2,11 @@
  *
  * A separate read-only connection (WAL lets it read while the writer writes).
  * Rows come back through callbacks as the same plain records the analyzer
- * emits; their strings are valid only during the callback. */
+ * emits; their strings are valid only during the callback.
+ *
+ * The db_each_* and db_count_* functions return the number of rows handed to
+ * the callback, or -1 on failure (db_reader_error says why).  A callback may
+ * call other db_* functions of the same reader, including the one running. */
 #ifndef SIPWATCH_QUERY_H
 #define SIPWATCH_QUERY_H
 
@@ -15,12 +19,24 @@
 
 struct db_reader;
 
+/* Opens read-only.  Fails (NULL, one-line reason) on a missing file, a file
+ * that is not a sipwatch db, or a schema newer than this program. */
 struct db_reader *db_reader_open(const char *path, char *err, size_t n);
 void db_reader_close(struct db_reader *r);
+/* The last failure, "path: reason" ("" if none). */
+const char *db_reader_error(const struct db_reader *r);
+/* Optional: everything read between begin and end sees one snapshot of the
+ * db (a report whose counts agree while a live writer goes on). */
+bool db_reader_begin(struct db_reader *r);
+void db_reader_end(struct db_reader *r);
 
-/* capture_id 0 = the newest capture. */
+/* capture_id 0 = the newest capture (here and in every capture_id below).
+ * out's strings stay valid until the next db_read_capture or the close. */
 bool db_read_capture(struct db_reader *r, uint64_t capture_id, uint64_t *id_out,
 		     struct capture_info *out);
+/* Dialogs of a capture, and how many of them are doomed. */
+bool db_count_dialogs(struct db_reader *r, uint64_t capture_id, uint64_t *dialogs,
+		      uint64_t *doomed);
 
 typedef void (*db_dialog_fn)(void *ctx, const struct dialog_record *d);
 typedef void (*db_finding_fn)(void *ctx, const struct finding_record *f);
@@ -28,11 +44,14 @@ typedef void (*db_message_fn)(void *ctx, const struct message_record *m);
 typedef void (*db_endpoint_fn)(void *ctx, const struct endpoint_record *e);
 typedef void (*db_count_fn)(void *ctx, const char *name, uint64_t count);
 
+/* Dialogs of a capture ordered by created; findings of a dialog ordered by ts. */
 int db_each_dialog(struct db_reader *r, uint64_t capture_id, db_dialog_fn fn, void *ctx);
 int db_each_finding(struct db_reader *r, uint64_t dialog_id, db_finding_fn fn, void *ctx);
 /* Messages of a dialog in time order, raw text included. */
 int db_each_message(struct db_reader *r, uint64_t dialog_id, db_message_fn fn, void *ctx);
 int db_each_endpoint(struct db_reader *r, uint64_t capture_id, db_endpoint_fn fn, void *ctx);
+/* (name, count) per end class (a dialog not ended yet counts as ACTIVE) and
+ * per finding code, of a capture, by name. */
 int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 

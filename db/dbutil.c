@@ -1,0 +1,126 @@
+/* dbutil: time and NULL conversions between records and rows, and the one
+ * place that turns a SQLite failure into the one-line reason users see. */
+#include "db/dbutil.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "capture/packet.h"
+
+int dbutil_bind_time(sqlite3_stmt *st, int idx, int64_t ts_us)
+{
+	if (ts_us == TS_NONE)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_double(st, idx, dbutil_us_to_sec(ts_us));
+}
+
+int dbutil_bind_str(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (!s)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+int dbutil_bind_id(sqlite3_stmt *st, int idx, uint64_t id)
+{
+	if (id == 0 || id > INT64_MAX)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_int64(st, idx, (sqlite3_int64)id);
+}
+
+int dbutil_bind_opt_int(sqlite3_stmt *st, int idx, int64_t v)
+{
+	if (v < 0)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_int64(st, idx, v);
+}
+
+int64_t dbutil_column_time(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return TS_NONE;
+	return dbutil_sec_to_us(sqlite3_column_double(st, col));
+}
+
+int64_t dbutil_column_opt_int(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int64(st, col);
+}
+
+uint64_t dbutil_column_u64(sqlite3_stmt *st, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col);
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+const char *dbutil_column_str(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+double dbutil_us_to_sec(int64_t us)
+{
+	/* Split so that whole seconds stay exact; a double holds µs since the
+	 * epoch exactly until the year 2255. */
+	int64_t sec = us / USEC_PER_SEC;
+	int64_t frac = us % USEC_PER_SEC;
+	return (double)sec + (double)frac / 1e6;
+}
+
+int64_t dbutil_sec_to_us(double sec)
+{
+	if (!isfinite(sec) || sec > 9.2e12 || sec < -9.2e12)
+		return TS_NONE;
+	return llround(sec * 1e6);
+}
+
+static const char *dbutil_reason(sqlite3 *db, int rc)
+{
+	if (db && sqlite3_errcode(db) == (rc & 0xff))
+		return sqlite3_errmsg(db);
+	return sqlite3_errstr(rc);
+}
+
+void dbutil_format_error(char *buf, size_t n, const char *path, sqlite3 *db, int rc, int busy_ms)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+
+	if (!n)
+		return;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (busy_ms % 1000 == 0)
+			snprintf(buf, n, "%s: database is locked (another writer held it for %d s)",
+				 path, busy_ms / 1000);
+		else
+			snprintf(buf, n, "%s: database is locked (another writer held it for %d ms)",
+				 path, busy_ms);
+		return;
+	case SQLITE_IOERR:
+		if (sys == ENOSPC) {
+			snprintf(buf, n, "%s: database or disk is full", path);
+			return;
+		}
+		if (sys == EFBIG) {
+			snprintf(buf, n, "%s: database or disk is full (file size limit reached)", path);
+			return;
+		}
+		if (sys == EDQUOT) {
+			snprintf(buf, n, "%s: database or disk is full (disk quota exceeded)", path);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	snprintf(buf, n, "%s: %s", path, dbutil_reason(db, rc));
+}
+
+int dbutil_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}

@@ -1,0 +1,275 @@
+/* schema: tables, views and indexes of the sipwatch db (contract.md), the
+ * ordered list of migrations that builds them, and the writer's connection
+ * settings.
+ *
+ * Times are REAL seconds since the epoch, absent = NULL.  Ids are assigned by
+ * the analyzer (INTEGER PRIMARY KEY = the rowid, so explicit ascending ids
+ * append).  No foreign keys are declared: a message row may arrive before the
+ * dialog row it names, and retention deletes by age, not by cascade.
+ *
+ * To change the schema, append a migration; never edit a released one. */
+#include "db/schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/dbutil.h"
+
+/* Migration 1: the schema of contract.md plus the columns the report and the
+ * dashboard need.  `raw` comes last in messages so that reading the other
+ * columns never walks a large body's overflow pages. */
+static const char SCHEMA_V1[] =
+	"CREATE TABLE captures ("
+	" id INTEGER PRIMARY KEY,"
+	" source TEXT,"
+	" kind TEXT,"
+	" started REAL,"
+	" ended REAL,"
+	" packets INTEGER NOT NULL DEFAULT 0,"
+	" sip_messages INTEGER NOT NULL DEFAULT 0,"
+	" parse_errors INTEGER NOT NULL DEFAULT 0,"
+	" dropped INTEGER NOT NULL DEFAULT 0,"
+	" duplicates INTEGER NOT NULL DEFAULT 0,"
+	" encrypted INTEGER NOT NULL DEFAULT 0);"
+
+	"CREATE TABLE dialogs ("
+	" id INTEGER PRIMARY KEY,"
+	" capture_id INTEGER,"
+	" call_id TEXT, from_uri TEXT, to_uri TEXT, from_tag TEXT, to_tag TEXT,"
+	" caller_ua TEXT, callee_ua TEXT, transport TEXT,"
+	" created REAL, established REAL, ended REAL,"
+	" session_expires INTEGER, min_se INTEGER, refresher TEXT,"
+	" refreshes_ok INTEGER NOT NULL DEFAULT 0,"
+	" refreshes_failed INTEGER NOT NULL DEFAULT 0,"
+	" last_refresh REAL, deadline REAL, teardown_expected REAL,"
+	" doomed INTEGER NOT NULL DEFAULT 0, doomed_at REAL, end_class TEXT,"
+	" recovered INTEGER NOT NULL DEFAULT 0, state TEXT,"
+	" n_messages INTEGER NOT NULL DEFAULT 0, finding_codes TEXT);"
+	"CREATE INDEX dialogs_call_id ON dialogs(call_id);"
+	"CREATE INDEX dialogs_capture_created ON dialogs(capture_id, created);"
+	"CREATE INDEX dialogs_created ON dialogs(created);"
+	"CREATE INDEX dialogs_doomed ON dialogs(capture_id, doomed_at) WHERE doomed = 1;"
+	"CREATE INDEX dialogs_end_class ON dialogs(end_class);"
+
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" dialog_id INTEGER, ts REAL, src TEXT, dst TEXT, transport TEXT,"
+	" method TEXT, status INTEGER, cseq INTEGER, cseq_method TEXT,"
+	" capture_id INTEGER, call_id TEXT,"
+	" retransmission INTEGER NOT NULL DEFAULT 0, header_len INTEGER,"
+	" raw TEXT);"
+	"CREATE INDEX messages_dialog ON messages(dialog_id, ts) WHERE dialog_id IS NOT NULL;"
+	"CREATE INDEX messages_ts ON messages(ts);"
+	"CREATE INDEX messages_call_id ON messages(call_id);"
+
+	"CREATE TABLE findings ("
+	" id INTEGER PRIMARY KEY,"
+	" dialog_id INTEGER, message_id INTEGER,"
+	" code TEXT NOT NULL, severity TEXT NOT NULL, ts REAL, detail TEXT,"
+	" capture_id INTEGER, endpoint TEXT, agent TEXT);"
+	"CREATE INDEX findings_dialog ON findings(dialog_id, ts);"
+	"CREATE INDEX findings_code ON findings(code, ts);"
+	"CREATE INDEX findings_endpoint ON findings(endpoint);"
+	"CREATE INDEX findings_capture ON findings(capture_id, code);"
+	"CREATE INDEX findings_ts ON findings(ts);"
+
+	"CREATE TABLE endpoints ("
+	" capture_id INTEGER NOT NULL,"
+	" endpoint TEXT NOT NULL,"
+	" agent TEXT,"
+	" refresh_answers_ok INTEGER NOT NULL DEFAULT 0,"
+	" malformed INTEGER NOT NULL DEFAULT 0,"
+	" lost INTEGER NOT NULL DEFAULT 0,"
+	" rejected INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (capture_id, endpoint));"
+	"CREATE INDEX endpoints_endpoint ON endpoints(endpoint);"
+
+	/* Doomed dialogs with all their codes (in order of first appearance), the
+	 * doom findings' details as the cause, and whom the first one blames. */
+	"CREATE VIEW doomed_dialogs AS SELECT"
+	" d.id, d.capture_id, d.call_id, d.from_uri, d.to_uri, d.caller_ua, d.callee_ua,"
+	" d.created, d.established, d.ended, d.end_class, d.refresher, d.session_expires,"
+	" d.doomed_at, d.teardown_expected, d.deadline,"
+	" (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
+	"   WHERE f.dialog_id = d.id GROUP BY code ORDER BY min(ts), min(id))) AS codes,"
+	" (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.severity = 'doom'"
+	"   GROUP BY code ORDER BY min(ts), min(id))) AS doom_codes,"
+	" (SELECT group_concat(detail, ' | ') FROM (SELECT detail FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.severity = 'doom' ORDER BY ts, id)) AS cause,"
+	" (SELECT endpoint FROM findings f WHERE f.dialog_id = d.id AND f.severity = 'doom'"
+	"   ORDER BY ts, id LIMIT 1) AS blame_endpoint,"
+	" (SELECT agent FROM findings f WHERE f.dialog_id = d.id AND f.severity = 'doom'"
+	"   ORDER BY ts, id LIMIT 1) AS blame_agent"
+	" FROM dialogs d WHERE d.doomed = 1;"
+
+	/* Calls the session timer killed, with the refresh that failed: the
+	 * refresh findings since the last successful refresh (first one's
+	 * endpoint, agent and message; all their codes and details). */
+	"CREATE VIEW timer_teardowns AS SELECT"
+	" d.id, d.capture_id, d.call_id, d.from_uri, d.to_uri, d.caller_ua, d.callee_ua,"
+	" d.refresher, d.session_expires, d.last_refresh, d.teardown_expected, d.deadline,"
+	" d.ended,"
+	" (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.code IN " "(" "'REFRESH_2XX_NO_SESSION_EXPIRES',"
+	"   'REFRESH_2XX_NO_CONTACT','REFRESH_2XX_MALFORMED','REFRESH_UNANSWERED',"
+	"   'RESPONSE_NOT_RELAYED','REFRESH_REJECTED','REFRESH_OVERDUE',"
+	"   'REFRESH_REINVITE_NO_ACK','REFRESHER_UAC_UNSUPPORTED')"
+	"   AND f.ts >= coalesce(d.last_refresh, 0)"
+	"   GROUP BY code ORDER BY min(ts), min(id))) AS failed_codes,"
+	" (SELECT group_concat(detail, ' | ') FROM (SELECT detail FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.code IN ('REFRESH_2XX_NO_SESSION_EXPIRES',"
+	"   'REFRESH_2XX_NO_CONTACT','REFRESH_2XX_MALFORMED','REFRESH_UNANSWERED',"
+	"   'RESPONSE_NOT_RELAYED','REFRESH_REJECTED','REFRESH_OVERDUE',"
+	"   'REFRESH_REINVITE_NO_ACK','REFRESHER_UAC_UNSUPPORTED')"
+	"   AND f.ts >= coalesce(d.last_refresh, 0) ORDER BY ts, id)) AS failed_detail,"
+	" r.ts AS failed_ts, r.endpoint AS failed_endpoint, r.agent AS failed_agent,"
+	" r.message_id AS failed_message_id,"
+	" (SELECT detail FROM findings t WHERE t.dialog_id = d.id AND t.code = 'TIMER_TEARDOWN'"
+	"   ORDER BY ts, id LIMIT 1) AS teardown_detail"
+	" FROM dialogs d LEFT JOIN findings r ON r.id = (SELECT f.id FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.code IN ('REFRESH_2XX_NO_SESSION_EXPIRES',"
+	"   'REFRESH_2XX_NO_CONTACT','REFRESH_2XX_MALFORMED','REFRESH_UNANSWERED',"
+	"   'RESPONSE_NOT_RELAYED','REFRESH_REJECTED','REFRESH_OVERDUE',"
+	"   'REFRESH_REINVITE_NO_ACK','REFRESHER_UAC_UNSUPPORTED')"
+	"   AND f.ts >= coalesce(d.last_refresh, 0) ORDER BY f.ts, f.id LIMIT 1)"
+	" WHERE d.end_class = 'TIMER_TEARDOWN';"
+
+	/* Per endpoint (and agent) over all captures: "every UCMA 3.0 endpoint
+	 * answers UPDATE without Contact" is one query. */
+	"CREATE VIEW refresh_stats_by_endpoint AS SELECT"
+	" endpoint, agent, sum(refresh_answers_ok) AS refresh_answers_ok,"
+	" sum(malformed) AS malformed, sum(lost) AS lost, sum(rejected) AS rejected"
+	" FROM endpoints GROUP BY endpoint, agent;"
+
+	"PRAGMA user_version = 1;";
+
+struct schema_migration {
+	int version;
+	const char *sql; /* ends by setting PRAGMA user_version to version */
+};
+
+static const struct schema_migration schema_migrations[] = {
+	{1, SCHEMA_V1},
+};
+
+#define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])
+
+int schema_latest_version(void)
+{
+	return schema_migrations[SCHEMA_N_MIGRATIONS - 1].version;
+}
+
+/* Runs a pragma that answers one text row, and returns that row in buf. */
+static int schema_pragma_text(sqlite3 *db, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		snprintf(buf, n, "%s", v ? v : "");
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		if (n)
+			buf[0] = '\0';
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int schema_configure(sqlite3 *db, const char *path, int busy_timeout_ms, char *err, size_t n)
+{
+	char mode[16];
+	int rc = sqlite3_busy_timeout(db, busy_timeout_ms);
+
+	if (rc == SQLITE_OK)
+		rc = schema_pragma_text(db, "PRAGMA journal_mode = WAL", mode, sizeof mode);
+	if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {
+		snprintf(err, n, "%s: cannot use WAL journal mode (got \"%s\")", path, mode);
+		return SQLITE_ERROR;
+	}
+	if (rc == SQLITE_OK)
+		rc = dbutil_exec(db, "PRAGMA synchronous = NORMAL");
+	/* Keep the -wal file from staying huge after a burst. */
+	if (rc == SQLITE_OK)
+		rc = dbutil_exec(db, "PRAGMA journal_size_limit = 67108864");
+	if (rc != SQLITE_OK)
+		dbutil_format_error(err, n, path, db, rc, busy_timeout_ms);
+	return rc;
+}
+
+int schema_read_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int schema_newer_error(const char *path, int version, char *err, size_t n)
+{
+	snprintf(err, n,
+		 "%s: schema version %d is newer than this sipwatch understands (%d); "
+		 "use a newer sipwatch or another db",
+		 path, version, schema_latest_version());
+	return SQLITE_ERROR;
+}
+
+/* Applies one migration in its own write transaction.  The version is read
+ * again under the write lock: another sipwatch may have just done it.  The
+ * reason is formatted before the rollback, which would overwrite it. */
+static int schema_apply(sqlite3 *db, const struct schema_migration *m, const char *path,
+			int busy_ms, char *err, size_t n)
+{
+	int version = 0;
+	int rc = dbutil_exec(db, "BEGIN IMMEDIATE");
+
+	if (rc == SQLITE_OK)
+		rc = schema_read_version(db, &version);
+	if (rc == SQLITE_OK && version < m->version)
+		rc = dbutil_exec(db, m->sql);
+	if (rc == SQLITE_OK)
+		rc = dbutil_exec(db, "COMMIT");
+	if (rc == SQLITE_OK)
+		return rc;
+	char why[200];
+	dbutil_format_error(why, sizeof why, path, db, rc, busy_ms);
+	snprintf(err, n, "%s (upgrading the schema to version %d)", why, m->version);
+	if (!sqlite3_get_autocommit(db))
+		dbutil_exec(db, "ROLLBACK");
+	return rc;
+}
+
+int schema_migrate(sqlite3 *db, const char *path, int busy_timeout_ms, char *err, size_t n)
+{
+	int version = 0;
+	int rc = schema_read_version(db, &version);
+
+	if (rc != SQLITE_OK) {
+		dbutil_format_error(err, n, path, db, rc, busy_timeout_ms);
+		return rc;
+	}
+	if (version > schema_latest_version())
+		return schema_newer_error(path, version, err, n);
+	for (size_t i = 0; i < SCHEMA_N_MIGRATIONS; i++) {
+		if (schema_migrations[i].version <= version)
+			continue;
+		rc = schema_apply(db, &schema_migrations[i], path, busy_timeout_ms, err, n);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
