@@ -1,0 +1,310 @@
+/* test_dialog_row: countdowns, cell fitting and row formatting as pure functions;
+ * hostile wire strings come out sanitised and exactly their column width. */
+#define _XOPEN_SOURCE 700
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/dialog_row.h"
+
+#define SEC USEC_PER_SEC
+#define T0 (1700000000LL * SEC)
+
+static void check_countdown(int64_t us, const char *want)
+{
+	char buf[DIALOG_ROW_DURATION_MAX];
+
+	dialog_row_countdown(us, buf, sizeof buf);
+	if (strcmp(buf, want) != 0)
+		print_error("countdown(%lld us) = \"%s\", want \"%s\"\n", (long long)us, buf, want);
+	assert_string_equal(buf, want);
+}
+
+static void test_countdown(void **state)
+{
+	(void)state;
+	check_countdown(0, "0s");
+	check_countdown(42 * SEC + 999999, "42s");
+	check_countdown(59 * SEC, "59s");
+	check_countdown(60 * SEC, "1m00s");
+	check_countdown((14 * 60 + 12) * SEC, "14m12s");
+	check_countdown(3599 * SEC, "59m59s");
+	check_countdown(3600 * SEC, "1h00m");
+	check_countdown((3600 + 2 * 60 + 59) * SEC, "1h02m");
+	check_countdown(99 * 3600 * SEC, "99h00m");
+	check_countdown((5 * 86400 + 3 * 3600) * SEC, "5d03h");
+	check_countdown(-3 * SEC, "-3s");
+	check_countdown(-1, "-1s"); /* just passed: never "0s" */
+	check_countdown(-2 * SEC - 500000, "-3s");
+	check_countdown(-(65 * SEC), "-1m05s");
+	check_countdown(-(2 * 3600 * SEC), "-2h00m");
+	check_countdown(INT64_MIN + 1, "-106751991d04h");
+}
+
+static void test_fit_pads_and_cuts(void **state)
+{
+	char out[DIALOG_ROW_FIT_CAP(16)];
+
+	(void)state;
+	dialog_row_fit("abc", 3, 6, true, out, sizeof out);
+	assert_string_equal(out, "abc   ");
+	dialog_row_fit("abcdefgh", 8, 6, true, out, sizeof out);
+	assert_string_equal(out, "abcde\xe2\x80\xa6");
+	dialog_row_fit("abcdef", 6, 6, true, out, sizeof out);
+	assert_string_equal(out, "abcdef");
+	/* a double-width glyph never straddles the edge */
+	dialog_row_fit("ab\xe6\x97\xa5\xe6\x9c\xac", 8, 4, true, out, sizeof out);
+	assert_int_equal(dialog_row_width(out, strlen(out)), 4);
+	assert_string_equal(out, "ab\xe2\x80\xa6 ");
+	dialog_row_fit("\xe6\x97\xa5\xe6\x9c\xac", 6, 4, true, out, sizeof out);
+	assert_string_equal(out, "\xe6\x97\xa5\xe6\x9c\xac");
+	dialog_row_fit("x", 1, 0, true, out, sizeof out);
+	assert_string_equal(out, "");
+}
+
+static void test_fit_replaces_unprintable(void **state)
+{
+	char out[DIALOG_ROW_FIT_CAP(20)];
+
+	(void)state;
+	/* raw controls reaching fit (no sanitize) still never reach the terminal */
+	dialog_row_fit("a\x1b[2Jb\x9b", 7, 10, false, out, sizeof out);
+	assert_null(strchr(out, '\x1b'));
+	assert_int_equal(dialog_row_width(out, strlen(out)), 7);
+	/* C1 CSI encoded in UTF-8 (U+009B) and bidi override (U+202E) */
+	dialog_row_fit("\xc2\x9b" "1m" "\xe2\x80\xae" "x", 8, 10, false, out, sizeof out);
+	assert_null(strstr(out, "\xc2\x9b"));
+	assert_null(strstr(out, "\xe2\x80\xae"));
+	assert_int_equal(dialog_row_width(out, strlen(out)), 4);
+}
+
+/* Every byte of a cell is printable UTF-8 and the cell is its width. */
+static void assert_cell_safe(const char *cell, int width)
+{
+	const unsigned char *p = (const unsigned char *)cell;
+
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			fail_msg("control byte 0x%02x at %zu in \"%s\"", p[i], i, cell);
+	}
+	assert_null(strstr(cell, "\xc2\x9b"));
+	if (dialog_row_width(cell, strlen(cell)) != width)
+		fail_msg("cell \"%s\" is %d columns, want %d", cell,
+			 dialog_row_width(cell, strlen(cell)), width);
+}
+
+static void test_cell_sanitises(void **state)
+{
+	char out[DIALOG_ROW_FIT_CAP(30)];
+	const char *hostile = "evil\x1b]0;pwned\x07\x1b[2J\xff\xfe\r\nX";
+
+	(void)state;
+	dialog_row_cell(hostile, strlen(hostile), 30, true, out, sizeof out);
+	assert_cell_safe(out, 30);
+	assert_non_null(strstr(out, "\\x1b"));
+	assert_non_null(strstr(out, "\xef\xbf\xbd")); /* U+FFFD for the invalid bytes */
+	/* long input: cut with an ellipsis at the width */
+	char big[5000];
+	memset(big, 'A', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	dialog_row_cell(big, strlen(big), 12, true, out, sizeof out);
+	assert_string_equal(out, "AAAAAAAAAAA\xe2\x80\xa6");
+}
+
+static struct dialog_record sample_dialog(void)
+{
+	struct dialog_record d;
+
+	memset(&d, 0, sizeof d);
+	d.id = 7;
+	d.call_id = "u02-1-14299@127.0.1.10";
+	d.from_uri = "\"Caller\" <sip:mediation@127.0.1.10:5060>;tag=1";
+	d.to_uri = "sip:ucma@127.0.1.30:5060";
+	d.caller_ua = "SIPp";
+	d.callee_ua = "UCMA 3.0";
+	d.created = T0;
+	d.established = T0;
+	d.ended = TS_NONE;
+	d.session_expires = 90;
+	d.min_se = 90;
+	d.refresher = DIALOG_REFRESHER_UAC;
+	d.last_refresh = T0;
+	d.deadline = T0 + 90 * SEC;
+	d.teardown_expected = T0 + 60 * SEC;
+	d.doomed = true;
+	d.doomed_at = T0 + 45 * SEC;
+	d.end_class = END_NONE;
+	d.state = "confirmed";
+	d.finding_mask = 1u << FINDING_REFRESH_2XX_NO_CONTACT | 1u << FINDING_REFRESH_LATE |
+			 1u << FINDING_RESPONSE_NOT_RELAYED;
+	return d;
+}
+
+static void test_layout_fits(void **state)
+{
+	struct dialog_row_layout lay;
+
+	(void)state;
+	for (int w = 80; w <= 300; w += 7) {
+		dialog_row_layout(w, &lay);
+		int end = 0;
+		for (int c = 0; c < DIALOG_COL_COUNT; c++) {
+			if (!lay.w[c])
+				continue;
+			assert_true(lay.x[c] >= end);
+			end = lay.x[c] + lay.w[c];
+		}
+		assert_true(end <= w);
+		assert_true(lay.w[DIALOG_COL_TEARDOWN] > 0);
+		assert_true(lay.w[DIALOG_COL_FINDINGS] > 0);
+		assert_true(lay.w[DIALOG_COL_CALLID] > 0);
+	}
+	dialog_row_layout(120, &lay);
+	for (int c = 0; c < DIALOG_COL_COUNT; c++)
+		assert_true(lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
+	assert_int_equal(lay.x[DIALOG_COL_FINDINGS] + lay.w[DIALOG_COL_FINDINGS], 120);
+}
+
+static void test_row_format(void **state)
+{
+	struct dialog_record d = sample_dialog();
+	struct dialog_row_layout lay;
+	static struct dialog_row row;
+
+	(void)state;
+	dialog_row_layout(160, &lay);
+	dialog_row_format(&d, T0 + 45 * SEC + 500000, true, &lay, &row);
+	assert_true(row.doomed);
+	assert_false(row.overdue);
+	assert_non_null(strstr(row.cell[DIALOG_COL_TEARDOWN], "14s"));
+	assert_non_null(strstr(row.cell[DIALOG_COL_REFRESHED], "45s"));
+	assert_non_null(strstr(row.cell[DIALOG_COL_CALLID], "u02-1-14299"));
+	assert_null(strstr(row.cell[DIALOG_COL_CALLID], "@"));
+	if (!strstr(row.cell[DIALOG_COL_PARTIES], "mediation@127.0.1.10 \xe2\x86\x92 ucma@127"))
+		fail_msg("parties cell \"%s\"", row.cell[DIALOG_COL_PARTIES]);
+	assert_non_null(strstr(row.cell[DIALOG_COL_TIMER], "90/uac"));
+	assert_non_null(strstr(row.cell[DIALOG_COL_START], "22:13:20"));
+	/* doom codes come before the info code */
+	char codes[256];
+	dialog_row_codes(d.finding_mask, codes, sizeof codes);
+	assert_string_equal(codes, "REFRESH_2XX_NO_CONTACT,RESPONSE_NOT_RELAYED,REFRESH_LATE");
+	assert_memory_equal(row.cell[DIALOG_COL_FINDINGS], "REFRESH_2XX_NO_CONTACT,", 23);
+	for (int c = 0; c < DIALOG_COL_COUNT; c++)
+		assert_cell_safe(row.cell[c], lay.w[c]);
+
+	dialog_row_format(&d, T0 + 63 * SEC, true, &lay, &row);
+	assert_true(row.overdue);
+	assert_non_null(strstr(row.cell[DIALOG_COL_TEARDOWN], "-3s"));
+
+	d.end_class = END_TIMER_TEARDOWN;
+	d.ended = T0 + 60 * SEC;
+	dialog_row_format(&d, T0 + 100 * SEC, true, &lay, &row);
+	assert_false(row.overdue);
+	assert_true(row.ended);
+	assert_non_null(strstr(row.cell[DIALOG_COL_END], "TIMER_TEARDOWN"));
+	assert_non_null(strstr(row.cell[DIALOG_COL_REFRESHED], "1m00s")); /* age at the end */
+}
+
+static void test_row_hostile_cells(void **state)
+{
+	struct dialog_record d = sample_dialog();
+	struct dialog_row_layout lay;
+	static struct dialog_row row;
+
+	(void)state;
+	d.call_id = "\x1b[2J\x1b[H\x1b]2;owned\x07" "abc\xc3\x28@x";
+	d.from_uri = "<sip:\x1b[31mred\xe2\x80\xae\xff@h>";
+	d.to_uri = "sip:\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e@very.long.example.com";
+	d.caller_ua = "UA\r\nInjected: yes\x1b" "c";
+	d.callee_ua = "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80";
+	d.state = "\x1b[?1049h";
+	for (int w = 80; w <= 200; w += 40) {
+		dialog_row_layout(w, &lay);
+		dialog_row_format(&d, T0, false, &lay, &row);
+		for (int c = 0; c < DIALOG_COL_COUNT; c++)
+			assert_cell_safe(row.cell[c], lay.w[c]);
+	}
+	assert_non_null(strstr(row.cell[DIALOG_COL_CALLID], "\\x1b"));
+}
+
+static void test_sort_and_filter(void **state)
+{
+	struct dialog_record a = sample_dialog(), b = sample_dialog();
+
+	(void)state;
+	b.id = 8;
+	b.call_id = "zzz@h";
+	b.teardown_expected = T0 + 30 * SEC;
+	b.doomed = false;
+	b.finding_mask = 0;
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_CALLID, T0) < 0);
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_TEARDOWN, T0) > 0);
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_FINDINGS, T0) < 0);
+	assert_true(dialog_row_compare(&a, &a, DIALOG_COL_TIMER, T0) == 0);
+	b.teardown_expected = TS_NONE; /* absent times last */
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_TEARDOWN, T0) < 0);
+	b.session_expires = -1;
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_TIMER, T0) > 0);
+	b.created = T0 - SEC;
+	assert_true(dialog_row_compare(&a, &b, DIALOG_COL_START, T0) > 0);
+
+	assert_true(dialog_row_matches(&a, "U02-1"));
+	assert_true(dialog_row_matches(&a, "ucma 3"));
+	assert_true(dialog_row_matches(&a, "no_contact"));
+	assert_true(dialog_row_matches(&a, "doomed"));
+	assert_true(dialog_row_matches(&a, ""));
+	assert_false(dialog_row_matches(&a, "nomatch"));
+	assert_false(dialog_row_matches(&b, "doomed"));
+}
+
+static void test_short_uri_and_time(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	dialog_row_short_uri("\"A\" <sips:alice@example.com;transport=tls>;tag=x", buf, sizeof buf);
+	assert_string_equal(buf, "alice@example.com");
+	dialog_row_short_uri("tel:+123;phone-context=x", buf, sizeof buf);
+	assert_string_equal(buf, "+123");
+	dialog_row_short_uri("<sip:bob@[2001:db8::1]:5070>", buf, sizeof buf);
+	assert_string_equal(buf, "bob@[2001:db8::1]");
+	dialog_row_short_uri("sip:bob@h:5060", buf, sizeof buf);
+	assert_string_equal(buf, "bob@h");
+	dialog_row_short_uri("sip:5060", buf, sizeof buf);
+	assert_string_equal(buf, "5060");
+	dialog_row_short_uri(NULL, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	dialog_row_time(T0 + 11000, true, DIALOG_TIME_HMS_MS, buf, sizeof buf);
+	assert_string_equal(buf, "22:13:20.011");
+	dialog_row_time(T0, true, DIALOG_TIME_FULL, buf, sizeof buf);
+	assert_string_equal(buf, "2023-11-14 22:13:20 UTC");
+	dialog_row_time(TS_NONE, true, DIALOG_TIME_HMS, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	dialog_row_zone(T0, true, buf, sizeof buf);
+	assert_string_equal(buf, "UTC");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_countdown),
+		cmocka_unit_test(test_fit_pads_and_cuts),
+		cmocka_unit_test(test_fit_replaces_unprintable),
+		cmocka_unit_test(test_cell_sanitises),
+		cmocka_unit_test(test_layout_fits),
+		cmocka_unit_test(test_row_format),
+		cmocka_unit_test(test_row_hostile_cells),
+		cmocka_unit_test(test_sort_and_filter),
+		cmocka_unit_test(test_short_uri_and_time),
+	};
+
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "en_US.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
