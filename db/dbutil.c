@@ -74,7 +74,9 @@ int64_t dbutil_sec_to_us(double sec)
 {
 	if (!isfinite(sec) || sec > 9.2e12 || sec < -9.2e12)
 		return TS_NONE;
-	return llround(sec * 1e6);
+	/* Round half away from zero by hand: the build does not link libm. */
+	double us = sec * 1e6;
+	return (int64_t)(us >= 0 ? us + 0.5 : us - 0.5);
 }
 
 static const char *dbutil_reason(sqlite3 *db, int rc)

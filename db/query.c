@@ -188,6 +188,8 @@ const char *db_reader_error(const struct db_reader *r)
 	return r ? r->err : "";
 }
 
+static uint64_t query_resolve_capture(struct db_reader *r, uint64_t capture_id, bool *ok);
+
 /* Runs a statement without rows (BEGIN / COMMIT). */
 static bool query_exec(struct db_reader *r, enum query_stmt q)
 {
@@ -201,9 +203,20 @@ static bool query_exec(struct db_reader *r, enum query_stmt q)
 	return ok;
 }
 
+/* BEGIN is deferred: the snapshot is taken by the first read, done here so
+ * that it is the state at db_reader_begin, not at some later query. */
 bool db_reader_begin(struct db_reader *r)
 {
-	return sqlite3_get_autocommit(r->db) ? query_exec(r, Q_BEGIN) : true;
+	bool ok = true;
+
+	if (!sqlite3_get_autocommit(r->db))
+		return true;
+	if (!query_exec(r, Q_BEGIN))
+		return false;
+	query_resolve_capture(r, 0, &ok);
+	if (!ok)
+		db_reader_end(r);
+	return ok;
 }
 
 void db_reader_end(struct db_reader *r)

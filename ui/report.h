@@ -1,4 +1,12 @@
-/* report: the end-of-capture reports (contract.md), read back from the db. */
+/* report: the end-of-capture reports (contract.md), read back from the db.
+ *
+ * Both read one capture through a db_reader inside one read snapshot, so
+ * their numbers agree even while a writer goes on.  Every string that came
+ * off the wire is escaped: JSON-escaped (invalid UTF-8 → U+FFFD) in the JSON
+ * report, passed through sanitize_text() in the text report.
+ *
+ * Return 0, or -1 when the db could not be read (db_reader_error() says why)
+ * or the output could not be written (ferror(out), errno). */
 #ifndef SIPWATCH_REPORT_H
 #define SIPWATCH_REPORT_H
 
@@ -8,9 +16,11 @@
 
 #include "db/query.h"
 
-/* One JSON object (contract.md "The JSON report").  0, or -1 on a db error. */
+/* One JSON object (contract.md "The JSON report"); capture_id 0 = the newest. */
 int report_json(FILE *out, struct db_reader *r, uint64_t capture_id);
-/* Summary, one block per doomed dialog, the per-endpoint refresh table. */
+
+/* The text report: summary, one block per doomed dialog, the per-endpoint
+ * refresh table; times in local time with the zone, or UTC with utc. */
 int report_text(FILE *out, struct db_reader *r, uint64_t capture_id, bool utc);
 /* Dialogs of the capture doomed at the end (for --fail-on-doomed); -1 on error. */
 int report_count_doomed(struct db_reader *r, uint64_t capture_id);
