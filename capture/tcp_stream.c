@@ -183,8 +183,12 @@ static struct tcp_stream *tcp_stream_create(struct decoder *d, const struct flow
 
 	if (d->cfg.max_tcp_streams == 0)
 		return NULL;
-	if (t->count >= d->cfg.max_tcp_streams)
-		tcp_stream_drop(d, t->oldest);
+	if (t->count >= d->cfg.max_tcp_streams) {
+		/* Evict the least recently used; it only counts if bytes are lost. */
+		if (t->oldest->len || t->oldest->ooo)
+			d->stats.tcp_streams_dropped++;
+		tcp_stream_remove(t, t->oldest);
+	}
 	struct tcp_stream *st = xcalloc(1, sizeof *st);
 	st->flow = *f;
 	st->hash = hash;
