@@ -44,23 +44,26 @@ enum sip_scan_hdr {
 /* RFC 3261 §7.3.3 compact forms, RFC 4028 §4 ("x"), RFC 3261 §20.37 ("k"). */
 static const struct {
 	const char *name;
+	size_t len;
 	char compact;
 	enum sip_scan_hdr id;
 } sip_scan_headers[] = {
-	{ "Call-ID", 'i', SIP_SCAN_H_CALL_ID },
-	{ "From", 'f', SIP_SCAN_H_FROM },
-	{ "To", 't', SIP_SCAN_H_TO },
-	{ "CSeq", 0, SIP_SCAN_H_CSEQ },
-	{ "Via", 'v', SIP_SCAN_H_VIA },
-	{ "Contact", 'm', SIP_SCAN_H_CONTACT },
-	{ "User-Agent", 0, SIP_SCAN_H_USER_AGENT },
-	{ "Server", 0, SIP_SCAN_H_SERVER },
-	{ "Retry-After", 0, SIP_SCAN_H_RETRY_AFTER },
-	{ "Session-Expires", 'x', SIP_SCAN_H_SESSION_EXPIRES },
-	{ "Min-SE", 0, SIP_SCAN_H_MIN_SE },
-	{ "Supported", 'k', SIP_SCAN_H_SUPPORTED },
-	{ "Require", 0, SIP_SCAN_H_REQUIRE },
-	{ "Content-Length", 'l', SIP_SCAN_H_CONTENT_LENGTH },
+#define SIP_SCAN_HDR(name, compact, id) { name, sizeof name - 1, compact, id }
+	SIP_SCAN_HDR("Call-ID", 'i', SIP_SCAN_H_CALL_ID),
+	SIP_SCAN_HDR("From", 'f', SIP_SCAN_H_FROM),
+	SIP_SCAN_HDR("To", 't', SIP_SCAN_H_TO),
+	SIP_SCAN_HDR("CSeq", 0, SIP_SCAN_H_CSEQ),
+	SIP_SCAN_HDR("Via", 'v', SIP_SCAN_H_VIA),
+	SIP_SCAN_HDR("Contact", 'm', SIP_SCAN_H_CONTACT),
+	SIP_SCAN_HDR("User-Agent", 0, SIP_SCAN_H_USER_AGENT),
+	SIP_SCAN_HDR("Server", 0, SIP_SCAN_H_SERVER),
+	SIP_SCAN_HDR("Retry-After", 0, SIP_SCAN_H_RETRY_AFTER),
+	SIP_SCAN_HDR("Session-Expires", 'x', SIP_SCAN_H_SESSION_EXPIRES),
+	SIP_SCAN_HDR("Min-SE", 0, SIP_SCAN_H_MIN_SE),
+	SIP_SCAN_HDR("Supported", 'k', SIP_SCAN_H_SUPPORTED),
+	SIP_SCAN_HDR("Require", 0, SIP_SCAN_H_REQUIRE),
+	SIP_SCAN_HDR("Content-Length", 'l', SIP_SCAN_H_CONTENT_LENGTH),
+#undef SIP_SCAN_HDR
 };
 
 #define SIP_SCAN_NHEADERS (sizeof sip_scan_headers / sizeof sip_scan_headers[0])
@@ -84,12 +87,25 @@ static bool sip_scan_is_digit(char c)
 }
 
 /* RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" /
- * "+" / "`" / "'" / "~") */
-static bool sip_scan_is_token(char c)
+ * "+" / "`" / "'" / "~").  As two bitmasks over ASCII 0-63 and 64-127. */
+#define SIP_SCAN_BIT(c) (UINT64_C(1) << ((c) & 63))
+static const uint64_t sip_scan_token_lo = SIP_SCAN_BIT('!') | SIP_SCAN_BIT('%') | SIP_SCAN_BIT('\'') |
+					  SIP_SCAN_BIT('*') | SIP_SCAN_BIT('+') | SIP_SCAN_BIT('-') |
+					  SIP_SCAN_BIT('.') | (UINT64_C(0x3ff) << ('0' & 63));
+static const uint64_t sip_scan_token_hi = (UINT64_C(0x3ffffff) << ('A' & 63)) | SIP_SCAN_BIT('_') |
+					  SIP_SCAN_BIT('`') | (UINT64_C(0x3ffffff) << ('a' & 63)) |
+					  SIP_SCAN_BIT('~');
+#undef SIP_SCAN_BIT
+
+static bool sip_scan_is_token(char ch)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_scan_is_digit(c))
-		return true;
-	return c != 0 && strchr("-.!%*_+`'~", c) != NULL;
+	unsigned c = (unsigned char)ch;
+
+	if (c < 64)
+		return (sip_scan_token_lo >> c) & 1;
+	if (c < 128)
+		return (sip_scan_token_hi >> (c - 64)) & 1;
+	return false;
 }
 
 static char sip_scan_lower(char c)
@@ -97,10 +113,9 @@ static char sip_scan_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static bool sip_scan_eq_ci(const char *p, size_t n, const char *lit)
+/* n bytes at p equal the l bytes of lit, ignoring ASCII case. */
+static bool sip_scan_eq_ci(const char *p, size_t n, const char *lit, size_t l)
 {
-	size_t l = strlen(lit);
-
 	if (n != l)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -108,6 +123,9 @@ static bool sip_scan_eq_ci(const char *p, size_t n, const char *lit)
 			return false;
 	return true;
 }
+
+/* The same against a string literal. */
+#define SIP_SCAN_EQ(p, n, lit) sip_scan_eq_ci((p), (n), (lit), sizeof(lit) - 1)
 
 static size_t sip_scan_skip_lws(const char *v, size_t n, size_t i)
 {
@@ -231,12 +249,12 @@ static void sip_scan_timer(const char *v, size_t n, bool se, struct timer_header
 			out->malformed = true;
 			return;
 		}
-		if (!se || !sip_scan_eq_ci(name.p, name.n, "refresher"))
+		if (!se || !SIP_SCAN_EQ(name.p, name.n, "refresher"))
 			continue;
 		enum refresher r = REFRESHER_NONE;
-		if (has_val && sip_scan_eq_ci(val.p, val.n, "uac"))
+		if (has_val && SIP_SCAN_EQ(val.p, val.n, "uac"))
 			r = REFRESHER_UAC;
-		else if (has_val && sip_scan_eq_ci(val.p, val.n, "uas"))
+		else if (has_val && SIP_SCAN_EQ(val.p, val.n, "uas"))
 			r = REFRESHER_UAS;
 		if (r == REFRESHER_NONE || (out->refresher != REFRESHER_NONE && out->refresher != r))
 			out->malformed = true;
@@ -266,7 +284,7 @@ bool sip_scan_has_option_tag(const char *v, size_t n, const char *tag)
 		const char *c = memchr(v + i, ',', n - i);
 		size_t e = c ? (size_t)(c - v) : n;
 		struct sip_scan_span t = sip_scan_trim(v + i, e - i);
-		if (sip_scan_eq_ci(t.p, t.n, tag))
+		if (sip_scan_eq_ci(t.p, t.n, tag, strlen(tag)))
 			return true;
 		i = e + 1;
 	}
@@ -340,7 +358,7 @@ static bool sip_scan_find_param(const char *v, size_t n, size_t i, const char *w
 		i = sip_scan_param(v, n, sip_scan_skip_lws(v, n, i + 1), &name, &val, &has_val);
 		if (i == 0)
 			return false;
-		if (sip_scan_eq_ci(name.p, name.n, want)) {
+		if (sip_scan_eq_ci(name.p, name.n, want, strlen(want))) {
 			*out = has_val ? val : (struct sip_scan_span){ name.p + name.n, 0 };
 			return true;
 		}
@@ -416,33 +434,41 @@ static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
 		msg->contact = xstrdup(""); /* present but unreadable */
 }
 
+/* RFC 3261 §7.3.1: list elements are separated by commas outside quoted
+ * strings.  The index of the next such comma from i, or n. */
+static size_t sip_scan_list_next(const char *v, size_t n, size_t i)
+{
+	while (i < n) {
+		const char *c = memchr(v + i, ',', n - i);
+		size_t e = c ? (size_t)(c - v) : n;
+		const char *q = memchr(v + i, '"', e - i);
+		if (q == NULL)
+			return e;
+		i = (size_t)(q - v);
+		sip_scan_skip_quoted(v, n, &i);
+	}
+	return n;
+}
+
 /* RFC 3261 §20.42: Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm);
  * via-parm = sent-protocol LWS sent-by *( SEMI via-params ).  Counts the
  * via-parms of this header; the first one of the first Via gives the branch. */
 static void sip_scan_via(const char *v, size_t n, struct sip_msg *msg)
 {
-	size_t start = 0;
-
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && v[i] == '"') {
-			sip_scan_skip_quoted(v, n, &i);
-			i--; /* the loop steps past the quote */
-			continue;
-		}
-		if (i < n && v[i] != ',')
-			continue;
-		struct sip_scan_span e = sip_scan_trim(v + start, i - start);
-		if (e.n > 0) {
+	for (size_t i = 0; i <= n;) {
+		size_t e = sip_scan_list_next(v, n, i);
+		struct sip_scan_span el = sip_scan_trim(v + i, e - i);
+		if (el.n > 0) {
 			if (msg->via_count == 0) {
-				const char *semi = memchr(e.p, ';', e.n);
+				const char *semi = memchr(el.p, ';', el.n);
 				struct sip_scan_span b;
 				if (semi != NULL &&
-				    sip_scan_find_param(e.p, e.n, (size_t)(semi - e.p), "branch", &b))
+				    sip_scan_find_param(el.p, el.n, (size_t)(semi - el.p), "branch", &b))
 					msg->via_branch = xstrndup(b.p, b.n);
 			}
 			msg->via_count++;
 		}
-		start = i + 1;
+		i = e + 1;
 	}
 }
 
@@ -473,9 +499,12 @@ static void sip_scan_cseq(const char *v, size_t n, struct sip_msg *msg)
 
 static enum sip_scan_hdr sip_scan_lookup(const char *name, size_t n)
 {
+	char first = sip_scan_lower(name[0]);
+
 	for (size_t k = 0; k < SIP_SCAN_NHEADERS; k++) {
-		if (n == 1 ? sip_scan_lower(name[0]) == sip_scan_headers[k].compact
-			   : sip_scan_eq_ci(name, n, sip_scan_headers[k].name))
+		if (n == 1 ? first == sip_scan_headers[k].compact
+			   : (n == sip_scan_headers[k].len &&
+			      sip_scan_eq_ci(name, n, sip_scan_headers[k].name, n)))
 			return sip_scan_headers[k].id;
 	}
 	return SIP_SCAN_H_OTHER;
@@ -558,22 +587,26 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 
 /* RFC 3261 §7.3.1: header = field-name HCOLON field-value, HCOLON =
  * *( SP / HTAB ) ":" SWS; a line starting with SP/HTAB continues the header
- * above it.  Lines without a colon or with a bad name are skipped. */
-static void sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *st, const char *s,
-				  size_t i, size_t end)
+ * above it.  Lines without a colon or with a bad name are skipped.  Walks from
+ * i to the blank line (the same one sip_scan_header_len finds) and returns the
+ * header length. */
+static size_t sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *st, const char *s,
+				    size_t i, size_t len)
 {
 	const char *name = NULL, *val = NULL;
 	size_t nn = 0, vend = 0;
 
-	while (i < end) {
-		const char *lf = memchr(s + i, '\n', end - i);
-		size_t next = lf ? (size_t)(lf - s) + 1 : end;
-		size_t le = lf ? (size_t)(lf - s) : end;
+	while (i < len) {
+		const char *lf = memchr(s + i, '\n', len - i);
+		size_t next = lf ? (size_t)(lf - s) + 1 : len;
+		size_t le = lf ? (size_t)(lf - s) : len;
 
 		if (le > i && s[le - 1] == '\r')
 			le--;
-		if (le == i)
-			break; /* the blank line */
+		if (le == i) {
+			i = next; /* the blank line ends the headers */
+			break;
+		}
 		if (s[i] == ' ' || s[i] == '\t') {
 			if (name != NULL)
 				vend = le;
@@ -583,25 +616,23 @@ static void sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *st
 		if (name != NULL)
 			sip_scan_header(msg, st, name, nn, val, vend - (size_t)(val - s));
 		name = NULL;
-		const char *colon = memchr(s + i, ':', le - i);
-		if (colon != NULL) {
-			size_t c = (size_t)(colon - s), ne = c;
-			while (ne > i && (s[ne - 1] == ' ' || s[ne - 1] == '\t'))
-				ne--;
-			size_t k = i;
-			while (k < ne && sip_scan_is_token(s[k]))
-				k++;
-			if (k == ne && ne > i) {
-				name = s + i;
-				nn = ne - i;
-				val = s + c + 1;
-				vend = le;
-			}
+		size_t k = i;
+		while (k < le && sip_scan_is_token(s[k]))
+			k++;
+		size_t c = k;
+		while (c < le && (s[c] == ' ' || s[c] == '\t'))
+			c++;
+		if (k > i && c < le && s[c] == ':') {
+			name = s + i;
+			nn = k - i;
+			val = s + c + 1;
+			vend = le;
 		}
 		i = next;
 	}
 	if (name != NULL)
 		sip_scan_header(msg, st, name, nn, val, vend - (size_t)(val - s));
+	return i;
 }
 
 /* RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
@@ -693,13 +724,12 @@ bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
 	msg->retry_after = -1;
 	if (len > SIP_SCAN_MAX_LEN)
 		len = SIP_SCAN_MAX_LEN;
-	size_t hlen = sip_scan_header_len(data, len);
-	struct sip_scan_span l = sip_scan_first_line(s, hlen, &next);
+	struct sip_scan_span l = sip_scan_first_line(s, len, &next);
 	if (l.n == 0 || !sip_scan_start_line(msg, l.p, l.n)) {
 		sip_msg_clear(msg);
 		return false;
 	}
-	sip_scan_headers_walk(msg, &st, s, next, hlen);
+	size_t hlen = sip_scan_headers_walk(msg, &st, s, next, len);
 	if (!msg->has_call_id) {
 		sip_msg_clear(msg);
 		return false;
