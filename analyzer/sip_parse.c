@@ -72,12 +72,6 @@ static char *sip_parse_copy(const uint8_t *data, size_t len)
 	return sip_parse_buf;
 }
 
-/* A copy of a libosip2 string, NULL stays NULL. */
-static char *sip_parse_dup(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 /* osip_uri_to_str allocates with libosip2's allocator: copy into ours. */
 static char *sip_parse_uri(const osip_uri_t *uri)
 {
@@ -164,46 +158,40 @@ static void sip_parse_contact(const osip_message_t *sip, struct sip_msg *msg)
 		msg->contact = xstrdup(""); /* present but unreadable */
 }
 
-/* The first header named name or (compact) alt; libosip2 lower-cases names. */
-static const char *sip_parse_header(const osip_message_t *sip, const char *name, const char *alt)
+/* The headers libosip2 leaves unparsed, in message order (first one wins, as
+ * in sip_scan).  libosip2 lower-cases their names and does not expand the
+ * compact forms x (Session-Expires) and k (Supported). */
+static void sip_parse_other_headers(const osip_message_t *sip, struct sip_msg *msg)
 {
-	osip_header_t *h = NULL;
+	int n = osip_list_size(&sip->headers);
 
-	if (osip_message_header_get_byname(sip, name, 0, &h) >= 0 && h != NULL)
-		return h->hvalue ? h->hvalue : "";
-	if (alt != NULL && osip_message_header_get_byname(sip, alt, 0, &h) >= 0 && h != NULL)
-		return h->hvalue ? h->hvalue : "";
-	return NULL;
-}
-
-/* Does any Supported/k (or Require) header list the option tag? */
-static bool sip_parse_option_tag(const osip_message_t *sip, const char *name, const char *tag)
-{
-	osip_header_t *h = NULL;
-	int pos = 0;
-
-	while ((pos = osip_message_header_get_byname(sip, name, pos, &h)) >= 0) {
-		if (h != NULL && h->hvalue != NULL &&
-		    sip_scan_has_option_tag(h->hvalue, strlen(h->hvalue), tag))
-			return true;
-		pos++;
+	for (int i = 0; i < n; i++) {
+		const osip_header_t *h = osip_list_get(&sip->headers, i);
+		if (h == NULL || h->hname == NULL)
+			continue;
+		const char *name = h->hname;
+		const char *v = h->hvalue ? h->hvalue : "";
+		if (strcmp(name, "session-expires") == 0 || strcmp(name, "x") == 0) {
+			if (!msg->session_expires.present)
+				sip_parse_session_expires(v, &msg->session_expires);
+		} else if (strcmp(name, "min-se") == 0) {
+			if (!msg->min_se.present)
+				sip_parse_min_se(v, &msg->min_se);
+		} else if (strcmp(name, "supported") == 0 || strcmp(name, "k") == 0) {
+			msg->supported_timer |= sip_scan_has_option_tag(v, strlen(v), "timer");
+		} else if (strcmp(name, "require") == 0) {
+			msg->require_timer |= sip_scan_has_option_tag(v, strlen(v), "timer");
+		} else if (strcmp(name, "retry-after") == 0) {
+			if (msg->retry_after < 0)
+				msg->retry_after = sip_scan_retry_after(v, strlen(v));
+		} else if (strcmp(name, "user-agent") == 0) {
+			if (msg->user_agent == NULL)
+				msg->user_agent = xstrdup(v);
+		} else if (strcmp(name, "server") == 0) {
+			if (msg->server == NULL)
+				msg->server = xstrdup(v);
+		}
 	}
-	return false;
-}
-
-static void sip_parse_timer_headers(const osip_message_t *sip, struct sip_msg *msg)
-{
-	const char *v;
-
-	if ((v = sip_parse_header(sip, "session-expires", "x")) != NULL)
-		sip_parse_session_expires(v, &msg->session_expires);
-	if ((v = sip_parse_header(sip, "min-se", NULL)) != NULL)
-		sip_parse_min_se(v, &msg->min_se);
-	msg->supported_timer = sip_parse_option_tag(sip, "supported", "timer") ||
-			       sip_parse_option_tag(sip, "k", "timer");
-	msg->require_timer = sip_parse_option_tag(sip, "require", "timer");
-	if ((v = sip_parse_header(sip, "retry-after", NULL)) != NULL)
-		msg->retry_after = sip_scan_retry_after(v, strlen(v));
 }
 
 /* Converts an accepted message; false when it lacks a Call-ID or its status
@@ -244,9 +232,7 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 		msg->method = msg->cseq_method;
 	sip_parse_vias(sip, msg);
 	sip_parse_contact(sip, msg);
-	msg->user_agent = sip_parse_dup(sip_parse_header(sip, "user-agent", NULL));
-	msg->server = sip_parse_dup(sip_parse_header(sip, "server", NULL));
-	sip_parse_timer_headers(sip, msg);
+	sip_parse_other_headers(sip, msg);
 	msg->header_len = sip_scan_header_len(data, len);
 	v = sip->content_length ? sip->content_length->value : NULL;
 	msg->body_len = sip_scan_body_len(len - msg->header_len, v, v ? strlen(v) : 0);

@@ -26,8 +26,8 @@
 bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg);
 
 /* The status code of a status line (100..699), 0 for anything else that is not
- * a status line, -1 for a status line with a bad code.  libosip2 wraps big
- * codes through atoi ("SIP/2.0 4294967496" reads as 200); this does not. */
+ * a status line, -1 for a status line with a bad code.  libosip2 reads codes
+ * without a bound, so "SIP/2.0 4294967496" wraps to 200 there; not here. */
 int sip_scan_status(const uint8_t *data, size_t len);
 
 /* Length of the header section including the blank line (CRLFCRLF, or LFLF

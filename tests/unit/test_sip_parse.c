@@ -802,6 +802,30 @@ static void test_min_se_grammar(void **state)
 	free(t);
 }
 
+/* Repeated single-valued headers: the first in message order wins, whichever
+ * name (full or compact) it uses, on both paths. */
+static void test_first_header_wins(void **state)
+{
+	char *t = resp_with("x: 300;refresher=uas\r\n"
+			    "Session-Expires: 600;refresher=uac\r\n"
+			    "Server: first\r\nServer: second\r\n"
+			    "User-Agent: ua1\r\nUser-Agent: ua2\r\n"
+			    "Retry-After: 5\r\nRetry-After: 6\r\n");
+	struct sip_msg m;
+	(void)state;
+
+	assert_true(parse(t, &m));
+	assert_true(m.parsed_ok);
+	assert_int_equal(m.session_expires.seconds, 300);
+	assert_int_equal(m.session_expires.refresher, REFRESHER_UAS);
+	assert_string_equal(m.server, "first");
+	assert_string_equal(m.user_agent, "ua1");
+	assert_int_equal(m.retry_after, 5);
+	sip_msg_clear(&m);
+	assert_paths_agree(t);
+	free(t);
+}
+
 /* ---- option tags, Retry-After -------------------------------------------- */
 
 static void test_option_tags(void **state)
@@ -1095,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_session_expires_grammar),
 		cmocka_unit_test(test_session_expires_in_messages),
 		cmocka_unit_test(test_min_se_grammar),
+		cmocka_unit_test(test_first_header_wins),
 		cmocka_unit_test(test_option_tags),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_method_names),
