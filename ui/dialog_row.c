@@ -24,10 +24,10 @@ static const struct dialog_col_info dialog_row_cols[DIALOG_COL_COUNT] = {
 	[DIALOG_COL_PARTIES] = {"FROM \xe2\x86\x92 TO", 20, 2, 0},
 	[DIALOG_COL_AGENT] = {"USER AGENT", 12, 1, 4},
 	[DIALOG_COL_TIMER] = {"SE/REF", 7, 0, 1},
-	[DIALOG_COL_REFRESHED] = {"REFRESHED", 9, 0, 2},
+	[DIALOG_COL_REFRESHED] = {"REFRESH", 7, 0, 2},
 	[DIALOG_COL_TEARDOWN] = {"TEARDOWN", 8, 0, 0},
 	[DIALOG_COL_END] = {"END", 14, 0, 3},
-	[DIALOG_COL_FINDINGS] = {"FINDINGS", 16, 3, 0},
+	[DIALOG_COL_FINDINGS] = {"FINDINGS", 22, 4, 0},
 };
 
 const struct dialog_col_info *dialog_row_column(enum dialog_col c)

@@ -121,11 +121,11 @@ static bool ladder_is_refresh(const struct message_record *m, bool have_initial,
 	return strcmp(method, "INVITE") == 0 && have_initial && m->cseq != initial;
 }
 
-static void ladder_append(char *buf, size_t n, const char *text)
+static void ladder_append(char *buf, size_t n, bool first, const char *text)
 {
 	size_t len = strlen(buf);
 
-	snprintf(buf + len, n - len, "%s%s", len > 2 ? ", " : "", text);
+	snprintf(buf + len, n - len, "%s%s", first ? "" : ", ", text);
 }
 
 /* Findings that point at message m make its outcome and note. */
@@ -144,9 +144,9 @@ static void ladder_notes(const struct ladder_input *in, const struct message_rec
 			continue;
 		if (!any)
 			snprintf(r->note, sizeof r->note, "%s", cross);
-		any = true;
 		doom |= f->severity == SEVERITY_DOOM;
-		ladder_append(r->note, sizeof r->note, ladder_finding_info(f->code)->note);
+		ladder_append(r->note, sizeof r->note, !any, ladder_finding_info(f->code)->note);
+		any = true;
 	}
 	if (any) {
 		r->outcome = doom ? LADDER_OUTCOME_FAILED : LADDER_OUTCOME_WARNED;

@@ -165,10 +165,17 @@ static void test_layout_fits(void **state)
 		assert_true(lay.w[DIALOG_COL_FINDINGS] > 0);
 		assert_true(lay.w[DIALOG_COL_CALLID] > 0);
 	}
-	dialog_row_layout(120, &lay);
+	dialog_row_layout(160, &lay); /* everything */
 	for (int c = 0; c < DIALOG_COL_COUNT; c++)
 		assert_true(lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
-	assert_int_equal(lay.x[DIALOG_COL_FINDINGS] + lay.w[DIALOG_COL_FINDINGS], 120);
+	assert_int_equal(lay.x[DIALOG_COL_FINDINGS] + lay.w[DIALOG_COL_FINDINGS], 160);
+	dialog_row_layout(120, &lay); /* all the brief's columns; START goes first */
+	assert_int_equal(lay.w[DIALOG_COL_START], 0);
+	for (int c = 0; c < DIALOG_COL_COUNT; c++)
+		assert_true(c == DIALOG_COL_START || lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
+	dialog_row_layout(80, &lay); /* the essentials */
+	assert_int_equal(lay.w[DIALOG_COL_AGENT], 0);
+	assert_true(lay.w[DIALOG_COL_STATE] && lay.w[DIALOG_COL_PARTIES] && lay.w[DIALOG_COL_TIMER]);
 }
 
 static void test_row_format(void **state)
@@ -186,7 +193,7 @@ static void test_row_format(void **state)
 	assert_non_null(strstr(row.cell[DIALOG_COL_REFRESHED], "45s"));
 	assert_non_null(strstr(row.cell[DIALOG_COL_CALLID], "u02-1-14299"));
 	assert_null(strstr(row.cell[DIALOG_COL_CALLID], "@"));
-	if (!strstr(row.cell[DIALOG_COL_PARTIES], "mediation@127.0.1.10 \xe2\x86\x92 ucma@127"))
+	if (!strstr(row.cell[DIALOG_COL_PARTIES], "mediation@127.0.1.10 \xe2\x86\x92 ucma@1"))
 		fail_msg("parties cell \"%s\"", row.cell[DIALOG_COL_PARTIES]);
 	assert_non_null(strstr(row.cell[DIALOG_COL_TIMER], "90/uac"));
 	assert_non_null(strstr(row.cell[DIALOG_COL_START], "22:13:20"));

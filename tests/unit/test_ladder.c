@@ -146,7 +146,7 @@ static void test_refresh_outcomes(void **state)
 	assert_int_equal(r->from, 2);
 	assert_int_equal(r->to, 1);
 	assert_int_equal(r->outcome, LADDER_OUTCOME_FAILED);
-	assert_non_null(strstr(r->note, "\xe2\x9c\x97 "));
+	assert_memory_equal(r->note, "\xe2\x9c\x97 no Contact, no Session-Expires", 34);
 	assert_non_null(strstr(r->note, "no Contact"));
 	assert_non_null(strstr(r->note, "no Session-Expires"));
 

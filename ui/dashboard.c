@@ -1,0 +1,305 @@
+/* dashboard: the ncurses loop — open, poll, redraw from dirty flags, keys,
+ * screen switching — and the drawing helpers every screen uses.
+ *
+ * Like tmux's server loop: one pass per wake-up (a key or a 200 ms timeout),
+ * the data reloaded only when the counters say something moved, and the
+ * screen redrawn only when data, clock second or a key made it dirty:
+ * erase + draw + doupdate, so ncurses sends only the difference. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include "ui/dashboard.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <ncurses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui/dashboard_int.h"
+
+#define DASH_TICK_MS 200
+#define DASH_RELOAD_MS 500      /* at most this often while data moves */
+#define DASH_SETTLE_MS 3000     /* keep reloading this long after the last move */
+#define DASH_LIVE_RELOAD_MS 2000 /* live: timers fire in the db without packets */
+
+static const struct dash_screen *const dashboard_screens[DASH_SCREEN_COUNT] = {
+	[DASH_SCREEN_LIST] = &screen_list,
+	[DASH_SCREEN_DIALOG] = &screen_dialog,
+	[DASH_SCREEN_HELP] = &screen_help,
+};
+
+const struct dash_screen *dashboard_screen(enum dash_screen_id id)
+{
+	return dashboard_screens[id];
+}
+
+void dashboard_switch(struct dash *d, enum dash_screen_id id)
+{
+	if (id == DASH_SCREEN_HELP && d->screen != DASH_SCREEN_HELP)
+		d->back = d->screen;
+	else if (id != DASH_SCREEN_HELP)
+		d->back = id;
+	d->screen = id;
+	d->status[0] = '\0';
+	if (dashboard_screens[id]->enter)
+		dashboard_screens[id]->enter(d);
+	d->dirty = true;
+}
+
+void dashboard_set_status(struct dash *d, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->status, sizeof d->status, fmt, ap);
+	va_end(ap);
+	d->status_error = error;
+	d->dirty = true;
+}
+
+static void dashboard_put(int y, int x, const char *fitted, int attr)
+{
+	attrset((attr_t)attr);
+	mvaddnstr(y, x, fitted, -1);
+	attrset(A_NORMAL);
+}
+
+void dashboard_text(int y, int x, int w, const char *text, int attr, bool pad)
+{
+	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+
+	if (w <= 0 || y < 0 || y >= LINES)
+		return;
+	dialog_row_fit(text ? text : "", text ? strlen(text) : 0, w, pad, buf, sizeof buf);
+	dashboard_put(y, x, buf, attr);
+}
+
+void dashboard_wire(int y, int x, int w, const char *raw, size_t n, int attr, bool pad)
+{
+	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+
+	if (w <= 0 || y < 0 || y >= LINES)
+		return;
+	dialog_row_cell(raw ? raw : "", raw ? n : 0, w, pad, buf, sizeof buf);
+	dashboard_put(y, x, buf, attr);
+}
+
+static int64_t dashboard_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes one header segment at *x; false once the line is full. */
+static bool dashboard_segment(int *x, int end, const char *text, int attr)
+{
+	int w = dialog_row_width(text, strlen(text));
+
+	if (*x + w > end)
+		return false;
+	dashboard_text(0, *x, w, text, attr, false);
+	*x += w + 2;
+	return true;
+}
+
+void dashboard_draw_header(struct dash *d)
+{
+	const struct dashboard_counters *c = &d->counters;
+	int bar = colors_attr(COLOR_ROLE_HEADER), x = 1, end;
+	char clock[DIALOG_ROW_TIME_MAX], src[64], buf[128];
+	const char *state = c->input_failed     ? "input failed"
+			    : c->input_finished ? "done"
+			    : d->cfg->live      ? "live"
+						: "reading";
+
+	dashboard_text(0, 0, COLS, "", bar, true);
+	dialog_row_time(d->clock_us, d->cfg->utc, DIALOG_TIME_FULL, clock, sizeof clock);
+	end = COLS - dialog_row_width(clock, strlen(clock)) - 1;
+	dashboard_text(0, end, COLS - end, clock, bar, false);
+	end -= 2;
+	dialog_row_cell(d->source, strlen(d->source), 28, false, src, sizeof src);
+	snprintf(buf, sizeof buf, "sipwatch %s [%s]", src, state);
+	dashboard_segment(&x, end, buf, bar);
+	snprintf(buf, sizeof buf, "dialogs %llu/%llu", (unsigned long long)c->dialogs_active,
+		 (unsigned long long)c->dialogs_total);
+	dashboard_segment(&x, end, buf, bar);
+	snprintf(buf, sizeof buf, "DOOMED %llu", (unsigned long long)c->dialogs_doomed);
+	dashboard_segment(&x, end, buf,
+			  c->dialogs_doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
+	snprintf(buf, sizeof buf, "pkts %llu", (unsigned long long)c->packets);
+	dashboard_segment(&x, end, buf, bar);
+	snprintf(buf, sizeof buf, "SIP %llu", (unsigned long long)c->sip_messages);
+	dashboard_segment(&x, end, buf, bar);
+	snprintf(buf, sizeof buf, "drops %llu", (unsigned long long)c->dropped);
+	dashboard_segment(&x, end, buf, c->dropped ? bar | (int)A_BOLD : bar);
+	snprintf(buf, sizeof buf, "encrypted %llu", (unsigned long long)c->encrypted);
+	dashboard_segment(&x, end, buf, c->encrypted ? bar | (int)A_BOLD : bar);
+}
+
+void dashboard_draw_bottom(struct dash *d, const char *hint)
+{
+	int y = LINES - 1;
+
+	if (d->status[0])
+		dashboard_text(y, 0, COLS, d->status,
+			       colors_attr(d->status_error ? COLOR_ROLE_DOOMED : COLOR_ROLE_STATUS), true);
+	else
+		dashboard_text(y, 0, COLS, hint, colors_attr(COLOR_ROLE_STATUS), true);
+}
+
+static void dashboard_draw(struct dash *d)
+{
+	erase();
+	if (COLS < DASH_MIN_COLS || LINES < DASH_MIN_LINES) {
+		char msg[128];
+
+		snprintf(msg, sizeof msg, "terminal too small: %dx%d, sipwatch needs %dx%d (q quits)",
+			 COLS, LINES, DASH_MIN_COLS, DASH_MIN_LINES);
+		dashboard_text(0, 0, COLS, msg, A_BOLD, false);
+	} else {
+		dashboard_screens[d->screen]->draw(d);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* Counters and clock; marks dirty when what the header shows changed. */
+static bool dashboard_poll_counters(struct dash *d)
+{
+	struct dashboard_counters c;
+	int64_t clock;
+	bool moved;
+
+	memset(&c, 0, sizeof c);
+	c.clock_us = TS_NONE;
+	if (d->cfg->counters)
+		d->cfg->counters(d->cfg->ctx, &c);
+	else
+		c = d->counters;
+	clock = c.clock_us != TS_NONE && c.clock_us != 0 ? c.clock_us : d->clock_us;
+	moved = memcmp(&c, &d->counters, sizeof c) != 0;
+	if (moved || clock / USEC_PER_SEC != d->clock_us / USEC_PER_SEC)
+		d->dirty = true;
+	d->counters = c;
+	d->clock_us = clock;
+	return moved;
+}
+
+static void dashboard_reload(struct dash *d)
+{
+	if (dashboard_data_load_list(d))
+		d->dirty = true;
+	if (d->screen == DASH_SCREEN_DIALOG || d->back == DASH_SCREEN_DIALOG) {
+		if (dashboard_data_load_detail(d, d->detail.dialog_id)) {
+			d->ladder_width = -1; /* relayout on the next draw */
+			d->dirty = true;
+		}
+	}
+}
+
+static void dashboard_key(struct dash *d, wint_t ch, bool fn)
+{
+	if (fn && ch == KEY_RESIZE) {
+		d->ladder_width = -1;
+		return;
+	}
+	if (dashboard_screens[d->screen]->key(d, ch, fn))
+		return;
+	if (!fn && ch == 'q')
+		d->quit = true;
+	else if (!fn && ch == '?')
+		dashboard_switch(d, DASH_SCREEN_HELP);
+}
+
+static void dashboard_init_curses(struct dash *d)
+{
+	const char *cs;
+
+	if (strcmp(setlocale(LC_CTYPE, NULL), "C") == 0 ||
+	    strcmp(setlocale(LC_CTYPE, NULL), "POSIX") == 0)
+		setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	d->ascii = !(cs && strcmp(cs, "UTF-8") == 0);
+	set_escdelay(25);
+	initscr();
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	timeout(DASH_TICK_MS);
+	colors_init();
+}
+
+static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, char *err,
+			   size_t errlen)
+{
+	struct capture_info ci;
+	uint64_t id = 0;
+
+	memset(d, 0, sizeof *d);
+	d->cfg = cfg;
+	d->clock_us = TS_NONE;
+	d->counters.clock_us = TS_NONE;
+	d->sort_col = DIALOG_COL_START;
+	d->ladder_width = -1;
+	d->reader = db_reader_open(cfg->db_path, err, errlen);
+	if (!d->reader)
+		return false;
+	d->capture_id = cfg->capture_id;
+	if (db_read_capture(d->reader, cfg->capture_id, &id, &ci)) {
+		d->capture_id = id;
+		if (!cfg->counters) /* no live counters: the capture's own, clock at its end */
+			d->clock_us = ci.ended;
+		snprintf(d->source, sizeof d->source, "%s", cfg->source ? cfg->source : ci.source ? ci.source : "");
+	} else {
+		snprintf(d->source, sizeof d->source, "%s", cfg->source ? cfg->source : "");
+	}
+	return true;
+}
+
+int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
+{
+	struct dash d;
+	int64_t last_load = 0, last_move, now;
+
+	if (!dashboard_open(&d, cfg, err, errlen))
+		return 1;
+	dashboard_init_curses(&d);
+	dashboard_poll_counters(&d);
+	dashboard_data_load_list(&d);
+	last_load = last_move = dashboard_mono_ms();
+	dashboard_switch(&d, DASH_SCREEN_LIST);
+	while (!d.quit && !(cfg->stop_flag && *cfg->stop_flag)) {
+		wint_t ch;
+		int r;
+
+		now = dashboard_mono_ms();
+		if (dashboard_poll_counters(&d))
+			last_move = now;
+		if ((now - last_load >= DASH_RELOAD_MS && now - last_move <= DASH_SETTLE_MS) ||
+		    (cfg->live && now - last_load >= DASH_LIVE_RELOAD_MS)) {
+			dashboard_reload(&d);
+			last_load = now;
+		}
+		if (d.dirty) {
+			d.dirty = false;
+			dashboard_draw(&d);
+		}
+		r = get_wch(&ch);
+		if (r == ERR)
+			continue;
+		dashboard_key(&d, ch, r == KEY_CODE_YES);
+		d.dirty = true;
+	}
+	endwin();
+	ladder_free(&d.ladder);
+	dashboard_data_free(&d);
+	db_reader_close(d.reader);
+	return 0;
+}

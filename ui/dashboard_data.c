@@ -1,0 +1,240 @@
+/* dashboard_data: the dashboard's copies of what it shows, read from the db.
+ *
+ * The reader's strings live only during a callback, so every row is copied
+ * into memory the dashboard owns (one allocation per record).  A fingerprint
+ * of what the screens show tells the loop whether a reload changed anything,
+ * so an idle dashboard does not redraw. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "ui/dashboard_int.h"
+
+#define DASH_FNV_OFFSET 1469598103934665603ULL
+#define DASH_FNV_PRIME 1099511628211ULL
+
+static uint64_t dashboard_data_mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * DASH_FNV_PRIME;
+	return h;
+}
+
+static uint64_t dashboard_data_mix_str(uint64_t h, const char *s)
+{
+	return s ? dashboard_data_mix(h, s, strlen(s) + 1) : dashboard_data_mix(h, "", 0) + 1;
+}
+
+static uint64_t dashboard_data_hash_dialog(uint64_t h, const struct dialog_record *r)
+{
+	const int64_t times[] = {r->created,      r->established, r->ended,
+				 r->last_refresh, r->deadline,    r->teardown_expected,
+				 r->doomed_at,    r->session_expires};
+	const uint32_t nums[] = {r->refreshes_ok, r->refreshes_failed, r->n_messages,
+				 r->finding_mask, (uint32_t)r->end_class, (uint32_t)r->refresher,
+				 (uint32_t)r->doomed, (uint32_t)r->recovered};
+
+	h = dashboard_data_mix(h, &r->id, sizeof r->id);
+	h = dashboard_data_mix(h, times, sizeof times);
+	h = dashboard_data_mix(h, nums, sizeof nums);
+	h = dashboard_data_mix_str(h, r->state);
+	h = dashboard_data_mix_str(h, r->caller_ua);
+	return dashboard_data_mix_str(h, r->callee_ua);
+}
+
+/* Copies n strings into one block; *fields[i] point into it afterwards. */
+static char *dashboard_data_pack(const char **fields[], size_t n)
+{
+	size_t total = 0, o = 0;
+	char *block;
+
+	for (size_t i = 0; i < n; i++)
+		total += *fields[i] ? strlen(*fields[i]) + 1 : 0;
+	block = xmalloc(total ? total : 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (!*fields[i])
+			continue;
+		len = strlen(*fields[i]) + 1;
+		memcpy(block + o, *fields[i], len);
+		*fields[i] = block + o;
+		o += len;
+	}
+	return block;
+}
+
+static void dashboard_data_copy_dialog(struct dash_dialog *dst, const struct dialog_record *src)
+{
+	const char **fields[] = {&dst->r.call_id,   &dst->r.from_uri,  &dst->r.to_uri,
+				 &dst->r.from_tag,  &dst->r.to_tag,    &dst->r.caller_ua,
+				 &dst->r.callee_ua, &dst->r.state};
+
+	dst->r = *src;
+	dst->strings = dashboard_data_pack(fields, sizeof fields / sizeof fields[0]);
+}
+
+static void dashboard_data_list_clear(struct dash_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].strings);
+	l->n = 0;
+}
+
+struct dashboard_data_load {
+	struct dash_list *list;
+	uint64_t hash;
+};
+
+static void dashboard_data_on_dialog(void *ctx, const struct dialog_record *r)
+{
+	struct dashboard_data_load *k = ctx;
+	struct dash_list *l = k->list;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	dashboard_data_copy_dialog(&l->v[l->n++], r);
+	k->hash = dashboard_data_hash_dialog(k->hash, r);
+}
+
+bool dashboard_data_load_list(struct dash *d)
+{
+	struct dash_list fresh = {0};
+	struct dashboard_data_load k = {&fresh, DASH_FNV_OFFSET};
+
+	if (db_each_dialog(d->reader, d->capture_id, dashboard_data_on_dialog, &k) < 0) {
+		dashboard_data_list_clear(&fresh);
+		free(fresh.v);
+		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
+		return true;
+	}
+	fresh.fingerprint = k.hash;
+	if (fresh.fingerprint == d->list.fingerprint && fresh.n == d->list.n) {
+		dashboard_data_list_clear(&fresh);
+		free(fresh.v);
+		return false;
+	}
+	dashboard_data_list_clear(&d->list);
+	free(d->list.v);
+	d->list = fresh;
+	screen_list_rebuild(d);
+	return true;
+}
+
+const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id)
+{
+	for (size_t i = 0; i < d->list.n; i++) {
+		if (d->list.v[i].r.id == dialog_id)
+			return &d->list.v[i];
+	}
+	return NULL;
+}
+
+static void dashboard_data_detail_clear(struct dash_detail *t)
+{
+	for (size_t i = 0; i < t->n_msgs; i++)
+		free((void *)t->msgs[i].raw);
+	for (size_t i = 0; i < t->n_findings; i++)
+		free((void *)t->findings[i].detail);
+	if (t->have_dialog)
+		free(t->dialog.strings);
+	t->n_msgs = t->n_findings = 0;
+	t->have_dialog = false;
+}
+
+/* One block: raw bytes (NUL-terminated), then method, cseq_method, call_id. */
+static void dashboard_data_on_message(void *ctx, const struct message_record *m)
+{
+	struct dash_detail *t = ctx;
+	struct message_record *c;
+	const char *strs[3] = {m->method, m->cseq_method, m->call_id};
+	size_t total = m->raw_len + 1, o;
+	char *block;
+
+	if (t->n_msgs == t->cap_msgs) {
+		t->cap_msgs = t->cap_msgs ? t->cap_msgs * 2 : 32;
+		t->msgs = xrealloc(t->msgs, t->cap_msgs * sizeof *t->msgs);
+	}
+	for (int i = 0; i < 3; i++)
+		total += strs[i] ? strlen(strs[i]) + 1 : 0;
+	block = xmalloc(total);
+	if (m->raw_len)
+		memcpy(block, m->raw, m->raw_len);
+	block[m->raw_len] = '\0';
+	o = m->raw_len + 1;
+	c = &t->msgs[t->n_msgs++];
+	*c = *m;
+	c->raw = (const uint8_t *)block;
+	const char **dst[3] = {&c->method, &c->cseq_method, &c->call_id};
+	for (int i = 0; i < 3; i++) {
+		if (!strs[i])
+			continue;
+		memcpy(block + o, strs[i], strlen(strs[i]) + 1);
+		*dst[i] = block + o;
+		o += strlen(strs[i]) + 1;
+	}
+}
+
+/* One block: detail, then agent. */
+static void dashboard_data_on_finding(void *ctx, const struct finding_record *f)
+{
+	struct dash_detail *t = ctx;
+	struct finding_record *c;
+	const char *detail = f->detail ? f->detail : "", *agent = f->agent;
+	size_t dl = strlen(detail) + 1, al = agent ? strlen(agent) + 1 : 0;
+	char *block = xmalloc(dl + al);
+
+	if (t->n_findings == t->cap_findings) {
+		t->cap_findings = t->cap_findings ? t->cap_findings * 2 : 16;
+		t->findings = xrealloc(t->findings, t->cap_findings * sizeof *t->findings);
+	}
+	memcpy(block, detail, dl);
+	if (agent)
+		memcpy(block + dl, agent, al);
+	c = &t->findings[t->n_findings++];
+	*c = *f;
+	c->detail = block;
+	c->agent = agent ? block + dl : NULL;
+}
+
+bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
+{
+	struct dash_detail *t = &d->detail;
+	const struct dash_dialog *dd = dashboard_data_find(d, dialog_id);
+	uint64_t h = DASH_FNV_OFFSET;
+
+	if (dd) {
+		h = dashboard_data_hash_dialog(h, &dd->r);
+		if (t->dialog_id == dialog_id && t->have_dialog && h == t->fingerprint)
+			return false;
+	}
+	dashboard_data_detail_clear(t);
+	t->dialog_id = dialog_id;
+	t->fingerprint = h;
+	if (dd) {
+		dashboard_data_copy_dialog(&t->dialog, &dd->r);
+		t->have_dialog = true;
+	}
+	if (db_each_message(d->reader, dialog_id, dashboard_data_on_message, t) < 0 ||
+	    db_each_finding(d->reader, dialog_id, dashboard_data_on_finding, t) < 0)
+		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
+	return true;
+}
+
+void dashboard_data_free(struct dash *d)
+{
+	dashboard_data_list_clear(&d->list);
+	free(d->list.v);
+	memset(&d->list, 0, sizeof d->list);
+	dashboard_data_detail_clear(&d->detail);
+	free(d->detail.msgs);
+	free(d->detail.findings);
+	memset(&d->detail, 0, sizeof d->detail);
+	free(d->view);
+	d->view = NULL;
+	d->n_view = d->cap_view = 0;
+}

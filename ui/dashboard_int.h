@@ -1,0 +1,142 @@
+/* dashboard_int: what the dashboard's files share (not for outside ui/).
+ *
+ * One struct dash holds the state; each screen is a const vtable (sngrep's
+ * panel idea) with a const key table that the help screen lists.  Data comes
+ * from the db as owned copies (dashboard_data.c), never as pointers into the
+ * reader.  Drawing helpers fit every text to its width in display columns;
+ * the *_wire variants run wire bytes through sanitize_text first. */
+#ifndef SIPWATCH_DASHBOARD_INT_H
+#define SIPWATCH_DASHBOARD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "analyzer/records.h"
+#include "db/query.h"
+#include "ui/colors.h"
+#include "ui/dashboard.h"
+#include "ui/dialog_row.h"
+#include "ui/ladder.h"
+
+#define DASH_MIN_COLS 80
+#define DASH_MIN_LINES 24
+#define DASH_FILTER_MAX 128
+
+/* A dialog record whose strings the dashboard owns. */
+struct dash_dialog {
+	struct dialog_record r;
+	char *strings;
+};
+
+struct dash_list {
+	struct dash_dialog *v;
+	size_t n, cap;
+	uint64_t fingerprint;
+};
+
+/* The dialog screen's data: the dialog, its messages and findings. */
+struct dash_detail {
+	uint64_t dialog_id;
+	bool have_dialog;
+	struct dash_dialog dialog;
+	struct message_record *msgs; /* strings and raw owned, one allocation each */
+	size_t n_msgs, cap_msgs;
+	struct finding_record *findings;
+	size_t n_findings, cap_findings;
+	uint64_t fingerprint;
+};
+
+enum dash_screen_id {
+	DASH_SCREEN_LIST = 0,
+	DASH_SCREEN_DIALOG,
+	DASH_SCREEN_HELP,
+	DASH_SCREEN_COUNT
+};
+
+struct dash;
+
+struct dash_key {
+	const char *keys;
+	const char *what;
+};
+
+struct dash_screen {
+	const char *name;
+	void (*enter)(struct dash *d);
+	void (*draw)(struct dash *d);
+	/* fn: ch is a KEY_* code; else a character.  True if handled. */
+	bool (*key)(struct dash *d, wint_t ch, bool fn);
+	const struct dash_key *keys;
+	size_t n_keys;
+};
+
+struct dash {
+	const struct dashboard_config *cfg;
+	struct db_reader *reader;
+	uint64_t capture_id;
+	char source[256];
+	struct dashboard_counters counters;
+	int64_t clock_us; /* countdowns are relative to this */
+	bool ascii;       /* no UTF-8 on this terminal */
+	bool quit;
+	bool dirty;
+
+	enum dash_screen_id screen, back;
+	char status[512]; /* one-shot bottom-line message */
+	bool status_error;
+
+	struct dash_list list;
+	struct dash_detail detail;
+
+	/* main screen */
+	size_t *view; /* indexes into list.v after filter and sort */
+	size_t n_view, cap_view;
+	uint64_t selected_id;
+	size_t cursor, top;
+	enum dialog_col sort_col;
+	bool sort_rev;
+	bool doomed_only;
+	char filter[DASH_FILTER_MAX];
+	bool prompting;
+	char prompt[DASH_FILTER_MAX];
+
+	/* dialog screen */
+	struct ladder ladder;
+	int ladder_width;
+	size_t msg_sel;
+	size_t ladder_top;
+	int text_top;
+};
+
+extern const struct dash_screen screen_list;
+extern const struct dash_screen screen_dialog;
+extern const struct dash_screen screen_help;
+
+/* dashboard.c */
+const struct dash_screen *dashboard_screen(enum dash_screen_id id);
+void dashboard_switch(struct dash *d, enum dash_screen_id id);
+void dashboard_set_status(struct dash *d, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Our own text at (y, x), cut to w columns (padded when pad). */
+void dashboard_text(int y, int x, int w, const char *text, int attr, bool pad);
+/* Wire bytes at (y, x): sanitised, then cut to w columns. */
+void dashboard_wire(int y, int x, int w, const char *raw, size_t n, int attr, bool pad);
+/* The top bar: source, counters, clock. */
+void dashboard_draw_header(struct dash *d);
+/* The bottom line: the status message if any, else hint. */
+void dashboard_draw_bottom(struct dash *d, const char *hint);
+
+/* dashboard_data.c */
+/* Reloads the dialog list; true if anything shown changed. */
+bool dashboard_data_load_list(struct dash *d);
+/* Reloads the dialog screen's data for dialog_id; true if it changed. */
+bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
+const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id);
+void dashboard_data_free(struct dash *d);
+
+/* screen_list.c: rebuilds the filtered, sorted view, keeping the selection. */
+void screen_list_rebuild(struct dash *d);
+
+#endif

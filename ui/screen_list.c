@@ -1,0 +1,329 @@
+/* screen_list: the main screen — one row per dialog, doomed ones in red with
+ * their countdown; sort by any column, filter by text, doomed-only. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <limits.h>
+#include <ncurses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "common/xalloc.h"
+#include "ui/dashboard_int.h"
+
+static const struct dash_key screen_list_keys[] = {
+	{"Up Down PgUp PgDn Home End", "move the cursor"},
+	{"Enter", "open the dialog: ladder, messages, findings"},
+	{"/", "filter by text (Enter applies, Esc cancels, empty clears)"},
+	{"d", "show doomed dialogs only (toggle)"},
+	{"s  >", "sort by the next column"},
+	{"<", "sort by the previous column"},
+	{"r", "reverse the sort"},
+	{"?", "help"},
+	{"q", "quit"},
+};
+
+/* qsort has no context argument: the UI thread is the only caller. */
+static const struct dash *screen_list_sorting;
+
+static int screen_list_cmp(const void *pa, const void *pb)
+{
+	const struct dash *d = screen_list_sorting;
+	const struct dialog_record *a = &d->list.v[*(const size_t *)pa].r;
+	const struct dialog_record *b = &d->list.v[*(const size_t *)pb].r;
+	int r = dialog_row_compare(a, b, d->sort_col, d->clock_us);
+
+	return d->sort_rev ? -r : r;
+}
+
+static int screen_list_page(void)
+{
+	int n = LINES - 4; /* header, titles, info line, bottom line */
+
+	return n > 1 ? n : 1;
+}
+
+static void screen_list_keep_visible(struct dash *d)
+{
+	int page = screen_list_page();
+
+	if (d->n_view == 0) {
+		d->cursor = d->top = 0;
+		return;
+	}
+	if (d->cursor >= d->n_view)
+		d->cursor = d->n_view - 1;
+	if (d->cursor < d->top)
+		d->top = d->cursor;
+	if (d->cursor >= d->top + (size_t)page)
+		d->top = d->cursor - (size_t)page + 1;
+	d->selected_id = d->list.v[d->view[d->cursor]].r.id;
+}
+
+void screen_list_rebuild(struct dash *d)
+{
+	if (d->cap_view < d->list.n) {
+		d->cap_view = d->list.n;
+		d->view = xrealloc(d->view, d->cap_view * sizeof *d->view);
+	}
+	d->n_view = 0;
+	for (size_t i = 0; i < d->list.n; i++) {
+		const struct dialog_record *r = &d->list.v[i].r;
+
+		if (d->doomed_only && !r->doomed)
+			continue;
+		if (!dialog_row_matches(r, d->filter))
+			continue;
+		d->view[d->n_view++] = i;
+	}
+	screen_list_sorting = d;
+	qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
+	screen_list_sorting = NULL;
+	for (size_t i = 0; i < d->n_view; i++) {
+		if (d->list.v[d->view[i]].r.id == d->selected_id) {
+			d->cursor = i;
+			break;
+		}
+	}
+	screen_list_keep_visible(d);
+	d->dirty = true;
+}
+
+static void screen_list_titles(struct dash *d, const struct dialog_row_layout *lay)
+{
+	int attr = colors_attr(COLOR_ROLE_TITLE);
+
+	dashboard_text(1, 0, COLS, "", attr, true);
+	for (int c = 0; c < DIALOG_COL_COUNT; c++) {
+		char t[64];
+		const char *mark = d->ascii ? (d->sort_rev ? "v" : "^")
+					    : (d->sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
+
+		if (!lay->w[c])
+			continue;
+		snprintf(t, sizeof t, "%s%s", dialog_row_column((enum dialog_col)c)->title,
+			 (enum dialog_col)c == d->sort_col ? mark : "");
+		dashboard_text(1, lay->x[c], lay->w[c], t, attr, true);
+	}
+}
+
+static int screen_list_row_attr(const struct dialog_row *row, bool selected)
+{
+	int attr = row->doomed ? colors_attr(COLOR_ROLE_DOOMED)
+		   : row->ended ? colors_attr(COLOR_ROLE_DIM)
+				: colors_attr(COLOR_ROLE_NORMAL);
+
+	if (!selected)
+		return attr;
+	return row->doomed ? attr | (int)A_REVERSE : colors_attr(COLOR_ROLE_SELECTED);
+}
+
+static void screen_list_row(struct dash *d, int y, const struct dialog_record *r,
+			    const struct dialog_row_layout *lay, bool selected)
+{
+	static struct dialog_row row; /* 40 KB: not on the stack */
+	int attr;
+
+	dialog_row_format(r, d->clock_us, d->cfg->utc, lay, &row);
+	attr = screen_list_row_attr(&row, selected);
+	dashboard_text(y, 0, COLS, "", attr, true);
+	for (int c = 0; c < DIALOG_COL_COUNT; c++) {
+		int a = attr;
+
+		if (!lay->w[c])
+			continue;
+		if (c == DIALOG_COL_TEARDOWN && (row.doomed || row.overdue))
+			a |= (int)A_BOLD;
+		if (c == DIALOG_COL_FINDINGS && !row.doomed && r->finding_mask && !selected)
+			a = colors_attr(COLOR_ROLE_WARNING);
+		/* cells are already sanitised and exactly their width */
+		dashboard_text(y, lay->x[c], lay->w[c], row.cell[c], a, false);
+	}
+}
+
+/* The line above the bottom: counts, filter, sort, the selected dialog's fate. */
+static void screen_list_info(struct dash *d)
+{
+	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
+	const struct dialog_record *r =
+		d->n_view ? &d->list.v[d->view[d->cursor]].r : NULL;
+	int n, y = LINES - 2;
+
+	n = snprintf(buf, sizeof buf, " %zu of %zu dialogs", d->n_view, d->list.n);
+	if (d->filter[0])
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "  filter \"%s\"", d->filter);
+	if (d->doomed_only)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "  doomed only");
+	n += snprintf(buf + n, sizeof buf - (size_t)n, "  sort %s%s",
+		      dialog_row_column(d->sort_col)->title, d->sort_rev ? " (reversed)" : "");
+	if (r && r->doomed && r->teardown_expected != TS_NONE &&
+	    (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
+		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_FULL, when, sizeof when);
+		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
+		snprintf(buf + n, sizeof buf - (size_t)n, "  | selected call will drop at %s (%s%s)",
+			 when, left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);
+	}
+	/* the filter is the user's own typing, but it may hold anything: as wire */
+	dashboard_wire(y, 0, COLS, buf, strlen(buf), colors_attr(COLOR_ROLE_TITLE), true);
+}
+
+static void screen_list_draw(struct dash *d)
+{
+	struct dialog_row_layout lay;
+	int page = screen_list_page();
+
+	dashboard_draw_header(d);
+	dialog_row_layout(COLS, &lay);
+	screen_list_titles(d, &lay);
+	screen_list_keep_visible(d);
+	for (int i = 0; i < page && d->top + (size_t)i < d->n_view; i++) {
+		size_t k = d->top + (size_t)i;
+
+		screen_list_row(d, 2 + i, &d->list.v[d->view[k]].r, &lay, k == d->cursor);
+	}
+	if (d->n_view == 0)
+		dashboard_text(3, 2, COLS - 4,
+			       d->list.n ? "no dialog matches (/ to change the filter, d for all)"
+					 : "no dialogs yet",
+			       colors_attr(COLOR_ROLE_DIM), false);
+	screen_list_info(d);
+	if (d->prompting) {
+		char p[DASH_FILTER_MAX + 16];
+
+		snprintf(p, sizeof p, "/%s_", d->prompt);
+		dashboard_wire(LINES - 1, 0, COLS, p, strlen(p), colors_attr(COLOR_ROLE_PROMPT), true);
+	} else {
+		dashboard_draw_bottom(d, "q quit  Enter dialog  / filter  d doomed-only  s < > sort  "
+					 "r reverse  ? help");
+	}
+}
+
+/* Typing at the filter prompt. */
+static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
+{
+	size_t len = strlen(d->prompt);
+
+	if ((!fn && (ch == '\r' || ch == '\n')) || (fn && ch == KEY_ENTER)) {
+		snprintf(d->filter, sizeof d->filter, "%s", d->prompt);
+		d->prompting = false;
+		screen_list_rebuild(d);
+	} else if (!fn && ch == 27) {
+		d->prompting = false;
+	} else if ((fn && ch == KEY_BACKSPACE) || (!fn && (ch == 127 || ch == 8))) {
+		while (len > 0 && ((unsigned char)d->prompt[len - 1] & 0xc0) == 0x80)
+			len--; /* a whole UTF-8 character */
+		d->prompt[len > 0 ? len - 1 : 0] = '\0';
+	} else if (!fn && iswprint(ch)) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof st);
+		n = wcrtomb(mb, (wchar_t)ch, &st);
+		if (n != (size_t)-1 && len + n < sizeof d->prompt) {
+			memcpy(d->prompt + len, mb, n);
+			d->prompt[len + n] = '\0';
+		}
+	}
+	return true;
+}
+
+static void screen_list_sort_step(struct dash *d, int step)
+{
+	struct dialog_row_layout lay;
+	int c = (int)d->sort_col;
+
+	dialog_row_layout(COLS, &lay);
+	for (int i = 0; i < DIALOG_COL_COUNT; i++) {
+		c = (c + step + DIALOG_COL_COUNT) % DIALOG_COL_COUNT;
+		if (lay.w[c])
+			break;
+	}
+	d->sort_col = (enum dialog_col)c;
+	screen_list_rebuild(d);
+}
+
+static bool screen_list_move(struct dash *d, wint_t ch)
+{
+	size_t page = (size_t)screen_list_page();
+
+	switch (ch) {
+	case KEY_UP:
+		d->cursor -= d->cursor > 0;
+		break;
+	case KEY_DOWN:
+		d->cursor += d->cursor + 1 < d->n_view;
+		break;
+	case KEY_PPAGE:
+		d->cursor = d->cursor > page ? d->cursor - page : 0;
+		break;
+	case KEY_NPAGE:
+		d->cursor += page;
+		break;
+	case KEY_HOME:
+		d->cursor = 0;
+		break;
+	case KEY_END:
+		d->cursor = d->n_view ? d->n_view - 1 : 0;
+		break;
+	default:
+		return false;
+	}
+	screen_list_keep_visible(d);
+	return true;
+}
+
+static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
+{
+	if (d->prompting)
+		return screen_list_prompt_key(d, ch, fn);
+	if (fn && ch == KEY_ENTER)
+		ch = '\r';
+	else if (fn)
+		return screen_list_move(d, ch);
+	d->status[0] = '\0';
+	switch (ch) {
+	case '\r':
+	case '\n':
+		if (d->n_view == 0)
+			return true;
+		d->detail.dialog_id = d->list.v[d->view[d->cursor]].r.id;
+		dashboard_switch(d, DASH_SCREEN_DIALOG);
+		return true;
+	case '/':
+		d->prompting = true;
+		snprintf(d->prompt, sizeof d->prompt, "%s", d->filter);
+		return true;
+	case 'd':
+		d->doomed_only = !d->doomed_only;
+		screen_list_rebuild(d);
+		return true;
+	case 's':
+	case '>':
+		screen_list_sort_step(d, 1);
+		return true;
+	case '<':
+		screen_list_sort_step(d, -1);
+		return true;
+	case 'r':
+		d->sort_rev = !d->sort_rev;
+		screen_list_rebuild(d);
+		return true;
+	case 'k':
+		return screen_list_move(d, KEY_UP);
+	case 'j':
+		return screen_list_move(d, KEY_DOWN);
+	default:
+		return false;
+	}
+}
+
+const struct dash_screen screen_list = {
+	.name = "dialogs",
+	.enter = NULL,
+	.draw = screen_list_draw,
+	.key = screen_list_key,
+	.keys = screen_list_keys,
+	.n_keys = sizeof screen_list_keys / sizeof screen_list_keys[0],
+};
