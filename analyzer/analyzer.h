@@ -30,6 +30,7 @@ struct analyzer_config {
 	uint64_t first_finding_id;
 	size_t max_dialogs;        /* 0 = default */
 	bool store_bodies;         /* false = --headers-only: raw_len covers headers only */
+	bool utc;                  /* times in detail lines: UTC (true) or local time with zone */
 };
 
 struct analyzer_stats {
@@ -58,5 +59,17 @@ void analyzer_tick(struct analyzer *a, int64_t now_us);
  * (ACTIVE, EXPIRED_NO_BYE, NO_ANSWER ...), emitted and freed; endpoints emitted. */
 void analyzer_finish(struct analyzer *a, int64_t now_us);
 void analyzer_get_stats(const struct analyzer *a, struct analyzer_stats *out);
+
+/* Live state for the dashboard, cheap: calls fn once per dialog in memory
+ * (least recently active first) with a record valid during the call only.
+ * fn must not call back into the analyzer. */
+void analyzer_each_dialog(const struct analyzer *a,
+			  void (*fn)(void *ctx, const struct dialog_record *d), void *ctx);
+/* Emits the per-endpoint refresh-answer counters so far (sink->endpoint), e.g.
+ * periodically while a live capture runs; analyzer_finish emits them again. */
+void analyzer_emit_endpoints(struct analyzer *a);
+/* The time the next timer is due (TS_NONE = none): a live loop can sleep until
+ * then and call analyzer_tick. */
+int64_t analyzer_next_due(const struct analyzer *a);
 
 #endif

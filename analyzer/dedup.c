@@ -1,0 +1,107 @@
+/* dedup: mirror-duplicate detection with bounded memory.
+ *
+ * Key = hash(leg, payload).  The table has DEDUP_SETS sets of DEDUP_WAYS entries;
+ * a new key replaces the oldest entry of its set, so memory never grows and an
+ * entry lives at least as long as the 50 ms window at any realistic rate. */
+#include "analyzer/dedup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+#define DEDUP_SETS 2048u /* power of two */
+#define DEDUP_WAYS 8u
+
+struct dedup_entry {
+	uint64_t key;
+	int64_t ts;
+};
+
+struct dedup {
+	struct dedup_entry e[DEDUP_SETS][DEDUP_WAYS];
+};
+
+struct dedup *dedup_new(void)
+{
+	struct dedup *d = xcalloc(1, sizeof *d);
+
+	for (size_t s = 0; s < DEDUP_SETS; s++)
+		for (size_t w = 0; w < DEDUP_WAYS; w++)
+			d->e[s][w].ts = TS_NONE;
+	return d;
+}
+
+void dedup_free(struct dedup *d)
+{
+	free(d);
+}
+
+static uint64_t dedup_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t dedup_hash(const void *data, size_t n, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+
+	while (n >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = dedup_mix(h ^ v) + 0x9e3779b97f4a7c15ULL;
+		p += 8;
+		n -= 8;
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, p, n);
+	return dedup_mix(h ^ tail ^ ((uint64_t)n << 56));
+}
+
+static uint64_t dedup_key(const struct sip_packet *pkt)
+{
+	const struct flow *f = &pkt->flow;
+	uint8_t leg[2 * 19 + 1];
+
+	/* only the address bytes of the family count: the rest may be stale */
+	memset(leg, 0, sizeof leg);
+	memcpy(leg, f->src.ip, f->src.family == 6 ? 16 : 4);
+	leg[16] = f->src.family;
+	leg[17] = (uint8_t)(f->src.port >> 8);
+	leg[18] = (uint8_t)f->src.port;
+	memcpy(leg + 19, f->dst.ip, f->dst.family == 6 ? 16 : 4);
+	leg[35] = f->dst.family;
+	leg[36] = (uint8_t)(f->dst.port >> 8);
+	leg[37] = (uint8_t)f->dst.port;
+	leg[38] = (uint8_t)f->transport;
+	return dedup_hash(pkt->data, pkt->len, dedup_hash(leg, sizeof leg, 0));
+}
+
+bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
+{
+	uint64_t key = dedup_key(pkt);
+	struct dedup_entry *set = d->e[key & (DEDUP_SETS - 1)];
+	struct dedup_entry *victim = &set[0];
+
+	for (size_t w = 0; w < DEDUP_WAYS; w++) {
+		struct dedup_entry *e = &set[w];
+		if (e->ts != TS_NONE && e->key == key) {
+			int64_t dt = pkt->ts_us - e->ts;
+			if (dt >= 0 && dt < DEDUP_WINDOW_US)
+				return true;
+			e->ts = pkt->ts_us; /* same bytes later: a new observation */
+			return false;
+		}
+		if (e->ts == TS_NONE || (victim->ts != TS_NONE && e->ts < victim->ts))
+			victim = e;
+	}
+	victim->key = key;
+	victim->ts = pkt->ts_us;
+	return false;
+}

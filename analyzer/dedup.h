@@ -1,0 +1,26 @@
+/* dedup: drops mirror duplicates (session-timers.md, "Leg").
+ *
+ * A SPAN port can show one packet twice on the same leg.  Identical bytes on
+ * the same leg (src, dst, transport) less than DEDUP_WINDOW_US apart are one
+ * observation.  UDP retransmissions (T1 >= 500 ms apart) are never duplicates.
+ * Memory is fixed: a set-associative table of (leg+payload hash, time). */
+#ifndef SIPWATCH_DEDUP_H
+#define SIPWATCH_DEDUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/packet.h"
+
+#define DEDUP_WINDOW_US (50 * 1000)
+
+struct dedup;
+
+struct dedup *dedup_new(void);
+void dedup_free(struct dedup *d);
+/* True when pkt repeats a packet seen on its leg less than 50 ms before. */
+bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt);
+/* 64-bit hash of n bytes (also used for Via branches). */
+uint64_t dedup_hash(const void *data, size_t n, uint64_t seed);
+
+#endif

@@ -1,0 +1,427 @@
+/* dialog_table: Call-ID hash of dialogs, routing of messages to dialogs, and
+ * the least-recently-active order used for eviction. */
+#include "analyzer/dialog_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/dedup.h"
+#include "common/xalloc.h"
+
+#define DIALOG_TABLE_MIN_BUCKETS 256
+
+struct dialog_table {
+	struct dialog **buckets;
+	size_t nbuckets; /* power of two */
+	size_t count;
+	struct dialog *lru_head, *lru_tail; /* head = least recently active */
+};
+
+static bool dialog_nonempty(const char *s)
+{
+	return s && *s;
+}
+
+/* Strings from the wire are kept bounded; a comparison applies the same bound. */
+static size_t dialog_bounded_len(const char *s, size_t max)
+{
+	return strnlen(s, max - 1);
+}
+
+static bool dialog_str_eq(const char *stored, const char *wire, size_t max)
+{
+	if (!stored || !wire)
+		return false;
+	size_t n = dialog_bounded_len(wire, max);
+	return strlen(stored) == n && memcmp(stored, wire, n) == 0;
+}
+
+static uint64_t dialog_call_hash(const char *call_id)
+{
+	return dedup_hash(call_id, dialog_bounded_len(call_id, DIALOG_STR_MAX), 0xd1a1);
+}
+
+void dialog_set_str(char **field, const char *s, size_t max)
+{
+	free(*field);
+	*field = s ? xstrndup(s, dialog_bounded_len(s, max)) : NULL;
+}
+
+struct dialog_table *dialog_table_new(void)
+{
+	struct dialog_table *t = xcalloc(1, sizeof *t);
+
+	t->nbuckets = DIALOG_TABLE_MIN_BUCKETS;
+	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+	return t;
+}
+
+void dialog_free(struct dialog *d)
+{
+	if (!d)
+		return;
+	free(d->call_id);
+	free(d->from_uri);
+	free(d->to_uri);
+	free(d->caller_tag);
+	free(d->callee_tag);
+	free(d->caller_ua);
+	free(d->callee_ua);
+	for (size_t i = 0; i < d->n_agents; i++)
+		free(d->agents[i].agent);
+	transaction_list_clear(&d->txns);
+	free(d);
+}
+
+void dialog_table_free(struct dialog_table *t)
+{
+	if (!t)
+		return;
+	struct dialog *d = t->lru_head;
+	while (d) {
+		struct dialog *next = d->lru_next;
+		dialog_free(d);
+		d = next;
+	}
+	free(t->buckets);
+	free(t);
+}
+
+size_t dialog_table_count(const struct dialog_table *t)
+{
+	return t->count;
+}
+
+static void dialog_table_grow(struct dialog_table *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct dialog **b = xcalloc(n, sizeof *b);
+
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct dialog *d = t->buckets[i];
+		while (d) {
+			struct dialog *next = d->hash_next;
+			size_t j = d->call_hash & (n - 1);
+			d->hash_next = b[j];
+			b[j] = d;
+			d = next;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+}
+
+static void dialog_table_link(struct dialog_table *t, struct dialog *d)
+{
+	if (t->count >= t->nbuckets)
+		dialog_table_grow(t);
+	size_t i = d->call_hash & (t->nbuckets - 1);
+	d->hash_next = t->buckets[i];
+	t->buckets[i] = d;
+	d->lru_prev = t->lru_tail;
+	d->lru_next = NULL;
+	if (t->lru_tail)
+		t->lru_tail->lru_next = d;
+	else
+		t->lru_head = d;
+	t->lru_tail = d;
+	t->count++;
+}
+
+static void dialog_table_lru_unlink(struct dialog_table *t, struct dialog *d)
+{
+	if (d->lru_prev)
+		d->lru_prev->lru_next = d->lru_next;
+	else
+		t->lru_head = d->lru_next;
+	if (d->lru_next)
+		d->lru_next->lru_prev = d->lru_prev;
+	else
+		t->lru_tail = d->lru_prev;
+	d->lru_prev = d->lru_next = NULL;
+}
+
+void dialog_table_remove(struct dialog_table *t, struct dialog *d)
+{
+	struct dialog **pp = &t->buckets[d->call_hash & (t->nbuckets - 1)];
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->hash_next;
+	if (!*pp)
+		return;
+	*pp = d->hash_next;
+	d->hash_next = NULL;
+	dialog_table_lru_unlink(t, d);
+	t->count--;
+}
+
+void dialog_table_touch(struct dialog_table *t, struct dialog *d)
+{
+	if (t->lru_tail == d)
+		return;
+	dialog_table_lru_unlink(t, d);
+	d->lru_prev = t->lru_tail;
+	if (t->lru_tail)
+		t->lru_tail->lru_next = d;
+	else
+		t->lru_head = d;
+	t->lru_tail = d;
+}
+
+struct dialog *dialog_table_oldest(const struct dialog_table *t)
+{
+	return t->lru_head;
+}
+
+void dialog_table_each(const struct dialog_table *t, void (*fn)(void *ctx, struct dialog *d),
+		       void *ctx)
+{
+	for (struct dialog *d = t->lru_head; d; d = d->lru_next)
+		fn(ctx, d);
+}
+
+static bool dialog_same_invite(const struct dialog *a, const struct dialog *b)
+{
+	return a != b && !a->mid_call && !b->mid_call && a->invite_cseq == b->invite_cseq &&
+	       a->call_hash == b->call_hash && strcmp(a->call_id, b->call_id) == 0 &&
+	       strcmp(a->caller_tag, b->caller_tag) == 0;
+}
+
+void dialog_table_each_sibling(const struct dialog_table *t, const struct dialog *d,
+			       void (*fn)(void *ctx, struct dialog *s), void *ctx)
+{
+	for (struct dialog *s = t->buckets[d->call_hash & (t->nbuckets - 1)]; s; s = s->hash_next)
+		if (dialog_same_invite(s, d))
+			fn(ctx, s);
+}
+
+enum dialog_side dialog_side_of(const struct dialog *d, const struct sip_msg *m)
+{
+	return dialog_str_eq(d->caller_tag, m->from_tag, DIALOG_TAG_MAX) ? SIDE_CALLER
+									 : SIDE_CALLEE;
+}
+
+/* ---- routing ---- */
+
+struct dialog_match {
+	struct dialog *exact; /* both tags match, in either order */
+	struct dialog *root;  /* same caller tag: the INVITE's dialogs */
+};
+
+static void dialog_table_match(const struct dialog_table *t, const struct sip_msg *m,
+			       struct dialog_match *out)
+{
+	uint64_t h = dialog_call_hash(m->call_id);
+	const char *ft = m->from_tag, *tt = m->to_tag;
+	bool both = dialog_nonempty(ft) && dialog_nonempty(tt);
+
+	memset(out, 0, sizeof *out);
+	for (struct dialog *d = t->buckets[h & (t->nbuckets - 1)]; d; d = d->hash_next) {
+		if (d->call_hash != h || !dialog_str_eq(d->call_id, m->call_id, DIALOG_STR_MAX))
+			continue;
+		if (both && d->callee_tag &&
+		    ((dialog_str_eq(d->caller_tag, ft, DIALOG_TAG_MAX) &&
+		      dialog_str_eq(d->callee_tag, tt, DIALOG_TAG_MAX)) ||
+		     (dialog_str_eq(d->caller_tag, tt, DIALOG_TAG_MAX) &&
+		      dialog_str_eq(d->callee_tag, ft, DIALOG_TAG_MAX)))) {
+			out->exact = d;
+			return;
+		}
+		if (d->mid_call || !dialog_str_eq(d->caller_tag, ft, DIALOG_TAG_MAX))
+			continue;
+		/* prefer the dialog still without a callee tag, then the oldest */
+		if (!out->root || (!d->callee_tag && out->root->callee_tag) ||
+		    (!d->callee_tag == !out->root->callee_tag && d->id < out->root->id))
+			out->root = d;
+	}
+}
+
+static bool dialog_midcall_request(enum sip_method m)
+{
+	return m == SIP_INVITE || m == SIP_UPDATE || m == SIP_BYE;
+}
+
+static void dialog_route_request(const struct sip_msg *m, const struct dialog_match *mt,
+				 struct dialog_route *out)
+{
+	struct dialog *root = mt->root;
+
+	if (!dialog_nonempty(m->to_tag)) {
+		if (m->method == SIP_INVITE) {
+			if (!root) {
+				out->kind = ROUTE_CREATE;
+				return;
+			}
+			out->d = root;
+			/* §22.2, RFC 4028 §7.3: a challenged or 422-rejected INVITE is
+			 * retried with a higher CSeq: the same call */
+			bool retry = m->cseq_valid && m->cseq > root->invite_cseq &&
+				     root->state == DIALOG_TERMINATED && root->end_class == END_FAILED;
+			out->kind = retry ? ROUTE_REVIVE : ROUTE_FOUND;
+			return;
+		}
+		if ((m->method == SIP_CANCEL || m->method == SIP_ACK) && root) {
+			out->kind = ROUTE_FOUND;
+			out->d = root;
+		}
+		return;
+	}
+	if ((m->method == SIP_ACK || m->method == SIP_CANCEL) && root && m->cseq == root->invite_cseq) {
+		out->kind = ROUTE_FOUND; /* ACK to a final whose tag was not recorded */
+		out->d = root;
+		return;
+	}
+	if (dialog_midcall_request(m->method))
+		out->kind = ROUTE_CREATE_MIDCALL;
+}
+
+static void dialog_route_response(const struct sip_msg *m, const struct dialog_match *mt,
+				  struct dialog_route *out)
+{
+	struct dialog *root = mt->root;
+	bool is_2xx = m->status >= 200 && m->status < 300;
+
+	if (!dialog_nonempty(m->to_tag) || m->status == 100) {
+		if (root) {
+			out->kind = ROUTE_FOUND;
+			out->d = root;
+		}
+		return;
+	}
+	if (root && m->cseq_method == SIP_INVITE && m->cseq == root->invite_cseq) {
+		out->d = root;
+		if (!root->callee_tag)
+			out->kind = ROUTE_SET_TAG;
+		else if (m->status < 300)
+			out->kind = ROUTE_FORK; /* §13.2.2.4: another UAS answered */
+		else
+			out->kind = ROUTE_FOUND; /* e.g. a proxy's own 408/487 */
+		return;
+	}
+	if (is_2xx && (m->cseq_method == SIP_INVITE || m->cseq_method == SIP_UPDATE))
+		out->kind = ROUTE_CREATE_MIDCALL;
+}
+
+void dialog_table_route(const struct dialog_table *t, const struct sip_msg *m,
+			struct dialog_route *out)
+{
+	struct dialog_match mt;
+
+	out->kind = ROUTE_NONE;
+	out->d = NULL;
+	if (!dialog_nonempty(m->call_id) || !dialog_nonempty(m->from_tag))
+		return;
+	dialog_table_match(t, m, &mt);
+	if (mt.exact) {
+		out->kind = ROUTE_FOUND;
+		out->d = mt.exact;
+		return;
+	}
+	if (m->is_request)
+		dialog_route_request(m, &mt, out);
+	else
+		dialog_route_response(m, &mt, out);
+}
+
+/* ---- creation ---- */
+
+static struct dialog *dialog_alloc(uint64_t id, int64_t ts)
+{
+	struct dialog *d = xcalloc(1, sizeof *d);
+
+	d->id = id;
+	d->created = ts;
+	d->established = TS_NONE;
+	d->ended = TS_NONE;
+	d->last_activity = ts;
+	d->invite_ts = ts;
+	d->min_se = -1;
+	d->doomed_at = TS_NONE;
+	d->last_refresh = TS_NONE;
+	d->st.t_ref = TS_NONE;
+	d->st.fatal_at = TS_NONE;
+	d->st.expired_at = TS_NONE;
+	transaction_list_init(&d->txns);
+	timer_queue_entry_init(&d->timer);
+	return d;
+}
+
+struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const struct sip_msg *m,
+				   int64_t ts)
+{
+	struct dialog *d = dialog_alloc(id, ts);
+
+	dialog_set_str(&d->call_id, m->call_id, DIALOG_STR_MAX);
+	d->call_hash = dialog_call_hash(m->call_id);
+	dialog_set_str(&d->from_uri, m->from_uri, DIALOG_STR_MAX);
+	dialog_set_str(&d->to_uri, m->to_uri, DIALOG_STR_MAX);
+	dialog_set_str(&d->caller_tag, m->from_tag, DIALOG_TAG_MAX);
+	if (dialog_nonempty(m->to_tag)) {
+		dialog_set_str(&d->callee_tag, m->to_tag, DIALOG_TAG_MAX);
+		d->mid_call = true;
+		d->state = DIALOG_CONFIRMED;
+		d->established = ts;
+	} else {
+		d->invite_cseq = m->cseq;
+	}
+	if (m->is_request)
+		dialog_set_str(&d->caller_ua, m->user_agent, DIALOG_TAG_MAX);
+	else
+		dialog_set_str(&d->callee_ua, m->server ? m->server : m->user_agent,
+			       DIALOG_TAG_MAX);
+	dialog_table_link(t, d);
+	return d;
+}
+
+struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *parent, uint64_t id,
+				 const char *to_tag, int64_t ts)
+{
+	struct dialog *d = dialog_alloc(id, ts);
+
+	d->created = parent->created;
+	d->invite_ts = parent->invite_ts;
+	d->invite_cseq = parent->invite_cseq;
+	d->transport = parent->transport;
+	d->caller_addr = parent->caller_addr;
+	d->caller_addr_known = parent->caller_addr_known;
+	d->cancel_seen = parent->cancel_seen;
+	d->min_se = parent->min_se;
+	d->call_hash = parent->call_hash;
+	dialog_set_str(&d->call_id, parent->call_id, DIALOG_STR_MAX);
+	dialog_set_str(&d->from_uri, parent->from_uri, DIALOG_STR_MAX);
+	dialog_set_str(&d->to_uri, parent->to_uri, DIALOG_STR_MAX);
+	dialog_set_str(&d->caller_tag, parent->caller_tag, DIALOG_TAG_MAX);
+	dialog_set_str(&d->callee_tag, to_tag, DIALOG_TAG_MAX);
+	dialog_set_str(&d->caller_ua, parent->caller_ua, DIALOG_TAG_MAX);
+	transaction_list_copy(&d->txns, &parent->txns);
+	for (size_t i = 0; i < parent->n_agents; i++)
+		dialog_note_agent(d, &parent->agents[i].addr, parent->agents[i].agent);
+	dialog_table_link(t, d);
+	return d;
+}
+
+/* ---- agents ---- */
+
+void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *agent)
+{
+	if (!dialog_nonempty(agent))
+		return;
+	for (size_t i = 0; i < d->n_agents; i++)
+		if (net_addr_equal(&d->agents[i].addr, a))
+			return;
+	if (d->n_agents == DIALOG_MAX_AGENTS)
+		return;
+	d->agents[d->n_agents].addr = *a;
+	d->agents[d->n_agents].agent = NULL;
+	dialog_set_str(&d->agents[d->n_agents].agent, agent, DIALOG_TAG_MAX);
+	d->n_agents++;
+}
+
+const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a)
+{
+	for (size_t i = 0; i < d->n_agents; i++)
+		if (net_addr_equal(&d->agents[i].addr, a))
+			return d->agents[i].agent;
+	return NULL;
+}

@@ -1,0 +1,143 @@
+/* dialog_table: the dialogs in memory, found by Call-ID and tags.
+ *
+ * RFC 3261 §12: a dialog is Call-ID + local tag + remote tag.  The table hashes
+ * the Call-ID; tags are compared as an unordered pair, so requests sent by the
+ * callee (From = callee tag) find the same dialog.  Before the callee's tag is
+ * known the dialog is early and found by Call-ID + caller tag; a second to-tag
+ * in answer to the same INVITE is a fork (§12.1.2, §13.2.2.4): a separate
+ * dialog.  A least-recently-active list gives the eviction order. */
+#ifndef SIPWATCH_DIALOG_TABLE_H
+#define SIPWATCH_DIALOG_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/records.h"
+#include "analyzer/sip_msg.h"
+#include "analyzer/timer_queue.h"
+#include "analyzer/transaction.h"
+#include "capture/packet.h"
+
+#define DIALOG_STR_MAX 256    /* bytes kept of Call-ID, URIs */
+#define DIALOG_TAG_MAX 128    /* bytes kept of tags and agents */
+#define DIALOG_MAX_AGENTS 6   /* endpoints whose Server/User-Agent a dialog remembers */
+
+enum dialog_state {
+	DIALOG_EARLY = 0,
+	DIALOG_CONFIRMED,
+	DIALOG_TERMINATED,
+};
+
+/* RFC 4028 timer state of a dialog, relative to the refresher's leg. */
+struct session_timer {
+	bool active;
+	uint32_t se;                     /* seconds */
+	enum dialog_refresher refresher; /* relative to the initial INVITE */
+	int64_t t_ref;                   /* last successful refresh (or the 2xx that set it) */
+	bool has_prev;                   /* the cycle before the last successful refresh */
+	int64_t prev_t_ref;
+	uint32_t prev_se;
+	bool overdue_done;               /* teardown point handled for this t_ref */
+	bool overdue_deferred;           /* ... while a refresh was in flight */
+	bool expired;                    /* SESSION_EXPIRED reported for this t_ref */
+	int64_t expired_at;
+	bool doom_since_ref;             /* a doom finding since t_ref explains a missing refresh */
+	int64_t fatal_at;                /* 408/481/timeout of a refresh since t_ref */
+};
+
+struct dialog_agent {
+	struct net_addr addr;
+	char *agent;
+};
+
+struct dialog {
+	uint64_t id;
+	char *call_id, *from_uri, *to_uri;
+	char *caller_tag, *callee_tag; /* callee_tag NULL while early without a tag */
+	char *caller_ua, *callee_ua;
+	enum transport transport;
+	struct net_addr caller_addr, callee_addr;
+	bool caller_addr_known, callee_addr_known;
+
+	enum dialog_state state;
+	enum end_class end_class;
+	bool mid_call;         /* first seen inside the dialog */
+	bool ringing;          /* a provisional answer with a to-tag */
+	bool cancel_seen;
+	bool sibling_answered; /* another fork of this INVITE was answered */
+	uint32_t invite_cseq;
+	int64_t invite_ts;
+	int64_t created, established, ended, last_activity;
+	int64_t min_se; /* largest Min-SE seen, -1 = none */
+
+	struct session_timer st;
+	bool doomed, recovered;
+	int64_t doomed_at;
+	uint32_t refreshes_ok, refreshes_failed;
+	int64_t last_refresh;
+	uint32_t n_messages, finding_mask, n_findings;
+
+	struct txn_list txns;
+	struct dialog_agent agents[DIALOG_MAX_AGENTS];
+	uint8_t n_agents;
+
+	/* bookkeeping (analyzer.c) */
+	bool dirty;        /* row changed since last emitted */
+	bool release;      /* emit final and free */
+	enum end_class emitted_class;
+	struct timer_entry timer;
+	uint64_t call_hash;
+	struct dialog *hash_next, *lru_prev, *lru_next;
+};
+
+enum dialog_route_kind {
+	ROUTE_NONE = 0,      /* not part of an INVITE dialog */
+	ROUTE_FOUND,
+	ROUTE_CREATE,        /* an initial INVITE */
+	ROUTE_CREATE_MIDCALL,/* in-dialog traffic of a dialog never seen starting */
+	ROUTE_SET_TAG,       /* d learns the callee's tag */
+	ROUTE_FORK,          /* a new dialog forked from d */
+	ROUTE_REVIVE,        /* d failed (401/407/422 ...) and the INVITE is retried */
+};
+
+struct dialog_route {
+	enum dialog_route_kind kind;
+	struct dialog *d;
+};
+
+struct dialog_table;
+
+struct dialog_table *dialog_table_new(void);
+/* Frees the table and every dialog still in it (no emission). */
+void dialog_table_free(struct dialog_table *t);
+size_t dialog_table_count(const struct dialog_table *t);
+
+void dialog_table_route(const struct dialog_table *t, const struct sip_msg *m,
+			struct dialog_route *out);
+/* A new dialog from m (initial INVITE, or mid-call: caller = From side). */
+struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const struct sip_msg *m,
+				   int64_t ts);
+/* A fork of parent with the callee tag to_tag. */
+struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *parent, uint64_t id,
+				 const char *to_tag, int64_t ts);
+void dialog_table_remove(struct dialog_table *t, struct dialog *d);
+void dialog_table_touch(struct dialog_table *t, struct dialog *d);
+/* The least recently active dialog (eviction candidate), or NULL. */
+struct dialog *dialog_table_oldest(const struct dialog_table *t);
+/* Least recently active first; fn may not remove dialogs. */
+void dialog_table_each(const struct dialog_table *t, void (*fn)(void *ctx, struct dialog *d),
+		       void *ctx);
+/* Every other dialog forked from the same INVITE as d. */
+void dialog_table_each_sibling(const struct dialog_table *t, const struct dialog *d,
+			       void (*fn)(void *ctx, struct dialog *s), void *ctx);
+
+void dialog_free(struct dialog *d);
+/* Which side sent m (by its From tag). */
+enum dialog_side dialog_side_of(const struct dialog *d, const struct sip_msg *m);
+void dialog_set_str(char **field, const char *s, size_t max);
+/* Remembers the Server/User-Agent an endpoint sent; looks it up (NULL = unknown). */
+void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *agent);
+const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a);
+
+#endif

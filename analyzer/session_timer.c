@@ -1,0 +1,762 @@
+/* session_timer: RFC 4028 session timers as a passive observer sees them.
+ *
+ * The timer of a dialog runs from t_ref, the moment a well-formed 2xx to the
+ * request that set or refreshed it is seen on the refresher's leg.  A refresh
+ * transaction is judged once: well-formed answer (the timer restarts), malformed
+ * answer, lost (unanswered, or answered but not relayed to the requester),
+ * rejected.  Checks that need time to pass (32 s transaction timeouts, the
+ * teardown point, the deadline) are due times that session_timer_fire runs. */
+#include "analyzer/session_timer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/finding_text.h"
+
+#define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
+/* RFC 4028 §10: the non-refresher sends BYE min(32, SE/3) before the deadline */
+#define ST_TEARDOWN_MARGIN ST_SEC(32)
+/* session-timers.md: a refresh's outcome is known by t_req + 32 s (Timer B/F) */
+#define ST_TXN_TIMEOUT TXN_TIMEOUT_US
+/* A BYE judges a refresh still waiting only if it has waited this long (a UAS
+ * answers within T1..T2 normally; a hang-up racing a re-INVITE is no outage). */
+#define ST_BYE_GRACE ST_SEC(2)
+/* REFRESH_LATE: after t_ref + SE/2 + max(SE/10, 32 s) */
+#define ST_LATE_SLACK ST_SEC(32)
+
+#define ST_BIT(c) (1u << (c))
+#define ST_DOOM_CODES                                                                          \
+	(ST_BIT(FINDING_REFRESH_2XX_NO_SESSION_EXPIRES) | ST_BIT(FINDING_REFRESH_2XX_NO_CONTACT) | \
+	 ST_BIT(FINDING_REFRESH_2XX_MALFORMED) | ST_BIT(FINDING_REFRESH_UNANSWERED) |              \
+	 ST_BIT(FINDING_RESPONSE_NOT_RELAYED) | ST_BIT(FINDING_REFRESH_REINVITE_NO_ACK) |          \
+	 ST_BIT(FINDING_REFRESHER_UAC_UNSUPPORTED))
+
+static int64_t st_min_ts(int64_t a, int64_t b)
+{
+	if (a == TS_NONE)
+		return b;
+	if (b == TS_NONE)
+		return a;
+	return a < b ? a : b;
+}
+
+static int64_t st_abs(int64_t v)
+{
+	return v < 0 ? -v : v;
+}
+
+int64_t session_timer_deadline(const struct session_timer *st)
+{
+	return st->t_ref + ST_SEC(st->se);
+}
+
+int64_t session_timer_teardown(const struct session_timer *st)
+{
+	int64_t se = ST_SEC(st->se);
+	int64_t margin = se / 3 < ST_TEARDOWN_MARGIN ? se / 3 : ST_TEARDOWN_MARGIN;
+
+	return st->t_ref + se - margin;
+}
+
+int64_t session_timer_tolerance(uint32_t se)
+{
+	int64_t pct = ST_SEC(se) / 100;
+
+	return pct > ST_SEC(2) ? pct : ST_SEC(2);
+}
+
+static bool st_header_valid(const struct timer_header *h)
+{
+	return h->present && !h->malformed;
+}
+
+static const char *st_method_text(enum sip_method m, const char *fallback)
+{
+	const char *name = sip_method_name(m);
+
+	return name && *name && m != SIP_METHOD_UNKNOWN ? name : fallback;
+}
+
+/* ---- emitting findings ---- */
+
+/* Buffers behind a finding_text's strings. */
+struct st_text {
+	struct finding_text ft;
+	char who[ENDPOINT_STR_MAX], peer[ENDPOINT_STR_MAX], refresher[ENDPOINT_STR_MAX];
+};
+
+static bool st_party_addr(const struct dialog *d, enum dialog_refresher r, struct net_addr *out)
+{
+	if (r == DIALOG_REFRESHER_UAC && d->caller_addr_known)
+		*out = d->caller_addr;
+	else if (r == DIALOG_REFRESHER_UAS && d->callee_addr_known)
+		*out = d->callee_addr;
+	else
+		return false;
+	return true;
+}
+
+static const char *st_party_agent(const struct dialog *d, enum dialog_refresher r,
+				  const struct net_addr *addr)
+{
+	const char *agent = dialog_agent_of(d, addr);
+
+	if (agent)
+		return agent;
+	return r == DIALOG_REFRESHER_UAC ? d->caller_ua : d->callee_ua;
+}
+
+/* The timer facts every detail may need; hypothetical_se/ts stand in when the
+ * timer is not running yet (a 2xx seen upstream before it reaches the refresher). */
+static void st_text_init(struct st_text *x, const struct dialog *d, const struct observation *o)
+{
+	const struct session_timer *st = &d->st;
+	struct net_addr ra;
+
+	memset(x, 0, sizeof *x);
+	x->ft.t_ref = x->ft.teardown = x->ft.deadline = x->ft.t_req = TS_NONE;
+	if (st->active) {
+		x->ft.se = st->se;
+		x->ft.t_ref = st->t_ref;
+		x->ft.teardown = session_timer_teardown(st);
+		x->ft.deadline = session_timer_deadline(st);
+	} else if (o && !o->m->is_request && st_header_valid(&o->m->session_expires)) {
+		struct session_timer h = {.t_ref = o->ts, .se = o->m->session_expires.seconds};
+		x->ft.se = h.se;
+		x->ft.t_ref = h.t_ref;
+		x->ft.teardown = session_timer_teardown(&h);
+		x->ft.deadline = session_timer_deadline(&h);
+	}
+	if (st->active && st_party_addr(d, st->refresher, &ra)) {
+		net_addr_format(&ra, x->refresher, sizeof x->refresher);
+		x->ft.refresher = x->refresher;
+		x->ft.refresher_agent = st_party_agent(d, st->refresher, &ra);
+	}
+	if (o) {
+		const struct txn *t = o->t.txn;
+		x->ft.status = o->m->is_request ? 0 : o->m->status;
+		x->ft.method = st_method_text(t ? t->method : o->m->method,
+					      o->m->is_request ? o->m->method_name
+							       : o->m->cseq_method_name);
+		x->ft.cseq = o->m->cseq;
+		x->ft.who = o->src;
+		x->ft.who_agent = o->agent;
+	}
+}
+
+static void st_text_addr(char *buf, size_t n, const struct net_addr *a)
+{
+	net_addr_format(a, buf, n);
+}
+
+/* Emits code once per transaction (t may be NULL for dialog-level findings). */
+static void st_emit(struct analyzer *a, struct dialog *d, struct txn *t, struct st_text *x,
+		    enum finding_code code, int severity, int64_t ts, uint64_t msg_id,
+		    const char *endpoint, const char *agent)
+{
+	char detail[FINDING_DETAIL_MAX];
+
+	if (t) {
+		if (t->codes & ST_BIT(code))
+			return;
+		t->codes |= ST_BIT(code);
+	}
+	x->ft.code = code;
+	x->ft.ts = ts;
+	x->ft.utc = analyzer_utc(a);
+	finding_text_format(detail, sizeof detail, &x->ft);
+	struct finding_spec f = {
+		.code = code,
+		.ts = ts,
+		.message_id = msg_id,
+		.endpoint = endpoint,
+		.agent = agent,
+		.detail = detail,
+	};
+	analyzer_finding(a, d, &f, severity);
+}
+
+/* A finding about the observed message, blaming its sender. */
+static void st_emit_here(struct analyzer *a, struct dialog *d, const struct observation *o,
+			 struct st_text *x, enum finding_code code, int severity)
+{
+	st_emit(a, d, o->t.txn, x, code, severity, o->ts, o->msg_id, o->src, o->agent);
+}
+
+static void st_count_failed(struct dialog *d, struct txn *t)
+{
+	if (t->counted_failed)
+		return;
+	t->counted_failed = true;
+	d->refreshes_failed++;
+	d->dirty = true;
+}
+
+/* ---- header checks (RFC 4028 §4, §5, §9) ---- */
+
+static void st_note_min_se(struct dialog *d, const struct sip_msg *m)
+{
+	if (st_header_valid(&m->min_se) && (int64_t)m->min_se.seconds > d->min_se) {
+		d->min_se = m->min_se.seconds;
+		d->dirty = true;
+	}
+}
+
+/* §4, §5: Session-Expires and Min-SE values; nothing below Min-SE or 90 s. */
+static void st_check_request_headers(struct analyzer *a, struct dialog *d,
+				     const struct observation *o)
+{
+	const struct timer_header *se = &o->m->session_expires, *mse = &o->m->min_se;
+	struct st_text x;
+
+	st_text_init(&x, d, o);
+	if ((se->present && se->malformed) || (mse->present && mse->malformed))
+		st_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
+	if (st_header_valid(mse) && mse->seconds < SESSION_TIMER_FLOOR) {
+		x.ft.variant = FT_VARIANT_MIN_SE_LOW;
+		x.ft.value = mse->seconds;
+		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		return;
+	}
+	uint32_t floor = SESSION_TIMER_FLOOR;
+	if (st_header_valid(mse) && mse->seconds > floor)
+		floor = mse->seconds;
+	if (st_header_valid(se) && se->seconds < floor) {
+		x.ft.variant = FT_VARIANT_SE_LOW;
+		x.ft.value = se->seconds;
+		x.ft.limit = floor;
+		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+	}
+}
+
+/* §9: what the UAS puts in its 2xx (first 2xx of a transaction). */
+static void st_check_2xx_headers(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	const struct sip_msg *m = o->m;
+	const struct timer_header *se = &m->session_expires;
+	struct txn *t = o->t.txn;
+	struct st_text x;
+
+	st_text_init(&x, d, o);
+	if ((se->present && se->malformed) || (m->min_se.present && m->min_se.malformed))
+		st_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
+	if (!st_header_valid(se))
+		return;
+	x.ft.value = se->seconds;
+	/* §9: the UAS may lower the interval, never raise it */
+	if (t->request_seen && st_header_valid(&t->req_se) && se->seconds > t->req_se.seconds) {
+		x.ft.limit = t->req_se.seconds;
+		st_emit_here(a, d, o, &x, FINDING_SE_2XX_INCREASED, -1);
+	}
+	/* §9: the 2xx MUST carry the refresher parameter */
+	if (se->refresher == REFRESHER_NONE)
+		st_emit_here(a, d, o, &x, FINDING_SE_2XX_NO_REFRESHER, -1);
+	if (se->refresher == REFRESHER_UAC) {
+		/* §9: refresher=uac requires Require: timer in the 2xx */
+		if (!m->require_timer)
+			st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER, -1);
+		/* §9: only a UAC that supports the timer may be made refresher */
+		if (t->request_seen && !t->req_supported_timer && !t->req_require_timer) {
+			char peer[ENDPOINT_STR_MAX];
+			st_text_addr(peer, sizeof peer, &t->sender);
+			x.ft.peer = peer;
+			x.ft.peer_agent = dialog_agent_of(d, &t->sender);
+			st_emit_here(a, d, o, &x, FINDING_REFRESHER_UAC_UNSUPPORTED, -1);
+			x.ft.peer = NULL;
+		}
+	}
+	/* §5: never below the request's Min-SE (or 90 s) */
+	uint32_t floor = SESSION_TIMER_FLOOR;
+	if (t->request_seen && st_header_valid(&t->req_min_se) && t->req_min_se.seconds > floor)
+		floor = t->req_min_se.seconds;
+	if (se->seconds < floor) {
+		x.ft.variant = FT_VARIANT_SE_LOW;
+		x.ft.limit = floor;
+		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+	}
+}
+
+/* ---- the timer ---- */
+
+/* "uac" in a 2xx is the side that sent that request (§9), which after a
+ * re-INVITE from the callee is the callee. */
+static enum dialog_refresher st_dialog_refresher(enum dialog_side sender, enum refresher r)
+{
+	if (r == REFRESHER_NONE)
+		return DIALOG_REFRESHER_NONE;
+	bool sender_refreshes = r == REFRESHER_UAC;
+	if (sender == SIDE_CALLER)
+		return sender_refreshes ? DIALOG_REFRESHER_UAC : DIALOG_REFRESHER_UAS;
+	return sender_refreshes ? DIALOG_REFRESHER_UAS : DIALOG_REFRESHER_UAC;
+}
+
+/* session-timers.md: t_ref is the time the 2xx is seen on the refresher's leg.
+ * refresher=uas: the refresher sent the 2xx, its first observation is on its
+ * leg.  refresher=uac (or none): the 2xx reaches the requester. */
+static bool st_on_refresher_leg(const struct observation *o)
+{
+	const struct timer_header *se = &o->m->session_expires;
+
+	if (st_header_valid(se) && se->refresher == REFRESHER_UAS)
+		return o->t.first_2xx;
+	return o->t.to_sender;
+}
+
+/* §7.2, §9: the 2xx starts (or restarts) the timer with its interval and refresher. */
+static void st_start(struct dialog *d, const struct observation *o)
+{
+	struct session_timer *st = &d->st;
+	const struct timer_header *se = &o->m->session_expires;
+	struct txn *t = o->t.txn;
+	enum dialog_refresher r = st_dialog_refresher(t->side, se->refresher);
+
+	if (st->active) {
+		st->has_prev = true;
+		st->prev_t_ref = st->t_ref;
+		st->prev_se = st->se;
+	}
+	st->active = true;
+	st->se = se->seconds;
+	if (r != DIALOG_REFRESHER_NONE || !st->refresher)
+		st->refresher = r;
+	st->t_ref = o->ts;
+	st->overdue_done = false;
+	st->overdue_deferred = false;
+	st->expired = false;
+	st->expired_at = TS_NONE;
+	st->fatal_at = TS_NONE;
+	st->doom_since_ref = (t->codes & ST_DOOM_CODES) != 0;
+	t->success = true;
+	d->dirty = true;
+}
+
+/* ---- refresh transactions ---- */
+
+/* A refresh whose outcome is still open on the requester's leg. */
+static bool st_watch_lost(const struct txn *t)
+{
+	return t->kind == TXN_REFRESH && t->timer_active_at_req && t->request_seen &&
+	       !t->judged_lost && !t->delivered;
+}
+
+/* RFC 3261 §13.3.1.4: the UAS retransmits its 2xx until the ACK comes. */
+static bool st_watch_ack(const struct txn *t)
+{
+	return t->kind == TXN_REFRESH && t->method == SIP_INVITE && t->timer_active_at_req &&
+	       t->first_2xx_ts != TS_NONE && !t->noack_checked && !t->acked;
+}
+
+static bool st_refresh_in_flight(const struct dialog *d, int64_t now)
+{
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (t->kind == TXN_REFRESH && t->timer_active_at_req && !t->success &&
+		    t->outcome == TXN_PENDING && !t->judged_lost && t->first_ts + ST_TXN_TIMEOUT > now)
+			return true;
+	}
+	return false;
+}
+
+/* Well-formed refresh answer (session-timers.md): parses, mandatory headers,
+ * the request's CSeq method, a Contact and, while a timer runs, a Session-Expires. */
+static unsigned st_defects(const struct observation *o)
+{
+	const struct sip_msg *m = o->m;
+	unsigned f = 0;
+
+	if (!m->parsed_ok)
+		f |= FT_NOT_PARSED;
+	if (!m->has_via || !m->has_from || !m->has_to || !m->has_call_id || !m->has_cseq ||
+	    !m->cseq_valid)
+		f |= FT_MANDATORY;
+	if (o->t.cseq_mismatch)
+		f |= FT_CSEQ_METHOD;
+	if (!m->contact)
+		f |= FT_NO_CONTACT;
+	if (!m->session_expires.present)
+		f |= FT_NO_SE;
+	else if (m->session_expires.malformed)
+		f |= FT_SE_MALFORMED;
+	return f;
+}
+
+static void st_report_defects(struct analyzer *a, struct dialog *d, const struct observation *o,
+			      unsigned defects)
+{
+	struct txn *t = o->t.txn;
+	struct st_text x;
+
+	st_text_init(&x, d, o);
+	x.ft.defects = defects;
+	if (defects & FT_NO_SE)
+		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
+	if (defects & FT_NO_CONTACT)
+		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
+	if (!(defects & (FT_NO_SE | FT_NO_CONTACT)))
+		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
+	if (!t->counted_failed)
+		analyzer_blame(a, o->src, o->agent, ENDPOINT_MALFORMED);
+	st_count_failed(d, t);
+	if (t->outcome == TXN_PENDING)
+		t->outcome = TXN_MALFORMED;
+}
+
+static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	struct txn *t = o->t.txn;
+	char who[ENDPOINT_STR_MAX];
+
+	st_start(d, o);
+	t->outcome = TXN_OK;
+	if (t->counted_failed) { /* an upstream copy was bad, the requester got a good one */
+		t->counted_failed = false;
+		d->refreshes_failed--;
+	}
+	d->refreshes_ok++;
+	d->last_refresh = o->ts;
+	st_text_addr(who, sizeof who, &t->first_2xx_src);
+	analyzer_blame(a, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
+	if (d->doomed)
+		analyzer_recovered(a, d, o->ts);
+}
+
+static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	struct txn *t = o->t.txn;
+
+	if (o->t.first_2xx)
+		st_check_2xx_headers(a, d, o);
+	if (!t->timer_active_at_req) {
+		/* no timer yet: a 2xx with Session-Expires negotiates one (§7.2, §9) */
+		if (!t->success && st_on_refresher_leg(o) &&
+		    st_header_valid(&o->m->session_expires))
+			st_start(d, o);
+		return;
+	}
+	unsigned defects = st_defects(o);
+	if (defects) {
+		st_report_defects(a, d, o, defects);
+		return; /* a malformed answer refreshes nobody */
+	}
+	if (!t->success && st_on_refresher_leg(o))
+		st_refresh_ok(a, d, o);
+}
+
+/* A non-2xx final answer to a refresh (RFC 3261 §12.2.1.2, §14.1). */
+static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	struct txn *t = o->t.txn;
+	int status = o->m->status;
+	struct st_text x;
+
+	st_text_init(&x, d, o);
+	if (status == 422) { /* RFC 4028 §6 */
+		x.ft.variant = FT_VARIANT_422;
+		x.ft.value = st_header_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		x.ft.variant = FT_VARIANT_DEFAULT;
+	}
+	if (!t->timer_active_at_req)
+		return;
+	bool fatal = status == 408 || status == 481;
+	x.ft.value = o->m->retry_after > 0 ? (uint32_t)o->m->retry_after : 0;
+	st_emit_here(a, d, o, &x, FINDING_REFRESH_REJECTED, fatal ? SEVERITY_DOOM : -1);
+	analyzer_blame(a, o->src, o->agent, ENDPOINT_REJECTED);
+	st_count_failed(d, t);
+	t->outcome = TXN_REJECTED;
+	if (fatal)
+		d->st.fatal_at = o->ts;
+}
+
+/* session-timers.md: no final response reached the requester within 32 s (or
+ * before the BYE): RESPONSE_NOT_RELAYED if one was seen on another leg, else
+ * REFRESH_UNANSWERED. */
+static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, int64_t ts,
+			  bool at_bye)
+{
+	bool answered = t->first_final_status != 0;
+	enum finding_code code = answered ? FINDING_RESPONSE_NOT_RELAYED : FINDING_REFRESH_UNANSWERED;
+	char who[ENDPOINT_STR_MAX] = "?", peer[ENDPOINT_STR_MAX];
+	const struct net_addr *who_addr = NULL;
+	struct st_text x;
+	uint64_t msg_id;
+
+	t->judged_lost = true;
+	st_text_init(&x, d, NULL);
+	x.ft.method = st_method_text(t->method, "refresh");
+	x.ft.cseq = t->cseq;
+	x.ft.t_req = t->first_ts;
+	x.ft.count = t->req_retransmissions;
+	x.ft.variant = at_bye ? FT_VARIANT_AT_BYE : FT_VARIANT_DEFAULT;
+	if (answered) {
+		/* blame the hop holding the answer: it received it and did not relay */
+		who_addr = &t->last_final_dst;
+		x.ft.status = t->first_final_status;
+		msg_id = t->first_final_msg_id;
+	} else {
+		const struct txn_hop *far = transaction_far_hop(t);
+		who_addr = far ? &far->req_dst : NULL;
+		msg_id = t->req_msg_id;
+	}
+	if (who_addr)
+		st_text_addr(who, sizeof who, who_addr);
+	st_text_addr(peer, sizeof peer, &t->sender);
+	x.ft.who = who;
+	x.ft.who_agent = who_addr ? dialog_agent_of(d, who_addr) : NULL;
+	x.ft.peer = peer;
+	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
+	st_emit(a, d, t, &x, code, -1, ts, msg_id, who, x.ft.who_agent);
+	analyzer_blame(a, who, x.ft.who_agent, ENDPOINT_LOST);
+	st_count_failed(d, t);
+	if (t->outcome == TXN_PENDING)
+		t->outcome = TXN_LOST;
+	/* RFC 3261 §12.2.1.2: the timed-out requester ends the dialog */
+	if (!at_bye)
+		d->st.fatal_at = ts;
+}
+
+static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, int64_t now)
+{
+	char who[ENDPOINT_STR_MAX], peer[ENDPOINT_STR_MAX];
+	unsigned n2xx = transaction_max_2xx(t);
+	struct st_text x;
+
+	t->noack_checked = true;
+	if (t->acked || n2xx < 2)
+		return;
+	st_text_init(&x, d, NULL);
+	st_text_addr(who, sizeof who, &t->first_2xx_src);
+	st_text_addr(peer, sizeof peer, &t->sender);
+	x.ft.status = 200;
+	x.ft.method = st_method_text(t->method, "INVITE");
+	x.ft.cseq = t->cseq;
+	x.ft.who = who;
+	x.ft.who_agent = dialog_agent_of(d, &t->first_2xx_src);
+	x.ft.peer = peer;
+	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
+	x.ft.count = n2xx - 1;
+	/* blame the requester: it should have sent the ACK */
+	st_emit(a, d, t, &x, FINDING_REFRESH_REINVITE_NO_ACK, -1, now, t->first_2xx_msg_id, peer,
+		x.ft.peer_agent);
+}
+
+/* ---- dialog-level checks ---- */
+
+static void st_emit_timer(struct analyzer *a, struct dialog *d, enum finding_code code,
+			  int64_t ts, unsigned count)
+{
+	char ep[ENDPOINT_STR_MAX] = "?";
+	const char *agent = NULL;
+	struct st_text x;
+
+	st_text_init(&x, d, NULL);
+	x.ft.count = count;
+	if (x.ft.refresher) {
+		snprintf(ep, sizeof ep, "%s", x.ft.refresher);
+		agent = x.ft.refresher_agent;
+	}
+	st_emit(a, d, NULL, &x, code, -1, ts, 0, ep, agent);
+}
+
+static unsigned st_rejections_since_ref(const struct dialog *d)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (t->kind == TXN_REFRESH && t->outcome == TXN_REJECTED && t->first_ts >= d->st.t_ref)
+			n++;
+	}
+	return n;
+}
+
+/* RFC 4028 §10: by the teardown point a refresh must have succeeded. */
+static void st_check_overdue(struct analyzer *a, struct dialog *d, int64_t now)
+{
+	struct session_timer *st = &d->st;
+
+	st->overdue_done = true;
+	if (st_refresh_in_flight(d, now)) {
+		st->overdue_deferred = true; /* its outcome decides */
+		return;
+	}
+	if (!st->doom_since_ref)
+		st_emit_timer(a, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
+}
+
+static void st_resolve_deferred(struct analyzer *a, struct dialog *d, int64_t now)
+{
+	struct session_timer *st = &d->st;
+
+	if (!st->overdue_deferred || st_refresh_in_flight(d, now))
+		return;
+	st->overdue_deferred = false;
+	if (!st->doom_since_ref)
+		st_emit_timer(a, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
+}
+
+static void st_expire(struct analyzer *a, struct dialog *d, int64_t now)
+{
+	d->st.expired = true;
+	d->st.expired_at = now;
+	d->dirty = true;
+	st_emit_timer(a, d, FINDING_SESSION_EXPIRED, now, 0);
+}
+
+/* ---- entry points ---- */
+
+void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	const struct sip_msg *m = o->m;
+	struct txn *t = o->t.txn;
+	struct session_timer *st = &d->st;
+
+	if (!o->t.first_request || (m->method != SIP_INVITE && m->method != SIP_UPDATE))
+		return;
+	st_note_min_se(d, m);
+	st_check_request_headers(a, d, o);
+	if (t->kind != TXN_REFRESH)
+		return;
+	/* RFC 4028 §10: any re-INVITE or UPDATE while the timer runs refreshes */
+	t->timer_active_at_req = st->active;
+	if (!st->active)
+		return;
+	int64_t se = ST_SEC(st->se);
+	int64_t slack = se / 10 > ST_LATE_SLACK ? se / 10 : ST_LATE_SLACK;
+	if (o->ts > st->t_ref + se / 2 + slack && o->ts < session_timer_teardown(st)) {
+		struct st_text x;
+		st_text_init(&x, d, o);
+		st_emit_here(a, d, o, &x, FINDING_REFRESH_LATE, -1);
+	}
+}
+
+static void st_initial_response(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	struct txn *t = o->t.txn;
+	int status = o->m->status;
+
+	if (status == 422 && o->t.first_final) { /* RFC 4028 §6 */
+		struct st_text x;
+		st_text_init(&x, d, o);
+		x.ft.variant = FT_VARIANT_422;
+		x.ft.value = st_header_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+	}
+	if (status < 200 || status >= 300)
+		return;
+	/* the timer first, so findings about this 2xx can say when the call drops */
+	if (!t->success && st_on_refresher_leg(o) && st_header_valid(&o->m->session_expires))
+		st_start(d, o);
+	if (o->t.first_2xx)
+		st_check_2xx_headers(a, d, o);
+}
+
+void session_timer_on_response(struct analyzer *a, struct dialog *d, const struct observation *o)
+{
+	struct txn *t = o->t.txn;
+	int status = o->m->status;
+
+	if (o->t.new_txn && !t->request_seen)
+		t->timer_active_at_req = t->kind == TXN_REFRESH && d->st.active;
+	if (status < 200)
+		return;
+	if (t->kind == TXN_INITIAL_INVITE) {
+		st_initial_response(a, d, o);
+		return;
+	}
+	if (t->kind != TXN_REFRESH || d->state != DIALOG_CONFIRMED)
+		return;
+	if (status < 300)
+		st_refresh_2xx(a, d, o);
+	else if (o->t.first_final)
+		st_refresh_rejected(a, d, o);
+	st_resolve_deferred(a, d, o->ts);
+}
+
+/* session-timers.md "TIMER_TEARDOWN": a BYE within max(2 s, 1% SE) of the
+ * teardown point or the deadline, or right after a 408/481/timeout. */
+enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
+				    const struct observation *o)
+{
+	struct session_timer *st = &d->st;
+
+	for (size_t i = 0; i < d->txns.n; i++) {
+		struct txn *t = d->txns.v[i];
+		if (t != o->t.txn && st_watch_lost(t) && o->ts - t->first_ts >= ST_BYE_GRACE)
+			st_judge_lost(a, d, t, o->ts, true);
+	}
+	if (!st->active)
+		return END_NORMAL_BYE;
+	int64_t tol = session_timer_tolerance(st->se);
+	int64_t tp = session_timer_teardown(st), dl = session_timer_deadline(st);
+	enum finding_variant v = FT_VARIANT_DEFAULT;
+	bool timer = true;
+	if (st_abs(o->ts - tp) <= tol)
+		v = FT_VARIANT_DEFAULT;
+	else if (st_abs(o->ts - dl) <= tol)
+		v = FT_VARIANT_DEADLINE;
+	else if (st->fatal_at != TS_NONE && o->ts >= st->fatal_at && o->ts - st->fatal_at <= tol)
+		v = FT_VARIANT_AFTER_FATAL;
+	else
+		timer = false;
+	struct st_text x;
+	st_text_init(&x, d, o);
+	if (timer) {
+		x.ft.variant = v;
+		st_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
+		return END_TIMER_TEARDOWN;
+	}
+	if (st->has_prev) {
+		struct session_timer prev = {.t_ref = st->prev_t_ref, .se = st->prev_se};
+		int64_t ptol = session_timer_tolerance(prev.se);
+		int64_t ptp = session_timer_teardown(&prev), pdl = session_timer_deadline(&prev);
+		if (st_abs(o->ts - ptp) <= ptol || st_abs(o->ts - pdl) <= ptol) {
+			x.ft.teardown = st_abs(o->ts - ptp) <= ptol ? ptp : pdl;
+			st_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
+		}
+	}
+	return END_NORMAL_BYE;
+}
+
+int64_t session_timer_next_due(const struct dialog *d)
+{
+	const struct session_timer *st = &d->st;
+	int64_t due = TS_NONE;
+
+	if (d->state != DIALOG_CONFIRMED)
+		return TS_NONE;
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (st_watch_lost(t))
+			due = st_min_ts(due, t->first_ts + ST_TXN_TIMEOUT);
+		if (st_watch_ack(t))
+			due = st_min_ts(due, t->first_2xx_ts + ST_TXN_TIMEOUT);
+	}
+	if (st->active && !st->overdue_done)
+		due = st_min_ts(due, session_timer_teardown(st));
+	if (st->active && !st->expired)
+		due = st_min_ts(due, session_timer_deadline(st) + session_timer_tolerance(st->se));
+	return due;
+}
+
+void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
+{
+	struct session_timer *st = &d->st;
+
+	if (d->state != DIALOG_CONFIRMED)
+		return;
+	for (size_t i = 0; i < d->txns.n; i++) {
+		struct txn *t = d->txns.v[i];
+		if (st_watch_lost(t) && t->first_ts + ST_TXN_TIMEOUT <= now)
+			st_judge_lost(a, d, t, now, false);
+		if (st_watch_ack(t) && t->first_2xx_ts + ST_TXN_TIMEOUT <= now)
+			st_check_ack(a, d, t, now);
+	}
+	if (st->active && !st->overdue_done && session_timer_teardown(st) <= now)
+		st_check_overdue(a, d, now);
+	if (st->active && !st->expired &&
+	    session_timer_deadline(st) + session_timer_tolerance(st->se) <= now)
+		st_expire(a, d, now);
+	st_resolve_deferred(a, d, now);
+}

@@ -1,0 +1,148 @@
+/* transaction: SIP transactions of one dialog as seen on every leg (RFC 3261 §17).
+ *
+ * A transaction is keyed by CSeq number + method + the side that sent it (each
+ * side numbers its own requests, §12.2.1.1).  ACK joins its INVITE (same CSeq
+ * number); CANCEL is its own transaction.  Each transaction is observed on up to
+ * TXN_MAX_HOPS legs ("hops": one request direction src → dst); a request or a
+ * response seen again on the same hop is a retransmission (UDP, §17.1.1.2,
+ * §17.2.1), never a new transaction.  Responses find their transaction by CSeq,
+ * else by the top Via branch (which names the hop, §8.1.1.7), else by CSeq
+ * number alone (then the CSeq method differs: a malformed answer).
+ *
+ * Memory per dialog is bounded: at most TXN_MAX_PER_DIALOG transactions, old
+ * resolved ones are pruned after TXN_KEEP_US. */
+#ifndef SIPWATCH_TRANSACTION_H
+#define SIPWATCH_TRANSACTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/sip_msg.h"
+#include "capture/packet.h"
+
+#define TXN_MAX_HOPS 4
+#define TXN_MAX_STATUSES 4
+#define TXN_MAX_PER_DIALOG 16
+/* 64*T1: Timer B (INVITE) and Timer F (non-INVITE), RFC 3261 §17.1.1.2, §17.1.2.2 */
+#define TXN_TIMEOUT_US (32 * USEC_PER_SEC)
+#define TXN_KEEP_US (64 * USEC_PER_SEC)
+
+enum dialog_side {
+	SIDE_CALLER = 0, /* sent the initial INVITE (From tag of the dialog) */
+	SIDE_CALLEE,
+};
+
+enum txn_kind {
+	TXN_OTHER = 0,
+	TXN_INITIAL_INVITE,
+	TXN_REFRESH, /* re-INVITE or UPDATE in a confirmed dialog */
+};
+
+/* The session-timer outcome of a refresh transaction. */
+enum txn_outcome {
+	TXN_PENDING = 0,
+	TXN_OK,
+	TXN_MALFORMED,
+	TXN_LOST, /* unanswered or not relayed */
+	TXN_REJECTED,
+};
+
+struct txn_hop {
+	struct net_addr req_src, req_dst; /* the request's direction on this hop */
+	enum transport transport;
+	uint64_t branch;                  /* hash of the top Via branch, 0 = none */
+	uint16_t req_count;               /* request observations (1 + retransmissions) */
+	uint16_t ack_count;
+	uint16_t n2xx;                    /* 2xx observations */
+	uint8_t n_status;
+	int16_t status[TXN_MAX_STATUSES]; /* distinct statuses seen */
+	int final_status;                 /* first final on this hop, 0 = none */
+};
+
+struct txn {
+	uint32_t cseq;
+	enum sip_method method;
+	enum dialog_side side; /* who sent the request */
+	enum txn_kind kind;
+	bool request_seen;
+	int64_t first_ts;      /* t_req: first observation (of the request when seen) */
+	int64_t last_ts;
+	uint64_t req_msg_id;   /* first request observation */
+	struct net_addr sender; /* src of the first request observation */
+	bool sender_known;
+	uint16_t req_retransmissions;
+	/* the request as first seen */
+	struct timer_header req_se, req_min_se;
+	bool req_supported_timer, req_require_timer;
+	/* responses */
+	int first_final_status;
+	int64_t first_final_ts;
+	uint64_t first_final_msg_id;
+	struct net_addr first_final_src;
+	struct net_addr last_final_dst; /* the furthest hop a final reached */
+	int64_t first_2xx_ts;
+	uint64_t first_2xx_msg_id;
+	struct net_addr first_2xx_src;
+	bool delivered; /* a final response reached the sender */
+	bool acked;
+	bool cancelled;
+	/* session-timer bookkeeping (session_timer.c) */
+	bool timer_active_at_req;
+	bool success;       /* refreshed the timer */
+	bool judged_lost;   /* unanswered / not relayed decided */
+	bool noack_checked;
+	bool counted_failed;
+	enum txn_outcome outcome;
+	uint32_t codes;     /* finding codes reported for this transaction */
+	uint8_t n_hops;
+	struct txn_hop hops[TXN_MAX_HOPS];
+};
+
+struct txn_list {
+	struct txn *v[TXN_MAX_PER_DIALOG];
+	uint8_t n;
+};
+
+/* What one observation did to its transaction. */
+struct txn_obs {
+	struct txn *txn;
+	struct txn_hop *hop; /* NULL when the hop table was full */
+	bool new_txn;
+	bool retransmission;
+	bool first_request; /* first observation of the request */
+	bool first_final;   /* first final response of the transaction, any hop */
+	bool first_2xx;
+	bool first_on_hop;  /* first final of the transaction on this hop */
+	bool to_sender;     /* a response whose dst is the request's sender */
+	bool cseq_mismatch; /* the response's CSeq method differs from the request's */
+};
+
+void transaction_list_init(struct txn_list *l);
+void transaction_list_clear(struct txn_list *l);
+/* Deep copy (forks start with their parent's INVITE). */
+void transaction_list_copy(struct txn_list *dst, const struct txn_list *src);
+
+/* Records one observation of m (flow f, time ts, message id msg_id) sent by
+ * side.  kind_if_new classifies a transaction this observation creates. */
+void transaction_observe(struct txn_list *l, enum dialog_side side, const struct sip_msg *m,
+			 const struct flow *f, int64_t ts, uint64_t msg_id, enum txn_kind kind_if_new,
+			 struct txn_obs *out);
+struct txn *transaction_find(const struct txn_list *l, enum dialog_side side, uint32_t cseq,
+			     enum sip_method method);
+/* Drops transactions idle for TXN_KEEP_US (an initial INVITE only if keep_initial is false). */
+void transaction_prune(struct txn_list *l, int64_t now, bool keep_initial);
+/* Retransmission count of the 2xx on its most-repeated hop. */
+unsigned transaction_max_2xx(const struct txn *t);
+/* The hop furthest from the sender the request was seen on (NULL if none). */
+const struct txn_hop *transaction_far_hop(const struct txn *t);
+
+/* Out-of-dialog messages (OPTIONS, REGISTER ...): bounded memory of recent
+ * (leg, Call-ID, CSeq, method, status) to flag retransmissions. */
+struct txn_cache;
+struct txn_cache *transaction_cache_new(void);
+void transaction_cache_free(struct txn_cache *c);
+bool transaction_cache_seen(struct txn_cache *c, const struct flow *f, const struct sip_msg *m,
+			    int64_t ts);
+
+#endif
