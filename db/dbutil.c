@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "capture/packet.h"
 
@@ -86,9 +89,32 @@ static const char *dbutil_reason(sqlite3 *db, int rc)
 	return sqlite3_errstr(rc);
 }
 
+/* A write failed and SQLite's errno is gone (it reads errno late, after
+ * other calls may have reset it): look at the disk and the limits
+ * ourselves.  NULL when neither explains it. */
+static const char *dbutil_space_reason(const char *path)
+{
+	struct statvfs vfs;
+	struct rlimit lim;
+	struct stat st;
+	char wal[4096];
+
+	if (statvfs(path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < 1024 * 1024)
+		return "database or disk is full (no space left on the device)";
+	if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+		const rlim_t margin = 256 * 1024;
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		if ((stat(path, &st) == 0 && (rlim_t)st.st_size + margin >= lim.rlim_cur) ||
+		    (stat(wal, &st) == 0 && (rlim_t)st.st_size + margin >= lim.rlim_cur))
+			return "database or disk is full (file size limit reached)";
+	}
+	return NULL;
+}
+
 void dbutil_format_error(char *buf, size_t n, const char *path, sqlite3 *db, int rc, int busy_ms)
 {
 	int sys = db ? sqlite3_system_errno(db) : 0;
+	const char *why = NULL;
 
 	if (!n)
 		return;
@@ -103,23 +129,22 @@ void dbutil_format_error(char *buf, size_t n, const char *path, sqlite3 *db, int
 				 path, busy_ms);
 		return;
 	case SQLITE_IOERR:
-		if (sys == ENOSPC) {
-			snprintf(buf, n, "%s: database or disk is full", path);
-			return;
-		}
-		if (sys == EFBIG) {
-			snprintf(buf, n, "%s: database or disk is full (file size limit reached)", path);
-			return;
-		}
-		if (sys == EDQUOT) {
-			snprintf(buf, n, "%s: database or disk is full (disk quota exceeded)", path);
-			return;
-		}
+		if (sys == ENOSPC)
+			why = "database or disk is full";
+		else if (sys == EFBIG)
+			why = "database or disk is full (file size limit reached)";
+		else if (sys == EDQUOT)
+			why = "database or disk is full (disk quota exceeded)";
+		else
+			why = dbutil_space_reason(path);
+		break;
+	case SQLITE_FULL:
+		why = dbutil_space_reason(path);
 		break;
 	default:
 		break;
 	}
-	snprintf(buf, n, "%s: %s", path, dbutil_reason(db, rc));
+	snprintf(buf, n, "%s: %s", path, why ? why : dbutil_reason(db, rc));
 }
 
 int dbutil_exec(sqlite3 *db, const char *sql)
