@@ -44,16 +44,20 @@ struct decoder_config {
 struct decoder_stats {
 	uint64_t frames;
 	uint64_t truncated;   /* a header ran past the captured bytes */
-	uint64_t invalid;     /* bytes that contradict the protocol (bad lengths, versions) */
+	uint64_t invalid;     /* bytes that contradict the protocol (bad lengths, versions);
+			       * also TCP data that is not SIP (once per resync) and a bad
+			       * Content-Length */
 	uint64_t unsupported; /* link or network types we do not decode */
 	uint64_t non_sip;     /* UDP/TCP payloads that are not SIP */
 	uint64_t encrypted;   /* TLS on SIP ports */
 	uint64_t fragments;
 	uint64_t fragments_reassembled;
-	uint64_t fragments_dropped; /* timed out or over the memory limit */
+	uint64_t fragments_dropped; /* fragments given up: timed out, over the memory
+				     * limit, contradictory, or pending at decoder_flush */
 	uint64_t tcp_segments;
-	uint64_t tcp_retransmitted;
-	uint64_t tcp_streams_dropped;
+	uint64_t tcp_retransmitted; /* segments bringing bytes already seen, once each */
+	uint64_t tcp_streams_dropped; /* streams that lost buffered bytes: a limit, an
+				       * absurd Content-Length, eviction or idle timeout */
 	uint64_t sip_candidates; /* records emitted */
 };
 
@@ -71,7 +75,8 @@ void decoder_frame(struct decoder *d, int linktype, int64_t ts_us, const uint8_t
 		   uint32_t caplen);
 /* Drops fragments and TCP streams idle since before now - their timeouts. */
 void decoder_expire(struct decoder *d, int64_t now_us);
-/* End of input: emits nothing further, frees pending state. */
+/* End of input: emits nothing further, frees pending state (pending fragments
+ * count as dropped; partial TCP messages are discarded). */
 void decoder_flush(struct decoder *d);
 const struct decoder_stats *decoder_stats(const struct decoder *d);
 bool decoder_linktype_supported(int linktype);

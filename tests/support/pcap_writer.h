@@ -1,7 +1,7 @@
 /* pcap_writer: a small classic-pcap writer for tests and scenario tools.
  *
- * Any link type, any timestamps (microseconds since the epoch), to a file or
- * to memory.  Records are written as given: nothing is checked against the
+ * Any link type, any timestamps (microseconds since the epoch), classic pcap
+ * or pcapng (one interface, microsecond resolution), to a file or to memory.  Records are written as given: nothing is checked against the
  * link type, so broken captures are as easy to make as good ones.
  *
  *   struct pcap_writer *w = pcap_writer_open("x.pcap", LINK_ETHERNET);
@@ -23,6 +23,9 @@ struct pcap_writer;
 struct pcap_writer *pcap_writer_open(const char *path, int linktype);
 /* Collects the file in memory; see pcap_writer_data. */
 struct pcap_writer *pcap_writer_open_mem(int linktype);
+/* The same, writing pcapng: a section header, one interface, enhanced packet blocks. */
+struct pcap_writer *pcap_writer_open_ng(const char *path, int linktype);
+struct pcap_writer *pcap_writer_open_mem_ng(int linktype);
 
 /* One record with the whole frame captured. */
 bool pcap_writer_add(struct pcap_writer *w, int64_t ts_us, const uint8_t *frame, size_t len);

@@ -1,6 +1,5 @@
-/* test_decode_ip: IPv4/IPv6 headers, extension headers, UDP, the SIP/TLS/other
- * classification, and fragment reassembly (any order, overlaps, timeouts,
- * the memory limit). */
+/* test_decode_ip: IPv4/IPv6 headers, extension headers, and fragment
+ * reassembly (any order, duplicates, overlaps, timeouts, the memory limit). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,14 +45,6 @@ static void feed_ip(struct decoder *d, const struct frame_spec *s, int64_t ts, c
 		    size_t len)
 {
 	size_t n = frame_wrap(s, ip, len, frame_buf, sizeof frame_buf);
-
-	assert_true(n > 0);
-	decoder_frame(d, s->linktype, ts, frame_buf, (uint32_t)n);
-}
-
-static void feed(struct decoder *d, const struct frame_spec *s, int64_t ts, const char *payload)
-{
-	size_t n = frame_build(s, payload, strlen(payload), frame_buf, sizeof frame_buf);
 
 	assert_true(n > 0);
 	decoder_frame(d, s->linktype, ts, frame_buf, (uint32_t)n);
@@ -571,105 +562,6 @@ static void test_ipv6_extension_headers(void **state)
 	assert_int_equal(sink.n, 0);
 }
 
-static void test_udp_length_checks(void **state)
-{
-	(void)state;
-	static uint8_t ip[FRAME_MAX];
-	struct frame_spec s;
-	struct sink sink = {0};
-	const char *msg = "SIP/2.0 200 OK\r\n\r\n";
-
-	spec(&s, 0);
-	size_t n = frame_build_ip(&s, msg, strlen(msg), ip, sizeof ip);
-	ip[24] = 0;
-	ip[25] = (uint8_t)(n - 20 + 1); /* UDP length past the IP payload */
-	struct decoder_stats st = decode_ip_packet(ip, n, &sink);
-	assert_int_equal(st.invalid, 1);
-	ip[25] = 7; /* below the UDP header */
-	st = decode_ip_packet(ip, n, &sink);
-	assert_int_equal(st.invalid, 1);
-	ip[25] = 8 + 7; /* shorter than the IP payload: the rest is ignored */
-	st = decode_ip_packet(ip, n, &sink);
-	assert_int_equal(st.sip_candidates, 1);
-	assert_int_equal(sink.pkts[0]->len, 7);
-	sink_clear(&sink);
-}
-
-struct classify_case {
-	const char *src, *dst;
-	const char *payload;
-	size_t len; /* 0 = strlen */
-	const char *want; /* "sip", "tls", "other" */
-};
-
-static void test_classification(void **state)
-{
-	(void)state;
-	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
-	const struct classify_case cases[] = {
-		{"10.0.0.1:5060", "10.0.0.2:5060", "INVITE sip:a@b SIP/2.0\r\n\r\n", 0, "sip"},
-		{"10.0.0.1:40000", "10.0.0.2:5060", "hello, not sip", 0, "sip"},
-		{"10.0.0.1:5060", "10.0.0.2:40000", "SIP/2.0 200 OK\r\n\r\n", 0, "sip"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "REGISTER sip:b SIP/2.0\r\n\r\n", 0, "sip"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "SIP/2.0 486 Busy Here\r\n\r\n", 0, "sip"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "HTTP/1.1 200 OK\r\n\r\n", 0, "other"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "GET / HTTP/1.1\r\n\r\n", 0, "other"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "INVITE sip:a@b SIP/2.0", 0, "other"},
-		{"10.0.0.1:7000", "10.0.0.2:7001", "invite sip:a@b SIP/2.0\r\n", 0, "other"},
-		{"10.0.0.1:7000", "10.0.0.2:53", "\x12\x34\x01\x00", 4, "other"},
-		{"10.0.0.1:40000", "10.0.0.2:5061", "INVITE sip:a@b SIP/2.0\r\n\r\n", 0, "tls"},
-		{"10.0.0.1:40000", "10.0.0.2:5060", tls, sizeof tls - 1, "tls"},
-		{"10.0.0.1:40000", "10.0.0.2:7000", tls, sizeof tls - 1, "other"},
-		{"10.0.0.1:40000", "10.0.0.2:5060", "\r\n\r\n", 0, "other"},
-		{"10.0.0.1:40000", "10.0.0.2:5060", "", 0, "other"},
-	};
-
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const struct classify_case *c = &cases[i];
-		struct frame_spec s;
-		struct sink sink = {0};
-		size_t len = c->len ? c->len : strlen(c->payload);
-		frame_spec_init(&s, LINK_ETHERNET, c->src, c->dst, TRANSPORT_UDP);
-		struct decoder *d = new_decoder(NULL, &sink);
-		size_t n = frame_build(&s, c->payload, len, frame_buf, sizeof frame_buf);
-		decoder_frame(d, LINK_ETHERNET, T0, frame_buf, (uint32_t)n);
-		const struct decoder_stats *st = decoder_stats(d);
-		print_message("case %zu: %s -> %s want %s\n", i, c->src, c->dst, c->want);
-		assert_int_equal(st->sip_candidates, strcmp(c->want, "sip") == 0);
-		assert_int_equal(st->encrypted, strcmp(c->want, "tls") == 0);
-		assert_int_equal(st->non_sip, strcmp(c->want, "other") == 0);
-		sink_clear(&sink);
-		decoder_free(d);
-	}
-}
-
-static void test_custom_ports(void **state)
-{
-	(void)state;
-	struct decoder_config cfg;
-	struct frame_spec s;
-	struct sink sink = {0};
-
-	decoder_config_defaults(&cfg);
-	cfg.sip_ports[0] = 5080;
-	cfg.sip_ports[1] = 15060;
-	cfg.n_sip_ports = 2;
-	cfg.n_tls_ports = 0;
-	struct decoder *d = new_decoder(&cfg, &sink);
-	frame_spec_init(&s, LINK_ETHERNET, "10.0.0.1:40000", "10.0.0.2:15060", TRANSPORT_UDP);
-	feed(d, &s, T0, "anything at all");
-	frame_spec_init(&s, LINK_ETHERNET, "10.0.0.1:40000", "10.0.0.2:5060", TRANSPORT_UDP);
-	feed(d, &s, T0, "anything at all");
-	frame_spec_init(&s, LINK_ETHERNET, "10.0.0.1:40000", "10.0.0.2:5061", TRANSPORT_UDP);
-	feed(d, &s, T0, "OPTIONS sip:x SIP/2.0\r\n\r\n");
-	const struct decoder_stats *st = decoder_stats(d);
-	assert_int_equal(st->sip_candidates, 2);
-	assert_int_equal(st->non_sip, 1);
-	assert_int_equal(st->encrypted, 0);
-	sink_clear(&sink);
-	decoder_free(d);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,9 +577,6 @@ int main(void)
 		cmocka_unit_test(test_v6_atomic_fragment),
 		cmocka_unit_test(test_ipv4_header_checks),
 		cmocka_unit_test(test_ipv6_extension_headers),
-		cmocka_unit_test(test_udp_length_checks),
-		cmocka_unit_test(test_classification),
-		cmocka_unit_test(test_custom_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
