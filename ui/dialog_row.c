@@ -18,14 +18,14 @@
 #include "ui/sanitize.h"
 
 static const struct dialog_col_info dialog_row_cols[DIALOG_COL_COUNT] = {
-	[DIALOG_COL_STATE] = {"STATE", 5, 0, 0},
+	[DIALOG_COL_STATE] = {"STATE", 6, 0, 0},
 	[DIALOG_COL_START] = {"START", 8, 0, 5},
 	[DIALOG_COL_CALLID] = {"CALL-ID", 12, 0, 0},
-	[DIALOG_COL_PARTIES] = {"FROM \xe2\x86\x92 TO", 20, 2, 0},
+	[DIALOG_COL_PARTIES] = {"FROM \xe2\x86\x92 TO", 19, 2, 0},
 	[DIALOG_COL_AGENT] = {"USER AGENT", 12, 1, 4},
 	[DIALOG_COL_TIMER] = {"SE/REF", 7, 0, 1},
-	[DIALOG_COL_REFRESHED] = {"REFRESH", 7, 0, 2},
-	[DIALOG_COL_TEARDOWN] = {"TEARDOWN", 8, 0, 0},
+	[DIALOG_COL_REFRESHED] = {"REFRESH", 8, 0, 2},
+	[DIALOG_COL_TEARDOWN] = {"TEARDOWN", 9, 0, 0},
 	[DIALOG_COL_END] = {"END", 14, 0, 3},
 	[DIALOG_COL_FINDINGS] = {"FINDINGS", 22, 4, 0},
 };

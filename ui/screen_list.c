@@ -15,7 +15,7 @@
 static const struct dash_key screen_list_keys[] = {
 	{"Up Down PgUp PgDn Home End", "move the cursor"},
 	{"Enter", "open the dialog: ladder, messages, findings"},
-	{"/", "filter by text (Enter applies, Esc cancels, empty clears)"},
+	{"/", "filter by text (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
 	{"d", "show doomed dialogs only (toggle)"},
 	{"s  >", "sort by the next column"},
 	{"<", "sort by the previous column"},
@@ -210,6 +210,8 @@ static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 		screen_list_rebuild(d);
 	} else if (!fn && ch == 27) {
 		d->prompting = false;
+	} else if (!fn && ch == 21) { /* Ctrl-U */
+		d->prompt[0] = '\0';
 	} else if ((fn && ch == KEY_BACKSPACE) || (!fn && (ch == 127 || ch == 8))) {
 		while (len > 0 && ((unsigned char)d->prompt[len - 1] & 0xc0) == 0x80)
 			len--; /* a whole UTF-8 character */

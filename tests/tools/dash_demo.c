@@ -5,6 +5,7 @@
  * (by hand or by tmux) without the capture pipeline.
  *
  *   dash_demo [-n FILLER] [--live] [--utc] [--fill-only] DB
+ *   dash_demo --write-pcap FILE     (the hostile call as a capture, for sipwatch -r)
  *
  * --live: the clock runs on from the demo's last packet in real time. */
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "common/numparse.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
+#include "ui/evidence_pcap.h"
 
 #define MS 1000LL
 #define T0 (1700000000LL * USEC_PER_SEC)
@@ -268,6 +270,61 @@ static void demo_filler(struct demo *d, int n)
 	}
 }
 
+/* A complete hostile call (INVITE, 200, ACK) as a pcap for the real pipeline. */
+static int demo_write_pcap(const char *path)
+{
+	static const char *const texts[] = {
+		"INVITE sip:bob@10.9.9.10 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bK-evil1\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"\x1b[2J\x1b[H\x1b]0;pwned\x07Mallory\xff\xfe\" <sip:mallory@10.9.9.9>;tag=e1\r\n"
+		"To: <sip:bob@10.9.9.10>\r\n"
+		"Call-ID: evil\x1b[2J\xc3\x28-1@10.9.9.9\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:mallory@10.9.9.9>\r\n"
+		"User-Agent: Evil\x1b[?1049h\x1b" "c\x9b" "31m\xe2\x80\xaeUA\r\n"
+		"Supported: timer\r\n"
+		"Session-Expires: 1800;refresher=uac\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bK-evil1\r\n"
+		"From: \"\x1b[2J\x1b[H\x1b]0;pwned\x07Mallory\xff\xfe\" <sip:mallory@10.9.9.9>;tag=e1\r\n"
+		"To: <sip:bob@10.9.9.10>;tag=b1\r\n"
+		"Call-ID: evil\x1b[2J\xc3\x28-1@10.9.9.9\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:bob@10.9.9.10>\r\n"
+		"Server: \x1b[31mRed\x1b[0m\r\n"
+		"Require: timer\r\n"
+		"Session-Expires: 1800;refresher=uac\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"ACK sip:bob@10.9.9.10 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bK-evil2\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: \"\x1b[2J\x1b[H\x1b]0;pwned\x07Mallory\xff\xfe\" <sip:mallory@10.9.9.9>;tag=e1\r\n"
+		"To: <sip:bob@10.9.9.10>;tag=b1\r\n"
+		"Call-ID: evil\x1b[2J\xc3\x28-1@10.9.9.9\r\n"
+		"CSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n",
+	};
+	struct message_record m[3];
+	char err[256];
+	size_t frames;
+
+	for (int i = 0; i < 3; i++) {
+		memset(&m[i], 0, sizeof m[i]);
+		m[i].ts_us = T0 + (i * 20 + 1) * MS;
+		snprintf(m[i].src, sizeof m[i].src, "%s", i == 1 ? "10.9.9.10:5060" : "10.9.9.9:5060");
+		snprintf(m[i].dst, sizeof m[i].dst, "%s", i == 1 ? "10.9.9.9:5060" : "10.9.9.10:5060");
+		m[i].raw = (const uint8_t *)texts[i];
+		m[i].raw_len = strlen(texts[i]);
+	}
+	if (!evidence_pcap_save(path, m, 3, &frames, err, sizeof err)) {
+		fprintf(stderr, "dash_demo: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int64_t demo_wall_us(void)
 {
 	struct timespec ts;
@@ -314,6 +371,8 @@ int main(int argc, char **argv)
 			utc = true;
 		else if (strcmp(argv[i], "--fill-only") == 0)
 			fill_only = true;
+		else if (strcmp(argv[i], "--write-pcap") == 0 && i + 1 < argc)
+			return demo_write_pcap(argv[i + 1]);
 		else
 			path = argv[i];
 	}
