@@ -1,11 +1,12 @@
 /* sip_scan: lenient, bounded scan of raw SIP text into struct sip_msg.
  *
  * No libosip2 here.  Every read is an index checked against the length of the
- * span it belongs to; the input needs no NUL.  The scan first bounds the header
- * section (sip_scan_header_len), then walks it line by line, joins folded lines
- * (a line starting with SP/HTAB continues the previous header) and hands each
- * complete header to the field it fills.  Values may therefore contain CR/LF
- * from folding; every value helper treats CR and LF as whitespace. */
+ * span it belongs to; the input needs no NUL.  One pass: the start line, then
+ * header lines up to the blank line, joining folded lines (a line starting with
+ * SP/HTAB continues the header above) and handing each complete header to the
+ * field it fills.  Values may therefore contain CR/LF from folding; every value
+ * helper treats CR and LF as whitespace.  Costs: one memchr per line, one small
+ * allocation per extracted string, nothing for headers it does not need. */
 #include <string.h>
 #include <strings.h>
 
@@ -438,9 +439,17 @@ static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
  * strings.  The index of the next such comma from i, or n. */
 static size_t sip_scan_list_next(const char *v, size_t n, size_t i)
 {
+	size_t e = 0; /* the next comma at or after i, once known (n: none) */
+	bool known = false;
+
+	/* Each memchr starts where the last one stopped being useful, so a value
+	 * full of quoted strings still costs one pass, not one per quote. */
 	while (i < n) {
-		const char *c = memchr(v + i, ',', n - i);
-		size_t e = c ? (size_t)(c - v) : n;
+		if (!known || e < i) {
+			const char *c = memchr(v + i, ',', n - i);
+			e = c ? (size_t)(c - v) : n;
+			known = true;
+		}
 		const char *q = memchr(v + i, '"', e - i);
 		if (q == NULL)
 			return e;

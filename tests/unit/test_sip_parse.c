@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1006,6 +1007,77 @@ static void test_huge_message(void **state)
 	free(b);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Crafted messages that make libosip2 quadratic (seconds to minutes each) are
+ * kept from it; the scan stays linear.  Each shape is 256 KiB. */
+static void test_pathological_sizes(void **state)
+{
+	static const struct {
+		const char *head, *unit;
+	} shapes[] = {
+		{ "Supported: a", ",a" },
+		{ "From: <sip:a@h>", ";a=b" },
+		{ "Contact: <sip:x@y>", ",<sip:x@y>" },
+		{ "Via: SIP/2.0/UDP h", ";x=\"q\"" },
+		{ "Via: a", ",a" },
+		{ "X: a", "\r\nX: a" },
+		{ "v: SIP/2.0/UDP h", "\r\nv: SIP/2.0/UDP h" },
+		{ "Supported: a", "\r\n a" },
+		{ "Session-Expires: 90", ";a=b" },
+	};
+	static const char start[] = "SIP/2.0 200 OK\r\nCall-ID: c@h\r\nCSeq: 1 INVITE\r\n";
+	size_t total = SIP_SCAN_MAX_LEN;
+	uint8_t *b = malloc(total);
+	(void)state;
+
+	assert_non_null(b);
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+		size_t n = 0, hl = strlen(shapes[k].head), ul = strlen(shapes[k].unit);
+		struct sip_msg m;
+
+		memcpy(b, start, sizeof start - 1);
+		n = sizeof start - 1;
+		memcpy(b + n, shapes[k].head, hl);
+		n += hl;
+		while (n + ul + 4 <= total) {
+			memcpy(b + n, shapes[k].unit, ul);
+			n += ul;
+		}
+		memcpy(b + n, "\r\n\r\n", 4);
+		n += 4;
+		double t0 = now_s();
+		assert_true(sip_parse(b, n, &m));
+		assert_false(m.parsed_ok);
+		assert_string_equal(m.call_id, "c@h");
+		sip_msg_clear(&m);
+		assert_true(sip_scan(b, n, &m));
+		sip_msg_clear(&m);
+		double dt = now_s() - t0;
+		if (dt > 2.0)
+			fail_msg("shape %zu took %.2f s", k, dt);
+	}
+	free(b);
+
+	/* Just above the item limit: scanned; well below: libosip2. */
+	char hdr[2048] = "Supported: timer";
+	for (int i = 0; i < 300; i++)
+		strncat(hdr, ",x", sizeof hdr - strlen(hdr) - 1);
+	strncat(hdr, "\r\n", sizeof hdr - strlen(hdr) - 1);
+	char *t = resp_with(hdr);
+	struct sip_msg m;
+	assert_true(parse(t, &m));
+	assert_false(m.parsed_ok);
+	assert_true(m.supported_timer);
+	sip_msg_clear(&m);
+	free(t);
+}
+
 /* A NUL inside the text ends libosip2's view; the scan reads on. */
 static void test_embedded_nul(void **state)
 {
@@ -1126,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_huge_message),
+		cmocka_unit_test(test_pathological_sizes),
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_threads),
