@@ -49,6 +49,8 @@ static const char SCHEMA_V1[] =
 	"CREATE INDEX dialogs_capture_created ON dialogs(capture_id, created);"
 	"CREATE INDEX dialogs_created ON dialogs(created);"
 	"CREATE INDEX dialogs_doomed ON dialogs(capture_id, doomed_at) WHERE doomed = 1;"
+	"CREATE INDEX dialogs_timer_teardown ON dialogs(capture_id, ended)"
+	" WHERE end_class = 'TIMER_TEARDOWN';"
 
 	"CREATE TABLE messages ("
 	" id INTEGER PRIMARY KEY,"

@@ -129,7 +129,15 @@ static void store_fail(struct store *s, int rc)
 	if (s->failed)
 		return;
 	s->failed = true;
-	dbutil_format_error(s->err, sizeof s->err, s->path, s->db, rc, s->opt.busy_timeout_ms);
+	if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		/* Ids come from store_next_ids at start: a clash means a second
+		 * sipwatch writes to the same db. */
+		snprintf(s->err, sizeof s->err,
+			 "%s: row id already taken: another sipwatch is writing to this db"
+			 " (use one db per running sipwatch)", s->path);
+	else
+		dbutil_format_error(s->err, sizeof s->err, s->path, s->db, rc,
+				    s->opt.busy_timeout_ms);
 	/* Some errors (full, I/O, busy) roll the transaction back by themselves. */
 	if (!sqlite3_get_autocommit(s->db)) {
 		sqlite3_step(s->st[ST_ROLLBACK]);
@@ -307,6 +315,8 @@ static int store_bind_capture(sqlite3_stmt *st, const struct capture_info *c)
 
 uint64_t store_begin_capture(struct store *s, const struct capture_info *c)
 {
+	if (!s)
+		return 0;
 	store_commit(s);
 	if (!store_ready(s))
 		return 0;
@@ -322,7 +332,7 @@ uint64_t store_begin_capture(struct store *s, const struct capture_info *c)
 
 void store_update_capture(struct store *s, const struct capture_info *c)
 {
-	if (!s->capture_id || !store_ready(s))
+	if (!s || !s->capture_id || !store_ready(s))
 		return;
 	sqlite3_stmt *st = s->st[ST_CAPTURE_UPDATE];
 	int rc = store_bind_capture(st, c);
@@ -333,11 +343,10 @@ void store_update_capture(struct store *s, const struct capture_info *c)
 void store_next_ids(struct store *s, uint64_t *dialog_id, uint64_t *message_id,
 		    uint64_t *finding_id)
 {
-	sqlite3_stmt *st = s->st[ST_NEXT_IDS];
-
 	*dialog_id = *message_id = *finding_id = 1;
-	if (s->failed)
+	if (!s || s->failed)
 		return;
+	sqlite3_stmt *st = s->st[ST_NEXT_IDS];
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*dialog_id = dbutil_column_u64(st, 0);

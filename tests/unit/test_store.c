@@ -686,6 +686,29 @@ static void test_locked(void **state)
 	store_close(s);
 }
 
+/* Two sipwatch processes on one db take the same ids: the second one to
+ * write is told so, rather than a bare "UNIQUE constraint failed". */
+static void test_second_writer_id_clash(void **state)
+{
+	(void)state;
+	uint64_t d1, m1, f1, d2, m2, f2;
+	struct store *a = open_store(100);
+	struct store *b = open_store(100);
+	store_next_ids(a, &d1, &m1, &f1);
+	store_next_ids(b, &d2, &m2, &f2);
+	assert_int_equal(m1, m2);
+	put_message(a, m1, 0, T0);
+	store_flush(a);
+	assert_false(store_failed(a));
+	put_message(b, m2, 0, T0);
+	assert_true(store_failed(b));
+	if (!strstr(store_error(b), "another sipwatch"))
+		fail_msg("unclear error: \"%s\"", store_error(b));
+	store_close(b);
+	store_close(a);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +726,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_writer_id_clash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
