@@ -78,6 +78,17 @@ wait_gone() {
 	return 1
 }
 
+# wait_re SESSION EXTENDED-REGEX [tenths]
+wait_re() {
+	i=0
+	while [ "$i" -lt "${3:-50}" ]; do
+		screen "$1" | grep -qE -- "$2" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 keys() { T send-keys -t "$@"; }
 
 # check DESCRIPTION SESSION COMMAND...: ok if the command succeeds.
@@ -173,21 +184,14 @@ fi
 # --- dialog screen ---------------------------------------------------------
 keys main Home Enter
 if wait_for main "Call-ID: $DOOMED_ID" 30; then ok "Enter opens the dialog"; else notok "Enter opens the dialog" main; fi
-scr=$(screen main)
-echo "$scr" | grep -qE '─ UPDATE ─+▶|◀─+ UPDATE ─'
-check "ladder shows the refresh UPDATE as an arrow" main test $? = 0
-echo "$scr" | grep -qE '200 UPDATE'
-check "ladder shows the 200 to the UPDATE" main test $? = 0
-echo "$scr" | grep -qF '✗'
-check "ladder marks the failed refresh answer" main test $? = 0
-echo "$scr" | grep -qE '┄ teardown expected ┄'
-check "ladder marks the teardown point on the time axis" main test $? = 0
-echo "$scr" | grep -qE '^!! missing: .*Contact'
-check "selected message calls out the missing Contact" main test $? = 0
+check "ladder shows the refresh UPDATE as an arrow" main wait_re main '─ UPDATE ─+▶|◀─+ UPDATE ─' 30
+check "ladder shows the 200 to the UPDATE" main wait_re main '200 UPDATE' 30
+check "ladder marks the failed refresh answer" main wait_re main '✗ no ' 30
+check "ladder marks the teardown point on the time axis" main wait_re main '┄ teardown expected ┄' 30
+check "selected message calls out the missing Contact" main wait_re main '^!! missing: .*Contact' 30
 screen_e main | grep -F '!! missing' | grep -q '31m'
 check "missing headers line in red" main test $? = 0
-echo "$scr" | grep -qE 'REFRESH_2XX_NO_CONTACT'
-check "findings listed in the dialog screen" main test $? = 0
+check "findings listed in the dialog screen" main wait_re main 'REFRESH_2XX_NO_CONTACT' 30
 
 sel=$(screen main | sed -n 's/^message \([0-9][0-9]*\)\/.*/\1/p' | head -1)
 keys main Down
@@ -223,7 +227,8 @@ check "d again shows every dialog" main wait_for main "$HEALTHY_ID" 30
 keys main / ; keys main -l mallory ; keys main Enter
 sleep 0.3
 keys main Home Enter
-if wait_for main "Call-ID: " 30; then
+if wait_for main "Call-ID: " 30 && wait_for main "w save pcap" 30; then
+	sleep 0.2
 	scr=$(screen main)
 	first=$(echo "$scr" | head -1)
 	case $first in
