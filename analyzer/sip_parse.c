@@ -3,7 +3,9 @@
  * The only file in sipwatch that includes libosip2.  libosip2 decides whether a
  * message parses (parsed_ok); its structures are converted here into plain
  * copies and never leave this file.  When libosip2 rejects the text (or finds
- * no Call-ID), sip_scan recovers what it can with parsed_ok = false.  The value
+ * no Call-ID, or is not asked because the message is over 256 KiB or has more
+ * list items than it handles in linear time), sip_scan recovers what it can
+ * with parsed_ok = false.  The value
  * grammars (Session-Expires, Min-SE, option tags, Retry-After) are sip_scan's,
  * so both paths read a header the same way. */
 #include <pthread.h>
@@ -71,6 +73,8 @@ static char *sip_parse_copy(const uint8_t *data, size_t len)
 		size_t cap = sip_parse_cap ? sip_parse_cap : 4096;
 		while (cap < len + 1)
 			cap *= 2;
+		if (cap > SIP_SCAN_MAX_LEN + 1 && len + 1 <= SIP_SCAN_MAX_LEN + 1)
+			cap = SIP_SCAN_MAX_LEN + 1;
 		pthread_once(&sip_parse_key_once, sip_parse_make_key);
 		sip_parse_buf = xrealloc(sip_parse_buf, cap);
 		sip_parse_cap = cap;
