@@ -107,38 +107,47 @@ static bool dashboard_segment(int *x, int end, const char *text, int attr)
 	return true;
 }
 
+/* Header labels: full, and short for terminals under 120 columns. */
+enum dashboard_label { L_NAME, L_DIALOGS, L_DOOMED, L_PKTS, L_SIP, L_DROPS, L_ENC, L_COUNT };
+static const char *const dashboard_labels[2][L_COUNT] = {
+	{"sipwatch ", "dialogs", "DOOMED", "packets", "SIP", "drops", "encrypted"},
+	{"", "dlg", "DOOMED", "pkt", "SIP", "drop", "enc"},
+};
+
 void dashboard_draw_header(struct dash *d)
 {
 	const struct dashboard_counters *c = &d->counters;
+	const char *const *lb = dashboard_labels[COLS < 120];
 	int bar = colors_attr(COLOR_ROLE_HEADER), x = 1, end;
-	char clock[DIALOG_ROW_TIME_MAX], src[64], buf[128];
+	char clock[DIALOG_ROW_TIME_MAX], src[64], buf[160];
 	const char *state = c->input_failed     ? "input failed"
 			    : c->input_finished ? "done"
 			    : d->cfg->live      ? "live"
 						: "reading";
 
 	dashboard_text(0, 0, COLS, "", bar, true);
-	dialog_row_time(d->clock_us, d->cfg->utc, DIALOG_TIME_FULL, clock, sizeof clock);
+	dialog_row_time(d->clock_us, d->cfg->utc, COLS < 120 ? DIALOG_TIME_HMS_ZONE : DIALOG_TIME_FULL,
+			clock, sizeof clock);
 	end = COLS - dialog_row_width(clock, strlen(clock)) - 1;
 	dashboard_text(0, end, COLS - end, clock, bar, false);
 	end -= 2;
-	dialog_row_cell(d->source, strlen(d->source), 28, false, src, sizeof src);
-	snprintf(buf, sizeof buf, "sipwatch %s [%s]", src, state);
+	dialog_row_cell(d->source, strlen(d->source), COLS < 120 ? 16 : 28, false, src, sizeof src);
+	snprintf(buf, sizeof buf, "%s%s [%s]", lb[L_NAME], src, state);
 	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "dialogs %llu/%llu", (unsigned long long)c->dialogs_active,
+	snprintf(buf, sizeof buf, "%s %llu/%llu", lb[L_DIALOGS], (unsigned long long)c->dialogs_active,
 		 (unsigned long long)c->dialogs_total);
 	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "DOOMED %llu", (unsigned long long)c->dialogs_doomed);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_DOOMED], (unsigned long long)c->dialogs_doomed);
 	dashboard_segment(&x, end, buf,
 			  c->dialogs_doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
-	snprintf(buf, sizeof buf, "pkts %llu", (unsigned long long)c->packets);
-	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "SIP %llu", (unsigned long long)c->sip_messages);
-	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "drops %llu", (unsigned long long)c->dropped);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_DROPS], (unsigned long long)c->dropped);
 	dashboard_segment(&x, end, buf, c->dropped ? bar | (int)A_BOLD : bar);
-	snprintf(buf, sizeof buf, "encrypted %llu", (unsigned long long)c->encrypted);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_ENC], (unsigned long long)c->encrypted);
 	dashboard_segment(&x, end, buf, c->encrypted ? bar | (int)A_BOLD : bar);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_PKTS], (unsigned long long)c->packets);
+	dashboard_segment(&x, end, buf, bar);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_SIP], (unsigned long long)c->sip_messages);
+	dashboard_segment(&x, end, buf, bar);
 }
 
 void dashboard_draw_bottom(struct dash *d, const char *hint)

@@ -146,6 +146,10 @@ void dialog_row_time(int64_t ts_us, bool utc, enum dialog_time_fmt fmt, char *bu
 		len = strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	else if (fmt == DIALOG_TIME_FULL)
 		len = strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
+	else if (fmt == DIALOG_TIME_HMS_ZONE && utc)
+		len = strftime(buf, n, "%H:%M:%S UTC", &tm);
+	else if (fmt == DIALOG_TIME_HMS_ZONE)
+		len = strftime(buf, n, "%H:%M:%S %Z", &tm);
 	else
 		len = strftime(buf, n, "%H:%M:%S", &tm);
 	if (len == 0) {

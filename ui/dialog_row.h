@@ -64,6 +64,7 @@ enum dialog_time_fmt {
 	DIALOG_TIME_HMS = 0, /* 14:32:05 */
 	DIALOG_TIME_HMS_MS,  /* 14:32:05.011 */
 	DIALOG_TIME_FULL,    /* 2024-05-01 14:32:05 CEST */
+	DIALOG_TIME_HMS_ZONE, /* 14:32:05 CEST */
 };
 
 const struct dialog_col_info *dialog_row_column(enum dialog_col c);

@@ -356,11 +356,14 @@ static void ladder_draw_arrow(struct ladder_canvas *c, const struct ladder *l,
 	}
 	for (int x = lo + 1; x < hi; x++)
 		c->glyph[x] = G_LINE;
-	if (a < b)
+	/* the label sits between the arrow head and the other lifeline */
+	if (a < b) {
 		c->glyph[b - 1] = G_RIGHT;
-	else
+		ladder_canvas_label(c, lo + 1, hi - 1, r->label);
+	} else {
 		c->glyph[b + 1] = G_LEFT;
-	ladder_canvas_label(c, lo + 1, hi - 1, r->label);
+		ladder_canvas_label(c, lo + 2, hi, r->label);
+	}
 }
 
 void ladder_render(const struct ladder *l, size_t row, char *buf, size_t cap)

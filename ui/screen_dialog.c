@@ -51,7 +51,7 @@ static void screen_dialog_geom(const struct dash *d, struct screen_dialog_geom *
 	g->sep_y = g->findings_y + g->findings_h;
 	g->text_y = g->sep_y + 1;
 	g->text_h = LINES - 1 - g->text_y;
-	g->note_w = COLS >= 120 ? 34 : 24;
+	g->note_w = COLS >= 120 ? 34 : COLS >= 100 ? 24 : 18;
 	g->diagram_w = COLS - SCREEN_DIALOG_TIME_W - 1 - g->note_w - 1;
 }
 
@@ -118,7 +118,7 @@ static void screen_dialog_title(struct dash *d)
 	if (r->doomed && r->teardown_expected != TS_NONE) {
 		bool up = r->end_class == END_NONE || r->end_class == END_ACTIVE;
 
-		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_FULL, when, sizeof when);
+		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
 		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		if (up)
 			snprintf(buf, sizeof buf, "DOOMED: this call will drop at %s (%s%s)", when,

@@ -159,7 +159,7 @@ static void screen_list_info(struct dash *d)
 		      dialog_row_column(d->sort_col)->title, d->sort_rev ? " (reversed)" : "");
 	if (r && r->doomed && r->teardown_expected != TS_NONE &&
 	    (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
-		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_FULL, when, sizeof when);
+		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
 		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		snprintf(buf + n, sizeof buf - (size_t)n, "  | selected call will drop at %s (%s%s)",
 			 when, left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui/dialog_row.h"
 
@@ -291,6 +292,16 @@ static void test_short_uri_and_time(void **state)
 	assert_string_equal(buf, "22:13:20.011");
 	dialog_row_time(T0, true, DIALOG_TIME_FULL, buf, sizeof buf);
 	assert_string_equal(buf, "2023-11-14 22:13:20 UTC");
+	dialog_row_time(T0, true, DIALOG_TIME_HMS_ZONE, buf, sizeof buf);
+	assert_string_equal(buf, "22:13:20 UTC");
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1); /* POSIX rule: no tzdata needed */
+	tzset();
+	dialog_row_time(T0, false, DIALOG_TIME_HMS_ZONE, buf, sizeof buf);
+	assert_string_equal(buf, "23:13:20 CET");
+	dialog_row_zone(T0, false, buf, sizeof buf);
+	assert_string_equal(buf, "CET");
+	unsetenv("TZ");
+	tzset();
 	dialog_row_time(TS_NONE, true, DIALOG_TIME_HMS, buf, sizeof buf);
 	assert_string_equal(buf, "-");
 	dialog_row_zone(T0, true, buf, sizeof buf);
