@@ -5,9 +5,9 @@
  * copies and never leave this file.  When libosip2 rejects the text (or finds
  * no Call-ID, or is not asked because the message is over 256 KiB or has more
  * list items than it handles in linear time), sip_scan recovers what it can
- * with parsed_ok = false.  The value
- * grammars (Session-Expires, Min-SE, option tags, Retry-After) are sip_scan's,
- * so both paths read a header the same way. */
+ * with parsed_ok = false.  The value grammars (Session-Expires, Min-SE,
+ * option tags, Retry-After) are sip_scan's, so both paths read a header the
+ * same way. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
