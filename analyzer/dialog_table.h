@@ -70,6 +70,7 @@ struct dialog {
 	int64_t invite_ts;
 	int64_t created, established, ended, last_activity;
 	int64_t min_se; /* largest Min-SE seen, -1 = none */
+	bool timer_offered[2]; /* per enum dialog_side: some request offered "timer" */
 
 	struct session_timer st;
 	bool doomed, recovered;

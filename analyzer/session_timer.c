@@ -256,8 +256,9 @@ static void st_check_2xx_headers(struct analyzer *a, struct dialog *d, const str
 		/* §9: refresher=uac requires Require: timer in the 2xx */
 		if (!m->require_timer)
 			st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER, -1);
-		/* §9: only a UAC that supports the timer may be made refresher */
-		if (t->request_seen && !t->req_supported_timer && !t->req_require_timer) {
+		/* §9: only a UAC that supports the timer may be made refresher (one
+		 * that offered it anywhere in the dialog does: refreshes often omit it) */
+		if (t->request_seen && !d->timer_offered[t->side]) {
 			char peer[ENDPOINT_STR_MAX];
 			st_text_addr(peer, sizeof peer, &t->sender);
 			x.ft.peer = peer;
@@ -614,6 +615,8 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 
 	if (!o->t.first_request || (m->method != SIP_INVITE && m->method != SIP_UPDATE))
 		return;
+	if (m->supported_timer || m->require_timer)
+		d->timer_offered[t->side] = true;
 	st_note_min_se(d, m);
 	st_check_request_headers(a, d, o);
 	if (t->kind != TXN_REFRESH)

@@ -430,6 +430,43 @@ void sg_setup(struct sg_call *c, double t, unsigned se, const char *refresher)
 	sg_req(c, t + 0.020, SG_CALLER, "ACK", 1, NULL, SG_ALL);
 }
 
+int64_t sg_teardown_of(int64_t t_ref, unsigned se)
+{
+	int64_t se_us = (int64_t)se * USEC_PER_SEC;
+	int64_t margin = se_us / 3 < 32 * USEC_PER_SEC ? se_us / 3 : 32 * USEC_PER_SEC;
+
+	return t_ref + se_us - margin;
+}
+
+int64_t sg_deadline_of(int64_t t_ref, unsigned se)
+{
+	return t_ref + (int64_t)se * USEC_PER_SEC;
+}
+
+double sg_s(int64_t ts)
+{
+	return (double)(ts - SG_T0_US) / 1e6;
+}
+
+void sg_refresh(struct sg_call *c, double t, enum sg_side from, const char *method, uint32_t cseq,
+		unsigned se, const char *refresher)
+{
+	struct sg_opts req = {.se = se, .refresher = refresher, .min_se = 90, .supported_timer = true};
+	struct sg_opts ok = {.se = se, .refresher = refresher, .supported_timer = true,
+			     .require_timer = refresher && strcmp(refresher, "uac") == 0};
+
+	sg_req(c, t, from, method, cseq, &req, SG_ALL);
+	sg_resp(c, t + 0.003, from, 200, method, cseq, &ok, SG_ALL);
+	if (strcmp(method, "INVITE") == 0)
+		sg_req(c, t + 0.010, from, "ACK", cseq, NULL, SG_ALL);
+}
+
+void sg_bye(struct sg_call *c, double t, enum sg_side from, uint32_t cseq)
+{
+	sg_req(c, t, from, "BYE", cseq, NULL, SG_ALL);
+	sg_resp(c, t + 0.002, from, 200, "BYE", cseq, NULL, SG_ALL);
+}
+
 /* ---- lookups and assertions ---- */
 
 static const struct sg_dialog *sg_fix(const struct sg_dialog *d)

@@ -147,6 +147,18 @@ size_t sg_build(const struct sg_call *c, char *buf, size_t n, bool request, enum
  * proxy); the ACK follows at +0.020. */
 void sg_setup(struct sg_call *c, double t, unsigned se, const char *refresher);
 
+/* t_ref + SE - min(32 s, SE/3) and t_ref + SE (session-timers.md). */
+int64_t sg_teardown_of(int64_t t_ref, unsigned se);
+int64_t sg_deadline_of(int64_t t_ref, unsigned se);
+/* Capture microseconds → scenario seconds. */
+double sg_s(int64_t ts);
+/* A healthy refresh sent by `from` at t ("UPDATE", or "INVITE" + ACK): the 2xx
+ * leaves the answerer 3 ms later with Session-Expires se;refresher and Require. */
+void sg_refresh(struct sg_call *c, double t, enum sg_side from, const char *method, uint32_t cseq,
+		unsigned se, const char *refresher);
+/* BYE from `from` at t and its 200. */
+void sg_bye(struct sg_call *c, double t, enum sg_side from, uint32_t cseq);
+
 /* Lookups: the latest row of a dialog; the first dialog of a Call-ID. */
 const struct sg_dialog *sg_dialog(const struct sg_harness *h, uint64_t id);
 const struct sg_dialog *sg_dialog_of(const struct sg_harness *h, const char *call_id);
