@@ -114,8 +114,38 @@ static const char *const dashboard_labels[2][L_COUNT] = {
 	{"", "dlg", "DOOMED", "pkt", "SIP", "drop", "enc"},
 };
 
+/* Dialog counts: the analyzer's (live, ahead of the db) or the db's (what the
+ * list shows; the analyzer forgets dialogs once they are written), the larger. */
+static void dashboard_dialog_counts(const struct dash *d, uint64_t *active, uint64_t *total,
+				    uint64_t *doomed)
+{
+	uint64_t a = 0, m = 0;
+
+	for (size_t i = 0; i < d->list.n; i++) {
+		const struct dialog_record *r = &d->list.v[i].r;
+
+		a += r->end_class == END_NONE || r->end_class == END_ACTIVE;
+		m += r->doomed;
+	}
+	*active = d->counters.dialogs_active > a ? d->counters.dialogs_active : a;
+	*total = d->counters.dialogs_total > d->list.n ? d->counters.dialogs_total : d->list.n;
+	*doomed = d->counters.dialogs_doomed > m ? d->counters.dialogs_doomed : m;
+}
+
+/* The file name without its directories ("stdin" for "-"). */
+static const char *dashboard_source_name(const char *src)
+{
+	const char *slash = strrchr(src, '/');
+
+	if (strcmp(src, "-") == 0)
+		return "stdin";
+	return slash && slash[1] ? slash + 1 : src;
+}
+
 void dashboard_draw_header(struct dash *d)
 {
+	uint64_t active, total, doomed;
+	const char *name = dashboard_source_name(d->source);
 	const struct dashboard_counters *c = &d->counters;
 	const char *const *lb = dashboard_labels[COLS < 120];
 	int bar = colors_attr(COLOR_ROLE_HEADER), x = 1, end;
@@ -131,15 +161,15 @@ void dashboard_draw_header(struct dash *d)
 	end = COLS - dialog_row_width(clock, strlen(clock)) - 1;
 	dashboard_text(0, end, COLS - end, clock, bar, false);
 	end -= 2;
-	dialog_row_cell(d->source, strlen(d->source), COLS < 120 ? 16 : 28, false, src, sizeof src);
+	dialog_row_cell(name, strlen(name), COLS < 120 ? 16 : 28, false, src, sizeof src);
+	dashboard_dialog_counts(d, &active, &total, &doomed);
 	snprintf(buf, sizeof buf, "%s%s [%s]", lb[L_NAME], src, state);
 	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "%s %llu/%llu", lb[L_DIALOGS], (unsigned long long)c->dialogs_active,
-		 (unsigned long long)c->dialogs_total);
+	snprintf(buf, sizeof buf, "%s %llu/%llu", lb[L_DIALOGS], (unsigned long long)active,
+		 (unsigned long long)total);
 	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "%s %llu", lb[L_DOOMED], (unsigned long long)c->dialogs_doomed);
-	dashboard_segment(&x, end, buf,
-			  c->dialogs_doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
+	snprintf(buf, sizeof buf, "%s %llu", lb[L_DOOMED], (unsigned long long)doomed);
+	dashboard_segment(&x, end, buf, doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_DROPS], (unsigned long long)c->dropped);
 	dashboard_segment(&x, end, buf, c->dropped ? bar | (int)A_BOLD : bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_ENC], (unsigned long long)c->encrypted);

@@ -107,6 +107,7 @@ struct dash {
 	int ladder_width;
 	size_t msg_sel;
 	size_t ladder_top;
+	bool ladder_center; /* next draw puts the selection a third down the ladder */
 	int text_top;
 };
 

@@ -75,6 +75,7 @@ static void screen_dialog_enter(struct dash *d)
 	d->ladder_width = -1;
 	d->msg_sel = screen_dialog_first_pick(&d->detail);
 	d->ladder_top = 0;
+	d->ladder_center = true;
 	d->text_top = 0;
 }
 
@@ -164,6 +165,11 @@ static void screen_dialog_ladder(struct dash *d, const struct screen_dialog_geom
 
 	ladder_render_hosts(l, buf, sizeof buf);
 	dashboard_text(2, x, g->diagram_w, buf, colors_attr(COLOR_ROLE_TITLE), false);
+	if (sel < l->n_rows && d->ladder_center) {
+		/* first view: what led to the selection above it, what follows below */
+		d->ladder_top = sel > (size_t)g->ladder_h / 3 ? sel - (size_t)g->ladder_h / 3 : 0;
+		d->ladder_center = false;
+	}
 	if (sel < l->n_rows) {
 		/* keep the selection in view, a little context below it */
 		if (sel < d->ladder_top)

@@ -98,18 +98,24 @@ check() {
 	if "$@"; then ok "$d"; else notok "$d" "$s"; fi
 }
 
-# The input: the real pipeline if `sipwatch -r` works end to end, else the demo db.
-"$DEMO" --write-pcap "$tmp/hostile.pcap" || { echo "not ok - dash_demo --write-pcap"; exit 1; }
+# The input: the real pipeline if `sipwatch -r` works end to end, else the
+# demo db.  The captures are Ethernet, the hostile call raw IP: one pcap
+# holds one link type, so the samples lose their Ethernet header (editcap).
 mode=demo
-if [ -x "$SIPWATCH" ] && command -v mergecap >/dev/null 2>&1 &&
-	mergecap -F pcap -w "$tmp/all.pcap" "$OUTAGE" "$HEALTHY" "$tmp/hostile.pcap" 2>/dev/null &&
+t0=$(tcpdump -tt -nn -r "$OUTAGE" -c 1 2>/dev/null | cut -d. -f1)
+"$DEMO" --write-pcap "$tmp/hostile.pcap" ${t0:-} || { echo "not ok - dash_demo --write-pcap"; exit 1; }
+if [ -x "$SIPWATCH" ] && command -v mergecap >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1 &&
+	tcpdump -r "$OUTAGE" -c 1 2>&1 | grep -q 'EN10MB' &&
+	editcap -T rawip -C 14 "$OUTAGE" "$tmp/outage.pcap" 2>/dev/null &&
+	editcap -T rawip -C 14 "$HEALTHY" "$tmp/healthy.pcap" 2>/dev/null &&
+	mergecap -F pcap -w "$tmp/all.pcap" "$tmp/outage.pcap" "$tmp/healthy.pcap" "$tmp/hostile.pcap" &&
 	timeout 60 "$SIPWATCH" -r "$tmp/all.pcap" -d "$tmp/probe.db" --no-ui --report json \
 		>"$tmp/probe.json" 2>/dev/null &&
 	grep -q "$DOOMED_ID" "$tmp/probe.json"; then
 	mode=pipeline
 fi
 if [ "$mode" = pipeline ]; then
-	echo "# input: $SIPWATCH -r (outage + healthy + hostile captures)"
+	echo "# input: $SIPWATCH -r (outage + healthy + hostile captures, merged)"
 	run="'$SIPWATCH' -r '$tmp/all.pcap' -d '$tmp/ui.db'"
 else
 	echo "# input: dash_demo db (sipwatch -r is not wired end to end yet)"

@@ -5,7 +5,7 @@
  * (by hand or by tmux) without the capture pipeline.
  *
  *   dash_demo [-n FILLER] [--live] [--utc] [--fill-only] DB
- *   dash_demo --write-pcap FILE     (the hostile call as a capture, for sipwatch -r)
+ *   dash_demo --write-pcap FILE [EPOCH]   (the hostile call as a capture, for sipwatch -r)
  *
  * --live: the clock runs on from the demo's last packet in real time. */
 #include <stdio.h>
@@ -271,7 +271,7 @@ static void demo_filler(struct demo *d, int n)
 }
 
 /* A complete hostile call (INVITE, 200, ACK) as a pcap for the real pipeline. */
-static int demo_write_pcap(const char *path)
+static int demo_write_pcap(const char *path, int64_t t0)
 {
 	static const char *const texts[] = {
 		"INVITE sip:bob@10.9.9.10 SIP/2.0\r\n"
@@ -312,7 +312,7 @@ static int demo_write_pcap(const char *path)
 
 	for (int i = 0; i < 3; i++) {
 		memset(&m[i], 0, sizeof m[i]);
-		m[i].ts_us = T0 + (i * 20 + 1) * MS;
+		m[i].ts_us = t0 + (i * 20 + 1) * MS;
 		snprintf(m[i].src, sizeof m[i].src, "%s", i == 1 ? "10.9.9.10:5060" : "10.9.9.9:5060");
 		snprintf(m[i].dst, sizeof m[i].dst, "%s", i == 1 ? "10.9.9.9:5060" : "10.9.9.10:5060");
 		m[i].raw = (const uint8_t *)texts[i];
@@ -371,8 +371,13 @@ int main(int argc, char **argv)
 			utc = true;
 		else if (strcmp(argv[i], "--fill-only") == 0)
 			fill_only = true;
-		else if (strcmp(argv[i], "--write-pcap") == 0 && i + 1 < argc)
-			return demo_write_pcap(argv[i + 1]);
+		else if (strcmp(argv[i], "--write-pcap") == 0 && i + 1 < argc) {
+			uint64_t t0 = 0;
+
+			if (i + 2 < argc && parse_uint(argv[i + 2], strlen(argv[i + 2]), INT64_MAX / USEC_PER_SEC, &t0))
+				return demo_write_pcap(argv[i + 1], (int64_t)t0 * USEC_PER_SEC);
+			return demo_write_pcap(argv[i + 1], T0);
+		}
 		else
 			path = argv[i];
 	}
