@@ -3,8 +3,9 @@
  * The only file in sipwatch that includes libosip2.  libosip2 decides whether a
  * message parses (parsed_ok); its structures are converted here into plain
  * copies and never leave this file.  When libosip2 rejects the text (or finds
- * no Call-ID, or is not asked because the message is over 256 KiB or has more
- * list items than it handles in linear time), sip_scan recovers what it can
+ * no Call-ID, or is not asked because the message is over 256 KiB, has a NUL
+ * in its headers or more list items than it handles in linear time), sip_scan
+ * recovers what it can
  * with parsed_ok = false.  The value grammars (Session-Expires, Min-SE,
  * option tags, Retry-After) are sip_scan's, so both paths read a header the
  * same way. */
@@ -253,13 +254,21 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	return true;
 }
 
-/* Few enough list items in the header section for libosip2 to be cheap. */
-static bool sip_parse_osip_affordable(const uint8_t *data, size_t len)
+/* Whether libosip2 may judge this message: few enough list items for it to be
+ * cheap, and no NUL in the header section.  libosip2 works on C strings, so a
+ * NUL (legal in a quoted-pair, RFC 3261 §25.1) hides every header after it,
+ * and what is left may still parse: a Contact after the NUL would read as
+ * missing.  Such messages go to the scan, which reads all of them. */
+static bool sip_parse_osip_suitable(const uint8_t *data, size_t len)
 {
 	size_t hlen = sip_scan_header_len(data, len), items = 0;
 
-	for (size_t i = 0; i < hlen; i++)
-		items += data[i] == '\n' || data[i] == ',' || data[i] == ';';
+	for (size_t i = 0; i < hlen; i++) {
+		uint8_t c = data[i];
+		if (c == '\0')
+			return false;
+		items += c == '\n' || c == ',' || c == ';';
+	}
 	return items <= SIP_PARSE_OSIP_MAX_ITEMS;
 }
 
@@ -272,7 +281,7 @@ bool sip_parse(const uint8_t *data, size_t len, struct sip_msg *msg)
 	msg->retry_after = -1;
 	if (len == 0)
 		return false;
-	if (len <= SIP_SCAN_MAX_LEN && sip_parse_osip_affordable(data, len) &&
+	if (len <= SIP_SCAN_MAX_LEN && sip_parse_osip_suitable(data, len) &&
 	    osip_message_init(&sip) == 0) {
 		char *buf = sip_parse_copy(data, len);
 		if (osip_message_parse(sip, buf, len) == 0)

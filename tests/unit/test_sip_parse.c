@@ -1103,6 +1103,29 @@ static void test_embedded_nul(void **state)
 	assert_int_equal(m.header_len, n);
 	sip_msg_clear(&m);
 	free(b);
+
+	/* What libosip2 sees before the NUL is a valid 200 without Contact; the
+	 * Contact after it must not read as missing. */
+	static const char r2[] = "SIP/2.0 200 OK\r\n"
+				 "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				 "From: <sip:a@h>;tag=1\r\n"
+				 "To: <sip:b@h>;tag=2\r\n"
+				 "Call-ID: c1@h\r\n"
+				 "CSeq: 2 UPDATE\r\n"
+				 "X-Junk: \0\r\n"
+				 "Contact: <sip:b@h>\r\n"
+				 "Session-Expires: 90;refresher=uac\r\n\r\n";
+	n = sizeof r2 - 1;
+	b = malloc(n);
+	assert_non_null(b);
+	memcpy(b, r2, n);
+	assert_true(sip_parse(b, n, &m));
+	assert_false(m.parsed_ok);
+	assert_string_equal(m.contact, "sip:b@h");
+	assert_true(m.session_expires.present);
+	assert_true(m.cseq_valid);
+	sip_msg_clear(&m);
+	free(b);
 }
 
 /* libosip2 must not print, whatever it is fed. */
