@@ -57,7 +57,7 @@ judge() {
 	               - $d.expected_findings - ($d.optional_findings // [])) as $extra
 	            | [ (if $x.doomed != $d.doomed then "doomed (expected \($d.doomed), got \($x.doomed))" else empty end),
 	                (if $x.end_class != $d.end_class then "end_class (expected \($d.end_class), got \($x.end_class))" else empty end),
-	                (if ($missing | length) > 0 then "findings missing (expected \(list($d.expected_findings)), got \(list($got_codes)))" else empty end),
+	                (if ($missing | length) > 0 then "findings missing \(list($missing)) (expected \(list($d.expected_findings)), got \(list($got_codes)))" else empty end),
 	                (if ($extra | length) > 0 then "unexpected findings \(list($extra)) (expected \(list($d.expected_findings)), optional \(list($d.optional_findings // [])), got \(list($got_codes)))" else empty end)
 	              ] as $why
 	            | if ($why | length) == 0 then "ok - \($name) \($d.call_id)"

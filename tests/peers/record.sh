@@ -50,9 +50,10 @@ scenario() {
 	p01_healthy_update)            NET=11 UAC=healthy_update     UAS=standard             LIMIT=140 ;;
 	p02_healthy_reinvite)          NET=12 UAC=healthy_reinvite   UAS=standard             LIMIT=120 ;;
 	p03_refresher_uas)             NET=13 UAC=refresher_uas      UAS=refresher_uas        LIMIT=100 ;;
-	p04_outage_a_2xx_no_se)        NET=14 UAC=teardown_60        UAS=update_2xx_no_se     LIMIT=80 ;;
+	p04_outage_a_2xx_no_se)        NET=14 UAC=teardown_60        UAS=update_2xx_no_se     LIMIT=80
+		UAC_ARGS="-max_retrans 5 -max_non_invite_retrans 5" ;;
 	p05_outage_b_2xx_dropped)      NET=15 UAC=teardown_60        UAS=update_2xx_bare      LIMIT=80
-		KDEF="DROP_2XX_NO_CONTACT" ;;
+		UAC_ARGS="-max_retrans 5 -max_non_invite_retrans 5" KDEF="DROP_2XX_NO_CONTACT" ;;
 	p06_update_unanswered)         NET=16 UAC=update_unanswered  UAS=update_ignored       LIMIT=110
 		UAC_ARGS="-max_retrans 12 -max_non_invite_retrans 12" ;;
 	p07_reinvite_491_retry)        NET=17 UAC=reinvite_491_retry UAS=reinvite_491_retry   LIMIT=90 ;;
@@ -67,7 +68,7 @@ scenario() {
 	p16_refresher_uac_unsupported) NET=26 UAC=no_timer_support   UAS=refresher_uac_forced LIMIT=80 ;;
 	p17_refresh_late_se180)        NET=27 UAC=refresh_late_se180 UAS=se180                LIMIT=160 ;;
 	p18_reinvite_2xx_no_ack)       NET=28 UAC=reinvite_no_ack    UAS=reinvite_no_ack      LIMIT=100
-		UAS_ARGS="-max_retrans 20 -max_invite_retrans 20" ;;
+		UAS_ARGS="-max_retrans 10 -max_invite_retrans 10 -max_non_invite_retrans 10" ;;
 	p19_cancel)                    NET=29 UAC=cancel             UAS=cancel               LIMIT=30 ;;
 	p20_busy_486)                  NET=30 UAC=busy_486           UAS=busy_486             LIMIT=30 ;;
 	p21_tcp_healthy_update)        NET=31 UAC=healthy_update     UAS=standard             LIMIT=140 TR=tcp ;;
