@@ -9,6 +9,7 @@
 #define NCURSES_WIDECHAR 1
 #include "ui/dashboard.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <ncurses.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ui/dashboard_int.h"
 
@@ -255,17 +257,38 @@ static void dashboard_key(struct dash *d, wint_t ch, bool fn)
 		dashboard_switch(d, DASH_SCREEN_HELP);
 }
 
-static void dashboard_init_curses(struct dash *d)
+/* The terminal: stdout for drawing, keys from stdin or, when stdin carries
+ * the capture (-r -), from /dev/tty.  newterm, not initscr: a bad TERM is an
+ * error to report, not an exit. */
+static bool dashboard_init_curses(struct dash *d, char *err, size_t errlen)
 {
-	const char *cs;
+	const char *cs, *term = getenv("TERM");
+	FILE *in = stdin;
 
 	if (strcmp(setlocale(LC_CTYPE, NULL), "C") == 0 ||
 	    strcmp(setlocale(LC_CTYPE, NULL), "POSIX") == 0)
 		setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
 	d->ascii = !(cs && strcmp(cs, "UTF-8") == 0);
+	if (!isatty(STDIN_FILENO)) {
+		d->tty = fopen("/dev/tty", "r");
+		if (!d->tty) {
+			snprintf(err, errlen, "dashboard: no terminal to read keys from (/dev/tty: %s)",
+				 strerror(errno));
+			return false;
+		}
+		in = d->tty;
+	}
 	set_escdelay(25);
-	initscr();
+	d->screen_ptr = newterm(NULL, stdout, in);
+	if (!d->screen_ptr) {
+		snprintf(err, errlen, "dashboard: cannot use the terminal (TERM=%s)", term ? term : "");
+		if (d->tty)
+			fclose(d->tty);
+		d->tty = NULL;
+		return false;
+	}
+	set_term(d->screen_ptr);
 	cbreak();
 	noecho();
 	nonl();
@@ -273,6 +296,15 @@ static void dashboard_init_curses(struct dash *d)
 	curs_set(0);
 	timeout(DASH_TICK_MS);
 	colors_init();
+	return true;
+}
+
+static void dashboard_end_curses(struct dash *d)
+{
+	endwin();
+	delscreen(d->screen_ptr);
+	if (d->tty)
+		fclose(d->tty);
 }
 
 static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, char *err,
@@ -309,7 +341,11 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 
 	if (!dashboard_open(&d, cfg, err, errlen))
 		return 1;
-	dashboard_init_curses(&d);
+	if (!dashboard_init_curses(&d, err, errlen)) {
+		dashboard_data_free(&d);
+		db_reader_close(d.reader);
+		return 1;
+	}
 	dashboard_poll_counters(&d);
 	dashboard_data_load_list(&d);
 	last_load = last_move = dashboard_mono_ms();
@@ -336,7 +372,7 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 		dashboard_key(&d, ch, r == KEY_CODE_YES);
 		d.dirty = true;
 	}
-	endwin();
+	dashboard_end_curses(&d);
 	ladder_free(&d.ladder);
 	dashboard_data_free(&d);
 	db_reader_close(d.reader);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <wchar.h>
 
 #include "analyzer/records.h"
@@ -74,6 +75,8 @@ struct dash_screen {
 
 struct dash {
 	const struct dashboard_config *cfg;
+	void *screen_ptr; /* the curses SCREEN */
+	FILE *tty;        /* keys from /dev/tty when stdin is the capture */
 	struct db_reader *reader;
 	uint64_t capture_id;
 	char source[256];
