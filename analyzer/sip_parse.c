@@ -136,10 +136,12 @@ static void sip_parse_cseq(const osip_cseq_t *cs, struct sip_msg *msg)
 	msg->has_cseq = cs != NULL;
 	if (cs == NULL)
 		return;
-	msg->cseq_valid = cs->number != NULL && cs->method != NULL &&
+	/* libosip2 takes any text for the method; the grammar wants a token. */
+	bool method_ok = cs->method != NULL && sip_scan_is_token_text(cs->method, strlen(cs->method));
+	msg->cseq_valid = cs->number != NULL && method_ok &&
 			  parse_uint(cs->number, strlen(cs->number), SIP_PARSE_CSEQ_MAX, &n);
 	msg->cseq = msg->cseq_valid ? (uint32_t)n : 0;
-	if (cs->method != NULL) {
+	if (method_ok) {
 		msg->cseq_method = sip_method_from_name(cs->method, strlen(cs->method));
 		msg->cseq_method_name = xstrdup(cs->method);
 	}

@@ -109,6 +109,14 @@ static bool sip_scan_is_token(char ch)
 	return false;
 }
 
+bool sip_scan_is_token_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sip_scan_is_token(s[i]))
+			return false;
+	return n > 0;
+}
+
 static char sip_scan_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
@@ -497,7 +505,8 @@ static void sip_scan_cseq(const char *v, size_t n, struct sip_msg *msg)
 	while (d < n && sip_scan_is_token(v[d]))
 		d++;
 	if (sip_scan_skip_lws(v, n, d) != n || d == i) {
-		msg->cseq_valid = false;
+		msg->cseq_valid = false; /* no token method, or more after it */
+		msg->cseq = 0;
 		return;
 	}
 	msg->cseq_method = sip_method_from_name(v + i, d - i);

@@ -552,6 +552,9 @@ static void test_cseq_bounds(void **state)
 		{ "CSeq: -1 BYE\r\n", false, 0, SIP_BYE },
 		{ "CSeq: abc BYE\r\n", false, 0, SIP_BYE },
 		{ "CSeq: 12 bye\r\n", true, 12, SIP_METHOD_UNKNOWN },
+		{ "CSeq: 12 UPD\x01TE\r\n", false, 0, SIP_METHOD_UNKNOWN },
+		{ "CSeq: 12 BYE BYE\r\n", false, 0, SIP_METHOD_UNKNOWN },
+		{ "CSeq: 12\r\n", false, 0, SIP_METHOD_UNKNOWN },
 	};
 	(void)state;
 
@@ -572,6 +575,7 @@ static void test_cseq_bounds(void **state)
 		assert_true(scan(t, &m));
 		assert_int_equal(m.cseq_valid, cases[i].valid);
 		assert_int_equal(m.cseq, cases[i].n);
+		assert_int_equal(m.cseq_method, cases[i].method);
 		sip_msg_clear(&m);
 	}
 }
