@@ -4,8 +4,8 @@
  * message parses (parsed_ok); its structures are converted here into plain
  * copies and never leave this file.  When libosip2 rejects the text (or finds
  * no Call-ID, or is not asked because the message is over 256 KiB, has a NUL
- * in its headers or more list items than it handles in linear time), sip_scan
- * recovers what it can
+ * or a bare CR in its headers, or more list items than it handles in linear
+ * time), sip_scan recovers what it can
  * with parsed_ok = false.  The value grammars (Session-Expires, Min-SE,
  * option tags, Retry-After) are sip_scan's, so both paths read a header the
  * same way. */
@@ -257,17 +257,18 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 }
 
 /* Whether libosip2 may judge this message: few enough list items for it to be
- * cheap, and no NUL in the header section.  libosip2 works on C strings, so a
+ * cheap, and headers it reads as we do.  libosip2 works on C strings, so a
  * NUL (legal in a quoted-pair, RFC 3261 §25.1) hides every header after it,
  * and what is left may still parse: a Contact after the NUL would read as
- * missing.  Such messages go to the scan, which reads all of them. */
+ * missing.  It also ends a line at a CR without LF, where RFC 3261 §7 (and
+ * sip_scan) see one line.  Such messages go to the scan alone. */
 static bool sip_parse_osip_suitable(const uint8_t *data, size_t len)
 {
 	size_t hlen = sip_scan_header_len(data, len), items = 0;
 
 	for (size_t i = 0; i < hlen; i++) {
 		uint8_t c = data[i];
-		if (c == '\0')
+		if (c == '\0' || (c == '\r' && i + 1 < hlen && data[i + 1] != '\n'))
 			return false;
 		items += c == '\n' || c == ',' || c == ';';
 	}

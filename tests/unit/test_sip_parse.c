@@ -1130,6 +1130,16 @@ static void test_embedded_nul(void **state)
 	assert_true(m.cseq_valid);
 	sip_msg_clear(&m);
 	free(b);
+
+	/* A bare CR is no line end (RFC 3261 §7); libosip2 would split there. */
+	assert_true(parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+			  "Call-ID: c1@h\rCSeq: 2 UPDATE\r\n\r\n",
+			  &m));
+	assert_false(m.parsed_ok);
+	assert_string_equal(m.call_id, "c1@h CSeq: 2 UPDATE");
+	assert_false(m.has_cseq);
+	sip_msg_clear(&m);
 }
 
 /* libosip2 must not print, whatever it is fed. */
