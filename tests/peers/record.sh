@@ -13,6 +13,8 @@
 # (logs, SIPp message traces).  Every process is started under timeout(1),
 # stopped by its PID, and every wait is bounded; the EXIT trap stops whatever
 # is still running.  Needs root (tcpdump on lo), sipp, kamailio, tcpdump, tshark.
+# trap handlers and waitfor callbacks are invoked indirectly:
+# shellcheck disable=SC2317
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -252,7 +254,7 @@ main_cleanup() {
 	for p in $jobs_pids; do alive "$p" && kill -TERM "$p" 2>/dev/null; done
 	for p in $jobs_pids; do
 		local n=100
-		while alive "$p" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+		while alive "$p" && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 		alive "$p" && kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
