@@ -1,10 +1,10 @@
-/* evidence_pcap: message records → a classic pcap image (LINKTYPE_RAW).
+/* evidence_pcap_pcap: message records → a classic pcap image (LINKTYPE_RAW).
  *
  * Headers are written byte by byte: the 24-byte file header and 16-byte
  * record headers in host order (readers detect it from the magic), IP, UDP
  * and TCP headers in network order with real checksums so that tshark shows
  * no warnings. */
-#include "ui/evidence_pcap.h"
+#include "ui/evidence_pcap_pcap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,29 +17,29 @@
 #include "common/numparse.h"
 #include "common/xalloc.h"
 
-#define EVIDENCE_IP4_HDR 20
-#define EVIDENCE_IP6_HDR 40
-#define EVIDENCE_UDP_HDR 8
-#define EVIDENCE_TCP_HDR 20
-#define EVIDENCE_TCP_START 1000u
+#define EVIDENCE_PCAP_IP4_HDR 20
+#define EVIDENCE_PCAP_IP6_HDR 40
+#define EVIDENCE_PCAP_UDP_HDR 8
+#define EVIDENCE_PCAP_TCP_HDR 20
+#define EVIDENCE_PCAP_TCP_START 1000u
 
-struct evidence_buf {
+struct evidence_pcap_buf {
 	uint8_t *p;
 	size_t len, cap;
 };
 
 /* Next sequence number per direction of a TCP connection. */
-struct evidence_flow {
+struct evidence_pcap_flow {
 	struct net_addr src, dst;
 	uint32_t next_seq;
 };
 
-struct evidence_flows {
-	struct evidence_flow *v;
+struct evidence_pcap_flows {
+	struct evidence_pcap_flow *v;
 	size_t n, cap;
 };
 
-static uint8_t *evidence_grow(struct evidence_buf *b, size_t n)
+static uint8_t *evidence_pcap_grow(struct evidence_pcap_buf *b, size_t n)
 {
 	if (b->cap - b->len < n) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -53,24 +53,24 @@ static uint8_t *evidence_grow(struct evidence_buf *b, size_t n)
 	return b->p + b->len - n;
 }
 
-static void evidence_be16(uint8_t *p, uint16_t v)
+static void evidence_pcap_be16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-static void evidence_be32(uint8_t *p, uint32_t v)
+static void evidence_pcap_be32(uint8_t *p, uint32_t v)
 {
-	evidence_be16(p, (uint16_t)(v >> 16));
-	evidence_be16(p + 2, (uint16_t)v);
+	evidence_pcap_be16(p, (uint16_t)(v >> 16));
+	evidence_pcap_be16(p + 2, (uint16_t)v);
 }
 
-static void evidence_host32(uint8_t *p, uint32_t v)
+static void evidence_pcap_host32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);
 }
 
-static void evidence_host16(uint8_t *p, uint16_t v)
+static void evidence_pcap_host16(uint8_t *p, uint16_t v)
 {
 	memcpy(p, &v, 2);
 }
@@ -111,7 +111,7 @@ bool evidence_pcap_parse_endpoint(const char *s, struct net_addr *out)
 	return false;
 }
 
-static uint32_t evidence_sum(const uint8_t *p, size_t n, uint32_t sum)
+static uint32_t evidence_pcap_sum(const uint8_t *p, size_t n, uint32_t sum)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
 		sum += (uint32_t)p[i] << 8 | p[i + 1];
@@ -120,7 +120,7 @@ static uint32_t evidence_sum(const uint8_t *p, size_t n, uint32_t sum)
 	return sum;
 }
 
-static uint16_t evidence_fold(uint32_t sum)
+static uint16_t evidence_pcap_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -128,26 +128,26 @@ static uint16_t evidence_fold(uint32_t sum)
 }
 
 /* UDP/TCP checksum over the pseudo header, the transport header and payload. */
-static uint16_t evidence_l4_sum(const struct net_addr *src, const struct net_addr *dst,
+static uint16_t evidence_pcap_l4_sum(const struct net_addr *src, const struct net_addr *dst,
 				uint8_t proto, const uint8_t *seg, size_t len)
 {
 	size_t alen = src->family == 6 ? 16 : 4;
-	uint32_t sum = evidence_sum(src->ip, alen, 0);
+	uint32_t sum = evidence_pcap_sum(src->ip, alen, 0);
 	uint16_t r;
 
-	sum = evidence_sum(dst->ip, alen, sum);
+	sum = evidence_pcap_sum(dst->ip, alen, sum);
 	sum += proto;
 	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff);
-	r = evidence_fold(evidence_sum(seg, len, sum));
+	r = evidence_pcap_fold(evidence_pcap_sum(seg, len, sum));
 	return proto == IPPROTO_UDP && r == 0 ? 0xffff : r;
 }
 
-static void evidence_ip_header(uint8_t *p, const struct net_addr *src, const struct net_addr *dst,
+static void evidence_pcap_ip_header(uint8_t *p, const struct net_addr *src, const struct net_addr *dst,
 			       uint8_t proto, size_t l4_len, uint16_t ip_id)
 {
 	if (src->family == 6) {
-		evidence_be32(p, 0x60000000u);
-		evidence_be16(p + 4, (uint16_t)l4_len);
+		evidence_pcap_be32(p, 0x60000000u);
+		evidence_pcap_be16(p + 4, (uint16_t)l4_len);
 		p[6] = proto;
 		p[7] = 64;
 		memcpy(p + 8, src->ip, 16);
@@ -156,18 +156,18 @@ static void evidence_ip_header(uint8_t *p, const struct net_addr *src, const str
 	}
 	p[0] = 0x45;
 	p[1] = 0;
-	evidence_be16(p + 2, (uint16_t)(EVIDENCE_IP4_HDR + l4_len));
-	evidence_be16(p + 4, ip_id);
-	evidence_be16(p + 6, 0x4000); /* DF */
+	evidence_pcap_be16(p + 2, (uint16_t)(EVIDENCE_PCAP_IP4_HDR + l4_len));
+	evidence_pcap_be16(p + 4, ip_id);
+	evidence_pcap_be16(p + 6, 0x4000); /* DF */
 	p[8] = 64;
 	p[9] = proto;
-	evidence_be16(p + 10, 0);
+	evidence_pcap_be16(p + 10, 0);
 	memcpy(p + 12, src->ip, 4);
 	memcpy(p + 16, dst->ip, 4);
-	evidence_be16(p + 10, evidence_fold(evidence_sum(p, EVIDENCE_IP4_HDR, 0)));
+	evidence_pcap_be16(p + 10, evidence_pcap_fold(evidence_pcap_sum(p, EVIDENCE_PCAP_IP4_HDR, 0)));
 }
 
-static struct evidence_flow *evidence_flow(struct evidence_flows *f, const struct net_addr *src,
+static struct evidence_pcap_flow *evidence_pcap_flow(struct evidence_pcap_flows *f, const struct net_addr *src,
 					   const struct net_addr *dst)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -178,38 +178,38 @@ static struct evidence_flow *evidence_flow(struct evidence_flows *f, const struc
 		f->cap = f->cap ? f->cap * 2 : 8;
 		f->v = xrealloc(f->v, f->cap * sizeof *f->v);
 	}
-	f->v[f->n] = (struct evidence_flow){*src, *dst, EVIDENCE_TCP_START};
+	f->v[f->n] = (struct evidence_pcap_flow){*src, *dst, EVIDENCE_PCAP_TCP_START};
 	return &f->v[f->n++];
 }
 
-static void evidence_tcp_header(uint8_t *p, struct evidence_flows *flows,
+static void evidence_pcap_tcp_header(uint8_t *p, struct evidence_pcap_flows *flows,
 				const struct net_addr *src, const struct net_addr *dst,
 				size_t payload)
 {
-	struct evidence_flow *fwd = evidence_flow(flows, src, dst);
+	struct evidence_pcap_flow *fwd = evidence_pcap_flow(flows, src, dst);
 	uint32_t seq = fwd->next_seq;
-	uint32_t ack = evidence_flow(flows, dst, src)->next_seq; /* may move fwd's array */
+	uint32_t ack = evidence_pcap_flow(flows, dst, src)->next_seq; /* may move fwd's array */
 
-	fwd = evidence_flow(flows, src, dst);
+	fwd = evidence_pcap_flow(flows, src, dst);
 	fwd->next_seq = seq + (uint32_t)payload;
-	evidence_be16(p, src->port);
-	evidence_be16(p + 2, dst->port);
-	evidence_be32(p + 4, seq);
-	evidence_be32(p + 8, ack);
-	p[12] = (EVIDENCE_TCP_HDR / 4) << 4;
+	evidence_pcap_be16(p, src->port);
+	evidence_pcap_be16(p + 2, dst->port);
+	evidence_pcap_be32(p + 4, seq);
+	evidence_pcap_be32(p + 8, ack);
+	p[12] = (EVIDENCE_PCAP_TCP_HDR / 4) << 4;
 	p[13] = 0x18; /* PSH|ACK */
-	evidence_be16(p + 14, 65535);
-	evidence_be16(p + 16, 0);
-	evidence_be16(p + 18, 0);
+	evidence_pcap_be16(p + 14, 65535);
+	evidence_pcap_be16(p + 16, 0);
+	evidence_pcap_be16(p + 18, 0);
 }
 
 /* One record: header, IP, transport header, payload.  False if it cannot be framed. */
-static bool evidence_frame(struct evidence_buf *b, struct evidence_flows *flows,
+static bool evidence_pcap_frame(struct evidence_pcap_buf *b, struct evidence_pcap_flows *flows,
 			   const struct message_record *m, uint16_t ip_id)
 {
 	struct net_addr src, dst;
 	bool tcp = m->transport == TRANSPORT_TCP;
-	size_t ip_hdr, l4_hdr = tcp ? EVIDENCE_TCP_HDR : EVIDENCE_UDP_HDR, l4_len, frame;
+	size_t ip_hdr, l4_hdr = tcp ? EVIDENCE_PCAP_TCP_HDR : EVIDENCE_PCAP_UDP_HDR, l4_len, frame;
 	uint8_t proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	int64_t ts = m->ts_us == TS_NONE || m->ts_us < 0 ? 0 : m->ts_us;
 	uint8_t *rec, *l4;
@@ -218,29 +218,29 @@ static bool evidence_frame(struct evidence_buf *b, struct evidence_flows *flows,
 	    !evidence_pcap_parse_endpoint(m->dst, &dst) || src.family != dst.family ||
 	    (m->raw_len && !m->raw))
 		return false;
-	ip_hdr = src.family == 6 ? EVIDENCE_IP6_HDR : EVIDENCE_IP4_HDR;
+	ip_hdr = src.family == 6 ? EVIDENCE_PCAP_IP6_HDR : EVIDENCE_PCAP_IP4_HDR;
 	l4_len = l4_hdr + m->raw_len;
 	if (m->raw_len > 65535 || ip_hdr + l4_len > 65535 || ip_hdr + l4_len > EVIDENCE_PCAP_SNAPLEN)
 		return false;
 	frame = ip_hdr + l4_len;
-	rec = evidence_grow(b, 16 + frame);
-	evidence_host32(rec, (uint32_t)(ts / USEC_PER_SEC));
-	evidence_host32(rec + 4, (uint32_t)(ts % USEC_PER_SEC));
-	evidence_host32(rec + 8, (uint32_t)frame);
-	evidence_host32(rec + 12, (uint32_t)frame);
-	evidence_ip_header(rec + 16, &src, &dst, proto, l4_len, ip_id);
+	rec = evidence_pcap_grow(b, 16 + frame);
+	evidence_pcap_host32(rec, (uint32_t)(ts / USEC_PER_SEC));
+	evidence_pcap_host32(rec + 4, (uint32_t)(ts % USEC_PER_SEC));
+	evidence_pcap_host32(rec + 8, (uint32_t)frame);
+	evidence_pcap_host32(rec + 12, (uint32_t)frame);
+	evidence_pcap_ip_header(rec + 16, &src, &dst, proto, l4_len, ip_id);
 	l4 = rec + 16 + ip_hdr;
 	if (m->raw_len)
 		memcpy(l4 + l4_hdr, m->raw, m->raw_len);
 	if (tcp) {
-		evidence_tcp_header(l4, flows, &src, &dst, m->raw_len);
-		evidence_be16(l4 + 16, evidence_l4_sum(&src, &dst, proto, l4, l4_len));
+		evidence_pcap_tcp_header(l4, flows, &src, &dst, m->raw_len);
+		evidence_pcap_be16(l4 + 16, evidence_pcap_l4_sum(&src, &dst, proto, l4, l4_len));
 	} else {
-		evidence_be16(l4, src.port);
-		evidence_be16(l4 + 2, dst.port);
-		evidence_be16(l4 + 4, (uint16_t)l4_len);
-		evidence_be16(l4 + 6, 0);
-		evidence_be16(l4 + 6, evidence_l4_sum(&src, &dst, proto, l4, l4_len));
+		evidence_pcap_be16(l4, src.port);
+		evidence_pcap_be16(l4 + 2, dst.port);
+		evidence_pcap_be16(l4 + 4, (uint16_t)l4_len);
+		evidence_pcap_be16(l4 + 6, 0);
+		evidence_pcap_be16(l4 + 6, evidence_pcap_l4_sum(&src, &dst, proto, l4, l4_len));
 	}
 	return true;
 }
@@ -248,20 +248,20 @@ static bool evidence_frame(struct evidence_buf *b, struct evidence_flows *flows,
 uint8_t *evidence_pcap_build(const struct message_record *msgs, size_t n, size_t *len,
 			     size_t *skipped)
 {
-	struct evidence_buf b = {0};
-	struct evidence_flows flows = {0};
-	uint8_t *h = evidence_grow(&b, 24);
+	struct evidence_pcap_buf b = {0};
+	struct evidence_pcap_flows flows = {0};
+	uint8_t *h = evidence_pcap_grow(&b, 24);
 
 	*skipped = 0;
-	evidence_host32(h, 0xa1b2c3d4u);
-	evidence_host16(h + 4, 2);
-	evidence_host16(h + 6, 4);
-	evidence_host32(h + 8, 0);  /* thiszone */
-	evidence_host32(h + 12, 0); /* sigfigs */
-	evidence_host32(h + 16, EVIDENCE_PCAP_SNAPLEN);
-	evidence_host32(h + 20, EVIDENCE_PCAP_LINKTYPE_RAW);
+	evidence_pcap_host32(h, 0xa1b2c3d4u);
+	evidence_pcap_host16(h + 4, 2);
+	evidence_pcap_host16(h + 6, 4);
+	evidence_pcap_host32(h + 8, 0);  /* thiszone */
+	evidence_pcap_host32(h + 12, 0); /* sigfigs */
+	evidence_pcap_host32(h + 16, EVIDENCE_PCAP_SNAPLEN);
+	evidence_pcap_host32(h + 20, EVIDENCE_PCAP_LINKTYPE_RAW);
 	for (size_t i = 0; i < n; i++) {
-		if (!evidence_frame(&b, &flows, &msgs[i], (uint16_t)(i + 1)))
+		if (!evidence_pcap_frame(&b, &flows, &msgs[i], (uint16_t)(i + 1)))
 			(*skipped)++;
 	}
 	free(flows.v);

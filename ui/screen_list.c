@@ -78,7 +78,8 @@ void screen_list_rebuild(struct dash *d)
 		d->view[d->n_view++] = i;
 	}
 	screen_list_sorting = d;
-	qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
+	if (d->n_view > 1)
+		qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
 	screen_list_sorting = NULL;
 	for (size_t i = 0; i < d->n_view; i++) {
 		if (d->list.v[d->view[i]].r.id == d->selected_id) {

@@ -132,8 +132,8 @@ start() {
 }
 
 start main
-if ! wait_for main "$DOOMED_ID" 100; then
-	notok "dashboard shows the doomed dialog $DOOMED_ID" main
+if ! wait_for main "[done]" 300 || ! wait_re main "$DOOMED_ID.*REFRESH_" 100; then
+	notok "dashboard shows the capture read to its end, with the doomed dialog $DOOMED_ID" main
 	exit 1
 fi
 
@@ -271,7 +271,7 @@ check "q quits with status 0" main wait_for main "EXIT=0" 50
 
 # --- monochrome --------------------------------------------------------------
 start mono NO_COLOR=1
-if wait_for mono "$DOOMED_ID" 100; then
+if wait_for mono "[done]" 300 && wait_re mono "$DOOMED_ID.*REFRESH_" 100; then
 	r=$(screen_e mono | grep -F "$DOOMED_ID")
 	echo "$r" | grep -q '31m'
 	check "NO_COLOR: no red" mono test $? != 0
