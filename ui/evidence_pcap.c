@@ -1,10 +1,10 @@
-/* evidence_pcap_pcap: message records → a classic pcap image (LINKTYPE_RAW).
+/* evidence_pcap: message records → a classic pcap image (LINKTYPE_RAW).
  *
  * Headers are written byte by byte: the 24-byte file header and 16-byte
  * record headers in host order (readers detect it from the magic), IP, UDP
  * and TCP headers in network order with real checksums so that tshark shows
  * no warnings. */
-#include "ui/evidence_pcap_pcap.h"
+#include "ui/evidence_pcap.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
