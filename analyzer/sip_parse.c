@@ -4,8 +4,8 @@
  * message parses (parsed_ok); its structures are converted here into plain
  * copies and never leave this file.  When libosip2 rejects the text (or finds
  * no Call-ID, or is not asked because the message is over 256 KiB, has a NUL
- * or a bare CR in its headers, or more list items than it handles in linear
- * time), sip_scan recovers what it can
+ * or a bare CR in its headers, no SP after the status code, or more list
+ * items than it handles in linear time), sip_scan recovers what it can
  * with parsed_ok = false.  The value grammars (Session-Expires, Min-SE,
  * option tags, Retry-After) are sip_scan's, so both paths read a header the
  * same way. */
@@ -256,6 +256,27 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	return true;
 }
 
+/* RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+ * CRLF.  Without the SP after the code ("SIP/2.0 200" CRLF) libosip2 takes
+ * the next header line for the reason phrase and drops it, yet accepts the
+ * message: a Contact there would read as missing.  True for requests and for
+ * status lines with that SP. */
+static bool sip_parse_reason_sp(const uint8_t *data, size_t hlen)
+{
+	size_t i = 0;
+
+	while (i < hlen && (data[i] == '\r' || data[i] == '\n'))
+		i++;
+	if (sip_scan_status(data + i, hlen - i) <= 0)
+		return true;
+	while (i < hlen && data[i] != ' ' && data[i] != '\t')
+		i++; /* SIP-Version */
+	while (i < hlen && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	i += 3; /* Status-Code, checked by sip_scan_status */
+	return i < hlen && (data[i] == ' ' || data[i] == '\t');
+}
+
 /* Whether libosip2 may judge this message: few enough list items for it to be
  * cheap, and headers it reads as we do.  libosip2 works on C strings, so a
  * NUL (legal in a quoted-pair, RFC 3261 §25.1) hides every header after it,
@@ -265,6 +286,9 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 static bool sip_parse_osip_suitable(const uint8_t *data, size_t len)
 {
 	size_t hlen = sip_scan_header_len(data, len), items = 0;
+
+	if (!sip_parse_reason_sp(data, hlen))
+		return false;
 
 	for (size_t i = 0; i < hlen; i++) {
 		uint8_t c = data[i];

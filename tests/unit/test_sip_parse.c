@@ -1082,8 +1082,9 @@ static void test_pathological_sizes(void **state)
 	free(t);
 }
 
-/* A NUL inside the text ends libosip2's view; the scan reads on. */
-static void test_embedded_nul(void **state)
+/* Text libosip2 misreads while accepting it goes to the scan alone: a NUL
+ * (ends its view), a bare CR (ends its line), no SP after the status code. */
+static void test_osip_misreads(void **state)
 {
 	static const char r[] = "SIP/2.0 200 OK\r\n"
 				"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
@@ -1139,6 +1140,20 @@ static void test_embedded_nul(void **state)
 	assert_false(m.parsed_ok);
 	assert_string_equal(m.call_id, "c1@h CSeq: 2 UPDATE");
 	assert_false(m.has_cseq);
+	sip_msg_clear(&m);
+
+	/* "SIP/2.0 200" CRLF: libosip2 would eat the Contact as reason phrase. */
+	assert_true(parse("SIP/2.0 200\r\nContact: <sip:b@h>\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			  "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+			  "Call-ID: c1@h\r\nCSeq: 2 UPDATE\r\n\r\n",
+			  &m));
+	assert_false(m.parsed_ok);
+	assert_int_equal(m.status, 200);
+	assert_string_equal(m.contact, "sip:b@h");
+	sip_msg_clear(&m);
+	assert_true(parse("SIP/2.0 200 \r\nContact: <sip:b@h>\r\nCall-ID: c1@h\r\n\r\n", &m));
+	assert_true(m.parsed_ok); /* an empty reason after the SP is fine */
+	assert_string_equal(m.contact, "sip:b@h");
 	sip_msg_clear(&m);
 }
 
@@ -1236,7 +1251,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_huge_message),
 		cmocka_unit_test(test_pathological_sizes),
-		cmocka_unit_test(test_embedded_nul),
+		cmocka_unit_test(test_osip_misreads),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_threads),
 	};
