@@ -293,6 +293,32 @@ static size_t dialog_row_fit_more(const char *s, size_t n, bool more, int width,
 	return o;
 }
 
+size_t dialog_row_prefix(const char *s, size_t n, int width, bool wrap)
+{
+	bool utf8 = MB_CUR_MAX > 1;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, space = 0;
+	int used = 0;
+
+	while (i < n && p[i]) {
+		uint32_t cp, shown;
+		size_t len = dialog_row_decode(p + i, n - i, &cp);
+		int w = dialog_row_glyph(cp, utf8, &shown);
+
+		if (used + w > width && i > 0)
+			break;
+		if (cp == ' ' && used >= width / 4)
+			space = i + 1;
+		used += w;
+		i += len;
+		if (used >= width && width > 0 && (i >= n || !p[i]))
+			break;
+	}
+	if (wrap && space && i < n && p[i] && p[i] != ' ')
+		return space;
+	return i;
+}
+
 size_t dialog_row_fit(const char *s, size_t n, int width, bool pad, char *out, size_t cap)
 {
 	return dialog_row_fit_more(s, n, false, width, pad, out, cap);

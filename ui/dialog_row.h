@@ -86,6 +86,10 @@ int dialog_row_width(const char *s, size_t n);
  * cannot print become U+FFFD ('?' outside UTF-8 locales); zero-width ones are
  * dropped.  Returns the bytes written to out (NUL-terminated). */
 size_t dialog_row_fit(const char *s, size_t n, int width, bool pad, char *out, size_t cap);
+/* Bytes of the longest prefix of sanitised text s[0..n) within width columns,
+ * ending at a space when wrap and one exists past the first quarter.  For
+ * wrapping long lines; at least one character when width > 0. */
+size_t dialog_row_prefix(const char *s, size_t n, int width, bool wrap);
 /* Wire bytes → sanitize_text → dialog_row_fit. */
 size_t dialog_row_cell(const char *raw, size_t n, int width, bool pad, char *out, size_t cap);
 

@@ -12,8 +12,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/xalloc.h"
 #include "ui/dashboard_int.h"
 #include "ui/evidence_pcap.h"
+#include "ui/sanitize.h"
 
 #define SCREEN_DIALOG_TIME_W 12 /* "14:32:05.011" */
 #define SCREEN_DIALOG_MAX_FINDINGS 4
@@ -294,6 +296,37 @@ static bool screen_dialog_line_named(const char *line, size_t len, const char *l
 	return false;
 }
 
+/* Wire text wrapped over at most max_lines rows from y, indented; returns the next row. */
+static int screen_dialog_wrap(int y, int y_end, int max_lines, const char *raw, int attr)
+{
+	char line[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	size_t len = strlen(raw), cap = sanitize_text_len(raw, len) + 1, n, o = 0;
+	char *clean = xmalloc(cap);
+	int width = COLS - 4;
+
+	n = sanitize_text(raw, len, clean, cap);
+	for (int i = 0; i < max_lines && o < n && y < y_end; i++) {
+		size_t k = dialog_row_prefix(clean + o, n - o, width, true);
+
+		if (i == max_lines - 1 || y == y_end - 1) {
+			/* the last row: the rest, cut with an ellipsis if it does not fit */
+			dialog_row_fit(clean + o, n - o, width, false, line, sizeof line);
+			dashboard_text(y++, 4, width, line, attr, false);
+			break;
+		}
+		if (k >= sizeof line)
+			k = sizeof line - 1;
+		memcpy(line, clean + o, k);
+		line[k] = '\0';
+		dashboard_text(y++, 4, width, line, attr, false);
+		o += k;
+		while (o < n && clean[o] == ' ')
+			o++;
+	}
+	free(clean);
+	return y;
+}
+
 static int screen_dialog_lines(const char *raw, size_t n)
 {
 	int lines = 1;
@@ -331,6 +364,17 @@ static void screen_dialog_message(struct dash *d, const struct screen_dialog_geo
 	if (offending[0] && y < LINES - 1) {
 		snprintf(buf, sizeof buf, "!! at fault: %s", offending);
 		dashboard_text(y++, 0, COLS, buf, colors_attr(COLOR_ROLE_DOOMED), true);
+	}
+	/* the findings about this message in full: what is wrong and what will happen */
+	for (size_t i = 0; i < t->n_findings && y < LINES - 4; i++) {
+		const struct finding_record *f = &t->findings[i];
+
+		if (!m->id || f->message_id != m->id)
+			continue;
+		snprintf(buf, sizeof buf, "%s: %s", finding_code_name(f->code), f->detail ? f->detail : "");
+		y = screen_dialog_wrap(y, LINES - 4, 3, buf,
+				       f->severity == SEVERITY_DOOM ? colors_attr(COLOR_ROLE_DOOMED)
+								    : colors_attr(COLOR_ROLE_WARNING));
 	}
 	raw = (const char *)m->raw;
 	end = raw + m->raw_len;

@@ -69,6 +69,21 @@ static void test_fit_pads_and_cuts(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_prefix_for_wrapping(void **state)
+{
+	const char *t = "the proxy never relayed the answer";
+
+	(void)state;
+	assert_int_equal(dialog_row_prefix(t, strlen(t), 12, false), 12);
+	assert_int_equal(dialog_row_prefix(t, strlen(t), 12, true), 10); /* "the proxy " */
+	assert_int_equal(dialog_row_prefix(t, strlen(t), 100, true), strlen(t));
+	assert_int_equal(dialog_row_prefix("abcdefgh", 8, 3, true), 3);
+	/* a double-width glyph that does not fit stays for the next line */
+	assert_int_equal(dialog_row_prefix("ab\xe6\x97\xa5", 5, 3, true), 2);
+	assert_int_equal(dialog_row_prefix("\xe6\x97\xa5", 3, 1, true), 3); /* never zero */
+	assert_int_equal(dialog_row_prefix("", 0, 10, true), 0);
+}
+
 static void test_fit_replaces_unprintable(void **state)
 {
 	char out[DIALOG_ROW_FIT_CAP(20)];
@@ -313,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_fit_pads_and_cuts),
+		cmocka_unit_test(test_prefix_for_wrapping),
 		cmocka_unit_test(test_fit_replaces_unprintable),
 		cmocka_unit_test(test_cell_sanitises),
 		cmocka_unit_test(test_layout_fits),
