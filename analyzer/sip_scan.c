@@ -513,6 +513,32 @@ static void sip_scan_cseq(const char *v, size_t n, struct sip_msg *msg)
 	msg->cseq_method_name = xstrndup(v + i, d - i);
 }
 
+/* RFC 3261 §20.8: Call-ID = ( "Call-ID" / "i" ) HCOLON callid;
+ * callid = word [ "@" word ].  No whitespace belongs inside; whitespace around
+ * the '@' is dropped, as libosip2 does, so both paths give the same key.
+ * NULL when empty. */
+static char *sip_scan_call_id(const char *v, size_t n)
+{
+	struct sip_scan_span t = sip_scan_trim(v, n);
+
+	if (t.n == 0)
+		return NULL;
+	const char *at = memchr(t.p, '@', t.n);
+	if (at == NULL)
+		return sip_scan_dup_value(t.p, t.n);
+	struct sip_scan_span a = sip_scan_trim(t.p, (size_t)(at - t.p));
+	struct sip_scan_span b = sip_scan_trim(at + 1, t.n - (size_t)(at - t.p) - 1);
+	char *out = xmalloc(a.n + 1 + b.n + 1);
+	memcpy(out, a.p, a.n);
+	out[a.n] = '@';
+	memcpy(out + a.n + 1, b.p, b.n);
+	out[a.n + 1 + b.n] = '\0';
+	for (size_t i = 0; i < a.n + 1 + b.n; i++)
+		if (out[i] == '\r' || out[i] == '\n')
+			out[i] = ' ';
+	return out;
+}
+
 /* ---- the header walk ------------------------------------------------------ */
 
 static enum sip_scan_hdr sip_scan_lookup(const char *name, size_t n)
@@ -535,10 +561,8 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 	switch (sip_scan_lookup(name, nn)) {
 	case SIP_SCAN_H_CALL_ID:
 		if (!msg->has_call_id) {
-			struct sip_scan_span t = sip_scan_trim(v, vn);
-			msg->has_call_id = t.n > 0;
-			if (t.n > 0)
-				msg->call_id = sip_scan_dup_value(t.p, t.n);
+			msg->call_id = sip_scan_call_id(v, vn);
+			msg->has_call_id = msg->call_id != NULL;
 		}
 		break;
 	case SIP_SCAN_H_FROM:

@@ -662,6 +662,23 @@ static void test_from_to_forms(void **state)
 	assert_string_equal(m.call_id, "ab"); /* no '@host' part */
 	sip_msg_clear(&m);
 	assert_paths_agree(r);
+
+	/* Whitespace around the '@' of a Call-ID is no part of it. */
+	char *t = resp_with("");
+	char *cid = strstr(t, "c1@h");
+	assert_non_null(cid);
+	size_t sn = strlen(t) + 8;
+	char *spaced = malloc(sn);
+	assert_non_null(spaced);
+	snprintf(spaced, sn, "%.*sc1   @ h%s", (int)(cid - t), t, cid + 4);
+	assert_true(parse(spaced, &m));
+	assert_string_equal(m.call_id, "c1@h");
+	sip_msg_clear(&m);
+	assert_true(scan(spaced, &m));
+	assert_string_equal(m.call_id, "c1@h");
+	sip_msg_clear(&m);
+	free(spaced);
+	free(t);
 }
 
 /* ---- Session-Expires and Min-SE grammar (RFC 4028 §4, §5) ------------------- */
