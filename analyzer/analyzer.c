@@ -39,6 +39,7 @@ struct analyzer {
 	struct timer_queue *timers;
 	struct endpoint_stats *endpoints;
 	struct txn_cache *ood;
+	uint64_t n_active, n_doomed; /* dialogs in memory not ended / doomed */
 };
 
 void analyzer_config_defaults(struct analyzer_config *cfg)
@@ -226,9 +227,26 @@ static struct dialog *analyzer_dialog_of(struct timer_entry *e)
 	return (struct dialog *)(void *)((char *)e - offsetof(struct dialog, timer));
 }
 
+/* Keeps the live counters of analyzer_get_stats in step with d, in O(1). */
+static void analyzer_account(struct analyzer *a, struct dialog *d, bool in_memory)
+{
+	bool active = in_memory && d->state != DIALOG_TERMINATED;
+	bool doomed = in_memory && d->doomed;
+
+	if (active != d->counted_active) {
+		a->n_active += active ? 1 : (uint64_t)-1;
+		d->counted_active = active;
+	}
+	if (doomed != d->counted_doomed) {
+		a->n_doomed += doomed ? 1 : (uint64_t)-1;
+		d->counted_doomed = doomed;
+	}
+}
+
 /* Emits the final row (if not already emitted as it stands) and frees d. */
 static void analyzer_release(struct analyzer *a, struct dialog *d)
 {
+	analyzer_account(a, d, false);
 	if (d->end_class == END_EVICTED)
 		a->stats.dialogs_evicted++;
 	if (d->dirty || d->emitted_class != d->end_class)
@@ -255,6 +273,7 @@ static void analyzer_settle(struct analyzer *a, struct dialog *d)
 	}
 	if (d->dirty)
 		analyzer_emit_dialog(a, d);
+	analyzer_account(a, d, true);
 	analyzer_schedule(a, d);
 }
 
@@ -276,6 +295,7 @@ static void analyzer_advance(struct analyzer *a, int64_t now)
 		}
 		if (d->dirty)
 			analyzer_emit_dialog(a, d);
+		analyzer_account(a, d, true);
 		analyzer_schedule(a, d);
 		/* every check due at `due` has run: never spin on the same time */
 		if (d->timer.index != TIMER_INDEX_NONE && d->timer.due <= due)
@@ -457,28 +477,11 @@ void analyzer_finish(struct analyzer *a, int64_t now_us)
 
 /* ---- live state ---- */
 
-struct analyzer_count_ctx {
-	uint64_t active, doomed;
-};
-
-static void analyzer_count_one(void *ctx, struct dialog *d)
-{
-	struct analyzer_count_ctx *c = ctx;
-
-	if (d->state != DIALOG_TERMINATED)
-		c->active++;
-	if (d->doomed)
-		c->doomed++;
-}
-
 void analyzer_get_stats(const struct analyzer *a, struct analyzer_stats *out)
 {
-	struct analyzer_count_ctx c = {0, 0};
-
-	dialog_table_each(a->dialogs, analyzer_count_one, &c);
 	*out = a->stats;
-	out->dialogs_active = c.active;
-	out->dialogs_doomed = c.doomed;
+	out->dialogs_active = a->n_active;
+	out->dialogs_doomed = a->n_doomed;
 }
 
 struct analyzer_each_ctx {

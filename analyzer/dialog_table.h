@@ -87,6 +87,7 @@ struct dialog {
 	bool dirty;        /* row changed since last emitted */
 	bool release;      /* emit final and free */
 	enum end_class emitted_class;
+	bool counted_active, counted_doomed; /* as counted in the analyzer's stats */
 	struct timer_entry timer;
 	uint64_t call_hash;
 	struct dialog *hash_next, *lru_prev, *lru_next;

@@ -53,8 +53,9 @@ static void test_cancelled(void **state)
 	SG_ASSERT_END(&h, id, END_CANCELLED);
 	SG_ASSERT_TS(sg_dialog(&h, id)->r.ended, sg_t(5.003));
 	assert_string_equal(sg_dialog(&h, id)->r.state, "terminated");
-	/* it lingers for retransmissions, then leaves memory */
+	/* it lingers for retransmissions (ended: not active), then leaves memory */
 	assert_int_equal(dialogs_in_memory(&h), 1);
+	assert_int_equal(live_dialogs(&h), 0);
 	sg_resp(&c, 5.5, SG_CALLER, 487, "INVITE", 1, NULL, SG_NEAR);
 	assert_true(h.msgs[h.n_msgs - 1].retransmission);
 	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, id);
