@@ -14,6 +14,9 @@
 # Prints "ok - ..." / "not ok - ..." per check.  Every tmux session lives on a
 # private socket killed at exit; every wait is bounded.
 set -u
+# The patterns below hold UTF-8 (box drawing, arrows): match characters, not bytes.
+LC_ALL=C.UTF-8
+export LC_ALL
 
 BUILD=${BUILD:-build}
 SIPWATCH=${SIPWATCH:-$(pwd)/sipwatch}
