@@ -558,7 +558,15 @@ static enum sip_scan_hdr sip_scan_lookup(const char *name, size_t n)
 static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, const char *name,
 			    size_t nn, const char *v, size_t vn)
 {
-	switch (sip_scan_lookup(name, nn)) {
+	enum sip_scan_hdr id = sip_scan_lookup(name, nn);
+
+	/* An empty From, To, CSeq, Via or Contact says nothing: as absent (libosip2
+	 * drops them too).  Other empty headers count as present. */
+	if ((id == SIP_SCAN_H_FROM || id == SIP_SCAN_H_TO || id == SIP_SCAN_H_CSEQ ||
+	     id == SIP_SCAN_H_VIA || id == SIP_SCAN_H_CONTACT) &&
+	    sip_scan_trim(v, vn).n == 0)
+		return;
+	switch (id) {
 	case SIP_SCAN_H_CALL_ID:
 		if (!msg->has_call_id) {
 			msg->call_id = sip_scan_call_id(v, vn);
@@ -585,8 +593,7 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 		msg->has_via = msg->via_count > 0;
 		break;
 	case SIP_SCAN_H_CONTACT:
-		/* An empty Contact carries no target: as absent (libosip2 drops it). */
-		if (msg->contact == NULL && sip_scan_trim(v, vn).n > 0)
+		if (msg->contact == NULL)
 			sip_scan_contact(v, vn, msg);
 		break;
 	case SIP_SCAN_H_USER_AGENT:

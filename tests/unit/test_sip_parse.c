@@ -451,6 +451,28 @@ static void test_missing_headers(void **state)
 	}
 }
 
+/* Headers with empty values: libosip2 drops the ones it parses itself (From,
+ * To, CSeq, Via, Contact) and keeps the others; the scan reads them the same. */
+static void test_empty_headers(void **state)
+{
+	static const char *const texts[] = {
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\n"
+		"To: <sip:b@h>;tag=2\r\nCall-ID: c1@h\r\nCSeq: \r\n\r\n",
+		"SIP/2.0 200 OK\r\nVia:\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		"Call-ID: c1@h\r\nCSeq: 1 BYE\r\n\r\n",
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom:\r\nTo:  \r\n"
+		"Call-ID: c1@h\r\nCSeq: 1 BYE\r\n\r\n",
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\n"
+		"To: <sip:b@h>;tag=2\r\nCall-ID: c1@h\r\nCSeq: 1 BYE\r\nContact:\r\n"
+		"Session-Expires:\r\nMin-SE: \r\nServer:\r\nUser-Agent:\r\nRetry-After:\r\n"
+		"Supported:\r\nRequire:\r\n\r\n",
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		assert_paths_agree(texts[i]);
+}
+
 /* Without a Call-ID (or a start line) nothing can be correlated: false. */
 static void test_not_sip(void **state)
 {
@@ -1251,6 +1273,7 @@ int main(void)
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_lf_and_leading_crlf),
 		cmocka_unit_test(test_missing_headers),
+		cmocka_unit_test(test_empty_headers),
 		cmocka_unit_test(test_not_sip),
 		cmocka_unit_test(test_fallback_recovers),
 		cmocka_unit_test(test_cseq_bounds),
