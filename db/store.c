@@ -19,8 +19,18 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "db/checkpoint.h"
 #include "db/dbutil.h"
 #include "db/schema.h"
+
+/* WAL size (16 KB pages) that wakes the checkpoint thread (16 MB), and the
+ * size (64 MB) at which the writer runs a checkpoint itself.  The thread
+ * copies the bulk, but under a continuous writer it never catches up at the
+ * moment a transaction begins, which is what lets SQLite restart the WAL;
+ * the writer's own checkpoint then only copies the last batch or two and
+ * the next transaction restarts the WAL. */
+#define STORE_CKPT_WAKE_PAGES 1024
+#define STORE_CKPT_SYNC_PAGES 4096
 
 enum store_stmt {
 	ST_BEGIN = 0,
@@ -103,6 +113,7 @@ static const char *const store_sql[ST_COUNT] = {
 
 struct store {
 	sqlite3 *db;
+	struct checkpointer *ckpt; /* NULL: SQLite's own autocheckpoint */
 	char *path;
 	struct store_options opt;
 	sqlite3_stmt *st[ST_COUNT];
@@ -271,6 +282,10 @@ struct store *store_open(const char *path, const struct store_options *o, char *
 		store_close(s);
 		return NULL;
 	}
+	char why[128];
+	s->ckpt = checkpoint_start(path, why, sizeof why);
+	if (s->ckpt)
+		checkpoint_attach(s->ckpt, db, STORE_CKPT_WAKE_PAGES, STORE_CKPT_SYNC_PAGES);
 	return s;
 }
 
@@ -280,6 +295,7 @@ void store_close(struct store *s)
 		return;
 	if (s->st[ST_COMMIT])
 		store_commit(s);
+	checkpoint_stop(s->ckpt);
 	store_finalize_all(s);
 	sqlite3_close(s->db);
 	free(s->path);

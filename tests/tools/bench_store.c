@@ -1,11 +1,11 @@
 /* bench_store: message rows per second through the store (batched
  * transactions, WAL, synchronous=NORMAL, every index of the schema).
  *
- *   bench_store [-n MESSAGES] [-s RAW_BYTES] [-b BATCH_ROWS] [-d DB] [-H]
+ *   bench_store [-n MESSAGES] [-s RAW_BYTES] [-b BATCH_ROWS] [-u EVERY] [-d DB] [-H]
  *
  * Feeds MESSAGES message records (a realistic ~RAW_BYTES SIP text each, 20
- * messages per dialog, a dialog upsert every 10 messages, a finding every
- * 1000) with packet times 40 µs apart, calling store_maybe_flush after each
+ * messages per dialog, a dialog upsert every EVERY (10) messages, 0 = none,
+ * a finding every 1000) with packet times 40 µs apart, calling store_maybe_flush after each
  * as the pipeline does, then store_flush.  -H stores headers only.  Prints
  * one line per run with rows/s. */
 #include <stdio.h>
@@ -64,20 +64,21 @@ static char *bench_raw(size_t size, size_t *header_len)
 
 int main(int argc, char **argv)
 {
-	size_t count = 500000, size = 600, batch = 10000;
+	size_t count = 500000, size = 600, batch = 10000, upsert_every = 10;
 	const char *path = "/tmp/bench_store.db";
 	bool headers_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:b:d:H")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:u:d:H")) != -1) {
 		switch (opt) {
 		case 'n': count = bench_arg(optarg); break;
 		case 's': size = bench_arg(optarg); break;
 		case 'b': batch = bench_arg(optarg); break;
+		case 'u': upsert_every = bench_arg(optarg); break;
 		case 'd': path = optarg; break;
 		case 'H': headers_only = true; break;
 		default:
-			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-d DB] [-H]\n");
+			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-u EVERY] [-d DB] [-H]\n");
 			return 2;
 		}
 	}
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 		m.ts_us = ts;
 		m.cseq = (uint32_t)i;
 		store_message(s, &m);
-		if (i % 10 == 0) {
+		if (upsert_every && i % upsert_every == 0) {
 			d.id = m.dialog_id;
 			d.created = t0 + (int64_t)(i / 20) * 20 * 40;
 			d.n_messages = (uint32_t)(i % 20 + 1);

@@ -686,6 +686,43 @@ static void test_locked(void **state)
 	store_close(s);
 }
 
+/* The WAL is checkpointed into the db while the store stays open (by the
+ * checkpoint thread), and the WAL file stays bounded. */
+static void test_checkpoints_while_open(void **state)
+{
+	(void)state;
+	static char body[4096];
+	struct stat st;
+	char wal[160];
+
+	memset(body, 'y', sizeof body);
+	struct store *s = open_store(1000);
+	begin_capture(s, "a.pcap", T0);
+	struct message_record m = {.ts_us = T0, .src = "10.0.0.1:5060", .dst = "10.0.0.2:5060",
+				   .method = "INVITE", .raw = (const uint8_t *)body,
+				   .raw_len = sizeof body, .header_len = sizeof body};
+	for (uint64_t id = 1; id <= 20000; id++) { /* ~80 MB */
+		m.id = id;
+		store_message(s, &m);
+	}
+	store_flush(s);
+	assert_false(store_failed(s));
+	off_t db_size = 0;
+	for (int i = 0; i < 100 && db_size < 40 * 1024 * 1024; i++) {
+		usleep(50 * 1000);
+		db_size = stat(path, &st) == 0 ? st.st_size : 0;
+	}
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	assert_int_equal(stat(wal, &st), 0);
+	print_message("db %lld MB, wal %lld MB while open\n", (long long)db_size >> 20,
+		      (long long)st.st_size >> 20);
+	if (db_size < 40 * 1024 * 1024)
+		fail_msg("nothing checkpointed while open: db is %lld bytes", (long long)db_size);
+	assert_true(st.st_size < 300LL * 1024 * 1024);
+	store_close(s);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 20000);
+}
+
 /* Two sipwatch processes on one db take the same ids: the second one to
  * write is told so, rather than a bare "UNIQUE constraint failed". */
 static void test_second_writer_id_clash(void **state)
@@ -727,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_writer_id_clash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_while_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
