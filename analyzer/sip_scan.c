@@ -169,17 +169,28 @@ static bool sip_scan_skip_quoted(const char *v, size_t n, size_t *i)
 	return false;
 }
 
-/* A copy of a header value with surrounding LWS removed and each CR or LF of a
- * fold turned into SP (RFC 3261 §7.3.1: folding is whitespace; libosip2 does
- * the same, so both paths give the same text). */
+/* Turns each fold in the n bytes at s into SP: a CR or LF and the whitespace
+ * that follows it. */
+static void sip_scan_unfold(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\r' && s[i] != '\n')
+			continue;
+		while (i < n && sip_scan_is_lws(s[i]))
+			s[i++] = ' ';
+		i--; /* the loop steps on */
+	}
+}
+
+/* A copy of a header value with surrounding LWS removed and each fold (CR/LF
+ * and the SP/HTAB after it) turned into as many SP (RFC 3261 §7.3.1: folding
+ * is whitespace; libosip2 does the same, so both paths give the same text). */
 static char *sip_scan_dup_value(const char *p, size_t n)
 {
 	struct sip_scan_span t = sip_scan_trim(p, n);
 	char *out = xstrndup(t.p, t.n);
 
-	for (size_t i = 0; i < t.n; i++)
-		if (out[i] == '\r' || out[i] == '\n')
-			out[i] = ' ';
+	sip_scan_unfold(out, t.n);
 	return out;
 }
 
@@ -533,9 +544,7 @@ static char *sip_scan_call_id(const char *v, size_t n)
 	out[a.n] = '@';
 	memcpy(out + a.n + 1, b.p, b.n);
 	out[a.n + 1 + b.n] = '\0';
-	for (size_t i = 0; i < a.n + 1 + b.n; i++)
-		if (out[i] == '\r' || out[i] == '\n')
-			out[i] = ' ';
+	sip_scan_unfold(out, a.n + 1 + b.n);
 	return out;
 }
 
