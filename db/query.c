@@ -29,6 +29,7 @@ enum query_stmt {
 	Q_CODES,
 	Q_BEGIN,
 	Q_END,
+	Q_DATA_VERSION,
 	Q_COUNT
 };
 
@@ -57,6 +58,7 @@ static const char *const query_sql[Q_COUNT] = {
 		    " GROUP BY code ORDER BY code",
 	[Q_BEGIN] = "BEGIN",
 	[Q_END] = "COMMIT",
+	[Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 struct db_reader {
@@ -223,6 +225,20 @@ void db_reader_end(struct db_reader *r)
 {
 	if (!sqlite3_get_autocommit(r->db))
 		query_exec(r, Q_END);
+}
+
+uint64_t db_data_version(struct db_reader *r)
+{
+	struct query_cursor c;
+	bool ok = true;
+	uint64_t v = 0;
+
+	if (!query_cursor_open(&c, r, Q_DATA_VERSION))
+		return 0;
+	if (query_cursor_next(&c, &ok))
+		v = dbutil_column_u64(c.st, 0);
+	query_cursor_close(&c);
+	return v;
 }
 
 /* 0 = the newest capture; 0 again if the db has none. */

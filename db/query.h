@@ -30,6 +30,10 @@ const char *db_reader_error(const struct db_reader *r);
 bool db_reader_begin(struct db_reader *r);
 void db_reader_end(struct db_reader *r);
 
+/* Changes whenever another connection (the writer) commits: a dashboard that
+ * sees the same value as last time can skip reloading.  0 on error. */
+uint64_t db_data_version(struct db_reader *r);
+
 /* capture_id 0 = the newest capture (here and in every capture_id below).
  * out's strings stay valid until the next db_read_capture or the close. */
 bool db_read_capture(struct db_reader *r, uint64_t capture_id, uint64_t *id_out,

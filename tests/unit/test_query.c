@@ -152,7 +152,11 @@ static void test_read_during_open_write(void **state)
 	if (waited > 0.5)
 		fail_msg("reader waited %.3f s for the writer", waited);
 
+	uint64_t version = db_data_version(r);
+	assert_true(version > 0);
+	assert_int_equal(db_data_version(r), version); /* nothing committed since */
 	store_flush(s);
+	assert_true(db_data_version(r) != version);
 	c.n = 0;
 	assert_int_equal(db_each_dialog(r, cap, collect_dialog, &c), 2);
 	assert_int_equal(c.ids[1], 2);
