@@ -31,6 +31,11 @@
 	 ST_BIT(FINDING_REFRESH_2XX_MALFORMED) | ST_BIT(FINDING_REFRESH_UNANSWERED) |              \
 	 ST_BIT(FINDING_RESPONSE_NOT_RELAYED) | ST_BIT(FINDING_REFRESH_REINVITE_NO_ACK) |          \
 	 ST_BIT(FINDING_REFRESHER_UAC_UNSUPPORTED))
+/* Dooms of a transaction that a well-formed copy of its 2xx on the refresher's
+ * leg does not undo (a defect of an upstream copy it does: a proxy may repair). */
+#define ST_STICKY_DOOM_CODES                                                                \
+	(ST_BIT(FINDING_REFRESH_UNANSWERED) | ST_BIT(FINDING_RESPONSE_NOT_RELAYED) |          \
+	 ST_BIT(FINDING_REFRESH_REINVITE_NO_ACK) | ST_BIT(FINDING_REFRESHER_UAC_UNSUPPORTED))
 
 static int64_t st_min_ts(int64_t a, int64_t b)
 {
@@ -327,7 +332,7 @@ static void st_start(struct dialog *d, const struct observation *o)
 	st->expired = false;
 	st->expired_at = TS_NONE;
 	st->fatal_at = TS_NONE;
-	st->doom_since_ref = (t->codes & ST_DOOM_CODES) != 0;
+	st->doom_since_ref = (t->codes & ST_STICKY_DOOM_CODES) != 0;
 	t->success = true;
 	d->dirty = true;
 }
@@ -418,7 +423,8 @@ static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct obs
 	d->last_refresh = o->ts;
 	st_text_addr(who, sizeof who, &t->first_2xx_src);
 	analyzer_blame(a, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
-	if (d->doomed)
+	/* a sticky doom raised by this very transaction is not recovered from */
+	if (d->doomed && !(t->codes & ST_STICKY_DOOM_CODES))
 		analyzer_recovered(a, d, o->ts);
 }
 
@@ -426,22 +432,27 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 {
 	struct txn *t = o->t.txn;
 
-	if (o->t.first_2xx)
-		st_check_2xx_headers(a, d, o);
 	if (!t->timer_active_at_req) {
 		/* no timer yet: a 2xx with Session-Expires negotiates one (§7.2, §9) */
 		if (!t->success && st_on_refresher_leg(o) &&
 		    st_header_valid(&o->m->session_expires))
 			st_start(d, o);
+		if (o->t.first_2xx)
+			st_check_2xx_headers(a, d, o);
 		return;
 	}
 	unsigned defects = st_defects(o);
 	if (defects) {
+		if (o->t.first_2xx)
+			st_check_2xx_headers(a, d, o);
 		st_report_defects(a, d, o, defects);
 		return; /* a malformed answer refreshes nobody */
 	}
+	/* the timer first, so findings about this 2xx name the new refresher */
 	if (!t->success && st_on_refresher_leg(o))
 		st_refresh_ok(a, d, o);
+	if (o->t.first_2xx)
+		st_check_2xx_headers(a, d, o);
 }
 
 /* A non-2xx final answer to a refresh (RFC 3261 §12.2.1.2, §14.1). */

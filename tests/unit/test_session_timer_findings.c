@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -55,6 +56,16 @@ static void fx_assert_doomed(const struct fx *x, double doomed_at)
 	SG_ASSERT_TS(d->r.teardown_expected, x->tp);
 	SG_ASSERT_TS(d->r.deadline, x->dl);
 	assert_int_equal(sg_count_events(&x->h, x->id, EVENT_DOOMED), 1);
+}
+
+static void assert_undoomed_timer(const struct sg_harness *h, uint64_t id, double t_ref, unsigned se)
+{
+	const struct sg_dialog *d = sg_dialog(h, id);
+
+	assert_false(d->r.doomed);
+	SG_ASSERT_TS(d->r.doomed_at, TS_NONE);
+	SG_ASSERT_TS(d->r.deadline, sg_deadline_of(sg_t(t_ref), se));
+	SG_ASSERT_TS(d->r.teardown_expected, sg_teardown_of(sg_t(t_ref), se));
 }
 
 /* The 200 is relayed to the refresher but lacks Session-Expires. */
@@ -314,22 +325,24 @@ static void test_bye_between_windows_is_normal(void **state)
 static void test_2xx_no_require_timer(void **state)
 {
 	(void)state;
-	struct sg_harness h;
-	struct sg_call c;
-	struct sg_opts inv = {.se = 1800, .refresher = "uac", .supported_timer = true};
-	struct sg_opts ok = {.se = 1800, .refresher = "uac"};
-
-	sg_init(&h, NULL);
-	sg_call_init(&c, &h, "no-require", false);
-	sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
-	sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
-	uint64_t id = sg_dialog_of(&h, "no-require")->r.id;
-	sg_finish(&h, 1);
-	SG_ASSERT_CODES(&h, id, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER);
-	assert_int_equal(sg_find(&h, id, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER)->severity,
-			 SEVERITY_WARNING);
-	assert_false(sg_dialog(&h, id)->r.doomed);
-	sg_fini(&h);
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		unsigned se = intervals[i];
+		struct sg_harness h;
+		struct sg_call c;
+		struct sg_opts inv = {.se = se, .refresher = "uac", .supported_timer = true};
+		struct sg_opts ok = {.se = se, .refresher = "uac"};
+		sg_init(&h, NULL);
+		sg_call_init(&c, &h, "no-require", false);
+		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
+		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
+		uint64_t id = sg_dialog_of(&h, "no-require")->r.id;
+		sg_finish(&h, 1);
+		SG_ASSERT_CODES(&h, id, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER);
+		assert_int_equal(sg_find(&h, id, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER)->severity,
+				 SEVERITY_WARNING);
+		assert_undoomed_timer(&h, id, 0.01, se);
+		sg_fini(&h);
+	}
 }
 
 /* §5: Min-SE below 90; Session-Expires below Min-SE; a 2xx below the floor. */
@@ -391,44 +404,94 @@ static void test_se_header_malformed(void **state)
 static void test_se_2xx_increased(void **state)
 {
 	(void)state;
-	struct sg_harness h;
-	struct sg_call c;
-	struct sg_opts inv = {.se = 1800, .refresher = "uac", .supported_timer = true};
-	struct sg_opts ok = {.se = 3600, .refresher = "uac", .require_timer = true};
-
-	sg_init(&h, NULL);
-	sg_call_init(&c, &h, "increased", false);
-	sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
-	sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
-	uint64_t id = sg_dialog_of(&h, "increased")->r.id;
-	const struct sg_dialog *d = sg_dialog(&h, id);
-	assert_int_equal(d->r.session_expires, 3600);
-	SG_ASSERT_TS(d->r.deadline, sg_deadline_of(sg_t(0.01), 3600));
-	sg_finish(&h, 1);
-	SG_ASSERT_CODES(&h, id, FINDING_SE_2XX_INCREASED);
-	assert_non_null(strstr(sg_find(&h, id, FINDING_SE_2XX_INCREASED)->detail, "1800s"));
-	sg_fini(&h);
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		unsigned se = intervals[i];
+		struct sg_harness h;
+		struct sg_call c;
+		struct sg_opts inv = {.se = se, .refresher = "uac", .supported_timer = true};
+		struct sg_opts ok = {.se = 2 * se, .refresher = "uac", .require_timer = true};
+		char want[32];
+		sg_init(&h, NULL);
+		sg_call_init(&c, &h, "increased", false);
+		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
+		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
+		uint64_t id = sg_dialog_of(&h, "increased")->r.id;
+		assert_int_equal(sg_dialog(&h, id)->r.session_expires, 2 * se);
+		assert_undoomed_timer(&h, id, 0.01, 2 * se);
+		sg_finish(&h, 1);
+		SG_ASSERT_CODES(&h, id, FINDING_SE_2XX_INCREASED);
+		snprintf(want, sizeof want, "from the %us asked for to %us", se, 2 * se);
+		assert_non_null(strstr(sg_find(&h, id, FINDING_SE_2XX_INCREASED)->detail, want));
+		sg_fini(&h);
+	}
 }
 
 static void test_se_2xx_no_refresher(void **state)
 {
 	(void)state;
-	struct sg_harness h;
-	struct sg_call c;
-	struct sg_opts inv = {.se = 1800, .supported_timer = true};
-	struct sg_opts ok = {.se = 1800};
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		unsigned se = intervals[i];
+		struct sg_harness h;
+		struct sg_call c;
+		struct sg_opts inv = {.se = se, .supported_timer = true};
+		struct sg_opts ok = {.se = se};
+		sg_init(&h, NULL);
+		sg_call_init(&c, &h, "no-refresher", false);
+		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
+		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
+		uint64_t id = sg_dialog_of(&h, "no-refresher")->r.id;
+		const struct sg_dialog *d = sg_dialog(&h, id);
+		assert_int_equal(d->r.session_expires, se);
+		assert_int_equal(d->r.refresher, DIALOG_REFRESHER_NONE);
+		assert_undoomed_timer(&h, id, 0.01, se);
+		sg_finish(&h, 1);
+		SG_ASSERT_CODES(&h, id, FINDING_SE_2XX_NO_REFRESHER);
+		sg_fini(&h);
+	}
+}
 
-	sg_init(&h, NULL);
-	sg_call_init(&c, &h, "no-refresher", false);
-	sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
-	sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
-	uint64_t id = sg_dialog_of(&h, "no-refresher")->r.id;
-	const struct sg_dialog *d = sg_dialog(&h, id);
-	assert_int_equal(d->r.session_expires, 1800);
-	assert_int_equal(d->r.refresher, DIALOG_REFRESHER_NONE);
-	sg_finish(&h, 1);
-	SG_ASSERT_CODES(&h, id, FINDING_SE_2XX_NO_REFRESHER);
-	sg_fini(&h);
+/* The callee never offered timer, re-INVITEs without Supported: timer, and the
+ * caller's 2xx makes it (the UAC of that request) the refresher. */
+static void test_uac_unsupported_on_callee_refresh(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		struct fx x;
+		fx_start(&x, "callee-unsupported", intervals[i], false);
+		struct sg_opts ok = {.se = x.se, .refresher = "uac", .require_timer = true};
+		sg_req(&x.c, 10, SG_CALLEE, "INVITE", 1, NULL, SG_ALL);
+		sg_resp(&x.c, 10.003, SG_CALLEE, 200, "INVITE", 1, &ok, SG_ALL);
+		sg_req(&x.c, 10.006, SG_CALLEE, "ACK", 1, NULL, SG_ALL);
+		x.tp = sg_teardown_of(sg_t(10.003), x.se);
+		x.dl = sg_deadline_of(sg_t(10.003), x.se);
+		fx_assert_doomed(&x, 10.003);
+		assert_non_null(strstr(sg_find(&x.h, x.id, FINDING_REFRESHER_UAC_UNSUPPORTED)->detail,
+				       "refresher 127.0.1.30:5060 (UCMA/4.0) will tear"));
+		assert_int_equal(fx_dialog(&x)->r.refresher, DIALOG_REFRESHER_UAS);
+		const struct sg_finding *f = sg_find(&x.h, x.id, FINDING_REFRESHER_UAC_UNSUPPORTED);
+		assert_string_equal(f->endpoint, "127.0.1.10:5060"); /* the caller's 2xx */
+		sg_finish(&x.h, 11);
+		SG_ASSERT_CODES(&x.h, x.id, FINDING_REFRESHER_UAC_UNSUPPORTED);
+		sg_fini(&x.h);
+	}
+}
+
+/* A refresh 2xx whose Session-Expires does not parse: the header warning and a
+ * malformed (doom) answer. */
+static void test_refresh_2xx_se_malformed(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		struct fx x;
+		fx_start(&x, "se-garbled", intervals[i], false);
+		struct sg_opts bad = {.se_raw = "soon;refresher=uac", .require_timer = true};
+		sg_req(&x.c, x.half, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
+		sg_resp(&x.c, x.half + 0.003, SG_CALLER, 200, "UPDATE", 2, &bad, SG_ALL);
+		fx_assert_doomed(&x, x.half + 0.003);
+		sg_finish(&x.h, x.half + 1);
+		SG_ASSERT_CODES(&x.h, x.id, FINDING_SE_HEADER_MALFORMED, FINDING_REFRESH_2XX_MALFORMED);
+		sg_fini(&x.h);
+	}
 }
 
 /* REFRESH_LATE after t_ref + SE/2 + max(SE/10, 32 s), before the teardown
@@ -504,6 +567,32 @@ static void test_recovered(void **state)
 	}
 }
 
+/* The callee's 200 lacks Session-Expires, the proxy repairs it before relaying:
+ * doomed at the first copy, recovered when the good copy reaches the refresher. */
+static void test_proxy_repairs_answer(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		struct fx x;
+		fx_start(&x, "repaired", intervals[i], true);
+		struct sg_opts bad = {.require_timer = true};
+		struct sg_opts good = {.se = x.se, .refresher = "uac", .require_timer = true};
+		sg_req(&x.c, x.half, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
+		sg_resp(&x.c, x.half + 0.003, SG_CALLER, 200, "UPDATE", 2, &bad, SG_FAR);
+		fx_assert_doomed(&x, x.half + 0.003);
+		sg_resp(&x.c, x.half + 0.003, SG_CALLER, 200, "UPDATE", 2, &good, SG_NEAR);
+		const struct sg_dialog *d = fx_dialog(&x);
+		assert_false(d->r.doomed);
+		assert_true(d->r.recovered);
+		SG_ASSERT_TS(d->r.deadline, sg_deadline_of(sg_t(x.half + 0.004), x.se));
+		assert_int_equal(d->r.refreshes_ok, 1);
+		assert_int_equal(d->r.refreshes_failed, 0);
+		sg_finish(&x.h, x.half + 40);
+		SG_ASSERT_CODES(&x.h, x.id, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES);
+		sg_fini(&x.h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,9 +613,12 @@ int main(void)
 		cmocka_unit_test(test_se_header_malformed),
 		cmocka_unit_test(test_se_2xx_increased),
 		cmocka_unit_test(test_se_2xx_no_refresher),
+		cmocka_unit_test(test_uac_unsupported_on_callee_refresh),
+		cmocka_unit_test(test_refresh_2xx_se_malformed),
 		cmocka_unit_test(test_refresh_late),
 		cmocka_unit_test(test_bye_near_deadline_unexplained),
 		cmocka_unit_test(test_recovered),
+		cmocka_unit_test(test_proxy_repairs_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
