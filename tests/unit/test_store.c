@@ -259,6 +259,20 @@ static void test_not_a_database(void **state)
 	assert_non_null(strstr(err, "not a database"));
 }
 
+/* A zero-byte file (touch sipwatch.db) is an empty db: the schema goes in. */
+static void test_empty_file_upgraded(void **state)
+{
+	(void)state;
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	struct store *s = open_store(100);
+	begin_capture(s, "a.pcap", T0);
+	store_close(s);
+	assert_int_equal(count_rows("PRAGMA user_version"), schema_latest_version());
+	assert_int_equal(count_rows("SELECT count(*) FROM captures"), 1);
+}
+
 static void test_second_capture_appends(void **state)
 {
 	(void)state;
@@ -753,6 +767,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_file_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_capture_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_headers_only, setup, teardown),
