@@ -15,19 +15,30 @@ failed=0
 skipped=0
 failures=""
 
-count() { # name logfile status
-	p=$(grep -cE '^(\[       OK \]|ok( |$))' "$2")
-	f=$(grep -cE '^(\[  FAILED  \] [a-z_0-9]+$|\[  ERROR   \]|not ok)' "$2")
-	s=$(grep -cE '^(\[  SKIPPED \] [a-z_0-9]+$|skip )' "$2")
-	if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+# cmocka binaries: their own summary lines "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s), listed below:".  Scripts: "ok"/"not ok"/"skip" lines.
+count() { # kind name logfile status
+	if [ "$1" = cmocka ]; then
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$3" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' "$3" | tail -1)
+		s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:.*/\1/p' "$3" | tail -1)
+	else
+		p=$(grep -cE '^ok( |$)' "$3")
+		f=$(grep -cE '^not ok' "$3")
+		s=$(grep -cE '^skip( |$)' "$3")
+	fi
+	p=${p:-0}; f=${f:-0}; s=${s:-0}
+	if [ "$4" != 0 ] && [ "$f" = 0 ]; then f=1; fi
 	if [ "$p" = 0 ] && [ "$f" = 0 ] && [ "$s" = 0 ]; then f=1; fi
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	if [ "$f" != 0 ]; then
-		failures="$failures $1"
-		echo "FAIL $1 ($p passed, $f failed; log: $2)"
-		grep -E '^(\[  FAILED  \]|\[  ERROR   \]|not ok|#)' "$2" | head -20 | sed 's/^/    /'
+		failures="$failures $2"
+		echo "FAIL $2 ($p passed, $f failed; log: $3)"
+		grep -E '^(\[  FAILED  \]|\[  ERROR   \]|not ok|#)' "$3" | head -20 | sed 's/^/    /'
+	elif [ "$s" != 0 ]; then
+		echo "ok   $2 ($p passed, $s skipped)"
 	else
-		echo "ok   $1 ($p passed${s:+, $s skipped})"
+		echo "ok   $2 ($p passed)"
 	fi
 }
 
@@ -35,14 +46,14 @@ for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
 	timeout 300 "$t" >"$LOG/$n.log" 2>&1
-	count "$n" "$LOG/$n.log" $?
+	count cmocka "$n" "$LOG/$n.log" $?
 done
 
 for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
 	timeout 600 sh "$t" >"$LOG/$n.log" 2>&1
-	count "$n" "$LOG/$n.log" $?
+	count script "$n" "$LOG/$n.log" $?
 done
 
 [ -n "$failures" ] && echo "failed:$failures"
