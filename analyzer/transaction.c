@@ -20,12 +20,36 @@ void transaction_list_clear(struct txn_list *l)
 	l->n = 0;
 }
 
+/* A fork shares the requests its parent saw, not the answers: those came from
+ * another UAS (§13.2.2.4). */
+static void transaction_forget_answers(struct txn *t)
+{
+	for (size_t h = 0; h < t->n_hops; h++) {
+		struct txn_hop *hop = &t->hops[h];
+		hop->ack_count = 0;
+		hop->n2xx = 0;
+		hop->n_status = 0;
+		hop->final_status = 0;
+	}
+	t->first_final_status = 0;
+	t->first_final_ts = TS_NONE;
+	t->first_final_msg_id = 0;
+	t->first_2xx_ts = TS_NONE;
+	t->first_2xx_msg_id = 0;
+	t->delivered = false;
+	t->acked = false;
+	t->success = false;
+	t->codes = 0;
+	t->outcome = TXN_PENDING;
+}
+
 void transaction_list_copy(struct txn_list *dst, const struct txn_list *src)
 {
 	transaction_list_init(dst);
 	for (size_t i = 0; i < src->n; i++) {
 		dst->v[i] = xmalloc(sizeof *dst->v[i]);
 		*dst->v[i] = *src->v[i];
+		transaction_forget_answers(dst->v[i]);
 	}
 	dst->n = src->n;
 }

@@ -120,7 +120,7 @@ struct txn_obs {
 
 void transaction_list_init(struct txn_list *l);
 void transaction_list_clear(struct txn_list *l);
-/* Deep copy (forks start with their parent's INVITE). */
+/* Deep copy of the requests (forks start with their parent's INVITE, not its answers). */
 void transaction_list_copy(struct txn_list *dst, const struct txn_list *src);
 
 /* Records one observation of m (flow f, time ts, message id msg_id) sent by

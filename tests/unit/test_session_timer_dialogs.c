@@ -225,6 +225,10 @@ static void test_forking(void **state)
 	sg_req(&b, 0, SG_CALLER, "INVITE", 1, &inv, SG_FAR);
 	sg_resp(&a, 0.01, SG_CALLER, 180, "INVITE", 1, NULL, SG_ALL);
 	sg_resp(&b, 0.02, SG_CALLER, 180, "INVITE", 1, NULL, SG_ALL);
+	/* the fork's first 180 on the caller's leg is no retransmission of A's */
+	assert_false(h.msgs[h.n_msgs - 1].retransmission);
+	assert_string_equal(sg_dialog(&h, h.msgs[h.n_msgs - 1].dialog_id)->r.callee_ua,
+			    "DeskPhone/2");
 	sg_resp(&b, 3, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
 	sg_req(&b, 3.01, SG_CALLER, "ACK", 1, NULL, SG_ALL);
 	sg_req(&a, 3.02, SG_CALLER, "CANCEL", 1, NULL, SG_FAR);
