@@ -441,6 +441,10 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 			st_check_2xx_headers(a, d, o);
 		return;
 	}
+	/* RFC 3261 §17.1.2.2: once the requester's transaction timed out, a late
+	 * answer refreshes nothing (the finding about it stands) */
+	if (t->judged_lost)
+		return;
 	unsigned defects = st_defects(o);
 	if (defects) {
 		if (o->t.first_2xx)
@@ -558,7 +562,7 @@ static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, in
 static void st_emit_timer(struct analyzer *a, struct dialog *d, enum finding_code code,
 			  int64_t ts, unsigned count)
 {
-	char ep[ENDPOINT_STR_MAX] = "?";
+	char ep[ENDPOINT_STR_MAX] = ""; /* refresher unknown (no refresher parameter) */
 	const char *agent = NULL;
 	struct st_text x;
 

@@ -199,6 +199,30 @@ static void test_overdue_deferred_by_inflight_refresh(void **state)
 	sg_fini(&h);
 }
 
+/* An answer arriving after t_req + 32 s refreshes nothing: the requester's
+ * transaction is over. */
+static void test_late_answer_refreshes_nothing(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call c;
+	struct sg_opts ok = {.se = 1800, .refresher = "uac", .require_timer = true};
+
+	sg_init(&h, NULL);
+	sg_call_init(&c, &h, "late-answer", false);
+	sg_setup(&c, 0, 1800, "uac");
+	uint64_t id = sg_dialog_of(&h, "late-answer")->r.id;
+	sg_req(&c, 900, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
+	sg_resp(&c, 940, SG_CALLER, 200, "UPDATE", 2, &ok, SG_ALL);
+	const struct sg_dialog *d = sg_dialog(&h, id);
+	assert_true(d->r.doomed);
+	SG_ASSERT_TS(d->r.deadline, sg_deadline_of(sg_t(0.010), 1800));
+	assert_int_equal(d->r.refreshes_ok, 0);
+	sg_finish(&h, 941);
+	SG_ASSERT_CODES(&h, id, FINDING_REFRESH_UNANSWERED);
+	sg_fini(&h);
+}
+
 /* The next due time is exposed for a live loop. */
 static void test_next_due(void **state)
 {
@@ -223,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_overdue_then_expired),
 		cmocka_unit_test(test_timers_fire_from_packets),
 		cmocka_unit_test(test_overdue_deferred_by_inflight_refresh),
+		cmocka_unit_test(test_late_answer_refreshes_nothing),
 		cmocka_unit_test(test_next_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
