@@ -260,7 +260,7 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
  * CRLF.  Without the SP after the code ("SIP/2.0 200" CRLF) libosip2 takes
  * the next header line for the reason phrase and drops it, yet accepts the
  * message: a Contact there would read as missing.  True for requests and for
- * status lines with that SP. */
+ * status lines "SIP-Version SP 3DIGIT SP". */
 static bool sip_parse_reason_sp(const uint8_t *data, size_t hlen)
 {
 	size_t i = 0;
@@ -269,12 +269,13 @@ static bool sip_parse_reason_sp(const uint8_t *data, size_t hlen)
 		i++;
 	if (sip_scan_status(data + i, hlen - i) <= 0)
 		return true;
-	while (i < hlen && data[i] != ' ' && data[i] != '\t')
+	/* SP, not HTAB: libosip2 splits the line at SP only. */
+	while (i < hlen && data[i] != ' ')
 		i++; /* SIP-Version */
-	while (i < hlen && (data[i] == ' ' || data[i] == '\t'))
-		i++;
-	i += 3; /* Status-Code, checked by sip_scan_status */
-	return i < hlen && (data[i] == ' ' || data[i] == '\t');
+	if (i + 5 > hlen || data[i + 1] < '0' || data[i + 1] > '9')
+		return false;
+	i += 4; /* SP Status-Code, checked by sip_scan_status */
+	return data[i] == ' ';
 }
 
 /* Whether libosip2 may judge this message: few enough list items for it to be

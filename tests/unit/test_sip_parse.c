@@ -1194,6 +1194,15 @@ static void test_osip_misreads(void **state)
 	assert_true(m.parsed_ok); /* an empty reason after the SP is fine */
 	assert_string_equal(m.contact, "sip:b@h");
 	sip_msg_clear(&m);
+	assert_true(parse("SIP/2.0 200\tOK\r\nContact: <sip:b@h>\r\nCall-ID: c1@h\r\n\r\n", &m));
+	assert_false(m.parsed_ok); /* HTAB is no SP in a status line */
+	assert_int_equal(m.status, 200);
+	assert_string_equal(m.contact, "sip:b@h");
+	sip_msg_clear(&m);
+	assert_true(parse("SIP/2.0  200 OK\r\nContact: <sip:b@h>\r\nCall-ID: c1@h\r\n\r\n", &m));
+	assert_false(m.parsed_ok); /* two SPs before the code */
+	assert_int_equal(m.status, 200);
+	sip_msg_clear(&m);
 }
 
 /* libosip2 must not print, whatever it is fed. */
