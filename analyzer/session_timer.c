@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "analyzer/finding_text.h"
+#include "analyzer/session_emit.h"
+#include "analyzer/session_headers.h"
 
 #define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
 /* RFC 4028 §10: the non-refresher sends BYE min(32, SE/3) before the deadline */
@@ -26,11 +28,6 @@
 #define ST_LATE_SLACK ST_SEC(32)
 
 #define ST_BIT(c) (1u << (c))
-#define ST_DOOM_CODES                                                                          \
-	(ST_BIT(FINDING_REFRESH_2XX_NO_SESSION_EXPIRES) | ST_BIT(FINDING_REFRESH_2XX_NO_CONTACT) | \
-	 ST_BIT(FINDING_REFRESH_2XX_MALFORMED) | ST_BIT(FINDING_REFRESH_UNANSWERED) |              \
-	 ST_BIT(FINDING_RESPONSE_NOT_RELAYED) | ST_BIT(FINDING_REFRESH_REINVITE_NO_ACK) |          \
-	 ST_BIT(FINDING_REFRESHER_UAC_UNSUPPORTED))
 /* Dooms of a transaction that a well-formed copy of its 2xx on the refresher's
  * leg does not undo (a defect of an upstream copy it does: a proxy may repair). */
 #define ST_STICKY_DOOM_CODES                                                                \
@@ -71,124 +68,6 @@ int64_t session_timer_tolerance(uint32_t se)
 	return pct > ST_SEC(2) ? pct : ST_SEC(2);
 }
 
-static bool st_header_valid(const struct timer_header *h)
-{
-	return h->present && !h->malformed;
-}
-
-static const char *st_method_text(enum sip_method m, const char *fallback)
-{
-	const char *name = sip_method_name(m);
-
-	return name && *name && m != SIP_METHOD_UNKNOWN ? name : fallback;
-}
-
-/* ---- emitting findings ---- */
-
-/* Buffers behind a finding_text's strings. */
-struct st_text {
-	struct finding_text ft;
-	char who[ENDPOINT_STR_MAX], peer[ENDPOINT_STR_MAX], refresher[ENDPOINT_STR_MAX];
-};
-
-static bool st_party_addr(const struct dialog *d, enum dialog_refresher r, struct net_addr *out)
-{
-	if (r == DIALOG_REFRESHER_UAC && d->caller_addr_known)
-		*out = d->caller_addr;
-	else if (r == DIALOG_REFRESHER_UAS && d->callee_addr_known)
-		*out = d->callee_addr;
-	else
-		return false;
-	return true;
-}
-
-static const char *st_party_agent(const struct dialog *d, enum dialog_refresher r,
-				  const struct net_addr *addr)
-{
-	const char *agent = dialog_agent_of(d, addr);
-
-	if (agent)
-		return agent;
-	return r == DIALOG_REFRESHER_UAC ? d->caller_ua : d->callee_ua;
-}
-
-/* The timer facts every detail may need; hypothetical_se/ts stand in when the
- * timer is not running yet (a 2xx seen upstream before it reaches the refresher). */
-static void st_text_init(struct st_text *x, const struct dialog *d, const struct observation *o)
-{
-	const struct session_timer *st = &d->st;
-	struct net_addr ra;
-
-	memset(x, 0, sizeof *x);
-	x->ft.t_ref = x->ft.teardown = x->ft.deadline = x->ft.t_req = TS_NONE;
-	if (st->active) {
-		x->ft.se = st->se;
-		x->ft.t_ref = st->t_ref;
-		x->ft.teardown = session_timer_teardown(st);
-		x->ft.deadline = session_timer_deadline(st);
-	} else if (o && !o->m->is_request && st_header_valid(&o->m->session_expires)) {
-		struct session_timer h = {.t_ref = o->ts, .se = o->m->session_expires.seconds};
-		x->ft.se = h.se;
-		x->ft.t_ref = h.t_ref;
-		x->ft.teardown = session_timer_teardown(&h);
-		x->ft.deadline = session_timer_deadline(&h);
-	}
-	if (st->active && st_party_addr(d, st->refresher, &ra)) {
-		net_addr_format(&ra, x->refresher, sizeof x->refresher);
-		x->ft.refresher = x->refresher;
-		x->ft.refresher_agent = st_party_agent(d, st->refresher, &ra);
-	}
-	if (o) {
-		const struct txn *t = o->t.txn;
-		x->ft.status = o->m->is_request ? 0 : o->m->status;
-		x->ft.method = st_method_text(t ? t->method : o->m->method,
-					      o->m->is_request ? o->m->method_name
-							       : o->m->cseq_method_name);
-		x->ft.cseq = o->m->cseq;
-		x->ft.who = o->src;
-		x->ft.who_agent = o->agent;
-	}
-}
-
-static void st_text_addr(char *buf, size_t n, const struct net_addr *a)
-{
-	net_addr_format(a, buf, n);
-}
-
-/* Emits code once per transaction (t may be NULL for dialog-level findings). */
-static void st_emit(struct analyzer *a, struct dialog *d, struct txn *t, struct st_text *x,
-		    enum finding_code code, int severity, int64_t ts, uint64_t msg_id,
-		    const char *endpoint, const char *agent)
-{
-	char detail[FINDING_DETAIL_MAX];
-
-	if (t) {
-		if (t->codes & ST_BIT(code))
-			return;
-		t->codes |= ST_BIT(code);
-	}
-	x->ft.code = code;
-	x->ft.ts = ts;
-	x->ft.utc = analyzer_utc(a);
-	finding_text_format(detail, sizeof detail, &x->ft);
-	struct finding_spec f = {
-		.code = code,
-		.ts = ts,
-		.message_id = msg_id,
-		.endpoint = endpoint,
-		.agent = agent,
-		.detail = detail,
-	};
-	analyzer_finding(a, d, &f, severity);
-}
-
-/* A finding about the observed message, blaming its sender. */
-static void st_emit_here(struct analyzer *a, struct dialog *d, const struct observation *o,
-			 struct st_text *x, enum finding_code code, int severity)
-{
-	st_emit(a, d, o->t.txn, x, code, severity, o->ts, o->msg_id, o->src, o->agent);
-}
-
 static void st_count_failed(struct dialog *d, struct txn *t)
 {
 	if (t->counted_failed)
@@ -196,91 +75,6 @@ static void st_count_failed(struct dialog *d, struct txn *t)
 	t->counted_failed = true;
 	d->refreshes_failed++;
 	d->dirty = true;
-}
-
-/* ---- header checks (RFC 4028 §4, §5, §9) ---- */
-
-static void st_note_min_se(struct dialog *d, const struct sip_msg *m)
-{
-	if (st_header_valid(&m->min_se) && (int64_t)m->min_se.seconds > d->min_se) {
-		d->min_se = m->min_se.seconds;
-		d->dirty = true;
-	}
-}
-
-/* §4, §5: Session-Expires and Min-SE values; nothing below Min-SE or 90 s. */
-static void st_check_request_headers(struct analyzer *a, struct dialog *d,
-				     const struct observation *o)
-{
-	const struct timer_header *se = &o->m->session_expires, *mse = &o->m->min_se;
-	struct st_text x;
-
-	st_text_init(&x, d, o);
-	if ((se->present && se->malformed) || (mse->present && mse->malformed))
-		st_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
-	if (st_header_valid(mse) && mse->seconds < SESSION_TIMER_FLOOR) {
-		x.ft.variant = FT_VARIANT_MIN_SE_LOW;
-		x.ft.value = mse->seconds;
-		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
-		return;
-	}
-	uint32_t floor = SESSION_TIMER_FLOOR;
-	if (st_header_valid(mse) && mse->seconds > floor)
-		floor = mse->seconds;
-	if (st_header_valid(se) && se->seconds < floor) {
-		x.ft.variant = FT_VARIANT_SE_LOW;
-		x.ft.value = se->seconds;
-		x.ft.limit = floor;
-		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
-	}
-}
-
-/* §9: what the UAS puts in its 2xx (first 2xx of a transaction). */
-static void st_check_2xx_headers(struct analyzer *a, struct dialog *d, const struct observation *o)
-{
-	const struct sip_msg *m = o->m;
-	const struct timer_header *se = &m->session_expires;
-	struct txn *t = o->t.txn;
-	struct st_text x;
-
-	st_text_init(&x, d, o);
-	if ((se->present && se->malformed) || (m->min_se.present && m->min_se.malformed))
-		st_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
-	if (!st_header_valid(se))
-		return;
-	x.ft.value = se->seconds;
-	/* §9: the UAS may lower the interval, never raise it */
-	if (t->request_seen && st_header_valid(&t->req_se) && se->seconds > t->req_se.seconds) {
-		x.ft.limit = t->req_se.seconds;
-		st_emit_here(a, d, o, &x, FINDING_SE_2XX_INCREASED, -1);
-	}
-	/* §9: the 2xx MUST carry the refresher parameter */
-	if (se->refresher == REFRESHER_NONE)
-		st_emit_here(a, d, o, &x, FINDING_SE_2XX_NO_REFRESHER, -1);
-	if (se->refresher == REFRESHER_UAC) {
-		/* §9: refresher=uac requires Require: timer in the 2xx */
-		if (!m->require_timer)
-			st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER, -1);
-		/* §9: only a UAC that supports the timer may be made refresher (one
-		 * that offered it anywhere in the dialog does: refreshes often omit it) */
-		if (t->request_seen && !d->timer_offered[t->side]) {
-			char peer[ENDPOINT_STR_MAX];
-			st_text_addr(peer, sizeof peer, &t->sender);
-			x.ft.peer = peer;
-			x.ft.peer_agent = dialog_agent_of(d, &t->sender);
-			st_emit_here(a, d, o, &x, FINDING_REFRESHER_UAC_UNSUPPORTED, -1);
-			x.ft.peer = NULL;
-		}
-	}
-	/* §5: never below the request's Min-SE (or 90 s) */
-	uint32_t floor = SESSION_TIMER_FLOOR;
-	if (t->request_seen && st_header_valid(&t->req_min_se) && t->req_min_se.seconds > floor)
-		floor = t->req_min_se.seconds;
-	if (se->seconds < floor) {
-		x.ft.variant = FT_VARIANT_SE_LOW;
-		x.ft.limit = floor;
-		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
-	}
 }
 
 /* ---- the timer ---- */
@@ -304,7 +98,7 @@ static bool st_on_refresher_leg(const struct observation *o)
 {
 	const struct timer_header *se = &o->m->session_expires;
 
-	if (st_header_valid(se) && se->refresher == REFRESHER_UAS)
+	if (session_headers_valid(se) && se->refresher == REFRESHER_UAS)
 		return o->t.first_2xx;
 	return o->t.to_sender;
 }
@@ -391,16 +185,16 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 			      unsigned defects)
 {
 	struct txn *t = o->t.txn;
-	struct st_text x;
+	struct session_text x;
 
-	st_text_init(&x, d, o);
+	session_emit_init(&x, d, o);
 	x.ft.defects = defects;
 	if (defects & FT_NO_SE)
-		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
+		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
 	if (defects & FT_NO_CONTACT)
-		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
+		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
 	if (!(defects & (FT_NO_SE | FT_NO_CONTACT)))
-		st_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
+		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
 	if (!t->counted_failed)
 		analyzer_blame(a, o->src, o->agent, ENDPOINT_MALFORMED);
 	st_count_failed(d, t);
@@ -421,7 +215,7 @@ static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct obs
 	}
 	d->refreshes_ok++;
 	d->last_refresh = o->ts;
-	st_text_addr(who, sizeof who, &t->first_2xx_src);
+	net_addr_format(&t->first_2xx_src, who, sizeof who);
 	analyzer_blame(a, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
 	/* a sticky doom raised by this very transaction is not recovered from */
 	if (d->doomed && !(t->codes & ST_STICKY_DOOM_CODES))
@@ -435,10 +229,10 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 	if (!t->timer_active_at_req) {
 		/* no timer yet: a 2xx with Session-Expires negotiates one (§7.2, §9) */
 		if (!t->success && st_on_refresher_leg(o) &&
-		    st_header_valid(&o->m->session_expires))
+		    session_headers_valid(&o->m->session_expires))
 			st_start(d, o);
 		if (o->t.first_2xx)
-			st_check_2xx_headers(a, d, o);
+			session_headers_check_2xx(a, d, o);
 		return;
 	}
 	/* RFC 3261 §17.1.2.2: once the requester's transaction timed out, a late
@@ -448,7 +242,7 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 	unsigned defects = st_defects(o);
 	if (defects) {
 		if (o->t.first_2xx)
-			st_check_2xx_headers(a, d, o);
+			session_headers_check_2xx(a, d, o);
 		st_report_defects(a, d, o, defects);
 		return; /* a malformed answer refreshes nobody */
 	}
@@ -456,7 +250,7 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 	if (!t->success && st_on_refresher_leg(o))
 		st_refresh_ok(a, d, o);
 	if (o->t.first_2xx)
-		st_check_2xx_headers(a, d, o);
+		session_headers_check_2xx(a, d, o);
 }
 
 /* A non-2xx final answer to a refresh (RFC 3261 §12.2.1.2, §14.1). */
@@ -464,20 +258,20 @@ static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const stru
 {
 	struct txn *t = o->t.txn;
 	int status = o->m->status;
-	struct st_text x;
+	struct session_text x;
 
-	st_text_init(&x, d, o);
+	session_emit_init(&x, d, o);
 	if (status == 422) { /* RFC 4028 §6 */
 		x.ft.variant = FT_VARIANT_422;
-		x.ft.value = st_header_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
-		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		x.ft.value = session_headers_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 		x.ft.variant = FT_VARIANT_DEFAULT;
 	}
 	if (!t->timer_active_at_req)
 		return;
 	bool fatal = status == 408 || status == 481;
 	x.ft.value = o->m->retry_after > 0 ? (uint32_t)o->m->retry_after : 0;
-	st_emit_here(a, d, o, &x, FINDING_REFRESH_REJECTED, fatal ? SEVERITY_DOOM : -1);
+	session_emit_here(a, d, o, &x, FINDING_REFRESH_REJECTED, fatal ? SEVERITY_DOOM : -1);
 	analyzer_blame(a, o->src, o->agent, ENDPOINT_REJECTED);
 	st_count_failed(d, t);
 	t->outcome = TXN_REJECTED;
@@ -495,12 +289,12 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 	enum finding_code code = answered ? FINDING_RESPONSE_NOT_RELAYED : FINDING_REFRESH_UNANSWERED;
 	char who[ENDPOINT_STR_MAX] = "?", peer[ENDPOINT_STR_MAX];
 	const struct net_addr *who_addr = NULL;
-	struct st_text x;
+	struct session_text x;
 	uint64_t msg_id;
 
 	t->judged_lost = true;
-	st_text_init(&x, d, NULL);
-	x.ft.method = st_method_text(t->method, "refresh");
+	session_emit_init(&x, d, NULL);
+	x.ft.method = session_emit_method(t->method, "refresh");
 	x.ft.cseq = t->cseq;
 	x.ft.t_req = t->first_ts;
 	x.ft.count = t->req_retransmissions;
@@ -516,13 +310,13 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 		msg_id = t->req_msg_id;
 	}
 	if (who_addr)
-		st_text_addr(who, sizeof who, who_addr);
-	st_text_addr(peer, sizeof peer, &t->sender);
+		net_addr_format(who_addr, who, sizeof who);
+	net_addr_format(&t->sender, peer, sizeof peer);
 	x.ft.who = who;
 	x.ft.who_agent = who_addr ? dialog_agent_of(d, who_addr) : NULL;
 	x.ft.peer = peer;
 	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
-	st_emit(a, d, t, &x, code, -1, ts, msg_id, who, x.ft.who_agent);
+	session_emit(a, d, t, &x, code, -1, ts, msg_id, who, x.ft.who_agent);
 	analyzer_blame(a, who, x.ft.who_agent, ENDPOINT_LOST);
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
@@ -536,16 +330,16 @@ static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, in
 {
 	char who[ENDPOINT_STR_MAX], peer[ENDPOINT_STR_MAX];
 	unsigned n2xx = transaction_max_2xx(t);
-	struct st_text x;
+	struct session_text x;
 
 	t->noack_checked = true;
 	if (t->acked || n2xx < 2)
 		return;
-	st_text_init(&x, d, NULL);
-	st_text_addr(who, sizeof who, &t->first_2xx_src);
-	st_text_addr(peer, sizeof peer, &t->sender);
+	session_emit_init(&x, d, NULL);
+	net_addr_format(&t->first_2xx_src, who, sizeof who);
+	net_addr_format(&t->sender, peer, sizeof peer);
 	x.ft.status = 200;
-	x.ft.method = st_method_text(t->method, "INVITE");
+	x.ft.method = session_emit_method(t->method, "INVITE");
 	x.ft.cseq = t->cseq;
 	x.ft.who = who;
 	x.ft.who_agent = dialog_agent_of(d, &t->first_2xx_src);
@@ -553,7 +347,7 @@ static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, in
 	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
 	x.ft.count = n2xx - 1;
 	/* blame the requester: it should have sent the ACK */
-	st_emit(a, d, t, &x, FINDING_REFRESH_REINVITE_NO_ACK, -1, now, t->first_2xx_msg_id, peer,
+	session_emit(a, d, t, &x, FINDING_REFRESH_REINVITE_NO_ACK, -1, now, t->first_2xx_msg_id, peer,
 		x.ft.peer_agent);
 }
 
@@ -564,15 +358,15 @@ static void st_emit_timer(struct analyzer *a, struct dialog *d, enum finding_cod
 {
 	char ep[ENDPOINT_STR_MAX] = ""; /* refresher unknown (no refresher parameter) */
 	const char *agent = NULL;
-	struct st_text x;
+	struct session_text x;
 
-	st_text_init(&x, d, NULL);
+	session_emit_init(&x, d, NULL);
 	x.ft.count = count;
 	if (x.ft.refresher) {
 		snprintf(ep, sizeof ep, "%s", x.ft.refresher);
 		agent = x.ft.refresher_agent;
 	}
-	st_emit(a, d, NULL, &x, code, -1, ts, 0, ep, agent);
+	session_emit(a, d, NULL, &x, code, -1, ts, 0, ep, agent);
 }
 
 static unsigned st_rejections_since_ref(const struct dialog *d)
@@ -632,8 +426,8 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 		return;
 	if (m->supported_timer || m->require_timer)
 		d->timer_offered[t->side] = true;
-	st_note_min_se(d, m);
-	st_check_request_headers(a, d, o);
+	session_headers_note_min_se(d, m);
+	session_headers_check_request(a, d, o);
 	if (t->kind != TXN_REFRESH)
 		return;
 	/* RFC 4028 §10: any re-INVITE or UPDATE while the timer runs refreshes */
@@ -643,9 +437,9 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 	int64_t se = ST_SEC(st->se);
 	int64_t slack = se / 10 > ST_LATE_SLACK ? se / 10 : ST_LATE_SLACK;
 	if (o->ts > st->t_ref + se / 2 + slack && o->ts < session_timer_teardown(st)) {
-		struct st_text x;
-		st_text_init(&x, d, o);
-		st_emit_here(a, d, o, &x, FINDING_REFRESH_LATE, -1);
+		struct session_text x;
+		session_emit_init(&x, d, o);
+		session_emit_here(a, d, o, &x, FINDING_REFRESH_LATE, -1);
 	}
 }
 
@@ -655,19 +449,19 @@ static void st_initial_response(struct analyzer *a, struct dialog *d, const stru
 	int status = o->m->status;
 
 	if (status == 422 && o->t.first_final) { /* RFC 4028 §6 */
-		struct st_text x;
-		st_text_init(&x, d, o);
+		struct session_text x;
+		session_emit_init(&x, d, o);
 		x.ft.variant = FT_VARIANT_422;
-		x.ft.value = st_header_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
-		st_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		x.ft.value = session_headers_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 	}
 	if (status < 200 || status >= 300)
 		return;
 	/* the timer first, so findings about this 2xx can say when the call drops */
-	if (!t->success && st_on_refresher_leg(o) && st_header_valid(&o->m->session_expires))
+	if (!t->success && st_on_refresher_leg(o) && session_headers_valid(&o->m->session_expires))
 		st_start(d, o);
 	if (o->t.first_2xx)
-		st_check_2xx_headers(a, d, o);
+		session_headers_check_2xx(a, d, o);
 }
 
 void session_timer_on_response(struct analyzer *a, struct dialog *d, const struct observation *o)
@@ -718,11 +512,11 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 		v = FT_VARIANT_AFTER_FATAL;
 	else
 		timer = false;
-	struct st_text x;
-	st_text_init(&x, d, o);
+	struct session_text x;
+	session_emit_init(&x, d, o);
 	if (timer) {
 		x.ft.variant = v;
-		st_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
+		session_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
 		return END_TIMER_TEARDOWN;
 	}
 	if (st->has_prev) {
@@ -731,7 +525,7 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 		int64_t ptp = session_timer_teardown(&prev), pdl = session_timer_deadline(&prev);
 		if (st_abs(o->ts - ptp) <= ptol || st_abs(o->ts - pdl) <= ptol) {
 			x.ft.teardown = st_abs(o->ts - ptp) <= ptol ? ptp : pdl;
-			st_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
+			session_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
 		}
 	}
 	return END_NORMAL_BYE;

@@ -598,7 +598,8 @@ void sg_dump(const struct sg_harness *h)
 	}
 }
 
-void sg_assert_codes_(const struct sg_harness *h, uint64_t dialog_id, const enum finding_code *codes,
+void sg_assert_codes_(const struct sg_harness *h, uint64_t dialog_id,
+		      const enum finding_code *codes,
 		      size_t n, const char *file, int line)
 {
 	uint32_t want = 0, got = 0;

@@ -174,7 +174,8 @@ const struct sg_endpoint *sg_endpoint(const struct sg_harness *h, const char *en
 void sg_assert_ts_(int64_t got, int64_t want, const char *what, const char *file, int line);
 #define SG_ASSERT_TS(got, want) sg_assert_ts_((got), (want), #got, __FILE__, __LINE__)
 /* Exactly these codes (each at least once) and no others for the dialog. */
-void sg_assert_codes_(const struct sg_harness *h, uint64_t dialog_id, const enum finding_code *codes,
+void sg_assert_codes_(const struct sg_harness *h, uint64_t dialog_id,
+		      const enum finding_code *codes,
 		      size_t n, const char *file, int line);
 #define SG_ASSERT_CODES(h, id, ...)                                                            \
 	do {                                                                                   \

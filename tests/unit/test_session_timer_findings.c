@@ -58,7 +58,8 @@ static void fx_assert_doomed(const struct fx *x, double doomed_at)
 	assert_int_equal(sg_count_events(&x->h, x->id, EVENT_DOOMED), 1);
 }
 
-static void assert_undoomed_timer(const struct sg_harness *h, uint64_t id, double t_ref, unsigned se)
+static void assert_undoomed_timer(const struct sg_harness *h, uint64_t id, double t_ref,
+				  unsigned se)
 {
 	const struct sg_dialog *d = sg_dialog(h, id);
 
