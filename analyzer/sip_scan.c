@@ -443,9 +443,16 @@ static void sip_scan_from_to(const char *v, size_t n, char **uri_out, char **tag
  * ( STAR / (contact-param *(COMMA contact-param))) */
 static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
 {
-	struct sip_scan_span t = sip_scan_trim(v, n);
+	size_t i = 0;
 	struct sip_scan_span uri;
 
+	/* Empty list elements name nothing; only those: no Contact (libosip2
+	 * skips them too). */
+	while (i < n && (v[i] == ',' || sip_scan_is_lws(v[i])))
+		i++;
+	if (i == n)
+		return;
+	struct sip_scan_span t = sip_scan_trim(v + i, n - i);
 	if (t.n == 1 && t.p[0] == '*')
 		msg->contact = xstrdup("*");
 	else if (sip_scan_addr(t.p, t.n, true, &uri, NULL))

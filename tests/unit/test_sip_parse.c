@@ -647,6 +647,9 @@ static void test_contact_forms(void **state)
 		{ "m: <sip:first@h>, <sip:second@h>\r\n", "sip:first@h" },
 		{ "Contact: <sip:first@h>\r\nContact: <sip:second@h>\r\n", "sip:first@h" },
 		{ "Contact: \r\n", NULL },
+		{ "Contact: ,\r\n", NULL },
+		{ "Contact: , ,\r\nContact: <sip:later@h>\r\n", "sip:later@h" },
+		{ "Contact: , <sip:second@h>\r\n", "sip:second@h" },
 		{ "", NULL },
 	};
 	(void)state;
