@@ -37,8 +37,15 @@ struct rewrap {
 	unsigned long written;
 };
 
-static uint32_t *rewrap_seq(struct rewrap *r, const struct flow *f)
+static void rewrap_put(struct rewrap *r, int64_t ts, const struct frame_spec *s, const uint8_t *p,
+		       size_t n);
+
+/* A new stream opens with a SYN, so the decoder knows where its bytes start
+ * even when the first data segment arrives out of order. */
+static uint32_t *rewrap_seq(struct rewrap *r, const struct frame_spec *spec, int64_t ts)
 {
+	const struct flow *f = &spec->flow;
+
 	for (size_t i = 0; i < r->n_streams; i++)
 		if (net_addr_equal(&r->streams[i].flow.src, &f->src) &&
 		    net_addr_equal(&r->streams[i].flow.dst, &f->dst))
@@ -49,6 +56,13 @@ static uint32_t *rewrap_seq(struct rewrap *r, const struct flow *f)
 	}
 	r->streams[r->n_streams].flow = *f;
 	r->streams[r->n_streams].seq = 1000u + (uint32_t)r->n_streams * 100000u;
+	struct frame_spec syn = *spec;
+	syn.tcp_seq = r->streams[r->n_streams].seq - 1;
+	syn.tcp_flags = FRAME_TCP_SYN;
+	size_t frag = r->frag;
+	r->frag = 0;
+	rewrap_put(r, ts - 1, &syn, NULL, 0);
+	r->frag = frag;
 	return &r->streams[r->n_streams++].seq;
 }
 
@@ -100,7 +114,7 @@ static void rewrap_emit(void *ctx, struct sip_packet *pkt)
 		return;
 	}
 	s.flow.transport = TRANSPORT_TCP;
-	uint32_t *seq = rewrap_seq(r, &s.flow);
+	uint32_t *seq = rewrap_seq(r, &s, pkt->ts_us);
 	size_t parts = r->split ? r->split : 1;
 	size_t chunk = (pkt->len + parts - 1) / parts;
 	for (size_t k = 0; k < parts; k++) {
@@ -111,7 +125,7 @@ static void rewrap_emit(void *ctx, struct sip_packet *pkt)
 		size_t n = pkt->len - off < chunk ? pkt->len - off : chunk;
 		s.tcp_seq = *seq + (uint32_t)off;
 		s.tcp_flags = FRAME_TCP_PSH | FRAME_TCP_ACK;
-		rewrap_put(r, pkt->ts_us + (int64_t)k, &s, pkt->data + off, n);
+		rewrap_put(r, pkt->ts_us, &s, pkt->data + off, n);
 	}
 	*seq += pkt->len;
 	sip_packet_free(pkt);
