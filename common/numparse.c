@@ -11,7 +11,7 @@ bool parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return false;
 		v = v * 10 + d;
 	}
