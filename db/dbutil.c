@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "capture/packet.h"
 
@@ -111,6 +113,41 @@ static const char *dbutil_space_reason(const char *path)
 	return NULL;
 }
 
+/* Why the db file cannot be opened for writing, from the permissions of the
+ * file and its directory (which must hold the -wal and -shm files). */
+static bool dbutil_access_reason(const char *path, char *buf, size_t n)
+{
+	char dir[256];
+	const char *slash = strrchr(path, '/');
+	int w;
+
+	if (!slash)
+		w = snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		w = snprintf(dir, sizeof dir, "/");
+	else
+		w = snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (w < 0)
+		return false;
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) != 0)
+			w = snprintf(buf, n, "%s", errno == EROFS ? "read-only file system"
+								 : "no write permission on the file");
+		else if (access(dir, W_OK) != 0)
+			w = snprintf(buf, n, "no write permission on the directory %s, which must"
+				     " hold the -wal and -shm files", dir);
+		else
+			return false;
+	} else if (access(dir, F_OK) != 0) {
+		w = snprintf(buf, n, "the directory %s does not exist", dir);
+	} else if (access(dir, W_OK) != 0) {
+		w = snprintf(buf, n, "no write permission on the directory %s", dir);
+	} else {
+		return false;
+	}
+	return w >= 0;
+}
+
 void dbutil_format_error(char *buf, size_t n, const char *path, sqlite3 *db, int rc, int busy_ms)
 {
 	int sys = db ? sqlite3_system_errno(db) : 0;
@@ -141,6 +178,19 @@ void dbutil_format_error(char *buf, size_t n, const char *path, sqlite3 *db, int
 	case SQLITE_FULL:
 		why = dbutil_space_reason(path);
 		break;
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY: {
+		/* "unable to open database file" alone does not say why; SQLite's
+		 * errno is often that of a later probe (ENOENT), so look ourselves. */
+		char access_why[300];
+		if (dbutil_access_reason(path, access_why, sizeof access_why)) {
+			if (snprintf(buf, n, "%s: %s (%s)", path, dbutil_reason(db, rc),
+				     access_why) < 0)
+				buf[0] = '\0';
+			return;
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/xalloc.h"
 #include "db/checkpoint.h"
@@ -101,13 +102,19 @@ static const char *const store_sql[ST_COUNT] = {
 			" (SELECT coalesce(max(id), 0) FROM messages) + 1,"
 			" (SELECT coalesce(max(id), 0) FROM findings) + 1",
 	/* Retention: rows of old dialogs go with them even when newer than the
-	 * cutoff, so no finding or message is left pointing at nothing. */
-	[ST_RET_MESSAGES] = "DELETE FROM messages WHERE ts < ?1 OR dialog_id IN"
-			    " (SELECT id FROM dialogs WHERE created < ?1)",
-	[ST_RET_FINDINGS] = "DELETE FROM findings WHERE ts < ?1 OR dialog_id IN"
-			    " (SELECT id FROM dialogs WHERE created < ?1)",
-	[ST_RET_DIALOGS] = "DELETE FROM dialogs WHERE created < ?1",
-	[ST_RET_CAPTURES] = "DELETE FROM captures WHERE coalesce(ended, started) < ?1",
+	 * cutoff, so no finding or message is left pointing at nothing.  ?2 is
+	 * the capture being read from a file (0 = none): its rows are kept
+	 * whatever their packet times, or importing an old capture with
+	 * --retention-days would delete its first rows while writing the rest.
+	 * The captures row being written is kept whatever its kind (a live
+	 * capture running for months is trimmed, not removed). */
+	[ST_RET_MESSAGES] = "DELETE FROM messages WHERE (ts < ?1 OR dialog_id IN"
+			    " (SELECT id FROM dialogs WHERE created < ?1)) AND capture_id IS NOT ?2",
+	[ST_RET_FINDINGS] = "DELETE FROM findings WHERE (ts < ?1 OR dialog_id IN"
+			    " (SELECT id FROM dialogs WHERE created < ?1)) AND capture_id IS NOT ?2",
+	[ST_RET_DIALOGS] = "DELETE FROM dialogs WHERE created < ?1 AND capture_id IS NOT ?2",
+	[ST_RET_CAPTURES] = "DELETE FROM captures WHERE coalesce(ended, started) < ?1"
+			    " AND id IS NOT ?2",
 	[ST_RET_ENDPOINTS] = "DELETE FROM endpoints WHERE capture_id NOT IN (SELECT id FROM captures)",
 };
 
@@ -118,6 +125,7 @@ struct store {
 	struct store_options opt;
 	sqlite3_stmt *st[ST_COUNT];
 	uint64_t capture_id;
+	bool capture_is_file; /* retention keeps the capture being read */
 	bool in_batch;
 	size_t batch_n;
 	int64_t batch_started; /* clock of the first store_maybe_flush in this batch */
@@ -212,6 +220,13 @@ static void store_put_row(struct store *s, sqlite3_stmt *st, int bind_rc)
 		store_commit(s);
 }
 
+static int64_t store_wall_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * USEC_PER_SEC + t.tv_nsec / 1000;
+}
+
 static int store_open_fail(sqlite3 *db, const char *path, int rc, char *err, size_t n)
 {
 	if (rc != SQLITE_OK)
@@ -260,8 +275,7 @@ struct store *store_open(const char *path, const struct store_options *o, char *
 		return NULL;
 	}
 	if (sqlite3_db_readonly(db, "main") == 1) {
-		snprintf(err, n, "%s: attempt to write a readonly database (no write permission)",
-			 path);
+		dbutil_format_error(err, n, path, db, SQLITE_READONLY, 0);
 		store_open_fail(db, path, SQLITE_OK, err, n);
 		return NULL;
 	}
@@ -281,6 +295,15 @@ struct store *store_open(const char *path, const struct store_options *o, char *
 	if (store_prepare_all(s, err, n) != SQLITE_OK) {
 		store_close(s);
 		return NULL;
+	}
+	/* "On start": before this run writes anything, on the wall clock. */
+	if (s->opt.retention_days > 0) {
+		store_apply_retention(s, store_wall_us());
+		if (s->failed) {
+			snprintf(err, n, "%s (applying --retention-days)", s->err);
+			store_close(s);
+			return NULL;
+		}
 	}
 	char why[128];
 	s->ckpt = checkpoint_start(path, why, sizeof why);
@@ -341,6 +364,7 @@ uint64_t store_begin_capture(struct store *s, const struct capture_info *c)
 	if (s->failed)
 		return 0;
 	s->capture_id = (uint64_t)sqlite3_last_insert_rowid(s->db);
+	s->capture_is_file = c->kind && strcmp(c->kind, "file") == 0;
 	/* Visible at once: a reader (the dashboard) looks the capture up first. */
 	store_commit(s);
 	return s->failed ? 0 : s->capture_id;
@@ -529,9 +553,16 @@ void store_apply_retention(struct store *s, int64_t now_us)
 	store_commit(s);
 	if (!store_ready(s))
 		return;
+	uint64_t keep = s->capture_is_file ? s->capture_id : 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		sqlite3_stmt *st = s->st[order[i]];
-		if (sqlite3_bind_parameter_count(st) > 0 && dbutil_bind_time(st, 1, cutoff) != SQLITE_OK) {
+		int rc = SQLITE_OK;
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			rc |= dbutil_bind_time(st, 1, cutoff);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			rc |= sqlite3_bind_int64(st, 2, (sqlite3_int64)(order[i] == ST_RET_CAPTURES
+									 ? s->capture_id : keep));
+		if (rc != SQLITE_OK) {
 			store_fail(s, sqlite3_errcode(s->db));
 			return;
 		}

@@ -51,7 +51,10 @@ void store_endpoint(struct store *s, const struct endpoint_record *e); /* upsert
 /* Commits the batch if it is due (size or age at now_us); store_flush always commits. */
 void store_maybe_flush(struct store *s, int64_t now_us);
 void store_flush(struct store *s);
-/* Deletes captures, dialogs and messages older than retention_days before now_us. */
+/* Deletes captures, dialogs, messages and findings older than retention_days
+ * before now_us (wall clock), except the capture being read from a file:
+ * importing an old capture keeps it whole.  store_open runs it once itself
+ * (on start); the pipeline calls it hourly. */
 void store_apply_retention(struct store *s, int64_t now_us);
 
 bool store_failed(const struct store *s);

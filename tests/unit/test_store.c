@@ -565,6 +565,93 @@ static void test_retention(void **state)
 	sqlite3_close(db);
 }
 
+/* Importing a capture older than the retention keeps it whole: the capture
+ * being read from a file is never trimmed, the next run removes it. */
+static void test_retention_keeps_file_capture(void **state)
+{
+	(void)state;
+	struct store_options o;
+	struct dialog_record d;
+	char err[256];
+	const int64_t day = 86400 * SEC;
+
+	store_options_defaults(&o);
+	o.retention_days = 7;
+	struct store *s = store_open(path, &o, err, sizeof err);
+	assert_non_null(s);
+	struct capture_info old = {.source = "old.pcap", .kind = "file", .started = T0,
+				   .ended = T0 + 60 * SEC};
+	assert_int_equal(store_begin_capture(s, &old), 1);
+	fill_dialog(&d, 1, "old", T0);
+	store_dialog(s, &d);
+	put_message(s, 1, 1, T0);
+	put_finding(s, 1, 1, FINDING_REFRESH_LATE, T0, "old");
+	store_apply_retention(s, T0 + 30 * day); /* the hourly run, mid-import */
+	put_message(s, 2, 1, T0 + SEC);
+	store_update_capture(s, &old);
+	store_apply_retention(s, T0 + 30 * day);
+	assert_false(store_failed(s));
+	store_close(s);
+	assert_int_equal(count_rows("SELECT count(*) FROM captures"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM dialogs"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 2);
+	assert_int_equal(count_rows("SELECT count(*) FROM findings"), 1);
+
+	/* The next run (store_open applies retention on the wall clock). */
+	s = store_open(path, &o, err, sizeof err);
+	assert_non_null(s);
+	struct capture_info young = {.source = "young.pcap", .kind = "file", .started = T0,
+				     .ended = T0};
+	assert_true(store_begin_capture(s, &young) > 0);
+	store_close(s);
+	char buf[64];
+	sqlite3 *db = peek_open();
+	assert_string_equal(peek_text(db, "SELECT group_concat(source) FROM captures", buf,
+				      sizeof buf), "young.pcap");
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM dialogs"), 0);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM messages"), 0);
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM findings"), 0);
+	sqlite3_close(db);
+}
+
+/* A live capture runs for months: its own old rows go, its new ones stay. */
+static void test_retention_trims_live_capture(void **state)
+{
+	(void)state;
+	struct store_options o;
+	struct dialog_record d;
+	char err[256];
+	const int64_t day = 86400 * SEC;
+
+	store_options_defaults(&o);
+	o.retention_days = 7;
+	struct store *s = store_open(path, &o, err, sizeof err);
+	assert_non_null(s);
+	struct capture_info live = {.source = "eth1", .kind = "live", .started = T0,
+				    .ended = TS_NONE};
+	store_begin_capture(s, &live);
+	fill_dialog(&d, 1, "old", T0);
+	store_dialog(s, &d);
+	put_message(s, 1, 1, T0);
+	put_finding(s, 1, 1, FINDING_REFRESH_LATE, T0, "old");
+	fill_dialog(&d, 2, "new", T0 + 20 * day);
+	store_dialog(s, &d);
+	put_message(s, 2, 2, T0 + 20 * day);
+	put_message(s, 3, 0, T0 + 1 * day); /* an old OPTIONS */
+	store_apply_retention(s, T0 + 21 * day);
+	assert_false(store_failed(s));
+	store_close(s);
+	char buf[64];
+	sqlite3 *db = peek_open();
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM captures"), 1);
+	assert_string_equal(peek_text(db, "SELECT group_concat(call_id) FROM dialogs", buf,
+				      sizeof buf), "new");
+	assert_string_equal(peek_text(db, "SELECT group_concat(id) FROM messages", buf,
+				      sizeof buf), "2");
+	assert_int_equal(peek_int(db, "SELECT count(*) FROM findings"), 0);
+	sqlite3_close(db);
+}
+
 /* Opening a db the process may not write.  As root permissions do not
  * apply, so the open is tried by a child running as nobody. */
 static void test_readonly_db(void **state)
@@ -775,6 +862,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dialog_upsert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_keeps_file_capture, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_trims_live_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
