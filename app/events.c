@@ -3,7 +3,11 @@
  * The alert command is split on spaces and run with execvp (never a shell), its
  * stdin a pipe carrying the event JSON.  At most ALERT_MAX_RUNNING run at once
  * and ALERT_MAX_PER_MINUTE start per minute; the rest are counted, not run, so
- * an alert storm cannot fork-bomb the monitor. */
+ * an alert storm cannot fork-bomb the monitor.  The command inherits nothing
+ * but its stdin and stdout/stderr (no capture socket, no db), SIGPIPE at its
+ * default; the JSON goes down a non-blocking pipe, so a command that never
+ * reads cannot stall the analyzer. */
+#define _GNU_SOURCE /* close_range, pipe2 */
 #include "app/events.h"
 
 #include <errno.h>
@@ -58,7 +62,7 @@ struct events *events_open(const char *path, const char *cmd, char *err, size_t 
 	if (path && strcmp(path, "-") == 0) {
 		e->out = stdout;
 	} else if (path) {
-		e->out = fopen(path, "a");
+		e->out = fopen(path, "ae");
 		if (!e->out) {
 			snprintf(err, errlen, "cannot open events file '%s': %s", path, strerror(errno));
 			free(e);
@@ -134,7 +138,7 @@ static void events_alert(struct events *e, const struct event_record *ev)
 	int slot = events_free_slot(e);
 	int fds[2];
 
-	if (slot < 0 || !events_rate_ok(e) || pipe(fds) != 0) {
+	if (slot < 0 || !events_rate_ok(e) || pipe2(fds, O_CLOEXEC) != 0) {
 		e->suppressed++;
 		return;
 	}
@@ -146,15 +150,21 @@ static void events_alert(struct events *e, const struct event_record *ev)
 		return;
 	}
 	if (pid == 0) {
-		dup2(fds[0], STDIN_FILENO);
-		close(fds[0]);
-		close(fds[1]);
+		/* Only async-signal-safe calls here: the parent has other threads. */
+		if (fds[0] == STDIN_FILENO)
+			fcntl(fds[0], F_SETFD, 0); /* dup2 onto itself would keep CLOEXEC */
+		else if (dup2(fds[0], STDIN_FILENO) < 0)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		signal(SIGPIPE, SIG_DFL);
 		execvp(e->argv[0], e->argv);
 		_exit(127);
 	}
 	close(fds[0]);
 	e->running[slot] = pid;
 	e->window_count++;
+	/* Never wait for the command: what does not fit in the pipe is lost. */
+	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
 	FILE *w = fdopen(fds[1], "w");
 	if (!w) {
 		close(fds[1]);

@@ -8,6 +8,7 @@
 #define PIPELINE_POP_TIMEOUT_MS 100
 #define PIPELINE_PUBLISH_EVERY 256 /* packets between stats snapshots */
 #define PIPELINE_RETENTION_PERIOD_US (3600 * USEC_PER_SEC)
+#define PIPELINE_PROGRESS_PERIOD_US USEC_PER_SEC
 
 int64_t pipeline_wall_us(void)
 {
@@ -59,13 +60,20 @@ static int64_t pipeline_end_clock(struct pipeline *p, int64_t clock_us)
 	return clock_us == TS_NONE ? 0 : clock_us;
 }
 
-/* Live only: the wall clock moves timers while the wire is quiet, and checks --duration. */
+/* Live only: --duration, checked on every turn so that a busy wire (the
+ * queue never empty) stops on time too. */
+static void pipeline_check_duration(struct pipeline *p)
+{
+	if (p->stop_at_us && pipeline_wall_us() >= p->stop_at_us)
+		*p->stop = 1;
+}
+
+/* Live only: the wall clock moves timers while the wire is quiet (the queue
+ * is empty, so every packet captured so far has been fed). */
 static int64_t pipeline_quiet(struct pipeline *p, int64_t clock_us)
 {
 	int64_t now = pipeline_wall_us();
 
-	if (p->stop_at_us && now >= p->stop_at_us)
-		*p->stop = 1;
 	if (clock_us == TS_NONE || now > clock_us) {
 		analyzer_tick(p->analyzer, now);
 		clock_us = now;
@@ -77,10 +85,13 @@ void pipeline_run(struct pipeline *p)
 {
 	int64_t clock_us = TS_NONE;
 	int64_t next_retention = TS_NONE;
+	int64_t next_progress = 0;
 	uint64_t n = 0;
 	bool stopping = false;
 
 	for (;;) {
+		if (p->live)
+			pipeline_check_duration(p);
 		if (*p->stop && !stopping) {
 			stopping = true;
 			capture_stop(p->source); /* the queue drains, then closes */
@@ -107,9 +118,13 @@ void pipeline_run(struct pipeline *p)
 			pipeline_publish(p, clock_us, false);
 		}
 		if (clock_us != TS_NONE) {
-			store_maybe_flush(p->store, p->live ? pipeline_wall_us() : clock_us);
-			/* Retention is about the db's age, so it runs on the wall clock. */
 			int64_t wall = pipeline_wall_us();
+			store_maybe_flush(p->store, p->live ? wall : clock_us);
+			if (p->live && p->progress && wall >= next_progress) {
+				p->progress(p->progress_ctx);
+				next_progress = wall + PIPELINE_PROGRESS_PERIOD_US;
+			}
+			/* Retention is about the db's age, so it runs on the wall clock. */
 			if (p->retention_days && (next_retention == TS_NONE || wall >= next_retention)) {
 				store_apply_retention(p->store, wall);
 				next_retention = wall + PIPELINE_RETENTION_PERIOD_US;

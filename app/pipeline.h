@@ -23,6 +23,10 @@ struct pipeline {
 	int64_t stop_at_us;            /* live --duration: wall time to stop; 0 = none */
 	volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM or the dashboard */
 	int retention_days;
+	/* Live: called on the pipeline thread about once a second (it may write
+	 * to the store), e.g. to bring the captures row's counters up to date. */
+	void (*progress)(void *ctx);
+	void *progress_ctx;
 
 	/* Published for other threads (the dashboard) under lock. */
 	pthread_mutex_t lock;

@@ -17,7 +17,8 @@ static bool privdrop_chown(const char *path, uid_t uid, gid_t gid, char *err, si
 	return true;
 }
 
-bool privdrop_to(const char *user, const char *db_path, char *err, size_t errlen)
+bool privdrop_to(const char *user, const char *db_path, const char *other_path, char *err,
+		 size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 	char path[4096];
@@ -34,13 +35,17 @@ bool privdrop_to(const char *user, const char *db_path, char *err, size_t errlen
 		if (!privdrop_chown(path, pw->pw_uid, pw->pw_gid, err, errlen))
 			return false;
 	}
+	if (other_path && strcmp(other_path, "-") != 0 &&
+	    !privdrop_chown(other_path, pw->pw_uid, pw->pw_gid, err, errlen))
+		return false;
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		snprintf(err, errlen, "-Z: cannot drop privileges to '%s': %s", user, strerror(errno));
 		return false;
 	}
 	/* Refuse to go on if root could be regained. */
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0 ||
+				 (pw->pw_gid != 0 && setgid(0) == 0))) {
 		snprintf(err, errlen, "-Z: still able to regain root after dropping to '%s'", user);
 		return false;
 	}

@@ -95,27 +95,33 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	cc->write_path = o->write_file;
 }
 
+/* Opens everything that needs privileges or can fail because of the
+ * environment, in the order that gives the most useful error first: the
+ * capture (missing interface, no permission, bad filter, unwritable -w file)
+ * before the db, so a failed start leaves no db behind; then the db (its
+ * -wal/-shm files exist once it is open), the events file; and only then
+ * drops root (-Z), handing the files it created to the user. */
 static bool run_open(struct run_state *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
 	struct store_options so;
 	struct capture_config cc;
 
+	run_capture_config(o, &cc);
+	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
+			     : capture_open_file(o->read_file, &cc, err, errlen);
+	if (!s->source)
+		return false;
 	store_options_defaults(&so);
 	so.store_bodies = !o->headers_only;
 	so.retention_days = o->retention_days;
 	s->store = store_open(o->db_path, &so, err, errlen);
 	if (!s->store)
 		return false;
-	run_capture_config(o, &cc);
-	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
-			     : capture_open_file(o->read_file, &cc, err, errlen);
-	if (!s->source)
-		return false;
-	if (o->user && !privdrop_to(o->user, o->db_path, err, errlen))
-		return false;
 	s->events = events_open(o->events_path, o->alert_exec, err, errlen);
-	return s->events != NULL;
+	if (!s->events)
+		return false;
+	return !o->user || privdrop_to(o->user, o->db_path, o->write_file, err, errlen);
 }
 
 static void run_capture_info(struct run_state *s, struct capture_info *ci)
@@ -141,6 +147,18 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->duplicates = as.duplicates;
 	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
 	ci->encrypted = cs.encrypted;
+}
+
+/* Live, about once a second on the pipeline thread: the captures row's
+ * counters (packets, dropped, ...) follow the capture; ended stays empty. */
+static void run_progress(void *ctx)
+{
+	struct run_state *s = ctx;
+	struct capture_info ci;
+
+	run_capture_info(s, &ci);
+	ci.ended = INT64_MIN;
+	store_update_capture(s->store, &ci);
 }
 
 static void run_new_analyzer(struct run_state *s)
@@ -267,6 +285,8 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 	s->pipeline.live = live;
 	s->pipeline.stop = &run_stop;
 	s->pipeline.retention_days = o->retention_days;
+	s->pipeline.progress = run_progress;
+	s->pipeline.progress_ctx = s;
 	if (live && o->duration)
 		s->pipeline.stop_at_us = s->wall_start + (int64_t)o->duration * USEC_PER_SEC;
 	run_signals();
