@@ -43,9 +43,11 @@ stop_pid() {
 	return 0
 }
 
+LIVE_ON_EXIT="" # more to undo on exit (e.g. network namespaces), after the processes stop
 live_cleanup() {
 	for _p in $LIVE_PIDS; do stop_pid "$_p" 3; done
 	LIVE_PIDS=""
+	eval "${LIVE_ON_EXIT:-:}"
 	rm -rf "$T"
 }
 trap live_cleanup EXIT
@@ -80,10 +82,12 @@ q() { sqlite3 -cmd '.timeout 2000' "$1" "$2" 2>/dev/null; }
 # sw_start NAME DB ARGS...: starts sipwatch headless (stdout NAME.out, stderr
 # NAME.err in $T) and waits until its capture is open (the captures row is
 # written after the interface, filter and db are ready).  Sets SW_PID.
+# SW_PREFIX: a command prefix that execs (e.g. "ip netns exec NS").
+SW_PREFIX=""
 sw_start() {
 	_name=$1 _db=$2
 	shift 2
-	"$SIPWATCH" -d "$_db" --no-ui "$@" >"$T/$_name.out" 2>"$T/$_name.err" </dev/null &
+	$SW_PREFIX "$SIPWATCH" -d "$_db" --no-ui "$@" >"$T/$_name.out" 2>"$T/$_name.err" </dev/null &
 	SW_PID=$!
 	track "$SW_PID"
 	waitfor 10 sw_ready "$SW_PID" "$_db"
