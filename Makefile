@@ -101,6 +101,7 @@ bench-live: deps
 	$(MAKE) --no-print-directory all tools
 	@BUILD=$(BUILD) sh tests/bench/bench-live.sh
 
+# libFuzzer targets (clang, ASan+UBSan), FUZZ_TIME seconds each (default 60).
 fuzz: deps
 	@sh tests/fuzz/run.sh
 

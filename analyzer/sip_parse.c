@@ -224,13 +224,22 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	msg->has_call_id = true;
 	msg->parsed_ok = true;
 	if (sip->sip_method != NULL) {
+		/* RFC 3261 §25.1: Method = token.  libosip2 takes any bytes up to the
+		 * SP ("OPTIO\x9a\xbaNS" parsed); sip_scan rejects such a start line,
+		 * so the message must not count as SIP on this path either (found by
+		 * fuzz_parse_diff). */
+		if (!sip_scan_is_token_text(sip->sip_method, strlen(sip->sip_method)))
+			return false;
 		msg->is_request = true;
 		msg->method_name = xstrdup(sip->sip_method);
 		msg->method = sip_method_from_name(sip->sip_method, strlen(sip->sip_method));
 		msg->request_uri = sip_parse_uri(sip->req_uri);
 	} else {
-		/* libosip2 reads the code with atoi: a huge code wraps into range. */
-		if (sip_scan_status(data, len) != sip->status_code)
+		/* libosip2 reads the code with atoi: a huge code wraps into range,
+		 * or to -1, which is also sip_scan_status's "bad code" (found by
+		 * fuzz_parse_diff: "SIP/2.0 2000...0 OK"). */
+		int code = sip_scan_status(data, len);
+		if (code <= 0 || code != sip->status_code)
 			return false;
 		msg->status = sip->status_code;
 	}
@@ -256,18 +265,44 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	return true;
 }
 
+/* RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF, on
+ * one line.  libosip2 looks for the SP before the version across line ends:
+ * "INVITE sip:x" CRLF "c=IN SIP/4.0" CRLF parses with a URI spanning two
+ * lines, where sip_scan sees no request line at all (found by fuzz_parse_diff).
+ * True when the first line ends in a word starting "SIP/" after at least two
+ * other words, as sip_scan wants. */
+static bool sip_parse_request_line(const uint8_t *s, size_t n)
+{
+	size_t e = 0, words = 0;
+
+	while (e < n && s[e] != '\r' && s[e] != '\n')
+		e++;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	size_t v = e;
+	while (v > 0 && s[v - 1] != ' ' && s[v - 1] != '\t')
+		v--;
+	if (e - v < 4 || strncasecmp((const char *)s + v, "SIP/", 4) != 0)
+		return false;
+	for (size_t i = 0; i < v; i++)
+		words += s[i] != ' ' && s[i] != '\t' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t');
+	return words >= 2;
+}
+
 /* RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
  * CRLF.  Without the SP after the code ("SIP/2.0 200" CRLF) libosip2 takes
  * the next header line for the reason phrase and drops it, yet accepts the
- * message: a Contact there would read as missing.  True for requests and for
- * status lines "SIP-Version SP 3DIGIT SP". */
+ * message: a Contact there would read as missing.  True for one-line request
+ * lines (above) and for status lines "SIP-Version SP 3DIGIT SP". */
 static bool sip_parse_reason_sp(const uint8_t *data, size_t hlen)
 {
 	size_t i = 0;
 
 	while (i < hlen && (data[i] == '\r' || data[i] == '\n'))
 		i++;
-	if (sip_scan_status(data + i, hlen - i) <= 0)
+	if (sip_scan_status(data + i, hlen - i) == 0)
+		return sip_parse_request_line(data + i, hlen - i);
+	if (sip_scan_status(data + i, hlen - i) < 0)
 		return true;
 	/* SP, not HTAB: libosip2 splits the line at SP only. */
 	while (i < hlen && data[i] != ' ')

@@ -20,6 +20,7 @@ static void fuzz_message(void *ctx, const struct message_record *m)
 		n += m->raw[i];
 	if (m->call_id)
 		n += strlen(m->call_id);
+	(void)n;
 }
 
 static void fuzz_finding(void *ctx, const struct finding_record *f)
@@ -38,6 +39,7 @@ static void fuzz_dialog(void *ctx, const struct dialog_record *d)
 		n += strlen(d->call_id);
 	if (d->from_uri)
 		n += strlen(d->from_uri);
+	(void)n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

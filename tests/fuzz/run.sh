@@ -1,41 +1,71 @@
 #!/bin/sh
 # make fuzz: build the libFuzzer targets with clang (ASan+UBSan) and run each for
 # FUZZ_TIME seconds (default 60) from seed corpora made of the test captures'
-# SIP payloads and the RFC 4475 torture messages.  Any crash fails the run and
-# leaves its input under build-fuzz/ to become a regression test.
+# frames and SIP payloads and the RFC 4475 torture messages.  Targets:
+#   fuzz_packet      link layer → IP fragments / TCP streams → SIP payloads
+#   fuzz_sip         payload → parse → dialogs, transactions, session timers
+#   fuzz_parse_diff  sip_parse (libosip2) vs sip_scan must agree (differential)
+# Any crash, leak, UB or disagreement fails the run and leaves its input as
+# build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
+# FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
+# Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
+FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff}
 B=build-fuzz
 mkdir -p "$B"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-CFL="-std=c11 -g -O1 -I. -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pthread"
+CFL="-std=c11 -g -O1 -I. -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2
+ -Wstrict-prototypes -Wmissing-prototypes -Wvla -pthread"
 LIBSRC=$(ls common/*.c capture/*.c analyzer/*.c | grep -v '^capture/source')
-for t in packet sip; do
+for t in $FUZZ_TARGETS; do
+	# shellcheck disable=SC2086
 	clang $CFL $SAN -o "$B/fuzz_$t" "tests/fuzz/fuzz_$t.c" $LIBSRC \
 		-lpcap -losipparser2 -losip2 -lpthread
 done
-# Seeds: SIP messages for fuzz_sip (leg byte + time step + text), frames for fuzz_packet.
-mkdir -p "$B/seed_sip" "$B/seed_packet" "$B/corpus_sip" "$B/corpus_packet"
+# Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
+# fuzz_parse_diff (text alone), frames for fuzz_packet.
+for d in seed_sip seed_packet seed_parse_diff corpus_sip corpus_packet corpus_parse_diff; do
+	mkdir -p "$B/$d"
+done
 for f in tests/data/rfc4475/*.dat; do
 	[ -f "$f" ] || continue
 	{ printf '\001\144\000'; cat "$f"; } >"$B/seed_sip/$(basename "$f")"
 done
-if [ -x build/tools/pcap_frames ]; then
-	for p in tests/captures/*/*.pcap samples/*.pcap; do
-		[ -f "$p" ] && build/tools/pcap_frames "$p" "$B/seed_packet" "$B/seed_sip"
-	done
-fi
+# shellcheck disable=SC2086
+clang $CFL -O1 -o "$B/pcap_frames" tests/tools/pcap_frames.c $LIBSRC -lpcap -losipparser2 -losip2
+find samples tests/captures -name '*.pcap' | sort | while read -r p; do
+	"$B/pcap_frames" "$p" "$B/seed_packet" "$B/seed_sip" || true
+done
+for f in tests/captures/regress/*.sip; do # past finds
+	[ -f "$f" ] || continue
+	{ printf '\001\144\000'; cat "$f"; } >"$B/seed_sip/$(basename "$f")"
+done
+for f in "$B"/seed_sip/*; do # the same messages without the 3-byte prefix
+	tail -c +4 "$f" >"$B/seed_parse_diff/$(basename "$f")"
+done
 status=0
-for t in packet sip; do
+summary=""
+for t in $FUZZ_TARGETS; do
 	echo "fuzz_$t: ${FUZZ_TIME}s"
-	if ! "$B/fuzz_$t" -max_total_time="$FUZZ_TIME" -max_len=65536 -rss_limit_mb=1024 \
+	jobs=""
+	[ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs="-fork=$FUZZ_JOBS -ignore_crashes=0"
+	# shellcheck disable=SC2086
+	if ! timeout $((FUZZ_TIME + 120)) "$B/fuzz_$t" -max_total_time="$FUZZ_TIME" -max_len=65536 \
+		-rss_limit_mb=2048 -timeout=20 $jobs \
 		-artifact_prefix="$B/crash-$t-" -print_final_stats=1 \
 		"$B/corpus_$t" "$B/seed_$t" >"$B/fuzz_$t.log" 2>&1; then
 		echo "fuzz_$t: FAILED — see $B/fuzz_$t.log and $B/crash-$t-*"
-		tail -30 "$B/fuzz_$t.log"
+		grep -E 'ERROR|SUMMARY|differs|#[0-9]+ +in ' "$B/fuzz_$t.log" | head -20
 		status=1
+		summary="$summary fuzz_$t=FAIL"
 	else
-		grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$B/fuzz_$t.log" | sed "s/^/fuzz_$t: /"
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$B/fuzz_$t.log" | tail -1)
+		rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$B/fuzz_$t.log" | tail -1)
+		echo "fuzz_$t: ${execs:-?} executions in ${FUZZ_TIME}s, peak RSS ${rss:-?} MB, corpus $(ls "$B/corpus_$t" | wc -l)"
+		summary="$summary fuzz_$t=${execs:-?}"
 	fi
 done
+if [ $status = 0 ]; then echo "fuzz: PASS ($FUZZ_TIME s per target:$summary)"; else
+	echo "fuzz: FAIL ($summary )"; fi
 exit $status
