@@ -144,6 +144,17 @@ static const char SCHEMA_V1[] =
 
 	"PRAGMA user_version = 1;";
 
+/* Migration 2: ids are never reused.  Without AUTOINCREMENT a new row takes
+ * max(id) + 1, so once retention had deleted the newest captures (or every
+ * row), new rows took ids that scripts had already seen ("messages with id
+ * > the last one exported" would skip them).  Retention now records the
+ * highest id of each table here before deleting, and new ids start above it. */
+static const char SCHEMA_V2[] =
+	"CREATE TABLE id_high_water ("
+	" name TEXT PRIMARY KEY,"
+	" id INTEGER NOT NULL);"
+	"PRAGMA user_version = 2;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -151,6 +162,7 @@ struct schema_migration {
 
 static const struct schema_migration schema_migrations[] = {
 	{1, SCHEMA_V1},
+	{2, SCHEMA_V2},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

@@ -14,6 +14,7 @@
 #include "db/store.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum store_stmt {
 	ST_CAPTURE_INSERT,
 	ST_CAPTURE_UPDATE,
 	ST_NEXT_IDS,
+	ST_RET_HIGH_WATER,
 	ST_RET_MESSAGES,
 	ST_RET_FINDINGS,
 	ST_RET_DIALOGS,
@@ -92,15 +94,28 @@ static const char *const store_sql[ST_COUNT] = {
 			" refresh_answers_ok = excluded.refresh_answers_ok,"
 			" malformed = excluded.malformed, lost = excluded.lost,"
 			" rejected = excluded.rejected",
-	[ST_CAPTURE_INSERT] = "INSERT INTO captures (source, kind, started, ended, packets,"
+	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
 			      " sip_messages, parse_errors, dropped, duplicates, encrypted)"
-			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			      " VALUES (max(coalesce((SELECT max(id) FROM captures), 0),"
+			      " coalesce((SELECT id FROM id_high_water WHERE name = 'captures'), 0))"
+			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_CAPTURE_UPDATE] = "UPDATE captures SET source = ?1, kind = ?2, started = ?3,"
 			      " ended = ?4, packets = ?5, sip_messages = ?6, parse_errors = ?7,"
 			      " dropped = ?8, duplicates = ?9, encrypted = ?10 WHERE id = ?11",
-	[ST_NEXT_IDS] = "SELECT (SELECT coalesce(max(id), 0) FROM dialogs) + 1,"
-			" (SELECT coalesce(max(id), 0) FROM messages) + 1,"
-			" (SELECT coalesce(max(id), 0) FROM findings) + 1",
+	/* The first free ids: above every row and above every id retention
+	 * ever deleted (id_high_water), so no id is used twice. */
+	[ST_NEXT_IDS] = "SELECT max(coalesce((SELECT max(id) FROM dialogs), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'dialogs'), 0)) + 1,"
+			" max(coalesce((SELECT max(id) FROM messages), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'messages'), 0)) + 1,"
+			" max(coalesce((SELECT max(id) FROM findings), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'findings'), 0)) + 1",
+	[ST_RET_HIGH_WATER] = "INSERT INTO id_high_water (name, id)"
+			      " SELECT 'captures', coalesce(max(id), 0) FROM captures"
+			      " UNION ALL SELECT 'dialogs', coalesce(max(id), 0) FROM dialogs"
+			      " UNION ALL SELECT 'messages', coalesce(max(id), 0) FROM messages"
+			      " UNION ALL SELECT 'findings', coalesce(max(id), 0) FROM findings"
+			      " WHERE true ON CONFLICT (name) DO UPDATE SET id = max(id, excluded.id)",
 	/* Retention: rows of old dialogs go with them even when newer than the
 	 * cutoff, so no finding or message is left pointing at nothing.  ?2 is
 	 * the capture being read from a file (0 = none): its rows are kept
@@ -266,6 +281,11 @@ struct store *store_open(const char *path, const struct store_options *o, char *
 		store_options_defaults(&defaults);
 		o = &defaults;
 	}
+	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
+	 * becomes "file size limit reached", not kill the monitor. */
+	struct sigaction xfsz;
+	if (sigaction(SIGXFSZ, NULL, &xfsz) == 0 && xfsz.sa_handler == SIG_DFL)
+		signal(SIGXFSZ, SIG_IGN);
 	/* NOMUTEX: the connection belongs to one thread; SQLite's own locking
 	 * would cost ~4% of the insert path for nothing. */
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -544,8 +564,9 @@ void store_flush(struct store *s)
 
 void store_apply_retention(struct store *s, int64_t now_us)
 {
-	static const enum store_stmt order[] = {ST_RET_MESSAGES, ST_RET_FINDINGS, ST_RET_DIALOGS,
-						ST_RET_CAPTURES, ST_RET_ENDPOINTS};
+	static const enum store_stmt order[] = {ST_RET_HIGH_WATER, ST_RET_MESSAGES,
+						ST_RET_FINDINGS, ST_RET_DIALOGS, ST_RET_CAPTURES,
+						ST_RET_ENDPOINTS};
 
 	if (!s || s->failed || s->opt.retention_days <= 0)
 		return;

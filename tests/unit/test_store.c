@@ -177,7 +177,8 @@ static void test_schema_created(void **state)
 	assert_int_equal(peek_int(db, "PRAGMA user_version"), schema_latest_version());
 	assert_string_equal(peek_text(db, "PRAGMA journal_mode", buf, sizeof buf), "wal");
 	static const char *const objects[] = {
-		"captures", "dialogs", "messages", "findings", "endpoints", "doomed_dialogs",
+		"captures", "dialogs", "messages", "findings", "endpoints", "id_high_water",
+		"doomed_dialogs",
 		"timer_teardowns", "refresh_stats_by_endpoint", "dialogs_call_id",
 		"messages_dialog", "messages_ts", "findings_code", "findings_endpoint",
 		"dialogs_doomed", "findings_dialog"};
@@ -244,6 +245,78 @@ static void test_newer_version_refused(void **state)
 	assert_non_null(strstr(err, "999"));
 	assert_non_null(strstr(err, path));
 	assert_null(strchr(err, '\n'));
+}
+
+/* A db of version 1 (before id_high_water), made by hand from a current one:
+ * opening it upgrades it in place, keeping its rows, once. */
+static void test_upgrade_from_v1(void **state)
+{
+	(void)state;
+	uint64_t did, mid, fid;
+	struct dialog_record d;
+	struct store *s = open_store(100);
+	begin_capture(s, "a.pcap", T0);
+	fill_dialog(&d, 1, "c1", T0);
+	store_dialog(s, &d);
+	put_message(s, 1, 1, T0);
+	store_close(s);
+
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water; PRAGMA user_version = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
+			 0);
+
+	s = open_store(100);
+	store_next_ids(s, &did, &mid, &fid);
+	assert_int_equal(did, 2);
+	assert_int_equal(mid, 2);
+	assert_int_equal(begin_capture(s, "b.pcap", T0 + SEC), 2);
+	store_close(s);
+	assert_int_equal(count_rows("PRAGMA user_version"), 2);
+	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
+			 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM dialogs WHERE call_id = 'c1'"), 1);
+	int64_t objects = count_rows("SELECT count(*) FROM sqlite_master");
+	s = open_store(100);
+	store_close(s);
+	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master"), objects);
+}
+
+/* Retention that deletes every row does not hand out the same ids again. */
+static void test_ids_not_reused_after_retention(void **state)
+{
+	(void)state;
+	struct store_options o;
+	struct dialog_record d;
+	uint64_t did, mid, fid;
+	char err[256];
+
+	struct store *s = open_store(100);
+	begin_capture(s, "a.pcap", T0);
+	begin_capture(s, "b.pcap", T0);
+	fill_dialog(&d, 1, "c1", T0);
+	store_dialog(s, &d);
+	put_message(s, 1, 1, T0);
+	put_message(s, 2, 1, T0);
+	put_finding(s, 1, 1, FINDING_REFRESH_LATE, T0, "late");
+	store_close(s);
+
+	store_options_defaults(&o);
+	o.retention_days = 1; /* T0 is years ago: everything goes at open */
+	s = store_open(path, &o, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 0);
+	assert_int_equal(count_rows("SELECT count(*) FROM captures"), 0);
+	store_next_ids(s, &did, &mid, &fid);
+	assert_int_equal(did, 2);
+	assert_int_equal(mid, 3);
+	assert_int_equal(fid, 2);
+	assert_int_equal(begin_capture(s, "c.pcap", T0), 3);
+	store_close(s);
 }
 
 static void test_not_a_database(void **state)
@@ -853,6 +926,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_not_reused_after_retention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_file_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_capture_appends, setup, teardown),

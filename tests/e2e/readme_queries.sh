@@ -1,0 +1,75 @@
+#!/bin/sh
+# The queries of README.md's "Query the db" section work as printed: each
+# ```sql block preceded by a marker line "<!-- query: NAME -->" is run with
+# sqlite3 against a db built from the real-peer recordings, and its output
+# compared with tests/e2e/readme_queries/NAME.out (checked by hand).
+#
+# The db: p08 re-timed a day earlier (from stdin: yesterday's capture), the 21
+# recordings tests/captures/peers/p*.pcap appended in order, and p04 cut
+# before its BYE (from stdin: a doomed call still up when the capture ends).
+#
+#   UPDATE=1 sh tests/e2e/readme_queries.sh   rewrites the .out files (then check them by hand)
+. tests/e2e/lib.sh
+EXP=tests/e2e/readme_queries
+PEERS=tests/captures/peers
+DB=$T/q.db
+
+editcap -F pcap -t -86400 $PEERS/p08_update_481.pcap "$T/yesterday.pcap"
+editcap -F pcap -r $PEERS/p04_outage_a_2xx_no_se.pcap "$T/cut.pcap" 1-13
+st=0
+$SIPWATCH -r - -d "$DB" --no-ui <"$T/yesterday.pcap" >/dev/null 2>>"$T/build.err" || st=1
+for f in $PEERS/p*.pcap; do
+	$SIPWATCH -r "$f" -d "$DB" --no-ui >/dev/null 2>>"$T/build.err" || st=1
+done
+$SIPWATCH -r - -d "$DB" --no-ui <"$T/cut.pcap" >/dev/null 2>>"$T/build.err" || st=1
+check "db built: every run exit 0, nothing on stderr" "0 " "$st $(cat "$T/build.err")"
+check "db built: one captures row per run" 23 "$(sqlite3 "$DB" 'SELECT count(*) FROM captures')"
+
+# Extract: NAME<TAB>line for every line of every marked block.
+awk '
+	/^<!-- query: [a-z0-9_]+ -->$/ { name = $3; want = 1; next }
+	want && /^```sql$/ { inblock = 1; want = 0; next }
+	inblock && /^```$/ { inblock = 0; n++; next }
+	inblock { print name "\t" $0 }
+' README.md >"$T/blocks"
+names=$(cut -f1 "$T/blocks" | uniq)
+count=$(echo "$names" | grep -c .)
+check "README has at least six marked queries" 1 "$([ "$count" -ge 6 ] && echo 1)"
+dups=$(echo "$names" | sort | uniq -d)
+check "query names are unique" "" "$dups"
+
+for name in $names; do
+	awk -F'\t' -v n="$name" '$1 == n { sub(/^[^\t]*\t/, ""); print }' "$T/blocks" >"$T/$name.sql"
+	sqlite3 -header "$DB" <"$T/$name.sql" >"$T/$name.out" 2>&1
+	st=$?
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$T/$name.out" "$EXP/$name.out"
+	fi
+	if [ $st != 0 ]; then
+		notok "query $name runs: sqlite3 exit $st"
+		sed 's/^/# /' "$T/$name.out" | head -5
+	elif [ ! -f "$EXP/$name.out" ]; then
+		notok "query $name: no expected output $EXP/$name.out"
+	elif [ ! -s "$T/$name.out" ]; then
+		notok "query $name: no rows"
+	elif cmp -s "$EXP/$name.out" "$T/$name.out"; then
+		ok "query $name: $(($(wc -l <"$T/$name.out") - 1)) rows as expected"
+	else
+		notok "query $name: output differs from $EXP/$name.out"
+		diff "$EXP/$name.out" "$T/$name.out" | head -10 | sed 's/^/# /'
+	fi
+	# The indexes serve it: no full scan of messages or findings.
+	plan=$( (echo "EXPLAIN QUERY PLAN"; cat "$T/$name.sql") | sqlite3 "$DB" 2>&1)
+	if echo "$plan" | grep -qE 'SCAN (m|messages|f|findings)( |$)'; then
+		case $name in
+		findings_per_day | evidence) ok "query $name: scans findings (it reads them all)" ;;
+		*) notok "query $name: scans a big table"; echo "$plan" | sed 's/^/# /' ;;
+		esac
+	else
+		ok "query $name: uses indexes for messages and findings"
+	fi
+done
+for f in "$EXP"/*.out; do
+	n=$(basename "$f" .out)
+	if echo "$names" | grep -qx "$n"; then :; else notok "stale expected output $f (no such query in README.md)"; fi
+done
