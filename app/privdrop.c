@@ -17,8 +17,8 @@ static bool privdrop_chown(const char *path, uid_t uid, gid_t gid, char *err, si
 	return true;
 }
 
-bool privdrop_to(const char *user, const char *db_path, const char *other_path, char *err,
-		 size_t errlen)
+bool privdrop_to(const char *user, const char *db_path, const char *const *others, size_t n,
+		 char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 	char path[4096];
@@ -35,9 +35,11 @@ bool privdrop_to(const char *user, const char *db_path, const char *other_path, 
 		if (!privdrop_chown(path, pw->pw_uid, pw->pw_gid, err, errlen))
 			return false;
 	}
-	if (other_path && strcmp(other_path, "-") != 0 &&
-	    !privdrop_chown(other_path, pw->pw_uid, pw->pw_gid, err, errlen))
-		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (others[i] && strcmp(others[i], "-") != 0 &&
+		    !privdrop_chown(others[i], pw->pw_uid, pw->pw_gid, err, errlen))
+			return false;
+	}
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		snprintf(err, errlen, "-Z: cannot drop privileges to '%s': %s", user, strerror(errno));

@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* chowns db_path and its -wal/-shm files (when they exist), and other_path
- * (the -w file; NULL = none), to user, then setgroups/setgid/setuid, and
+/* chowns db_path and its -wal/-shm files (when they exist), and the n
+ * other files (the -w and --events files; NULL or "-" entries skipped), to user, then setgroups/setgid/setuid, and
  * checks root cannot be regained.  False (err set) if any step fails: the
  * caller must not go on running. */
-bool privdrop_to(const char *user, const char *db_path, const char *other_path, char *err,
-		 size_t errlen);
+bool privdrop_to(const char *user, const char *db_path, const char *const *others, size_t n,
+		 char *err, size_t errlen);
 
 #endif

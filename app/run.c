@@ -121,7 +121,8 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	s->events = events_open(o->events_path, o->alert_exec, err, errlen);
 	if (!s->events)
 		return false;
-	return !o->user || privdrop_to(o->user, o->db_path, o->write_file, err, errlen);
+	const char *const others[] = {o->write_file, o->events_path};
+	return !o->user || privdrop_to(o->user, o->db_path, others, 2, err, errlen);
 }
 
 static void run_capture_info(struct run_state *s, struct capture_info *ci)

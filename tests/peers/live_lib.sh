@@ -51,7 +51,7 @@ live_cleanup() {
 	rm -rf "$T"
 }
 trap live_cleanup EXIT
-trap 'exit 143' INT TERM HUP
+trap 'exit 143' INT TERM HUP PIPE
 
 # need_root_and TOOL...: prints one skip line and exits when not root or a tool is missing
 need_root_and() {
