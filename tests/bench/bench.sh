@@ -1,0 +1,163 @@
+#!/bin/sh
+# make bench: end-to-end throughput of sipwatch on a generated capture of ~1,000,000
+# SIP messages (tests/tools/gen_bench.c), with and without --headers-only, and of
+# tshark (-z sip,stat) and sngrep (-N -q) on the same file when they are installed.
+#
+# Prints SIP messages/s (messages / wall-clock seconds) and peak RSS for each.
+# Never fails on speed: only when a program fails or the capture cannot be made.
+#
+# Environment: BUILD (build dir, default build), BENCH_CALLS (default 140000),
+# BENCH_SEED (default 1), BENCH_RATE (new calls/s, default 300), BENCH_TCP=1
+# (calls over TCP), SIPWATCH (default ./sipwatch), BENCH_KEEP_DB=1 (keep the dbs).
+set -u
+BUILD=${BUILD:-build}
+CALLS=${BENCH_CALLS:-140000}
+SEED=${BENCH_SEED:-1}
+RATE=${BENCH_RATE:-300}
+TCP=${BENCH_TCP:-0}
+SIPWATCH=${SIPWATCH:-./sipwatch}
+GEN=$BUILD/tools/gen_bench
+DIR=$BUILD/bench
+TIME=/usr/bin/time
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ -x "$SIPWATCH" ] || die "$SIPWATCH missing (make all)"
+[ -x "$GEN" ] || die "$GEN missing (make tools)"
+[ -x "$TIME" ] || die "$TIME missing (Debian package time)"
+command -v jq >/dev/null 2>&1 || die "jq missing (make deps)"
+mkdir -p "$DIR" || die "cannot create $DIR"
+# Run a private copy: "make" elsewhere rewrites ./sipwatch in place, which kills a
+# process running from it (SIGBUS on its next page-in of the old text).
+cp "$SIPWATCH" "$DIR/sipwatch.run" || die "cannot copy $SIPWATCH"
+SIPWATCH=$DIR/sipwatch.run
+
+tflag=""
+tname=udp
+if [ "$TCP" = 1 ]; then
+	tflag=--tcp
+	tname=tcp
+fi
+pcap=$DIR/bench-$tname-$CALLS-$SEED-$RATE.pcap
+stamp="$CALLS $SEED $RATE $tname $(cksum <tests/tools/gen_bench.c)"
+if [ -f "$pcap" ] && [ -f "$pcap.params" ] && [ "$(cat "$pcap.params")" = "$stamp" ]; then
+	echo "bench: reusing $pcap" >&2
+else
+	rm -f "$pcap" "$pcap.params"
+	# shellcheck disable=SC2086
+	"$GEN" -n "$CALLS" --seed "$SEED" --rate "$RATE" $tflag -o "$pcap" ||
+		die "gen_bench failed"
+	echo "$stamp" >"$pcap.params"
+fi
+
+failed=""
+fmt='%-28s %9s %11s %13s\n'
+rows=$DIR/rows.txt
+: >"$rows"
+
+# wall clock seconds and peak RSS (MiB) from a GNU time -v report
+elapsed() {
+	sed -n 's/^[[:space:]]*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1" |
+		awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'
+}
+rss_mib() {
+	sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1" |
+		awk '{ printf "%.1f", $1 / 1024 }'
+}
+rate() {
+	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'
+}
+# name messages time-report: one table row, and "name msgs/s" into $rows
+row() {
+	w=$(elapsed "$3")
+	r=$(rate "$2" "$w")
+	printf "$fmt" "$1" "$w" "$r" "$(rss_mib "$3")"
+	echo "$1 $r" >>"$rows"
+}
+
+db=$DIR/bench.db
+run_sipwatch() { # label, extra options
+	label=$1
+	shift
+	rm -f "$db" "$db-wal" "$db-shm"
+	if "$TIME" -v -o "$DIR/time.txt" "$SIPWATCH" -r "$pcap" --no-ui --report json -d "$db" "$@" \
+		>"$DIR/report.json" 2>"$DIR/stderr.txt"; then
+		msgs=$(jq -r '.capture.sip_messages' "$DIR/report.json")
+		[ -n "$msgs" ] && [ "$msgs" != null ] || msgs=0
+		row "$label" "$msgs" "$DIR/time.txt"
+		[ -z "$SIP_MSGS" ] && SIP_MSGS=$msgs && SUMMARY=$(jq -c '.summary | {dialogs, doomed}' \
+			"$DIR/report.json")
+	else
+		echo "bench: $label failed:" >&2
+		cat "$DIR/stderr.txt" >&2
+		failed="$failed $label"
+	fi
+	[ "${BENCH_KEEP_DB:-0}" = 1 ] || rm -f "$db" "$db-wal" "$db-shm"
+}
+
+SIP_MSGS=""
+SUMMARY=""
+cores=$(nproc 2>/dev/null || echo "?")
+model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
+size=$(du -m "$pcap" | cut -f1)
+echo "sipwatch bench: $pcap ($size MiB, $CALLS calls over $tname, seed $SEED)"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+echo "machine: $cores cores, ${model:-unknown CPU}, load average ${load:-?} before the runs"
+echo "(other processes on the machine slow every program alike; the ratios hold better than the rates)"
+printf "$fmt" "program" "wall s" "SIP msgs/s" "peak RSS MiB"
+run_sipwatch "sipwatch"
+run_sipwatch "sipwatch --headers-only" --headers-only
+
+if command -v tshark >/dev/null 2>&1; then
+	if "$TIME" -v -o "$DIR/time.txt" tshark -r "$pcap" -q -z sip,stat \
+		>"$DIR/tshark.txt" 2>"$DIR/stderr.txt"; then
+		n=$(sed -n 's/^Number of SIP messages: //p' "$DIR/tshark.txt" | head -n 1)
+		row "tshark -q -z sip,stat" "${n:-0}" "$DIR/time.txt"
+	else
+		echo "bench: tshark failed:" >&2
+		cat "$DIR/stderr.txt" >&2
+		failed="$failed tshark"
+	fi
+else
+	echo "(tshark not installed: skipped)"
+fi
+
+if command -v sngrep >/dev/null 2>&1; then
+	# -N no interface, -q quiet, -F no ~/.sngreprc, -l dialog limit above the call count.
+	# sngrep prints no message count: the file's SIP messages (sipwatch's count) are used.
+	limit=$((CALLS + 1000))
+	if "$TIME" -v -o "$DIR/time.txt" sngrep -N -q -F -l "$limit" -I "$pcap" \
+		>/dev/null 2>"$DIR/stderr.txt" </dev/null; then
+		row "sngrep -N -q" "${SIP_MSGS:-0}" "$DIR/time.txt"
+	else
+		echo "bench: sngrep failed:" >&2
+		cat "$DIR/stderr.txt" >&2
+		failed="$failed sngrep"
+	fi
+else
+	echo "(sngrep not installed: skipped)"
+fi
+
+[ -n "$SUMMARY" ] && echo "sipwatch found: $SIP_MSGS SIP messages, $SUMMARY"
+# ratios of msgs/s: sipwatch (full) against each other program
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && a != "-" && b != "" && b != "-" && b > 0)
+		printf "%.2f", a / b; else printf "-" }'
+}
+pick() { sed -n "s/^$1 //p" "$rows" | head -n 1; }
+sw=$(pick "sipwatch")
+line=""
+for p in "tshark -q -z sip,stat" "sngrep -N -q"; do
+	o=$(pick "$p")
+	[ -n "$o" ] && line="$line  sipwatch/${p%% *} $(ratio "$sw" "$o")"
+done
+[ -n "$line" ] && echo "ratio of msgs/s:$line"
+
+if [ -n "$failed" ]; then
+	echo "bench: FAILED:$failed" >&2
+	exit 1
+fi
+exit 0
