@@ -135,7 +135,7 @@ sipp_uas() {
 	# shellcheck disable=SC2086
 	(cd "$_dir" && exec $SIPP_PREFIX timeout -k 5 "$_lim" sipp -sf "$_sf" -i "$_ip" -mi "$_ip" -ci "$_ip" \
 		-t u1 -bind_local -m 1 -nostdin -timeout "${_lim}s" -timeout_error -base_cseq 1 \
-		-trace_err -p 5060 -cp 8888 "$@" >uas.out 2>&1 </dev/null) &
+		-trace_err -p 5060 "$@" >uas.out 2>&1 </dev/null) &
 	UAS_PID=$!
 	track "$UAS_PID"
 	waitfor 10 pid_listening "$UAS_PID" "$_ip:5060"
@@ -148,7 +148,7 @@ sipp_uac() {
 	# shellcheck disable=SC2086
 	(cd "$_dir" && exec $SIPP_PREFIX timeout -k 5 "$_lim" sipp "$_to" -sf "$_sf" -i "$_ip" -mi "$_ip" -ci "$_ip" \
 		-t u1 -bind_local -m 1 -nostdin -timeout "${_lim}s" -timeout_error -base_cseq 1 \
-		-trace_err -p 5060 -cp 8888 -cid_str "$_cid-%u@%s" -s service -key callee_host "$_ch" \
+		-trace_err -p 5060 -cid_str "$_cid-%u@%s" -s service -key callee_host "$_ch" \
 		"$@" >uac.out 2>&1 </dev/null) &
 	UAC_PID=$!
 	track "$UAC_PID"
