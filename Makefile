@@ -4,7 +4,8 @@
 #   make check      install missing deps, build, run every test (ends "N passed, N failed")
 #   make demo       install missing deps, build, run on the bundled sample capture
 #   make SAN=address check   the same under ASan+UBSan (SAN=thread: ThreadSanitizer)
-#   make bench | fuzz | lint | install
+#   make check-asan | check-tsan | valgrind | fuzz   robustness gates (FUZZ_TIME=s)
+#   make bench | lint | install
 
 PREFIX   ?= /usr/local
 SAN      ?=
@@ -43,7 +44,7 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA      = $(BUILD)/libsipwatch.a
 SUPA      = $(BUILD)/libsupport.a
 
-.PHONY: all deps check unit e2e demo bench bench-live fuzz lint install clean tools
+.PHONY: all deps check check-asan check-tsan valgrind unit e2e demo bench bench-live fuzz lint install clean tools
 
 all: sipwatch
 
@@ -85,9 +86,27 @@ deps:
 unit: $(UNIT_BINS)
 
 # One runner for everything: unit binaries (cmocka) and the end-to-end scripts.
+# A SAN build leaves ./sipwatch alone: the scripts run $(BUILD)/sipwatch.
 check: deps
-	$(MAKE) --no-print-directory all unit tools
-	@BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
+	$(MAKE) --no-print-directory $(if $(SAN),$(BUILD)/sipwatch,all) unit tools
+	@BUILD=$(BUILD) SAN=$(SAN) $(if $(SAN),SIPWATCH=$(CURDIR)/$(BUILD)/sipwatch) sh tests/run.sh
+
+# The robustness gates (CI runs them all); each ends with one PASS/FAIL line.
+#   check-asan  the whole suite under ASan+UBSan (leaks included)
+#   check-tsan  ThreadSanitizer on the capture → analyzer handoff
+#   valgrind    memcheck of end-to-end runs on captures
+check-asan: deps
+	@if $(MAKE) --no-print-directory check SAN=address BUILD=build-address; then \
+		echo "check-asan: PASS"; else echo "check-asan: FAIL"; exit 1; fi
+
+check-tsan: deps
+	$(MAKE) --no-print-directory SAN=thread BUILD=build-thread build-thread/sipwatch \
+		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tools/gen_flood
+	@sh tests/sanitize/tsan.sh build-thread
+
+valgrind: deps
+	$(MAKE) --no-print-directory $(BUILD)/sipwatch
+	@sh tests/sanitize/valgrind.sh $(BUILD)/sipwatch
 
 demo: deps
 	$(MAKE) --no-print-directory all

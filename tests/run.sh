@@ -7,7 +7,18 @@
 set -u
 BUILD=${BUILD:-build}
 export BUILD
-export SIPWATCH="${SIPWATCH:-$(pwd)/sipwatch}"
+# A sanitizer build tests its own binary, never the ./sipwatch of a normal build.
+if [ -n "${SAN:-}" ]; then
+	export SIPWATCH="${SIPWATCH:-$(pwd)/$BUILD/sipwatch}"
+else
+	export SIPWATCH="${SIPWATCH:-$(pwd)/sipwatch}"
+fi
+# Sanitizer reports fail the process that has them (and so its test): leaks
+# included, UB aborts (the build has -fno-sanitize-recover).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-exitcode=86}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}"
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"
 passed=0
@@ -58,6 +69,7 @@ for t in tests/e2e/*.sh; do
 done
 
 [ -n "$failures" ] && echo "failed:$failures"
+[ -n "${SAN:-}" ] && echo "(SAN=$SAN: $SIPWATCH)"
 if [ "$skipped" != 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

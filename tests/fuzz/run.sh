@@ -44,14 +44,29 @@ done
 for f in "$B"/seed_sip/*; do # the same messages without the 3-byte prefix
 	tail -c +4 "$f" >"$B/seed_parse_diff/$(basename "$f")"
 done
+# fuzz_sip also gets each capture's whole conversation as one input: its
+# messages in order, separated as fuzz_sip.c's FUZZ_SEP.
+find samples tests/captures -name '*.pcap' | sort | while read -r p; do
+	base=$(basename "$p")
+	n=0
+	out="$B/seed_sip/conv-$base"
+	: >"$out"
+	while [ -f "$B/seed_sip/$base-sip-$n" ]; do
+		[ $n -gt 0 ] && printf '\377\376\375\374' >>"$out"
+		cat "$B/seed_sip/$base-sip-$n" >>"$out"
+		n=$((n + 1))
+	done
+done
 status=0
 summary=""
 for t in $FUZZ_TARGETS; do
 	echo "fuzz_$t: ${FUZZ_TIME}s"
 	jobs=""
+	MAXLEN=65536
+	[ $t = sip ] && MAXLEN=262144 # whole conversations
 	[ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs="-fork=$FUZZ_JOBS -ignore_crashes=0"
 	# shellcheck disable=SC2086
-	if ! timeout $((FUZZ_TIME + 120)) "$B/fuzz_$t" -max_total_time="$FUZZ_TIME" -max_len=65536 \
+	if ! timeout $((FUZZ_TIME + 120)) "$B/fuzz_$t" -max_total_time="$FUZZ_TIME" -max_len=$MAXLEN \
 		-rss_limit_mb=2048 -timeout=20 $jobs \
 		-artifact_prefix="$B/crash-$t-" -print_final_stats=1 \
 		"$B/corpus_$t" "$B/seed_$t" >"$B/fuzz_$t.log" 2>&1; then

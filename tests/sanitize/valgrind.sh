@@ -1,0 +1,26 @@
+#!/bin/sh
+# make valgrind: memcheck of end-to-end sipwatch -r runs (the outage sample, a
+# peers capture over UDP and one over TCP): any invalid access, use of
+# uninitialised memory or definite leak fails.  Usage: valgrind.sh SIPWATCH.
+# Ends with "valgrind: PASS" or "valgrind: FAIL".
+set -u
+SW=${1:-build/sipwatch}
+T=$(mktemp -d /tmp/sipwatch-vg.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+fail=0
+for cap in samples/outage-update-200-dropped.pcap tests/captures/peers/p05_outage_b_2xx_dropped.pcap \
+	tests/captures/peers/p21_tcp_healthy_update.pcap; do
+	n=$(basename "$cap" .pcap)
+	if timeout 600 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite --track-origins=yes \
+		"$SW" -r "$cap" -d "$T/$n.db" --no-ui --report json >"$T/$n.json" 2>"$T/$n.vg" &&
+		jq -e .capture "$T/$n.json" >/dev/null; then
+		echo "ok   valgrind $n"
+	else
+		echo "FAIL valgrind $n"
+		head -40 "$T/$n.vg" | sed 's/^/    /'
+		fail=1
+	fi
+done
+if [ $fail = 0 ]; then echo "valgrind: PASS"; else echo "valgrind: FAIL"; fi
+exit $fail
