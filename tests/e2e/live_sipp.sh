@@ -119,6 +119,11 @@ for name in $started; do
 	check "$name: report: kind live, source lo" "live lo" "$(j '"\(.capture.kind) \(.capture.source)"')"
 	check "$name: report: no drops" 0 "$(j .capture.dropped)"
 	check "$name: report: two dialogs" 2 "$(j '.dialogs | length')"
+	if [ "$(j '.dialogs | length')" != 2 ]; then # say what the extra ones are made of
+		q "$db" "select d.id, d.call_id, d.from_tag, d.to_tag, d.end_class, printf('%.3f', m.ts), m.src, m.dst,
+			coalesce(m.method, m.status), m.cseq, m.cseq_method from dialogs d join messages m on m.dialog_id = d.id
+			order by d.id, m.ts" | sed 's/^/# /'
+	fi
 	check "$name: report: outage call doomed, TIMER_TEARDOWN" "true TIMER_TEARDOWN" \
 		"$(jd "$bad" '"\(.doomed) \(.end_class)"')"
 	want="REFRESH_2XX_NO_CONTACT REFRESH_2XX_NO_SESSION_EXPIRES TIMER_TEARDOWN"
