@@ -290,7 +290,6 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 	s->pipeline.progress_ctx = s;
 	if (live && o->duration)
 		s->pipeline.stop_at_us = s->wall_start + (int64_t)o->duration * USEC_PER_SEC;
-	run_signals();
 	if (!capture_start(s->source, s->queue, err, errlen))
 		return -1;
 	if (ui)
@@ -312,6 +311,8 @@ int run(const struct options *o)
 	memset(&s, 0, sizeof s);
 	s.opt = o;
 	s.wall_start = pipeline_wall_us();
+	/* From the start: a SIGTERM while the capture and db open still ends cleanly. */
+	run_signals();
 	sip_parse_init();
 	if (!run_open(&s, err, sizeof err)) {
 		fprintf(stderr, "sipwatch: %s\n", err);

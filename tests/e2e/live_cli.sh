@@ -8,7 +8,8 @@
 # the wall clock while the wire is quiet.  About 40 s.
 . tests/e2e/lib.sh
 . tests/peers/live_lib.sh
-need_root_and sqlite3 jq tshark python3 setpriv ss
+need_root_and sqlite3 jq tshark python3 setpriv ss flock
+live_lock live_cli
 SEND="python3 tests/peers/live_send.py"
 A=127.0.43.10 B=127.0.43.30
 F="net 127.0.43.0/24"

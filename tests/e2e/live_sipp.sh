@@ -13,7 +13,8 @@
 # agree.  About 65 s.
 . tests/e2e/lib.sh
 . tests/peers/live_lib.sh
-need_root_and sipp kamailio sqlite3 jq ss timeout
+need_root_and sipp kamailio sqlite3 jq ss timeout flock
+live_lock live_sipp
 
 LIMIT=90 # seconds a SIPp call may take at most
 

@@ -64,6 +64,17 @@ need_root_and() {
 	done
 }
 
+# live_lock NAME: one run of a live test at a time on this machine (another
+# `make check` may run the same script, on the same addresses, at once): waits
+# at most 5 minutes for the lock, which goes with this shell's exit.
+live_lock() {
+	exec 9>"${TMPDIR:-/tmp}/sipwatch-$1.lock"
+	if ! flock -w 300 9; then
+		echo "skip - another $1 kept the lock for 5 minutes"
+		exit 0
+	fi
+}
+
 # wait_exit PID SECONDS: waits for PID to exit; sets RC to its exit status,
 # or kills it and sets RC=timeout when it is still running after SECONDS.
 wait_exit() {
