@@ -49,7 +49,7 @@ SUPA      = $(BUILD)/libsupport.a
 all: sipwatch
 
 sipwatch: $(BUILD)/sipwatch
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@ # a rename, so a running ./sipwatch is not 'text file busy'
 
 $(BUILD)/sipwatch: $(BUILD)/app/main.o $(APPA) $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

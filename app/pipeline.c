@@ -119,7 +119,10 @@ void pipeline_run(struct pipeline *p)
 		}
 		if (clock_us != TS_NONE) {
 			int64_t wall = pipeline_wall_us();
-			store_maybe_flush(p->store, p->live ? wall : clock_us);
+			/* Batches age on the wall clock, live or not: readers see progress
+			 * within a second, and a sparse capture file is not committed a few
+			 * messages at a time (packet time would race ahead of the rows). */
+			store_maybe_flush(p->store, wall);
 			if (p->live && p->progress && wall >= next_progress) {
 				p->progress(p->progress_ctx);
 				next_progress = wall + PIPELINE_PROGRESS_PERIOD_US;
