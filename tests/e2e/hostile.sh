@@ -28,7 +28,16 @@ len1=$(od -An -tu4 -j32 -N4 "$T/small.pcap" | tr -d ' ')
 b1=$((24 + 16 + len1)) # end of record 1; record 2 ends the file
 bad=0 cuts=0
 c=0
+# Under a sanitizer each run starts slowly: every byte of the headers and
+# around the record boundaries, every 5th byte elsewhere.
+step=1
+[ -n "${SAN:-}" ] && step=5
 while [ $c -le "$size" ]; do
+	if [ $step -gt 1 ] && [ $c -gt 60 ] && [ $((c % step)) != 0 ] &&
+		[ $((c - b1)) -gt 20 -o $((b1 - c)) -gt 20 ] && [ $((size - c)) -gt 20 ]; then
+		c=$((c + 1))
+		continue
+	fi
 	head -c $c "$T/small.pcap" >"$S/cut.pcap"
 	rm -f "$S/cut.db" "$S/cut.db-wal" "$S/cut.db-shm"
 	timeout 20 $SIPWATCH -r "$S/cut.pcap" -d "$S/cut.db" --no-ui --report json >"$S/cut.json" 2>"$S/cut.err"
@@ -49,7 +58,7 @@ while [ $c -le "$size" ]; do
 	cuts=$((cuts + 1))
 	c=$((c + 1))
 done
-check "truncated at each of $cuts cut points: exit 1 + one stderr line after the report, 0 at record boundaries" 0 $bad
+check "truncated at $cuts cut points (every byte${SAN:+ near boundaries}): exit 1 + one stderr line after the report, 0 at record boundaries" 0 $bad
 
 # --- record headers lying about lengths ---------------------------------------
 # name  exit  packets  sip_messages

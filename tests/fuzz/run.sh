@@ -18,9 +18,16 @@ SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CFL="-std=c11 -g -O1 -I. -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2
  -Wstrict-prototypes -Wmissing-prototypes -Wvla -pthread"
 LIBSRC=$(ls common/*.c capture/*.c analyzer/*.c | grep -v '^capture/source')
+# The library once (instrumented, two compilers at a time), then each target.
+mkdir -p "$B/obj"
+export CFL B
+echo "$LIBSRC" | tr ' ' '\n' | xargs -P2 -I{} sh -c \
+	'o="$B/obj/$(echo {} | tr / _).o"; clang $CFL -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -c -o "$o" {}' ||
+	{ echo "fuzz: FAIL (build)"; exit 1; }
+OBJS=$(for f in $LIBSRC; do echo "$B/obj/$(echo "$f" | tr / _).o"; done)
 for t in $FUZZ_TARGETS; do
 	# shellcheck disable=SC2086
-	clang $CFL $SAN -o "$B/fuzz_$t" "tests/fuzz/fuzz_$t.c" $LIBSRC \
+	clang $CFL $SAN -o "$B/fuzz_$t" "tests/fuzz/fuzz_$t.c" $OBJS \
 		-lpcap -losipparser2 -losip2 -lpthread
 done
 # Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
