@@ -3,7 +3,8 @@
 # SIP messages (tests/tools/gen_bench.c), with and without --headers-only, and of
 # tshark (-z sip,stat) and sngrep (-N -q) on the same file when they are installed.
 #
-# Prints SIP messages/s (messages / wall-clock seconds) and peak RSS for each.
+# Prints SIP messages/s (messages / wall-clock seconds), CPU seconds (user + system,
+# all threads) and peak RSS for each.
 # Never fails on speed: only when a program fails or the capture cannot be made.
 #
 # Environment: BUILD (build dir, default build), BENCH_CALLS (default 140000),
@@ -11,50 +12,16 @@
 # (calls over TCP), SIPWATCH (default ./sipwatch), BENCH_KEEP_DB=1 (keep the dbs).
 set -u
 BUILD=${BUILD:-build}
-CALLS=${BENCH_CALLS:-140000}
-SEED=${BENCH_SEED:-1}
-RATE=${BENCH_RATE:-300}
-TCP=${BENCH_TCP:-0}
-SIPWATCH=${SIPWATCH:-./sipwatch}
-GEN=$BUILD/tools/gen_bench
-DIR=$BUILD/bench
 TIME=/usr/bin/time
+. tests/bench/lib.sh
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-[ -x "$SIPWATCH" ] || die "$SIPWATCH missing (make all)"
-[ -x "$GEN" ] || die "$GEN missing (make tools)"
-[ -x "$TIME" ] || die "$TIME missing (Debian package time)"
-command -v jq >/dev/null 2>&1 || die "jq missing (make deps)"
-mkdir -p "$DIR" || die "cannot create $DIR"
-# Run a private copy: "make" elsewhere rewrites ./sipwatch in place, which kills a
-# process running from it (SIGBUS on its next page-in of the old text).
-cp "$SIPWATCH" "$DIR/sipwatch.run" || die "cannot copy $SIPWATCH"
-SIPWATCH=$DIR/sipwatch.run
-
-tflag=""
-tname=udp
-if [ "$TCP" = 1 ]; then
-	tflag=--tcp
-	tname=tcp
-fi
-pcap=$DIR/bench-$tname-$CALLS-$SEED-$RATE.pcap
-stamp="$CALLS $SEED $RATE $tname $(cksum <tests/tools/gen_bench.c)"
-if [ -f "$pcap" ] && [ -f "$pcap.params" ] && [ "$(cat "$pcap.params")" = "$stamp" ]; then
-	echo "bench: reusing $pcap" >&2
-else
-	rm -f "$pcap" "$pcap.params"
-	# shellcheck disable=SC2086
-	"$GEN" -n "$CALLS" --seed "$SEED" --rate "$RATE" $tflag -o "$pcap" ||
-		die "gen_bench failed"
-	echo "$stamp" >"$pcap.params"
-fi
+[ -x "$TIME" ] || bench_die "$TIME missing (Debian package time)"
+command -v jq >/dev/null 2>&1 || bench_die "jq missing (make deps)"
+bench_capture
+bench_private_sipwatch "${SIPWATCH:-./sipwatch}"
 
 failed=""
-fmt='%-28s %9s %11s %13s\n'
+fmt='%-26s %8s %8s %11s %13s\n'
 rows=$DIR/rows.txt
 : >"$rows"
 
@@ -67,6 +34,9 @@ rss_mib() {
 	sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1" |
 		awk '{ printf "%.1f", $1 / 1024 }'
 }
+cpu_s() { # user + system seconds
+	awk -F': ' '/^[[:space:]]*(User|System) time \(seconds\)/ { s += $2 } END { printf "%.1f", s }' "$1"
+}
 rate() {
 	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'
 }
@@ -74,7 +44,7 @@ rate() {
 row() {
 	w=$(elapsed "$3")
 	r=$(rate "$2" "$w")
-	printf "$fmt" "$1" "$w" "$r" "$(rss_mib "$3")"
+	printf "$fmt" "$1" "$w" "$(cpu_s "$3")" "$r" "$(rss_mib "$3")"
 	echo "$1 $r" >>"$rows"
 }
 
@@ -100,14 +70,11 @@ run_sipwatch() { # label, extra options
 
 SIP_MSGS=""
 SUMMARY=""
-cores=$(nproc 2>/dev/null || echo "?")
-model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
 size=$(du -m "$pcap" | cut -f1)
-echo "sipwatch bench: $pcap ($size MiB, $CALLS calls over $tname, seed $SEED)"
-load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
-echo "machine: $cores cores, ${model:-unknown CPU}, load average ${load:-?} before the runs"
+echo "sipwatch bench: $pcap ($size MiB, $CALLS calls over $tname, $PACKETS packets, seed $SEED)"
+bench_machine
 echo "(other processes on the machine slow every program alike; the ratios hold better than the rates)"
-printf "$fmt" "program" "wall s" "SIP msgs/s" "peak RSS MiB"
+printf "$fmt" "program" "wall s" "CPU s" "SIP msgs/s" "peak RSS MiB"
 run_sipwatch "sipwatch"
 run_sipwatch "sipwatch --headers-only" --headers-only
 

@@ -3,8 +3,9 @@
  *
  * Usage: gen_bench [-n CALLS] [-o FILE] [--seed N] [--rate CALLS_PER_S] [--tcp]
  *   -n CALLS   calls to generate (default 140000: about 1,000,000 messages)
- *   -o FILE    output pcap (default bench.pcap), LINK_ETHERNET, 127.0.x.y
- *              addresses so that a replay with tcpreplay stays on loopback
+ *   -o FILE    output pcap (default bench.pcap), LINK_ETHERNET; callers are
+ *              127.0.50.x, callees 127.0.60.x (all in 127.0.48.0/20), so that a
+ *              replay with tcpreplay stays on loopback and can be filtered
  *   --seed N   PRNG seed (default 1); same seed and options, same bytes
  *   --rate R   new calls per second (default 300)
  *   --tcp      carry the calls over TCP (one stream per endpoint pair and
@@ -146,12 +147,12 @@ static const char *const gen_ua_callee[] = {
 
 static void gen_caller_ip(unsigned i, char *buf, size_t n)
 {
-	snprintf(buf, n, "127.0.%u.%u", 1 + i / 200, 10 + i % 200);
+	snprintf(buf, n, "127.0.%u.%u", 50 + i / 200, 10 + i % 200);
 }
 
 static void gen_callee_ip(unsigned i, char *buf, size_t n)
 {
-	snprintf(buf, n, "127.0.9.%u", 10 + i);
+	snprintf(buf, n, "127.0.60.%u", 10 + i);
 }
 
 static const char *gen_callee_ua(unsigned i)
