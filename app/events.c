@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/json.h"
 #include "common/xalloc.h"
+#include "ui/report.h"
 
 #define ALERT_MAX_ARGS 32
 
@@ -83,25 +83,25 @@ void events_write_json(FILE *out, const struct event_record *ev)
 	const struct finding_record *f = ev->finding;
 
 	fprintf(out, "{\"event\":\"%s\",\"ts\":", event_kind_name(ev->kind));
-	json_write_time(out, ev->ts_us);
+	report_json_ts(out, ev->ts_us);
 	fputs(",\"call_id\":", out);
-	json_write_cstr(out, d ? d->call_id : NULL);
+	report_json_cstr(out, d ? d->call_id : NULL);
 	fputs(",\"from\":", out);
-	json_write_cstr(out, d ? d->from_uri : NULL);
+	report_json_cstr(out, d ? d->from_uri : NULL);
 	fputs(",\"to\":", out);
-	json_write_cstr(out, d ? d->to_uri : NULL);
+	report_json_cstr(out, d ? d->to_uri : NULL);
 	fputs(",\"teardown_expected\":", out);
-	json_write_time(out, d ? d->teardown_expected : INT64_MIN);
+	report_json_ts(out, d ? d->teardown_expected : TS_NONE);
 	fputs(",\"deadline\":", out);
-	json_write_time(out, d ? d->deadline : INT64_MIN);
+	report_json_ts(out, d ? d->deadline : TS_NONE);
 	fputs(",\"code\":", out);
-	json_write_cstr(out, f ? finding_code_name(f->code) : NULL);
+	report_json_cstr(out, f ? finding_code_name(f->code) : NULL);
 	fputs(",\"endpoint\":", out);
-	json_write_cstr(out, f ? f->endpoint : NULL);
+	report_json_cstr(out, f ? f->endpoint : NULL);
 	fputs(",\"agent\":", out);
-	json_write_cstr(out, f ? f->agent : NULL);
+	report_json_cstr(out, f ? f->agent : NULL);
 	fputs(",\"detail\":", out);
-	json_write_cstr(out, f ? f->detail : NULL);
+	report_json_cstr(out, f ? f->detail : NULL);
 	putc('}', out);
 }
 

@@ -11,6 +11,7 @@
 #define SIPWATCH_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,5 +25,13 @@ int report_json(FILE *out, struct db_reader *r, uint64_t capture_id);
 int report_text(FILE *out, struct db_reader *r, uint64_t capture_id, bool utc);
 /* Dialogs of the capture doomed at the end (for --fail-on-doomed); -1 on error. */
 int report_count_doomed(struct db_reader *r, uint64_t capture_id);
+
+/* The JSON writers the report uses, for every other JSON sipwatch prints (the
+ * --events lines): s[0..n) escaped so any wire bytes give valid JSON that a
+ * terminal cannot act on (NULL → null); microseconds as seconds with six
+ * decimals (TS_NONE → null). */
+void report_json_string(FILE *out, const char *s, size_t n);
+void report_json_cstr(FILE *out, const char *s);
+void report_json_ts(FILE *out, int64_t us);
 
 #endif

@@ -37,7 +37,7 @@ static bool report_json_escaped_cp(uint32_t cp)
 }
 
 /* s[0..n) as a JSON string; NULL → null.  Plain runs go out with one fwrite. */
-static void report_json_string(FILE *out, const char *s, size_t n)
+void report_json_string(FILE *out, const char *s, size_t n)
 {
 	size_t run = 0;
 
@@ -67,14 +67,14 @@ static void report_json_string(FILE *out, const char *s, size_t n)
 	putc('"', out);
 }
 
-static void report_json_cstr(FILE *out, const char *s)
+void report_json_cstr(FILE *out, const char *s)
 {
 	report_json_string(out, s, s ? strlen(s) : 0);
 }
 
 /* Microseconds as seconds with exactly six decimals, in integers (no
  * rounding through a double); TS_NONE → null. */
-static void report_json_ts(FILE *out, int64_t us)
+void report_json_ts(FILE *out, int64_t us)
 {
 	if (us == TS_NONE) {
 		fputs("null", out);
