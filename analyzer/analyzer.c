@@ -406,6 +406,8 @@ static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
 
 	memset(&o, 0, sizeof o);
 	o.m = m;
+	o.raw = pkt->data;
+	o.raw_len = pkt->len;
 	o.flow = &pkt->flow;
 	o.ts = pkt->ts_us;
 	o.msg_id = a->next_message_id++;

@@ -5,6 +5,7 @@
 #define SIPWATCH_ANALYZER_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "analyzer/analyzer.h"
@@ -19,6 +20,8 @@
 /* One SIP message as seen on one leg. */
 struct observation {
 	const struct sip_msg *m;
+	const uint8_t *raw; /* the message's bytes, for a strict parse on demand */
+	size_t raw_len;
 	const struct flow *flow;
 	int64_t ts;
 	uint64_t msg_id;

@@ -15,6 +15,7 @@
 #include "analyzer/finding_text.h"
 #include "analyzer/session_emit.h"
 #include "analyzer/session_headers.h"
+#include "analyzer/sip_parse.h"
 
 #define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
 /* RFC 4028 §10: the non-refresher sends BYE min(32, SE/3) before the deadline */
@@ -165,7 +166,8 @@ static unsigned st_defects(const struct observation *o)
 	const struct sip_msg *m = o->m;
 	unsigned f = 0;
 
-	if (!m->parsed_ok)
+	/* the one place a strict parser's verdict is used: ask it only here */
+	if (!sip_parse_strict_accepts(o->raw, o->raw_len))
 		f |= FT_NOT_PARSED;
 	if (!m->has_via || !m->has_from || !m->has_to || !m->has_call_id || !m->has_cseq ||
 	    !m->cseq_valid)

@@ -42,7 +42,6 @@ struct timer_header {
 };
 
 struct sip_msg {
-	bool parsed_ok;  /* libosip2 accepted it; false = filled by the lenient fallback */
 	bool is_request;
 	enum sip_method method; /* request method; for responses the CSeq method */
 	char *method_name;      /* request method text (requests only) */

@@ -1,14 +1,17 @@
-/* sip_parse: SIP text → struct sip_msg through libosip2, with a lenient fallback.
+/* sip_parse: SIP text → struct sip_msg through the lenient scanner, and the
+ * strict verdict of libosip2 on request.
  *
- * The only file in sipwatch that includes libosip2.  libosip2 decides whether a
- * message parses (parsed_ok); its structures are converted here into plain
- * copies and never leave this file.  When libosip2 rejects the text (or finds
- * no Call-ID, or is not asked because the message is over 256 KiB, has a NUL
- * or a bare CR in its headers, no SP after the status code, or more list
- * items than it handles in linear time), sip_scan recovers what it can
- * with parsed_ok = false.  The value grammars (Session-Expires, Min-SE,
- * option tags, Retry-After) are sip_scan's, so both paths read a header the
- * same way. */
+ * The only file in sipwatch that includes libosip2.  Every message is read by
+ * sip_scan (linear, bounded, no libosip2).  Whether a strict parser accepts a
+ * message matters in one place only (a 2xx answering a refresh: "does it
+ * parse?"), so libosip2 is asked there, on that message's bytes, through
+ * sip_parse_strict_accepts.  It is not asked (the answer is "no") when the
+ * message is over 256 KiB, has a NUL or a bare CR in its headers, no SP after
+ * the status code, or more list items than it handles in linear time.
+ * sip_parse_strict also converts libosip2's structures into a struct sip_msg,
+ * so tests and the differential fuzzer can hold both readings to the same
+ * text; its value grammars (Session-Expires, Min-SE, option tags, Retry-After)
+ * are sip_scan's, so both paths read a header the same way. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,7 +35,7 @@
  * From with 64 KiB of parameters 0.6 s.  Real messages have a few dozen items
  * (the longest RFC 4475 message, longreq, has 52), so a header section with
  * more lines, commas and semicolons than this goes to the linear lenient scan
- * instead (parsed_ok = false): one crafted packet cannot stall the analyzer. */
+ * instead (not accepted): one crafted packet cannot stall the analyzer. */
 #define SIP_PARSE_OSIP_MAX_ITEMS 256
 
 /* libosip2 wants a NUL-terminated buffer: each thread keeps one, grown as
@@ -211,8 +214,8 @@ static void sip_parse_other_headers(const osip_message_t *sip, struct sip_msg *m
 	}
 }
 
-/* Converts an accepted message; false when it lacks a Call-ID or its status
- * code is not what the text says (then the lenient scan gets a chance). */
+/* Converts an accepted message; false when it lacks a Call-ID, its method is
+ * no token or its status code is not what the text says (not accepted then). */
 static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, size_t len,
 			      struct sip_msg *msg)
 {
@@ -222,7 +225,6 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	if (msg->call_id == NULL)
 		return false;
 	msg->has_call_id = true;
-	msg->parsed_ok = true;
 	if (sip->sip_method != NULL) {
 		/* RFC 3261 §25.1: Method = token.  libosip2 takes any bytes up to the
 		 * SP ("OPTIO\x9a\xbaNS" parsed); sip_scan rejects such a start line,
@@ -337,6 +339,11 @@ static bool sip_parse_osip_suitable(const uint8_t *data, size_t len)
 
 bool sip_parse(const uint8_t *data, size_t len, struct sip_msg *msg)
 {
+	return sip_scan(data, len, msg);
+}
+
+bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg)
+{
 	osip_message_t *sip = NULL;
 	bool ok = false;
 
@@ -351,10 +358,18 @@ bool sip_parse(const uint8_t *data, size_t len, struct sip_msg *msg)
 			ok = sip_parse_convert(sip, data, len, msg);
 		osip_message_free(sip);
 	}
-	if (ok)
-		return true;
-	sip_msg_clear(msg);
-	return sip_scan(data, len, msg);
+	if (!ok)
+		sip_msg_clear(msg);
+	return ok;
+}
+
+bool sip_parse_strict_accepts(const uint8_t *data, size_t len)
+{
+	struct sip_msg m;
+	bool ok = sip_parse_strict(data, len, &m);
+
+	sip_msg_clear(&m);
+	return ok;
 }
 
 /* NULL means the header is absent. */

@@ -2,8 +2,8 @@
  *
  * Own code, no libosip2: it reads the start line and the header lines (folding,
  * compact forms, case-insensitive names) directly from the bytes, never past
- * len, and needs no NUL terminator.  sip_parse uses it when libosip2 rejects a
- * message; it is also cheap enough to be the fast path for every message.
+ * len, and needs no NUL terminator.  sip_parse reads every message with it;
+ * libosip2 (sip_parse_strict) is only asked for its verdict.
  *
  * The value helpers below work on one header value (a span, not necessarily
  * NUL-terminated) and are shared by both paths so they cannot disagree. */
@@ -20,7 +20,7 @@
  * libosip2); 256 KiB is far beyond any sane SIP message. */
 #define SIP_SCAN_MAX_LEN (256u * 1024u)
 
-/* Fills msg from len bytes at data with parsed_ok = false.  Returns false (msg
+/* Fills msg from len bytes at data.  Returns false (msg
  * cleared) when there is no request/status line or no Call-ID.  msg need not
  * be initialised; call sip_msg_clear afterwards in every case. */
 bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg);

@@ -4,7 +4,7 @@
 # frames and SIP payloads and the RFC 4475 torture messages.  Targets:
 #   fuzz_packet      link layer → IP fragments / TCP streams → SIP payloads
 #   fuzz_sip         payload → parse → dialogs, transactions, session timers
-#   fuzz_parse_diff  sip_parse (libosip2) vs sip_scan must agree (differential)
+#   fuzz_parse_diff  libosip2 (sip_parse_strict) vs sip_parse (the scanner) must agree
 # Any crash, leak, UB or disagreement fails the run and leaves its input as
 # build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
 # FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
