@@ -35,9 +35,6 @@ struct session_timer {
 	uint32_t se;                     /* seconds */
 	enum dialog_refresher refresher; /* relative to the initial INVITE */
 	int64_t t_ref;                   /* last successful refresh (or the 2xx that set it) */
-	bool has_prev;                   /* the cycle before the last successful refresh */
-	int64_t prev_t_ref;
-	uint32_t prev_se;
 	bool overdue_done;               /* teardown point handled for this t_ref */
 	bool overdue_deferred;           /* ... while a refresh was in flight */
 	bool expired;                    /* SESSION_EXPIRED reported for this t_ref */

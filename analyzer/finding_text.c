@@ -364,9 +364,10 @@ static void ft_unexplained(struct ft_buf *b, const struct finding_text *ft)
 	ft_party(b, ft->who, ft->who_agent);
 	ft_add(b, " came near the teardown point/deadline ");
 	ft_clock(b, ft, ft->teardown);
-	ft_add(b, " of the previous refresh cycle although the refresh at ");
-	ft_clock(b, ft, ft->t_ref);
-	ft_add(b, " succeeded: the legs disagree about that refresh");
+	ft_add(b, " although the refresh sent at ");
+	ft_clock(b, ft, ft->t_req);
+	ft_add(b, " was answered with a well-formed 2xx on another leg, not yet on the refresher's:"
+		  " the legs disagree about that refresh");
 }
 
 void finding_text_format(char *buf, size_t n, const struct finding_text *ft)

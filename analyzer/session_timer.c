@@ -112,11 +112,6 @@ static void st_start(struct dialog *d, const struct observation *o)
 	struct txn *t = o->t.txn;
 	enum dialog_refresher r = st_dialog_refresher(t->side, se->refresher);
 
-	if (st->active) {
-		st->has_prev = true;
-		st->prev_t_ref = st->t_ref;
-		st->prev_se = st->se;
-	}
 	st->active = true;
 	st->se = se->seconds;
 	if (r != DIALOG_REFRESHER_NONE || !st->refresher)
@@ -488,8 +483,27 @@ void session_timer_on_response(struct analyzer *a, struct dialog *d, const struc
 	st_resolve_deferred(a, d, o->ts);
 }
 
+/* A refresh sent since t_ref got a well-formed 2xx on some leg but not on the
+ * refresher's (there it would have restarted the timer), and is not judged
+ * lost (RESPONSE_NOT_RELAYED would explain a teardown). */
+static const struct txn *st_refreshed_elsewhere(const struct dialog *d)
+{
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (t->kind == TXN_REFRESH && t->timer_active_at_req && !t->success && !t->judged_lost &&
+		    t->outcome == TXN_PENDING && t->first_2xx_ts != TS_NONE && t->first_ts >= d->st.t_ref)
+			return t;
+	}
+	return NULL;
+}
+
 /* session-timers.md "TIMER_TEARDOWN": a BYE within max(2 s, 1% SE) of the
- * teardown point or the deadline, or right after a 408/481/timeout. */
+ * teardown point or the deadline, or right after a 408/481/timeout, with no
+ * successful refresh since t_ref.  Only the current cycle counts: a deadline
+ * that a successful refresh replaced is no deadline any more (a healthy call
+ * hanging up when its next refresh is due is just a hang-up).  When a refresh
+ * did succeed on some leg but never reached the refresher's, the legs
+ * disagree: BYE_NEAR_DEADLINE_UNEXPLAINED. */
 enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 				    const struct observation *o)
 {
@@ -505,7 +519,7 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	int64_t tol = session_timer_tolerance(st->se);
 	int64_t tp = session_timer_teardown(st), dl = session_timer_deadline(st);
 	enum finding_variant v = FT_VARIANT_DEFAULT;
-	bool timer = true;
+	bool near = true;
 	if (st_abs(o->ts - tp) <= tol)
 		v = FT_VARIANT_DEFAULT;
 	else if (st_abs(o->ts - dl) <= tol)
@@ -513,24 +527,21 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	else if (st->fatal_at != TS_NONE && o->ts >= st->fatal_at && o->ts - st->fatal_at <= tol)
 		v = FT_VARIANT_AFTER_FATAL;
 	else
-		timer = false;
+		near = false;
+	if (!near)
+		return END_NORMAL_BYE;
 	struct session_text x;
 	session_emit_init(&x, d, o);
-	if (timer) {
-		x.ft.variant = v;
-		session_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
-		return END_TIMER_TEARDOWN;
+	const struct txn *elsewhere = v != FT_VARIANT_AFTER_FATAL ? st_refreshed_elsewhere(d) : NULL;
+	if (elsewhere) {
+		x.ft.teardown = v == FT_VARIANT_DEADLINE ? dl : tp;
+		x.ft.t_req = elsewhere->first_ts;
+		session_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
+		return END_NORMAL_BYE;
 	}
-	if (st->has_prev) {
-		struct session_timer prev = {.t_ref = st->prev_t_ref, .se = st->prev_se};
-		int64_t ptol = session_timer_tolerance(prev.se);
-		int64_t ptp = session_timer_teardown(&prev), pdl = session_timer_deadline(&prev);
-		if (st_abs(o->ts - ptp) <= ptol || st_abs(o->ts - pdl) <= ptol) {
-			x.ft.teardown = st_abs(o->ts - ptp) <= ptol ? ptp : pdl;
-			session_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
-		}
-	}
-	return END_NORMAL_BYE;
+	x.ft.variant = v;
+	session_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
+	return END_TIMER_TEARDOWN;
 }
 
 int64_t session_timer_next_due(const struct dialog *d)

@@ -303,6 +303,38 @@ static void test_compact_headers(void **state)
 	sg_fini(&h);
 }
 
+/* A healthy one-leg call refreshed exactly at SE/2 hangs up just as its next
+ * refresh is due: that is also where the replaced cycle's deadline falls
+ * (t_ref - SE/2 + SE), and its teardown point a little before.  Neither is a
+ * deadline any more: a plain hang-up, no finding (gen_bench's healthy calls). */
+static void test_bye_at_replaced_deadline(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_INTERVALS; i++) {
+		unsigned se = intervals[i];
+		double ref1 = 0.010;              /* sg_setup, direct: the INVITE's 200 */
+		double ref2 = ref1 + se / 2.0;    /* the refresh's request */
+		double old_dl = ref1 + se;        /* the first cycle's deadline */
+		double old_tp = sg_s(sg_teardown_of(sg_t(ref1), se));
+		for (int at_tp = 0; at_tp < 2; at_tp++) {
+			struct sg_harness h;
+			struct sg_call c;
+			sg_init(&h, NULL);
+			sg_call_init(&c, &h, "replaced", false);
+			sg_setup(&c, 0, se, "uac");
+			uint64_t id = sg_dialog_of(&h, "replaced")->r.id;
+			sg_refresh(&c, ref2, SG_CALLER, "UPDATE", 2, se, "uac");
+			assert_timer(&h, id, ref2 + 0.003, se, DIALOG_REFRESHER_UAC);
+			double bye = at_tp ? old_tp + 0.3 : old_dl - 0.3;
+			sg_bye(&c, bye, at_tp ? SG_CALLEE : SG_CALLER, at_tp ? 1 : 3);
+			sg_finish(&h, bye + 60);
+			SG_ASSERT_NO_FINDINGS(&h, id);
+			SG_ASSERT_END(&h, id, END_NORMAL_BYE);
+			sg_fini(&h);
+		}
+	}
+}
+
 /* A dialog without any session timer: no timer fields, no findings. */
 static void test_no_timer_call(void **state)
 {
@@ -340,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_midcall_start_2xx),
 		cmocka_unit_test(test_midcall_start_bye),
 		cmocka_unit_test(test_compact_headers),
+		cmocka_unit_test(test_bye_at_replaced_deadline),
 		cmocka_unit_test(test_no_timer_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
