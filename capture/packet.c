@@ -26,17 +26,46 @@ void sip_packet_free(struct sip_packet *p)
 	free(p);
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *net_addr_put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* IPv4 by hand: called twice a message, where inet_ntop + snprintf were 5 % of
+ * the instructions.  Same output as "%s:%u" of inet_ntop, truncated as snprintf
+ * truncates. */
 void net_addr_format(const struct net_addr *a, char *buf, size_t n)
 {
-	char ip[INET6_ADDRSTRLEN];
-
 	if (a->family == 6) {
+		char ip[INET6_ADDRSTRLEN];
 		inet_ntop(AF_INET6, a->ip, ip, sizeof ip);
 		snprintf(buf, n, "[%s]:%u", ip, a->port);
-	} else {
-		inet_ntop(AF_INET, a->ip, ip, sizeof ip);
-		snprintf(buf, n, "%s:%u", ip, a->port);
+		return;
 	}
+	char out[sizeof "255.255.255.255:65535"];
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		p = net_addr_put_uint(p, a->ip[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	p = net_addr_put_uint(p, a->port);
+	if (n == 0)
+		return;
+	size_t len = (size_t)(p - out);
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(buf, out, len);
+	buf[len] = '\0';
 }
 
 bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
