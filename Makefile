@@ -93,7 +93,7 @@ check: deps
 
 # The robustness gates (CI runs them all); each ends with one PASS/FAIL line.
 #   check-asan  the whole suite under ASan+UBSan (leaks included)
-#   check-tsan  ThreadSanitizer on the capture → analyzer handoff
+#   check-tsan  ThreadSanitizer on the capture → analyzer → db writer handoffs
 #   valgrind    memcheck of end-to-end runs on captures
 check-asan: deps
 	@if $(MAKE) --no-print-directory check SAN=address BUILD=build-address; then \
@@ -101,7 +101,8 @@ check-asan: deps
 
 check-tsan: deps
 	$(MAKE) --no-print-directory SAN=thread BUILD=build-thread build-thread/sipwatch \
-		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tools/gen_flood
+		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tests/test_writer \
+		build-thread/tools/gen_flood
 	@sh tests/sanitize/tsan.sh build-thread
 
 valgrind: deps

@@ -2,9 +2,25 @@
  * batched in explicit transactions (WAL, synchronous=NORMAL).
  *
  * Fed by the analyzer thread through the analyzer_sink callbacks in main.
+ * The store_* calls only copy the record into a bounded queue (queue_bytes):
+ * a writer thread of its own (db/writer.c) runs the SQL, so SQLite's time
+ * is not the analyzer's.  When the queue is full the caller waits for the
+ * writer.  Calls come from one thread at a time (the analyzer's, or the main
+ * thread before and after it runs).
+ *
+ * What runs where (all in the order of the calls):
+ *   - store_message/dialog/finding/endpoint, store_update_capture,
+ *     store_apply_retention, store_maybe_flush: queued, return at once.
+ *     Dialog upserts are coalesced: each dialog's latest record is written
+ *     once per transaction, just before the COMMIT.
+ *   - store_flush, store_begin_capture, store_next_ids, store_sync: queued,
+ *     and wait until the writer has done them (the flush: committed).
+ *
  * Every failure (full disk, read-only, locked past the timeout) is sticky:
- * store_failed() turns true, store_error() says why in one line, the open
- * batch is rolled back, and what was committed before stays intact. */
+ * store_failed() turns true (seen by the caller's thread as soon as the
+ * writer meets it; at the latest after the next store_flush or store_sync),
+ * store_error() says why in one line, the open batch is rolled back, and what
+ * was committed before stays intact. */
 #ifndef SIPWATCH_STORE_H
 #define SIPWATCH_STORE_H
 
@@ -18,8 +34,10 @@ struct store_options {
 	bool store_bodies;      /* false = --headers-only */
 	int retention_days;     /* 0 = keep everything */
 	int busy_timeout_ms;    /* wait for another writer this long */
-	size_t batch_rows;      /* commit after this many rows ... */
+	size_t batch_rows;      /* commit after this many rows (messages, findings) ... */
 	int64_t batch_interval_us; /* ... or this long after the batch began (packet or wall time) */
+	size_t queue_bytes;     /* the writer's queue: records waiting, in bytes */
+	int cache_kib;          /* SQLite page cache of the writer (0: the schema's default) */
 };
 
 struct capture_info {
@@ -51,6 +69,9 @@ void store_endpoint(struct store *s, const struct endpoint_record *e); /* upsert
 /* Commits the batch if it is due (size or age at now_us); store_flush always commits. */
 void store_maybe_flush(struct store *s, int64_t now_us);
 void store_flush(struct store *s);
+/* Waits until the writer has done everything queued so far (commits only
+ * the batches that were due).  For tests and tools. */
+void store_sync(struct store *s);
 /* Deletes captures, dialogs, messages and findings older than retention_days
  * before now_us (wall clock), except the capture being read from a file:
  * importing an old capture keeps it whole.  store_open runs it once itself

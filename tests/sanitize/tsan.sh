@@ -1,7 +1,8 @@
 #!/bin/sh
-# make check-tsan: ThreadSanitizer on the capture → analyzer handoff — the
-# queue and source unit tests, and sipwatch -r on captures (the reader thread
-# feeding the analyzer thread through the queue).  Any race report fails.
+# make check-tsan: ThreadSanitizer on the capture → analyzer → db writer
+# handoffs — the queue, source and writer unit tests, and sipwatch -r on
+# captures (the reader thread feeding the analyzer thread through the queue,
+# the analyzer feeding the store's writer thread).  Any race report fails.
 # Usage: tsan.sh BUILD_DIR.  Ends with "check-tsan: PASS" or "check-tsan: FAIL".
 set -u
 B=${1:-build-thread}
@@ -24,6 +25,7 @@ run() { # name command...
 }
 run test_queue "$B/tests/test_queue"
 run test_source "$B/tests/test_source"
+run test_writer "$B/tests/test_writer"
 run outage "$B/sipwatch" -r samples/outage-update-200-dropped.pcap -d "$T/a.db" --no-ui --report json
 run peers-tcp "$B/sipwatch" -r tests/captures/peers/p21_tcp_healthy_update.pcap -d "$T/b.db" --no-ui
 run stdin "$B/sipwatch" -r - -d "$T/c.db" --no-ui <tests/captures/peers/p01_healthy_update.pcap

@@ -2,15 +2,19 @@
  * transactions, WAL, synchronous=NORMAL, every index of the schema).
  *
  *   bench_store [-n MESSAGES] [-s RAW_BYTES] [-b BATCH_ROWS] [-u EVERY] [-d DB] [-H]
+ *               [-k DIALOGS] [-c CACHE_KIB]
  *
  * Feeds MESSAGES message records (a realistic ~RAW_BYTES SIP text each, 20
- * messages per dialog, a dialog upsert every EVERY (10) messages, 0 = none,
+ * messages per dialog, DIALOGS (1) of them interleaved at a time as on a busy
+ * wire, a dialog upsert every EVERY (10) messages, 0 = none,
  * a finding every 1000) with packet times 40 µs apart, calling store_maybe_flush after each
- * as the pipeline does, then store_flush.  -H stores headers only.  Prints
- * one line per run with rows/s. */
+ * as the pipeline does, then store_flush.  -H stores headers only; -c sets
+ * the writer's page cache (KiB).  Prints one line per run with rows/s and
+ * the process's peak RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,12 +68,12 @@ static char *bench_raw(size_t size, size_t *header_len)
 
 int main(int argc, char **argv)
 {
-	size_t count = 500000, size = 600, batch = 10000, upsert_every = 10;
+	size_t count = 500000, size = 600, batch = 100000, upsert_every = 10, conc = 1, cache = 0;
 	const char *path = "/tmp/bench_store.db";
 	bool headers_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:b:u:d:H")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:u:d:Hk:c:")) != -1) {
 		switch (opt) {
 		case 'n': count = bench_arg(optarg); break;
 		case 's': size = bench_arg(optarg); break;
@@ -77,8 +81,10 @@ int main(int argc, char **argv)
 		case 'u': upsert_every = bench_arg(optarg); break;
 		case 'd': path = optarg; break;
 		case 'H': headers_only = true; break;
+		case 'k': conc = bench_arg(optarg); break;
+		case 'c': cache = bench_arg(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-u EVERY] [-d DB] [-H]\n");
+			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-u EVERY] [-d DB] [-H] [-k DIALOGS] [-c KIB]\n");
 			return 2;
 		}
 	}
@@ -94,6 +100,7 @@ int main(int argc, char **argv)
 	store_options_defaults(&o);
 	o.batch_rows = batch;
 	o.store_bodies = !headers_only;
+	o.cache_kib = (int)cache;
 	struct store *s = store_open(path, &o, err, sizeof err);
 	if (!s) {
 		fprintf(stderr, "bench_store: %s\n", err);
@@ -126,14 +133,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < count && !store_failed(s); i++) {
 		int64_t ts = t0 + (int64_t)i * 40;
 		m.id = i + 1;
-		m.dialog_id = i / 20 + 1;
+		m.dialog_id = i / (20 * conc) * conc + i % conc + 1;
 		m.ts_us = ts;
 		m.cseq = (uint32_t)i;
 		store_message(s, &m);
 		if (upsert_every && i % upsert_every == 0) {
 			d.id = m.dialog_id;
-			d.created = t0 + (int64_t)(i / 20) * 20 * 40;
-			d.n_messages = (uint32_t)(i % 20 + 1);
+			d.created = t0 + (int64_t)(i / (20 * conc)) * 20 * conc * 40;
+			d.n_messages = (uint32_t)(i / conc % 20 + 1);
 			store_dialog(s, &d);
 			dialogs++;
 		}
@@ -155,11 +162,14 @@ int main(int argc, char **argv)
 	store_close(s);
 	double c = bench_now();
 
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
 	printf("bench_store: %zu messages (%zu B raw%s) + %zu dialog upserts + %zu findings,"
-	       " batch %zu: %.2f s, %.0f messages/s (%.0f rows/s); close+checkpoint %.2f s\n",
-	       count, strlen(raw), headers_only ? ", headers only" : "", dialogs, findings, batch,
-	       b - a, (double)count / (b - a), (double)(count + dialogs + findings) / (b - a),
-	       c - b);
+	       " %zu dialogs at a time, batch %zu, cache %zu KiB: %.2f s, %.0f messages/s"
+	       " (%.0f rows/s); close+checkpoint %.2f s; peak RSS %ld MiB\n",
+	       count, strlen(raw), headers_only ? ", headers only" : "", dialogs, findings, conc,
+	       batch, cache, b - a, (double)count / (b - a),
+	       (double)(count + dialogs + findings) / (b - a), c - b, ru.ru_maxrss / 1024);
 	free(raw);
 	return 0;
 }

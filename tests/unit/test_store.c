@@ -446,17 +446,21 @@ static void test_batching(void **state)
 	store_flush(s);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 50);
 
-	/* the row bound: the 100th row of a batch commits it */
+	/* the row bound: the 100th row of a batch commits it (the writer thread
+	 * commits; store_sync waits until it has done what was queued) */
 	for (uint64_t i = 51; i <= 150; i++)
 		put_message(s, i, 1, T0);
+	store_sync(s);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 150);
 
 	/* the time bound, on the caller's clock */
 	put_message(s, 151, 1, T0);
 	store_maybe_flush(s, T0);
 	store_maybe_flush(s, T0 + 499999);
+	store_sync(s);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 150);
 	store_maybe_flush(s, T0 + 500000);
+	store_sync(s);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 151);
 	assert_false(store_failed(s));
 	store_close(s);
@@ -851,6 +855,7 @@ static void test_locked(void **state)
 	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 	put_message(s, 1, 0, T0);
+	store_sync(s); /* the writer met the lock */
 	assert_true(store_failed(s));
 	if (!strstr(store_error(s), "locked"))
 		fail_msg("unclear error: \"%s\"", store_error(s));
@@ -912,6 +917,7 @@ static void test_second_writer_id_clash(void **state)
 	store_flush(a);
 	assert_false(store_failed(a));
 	put_message(b, m2, 0, T0);
+	store_sync(b);
 	assert_true(store_failed(b));
 	if (!strstr(store_error(b), "another sipwatch"))
 		fail_msg("unclear error: \"%s\"", store_error(b));

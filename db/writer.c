@@ -1,0 +1,832 @@
+/* writer: the store's SQLite side, on its own thread (writer.h).
+ *
+ * Every statement is prepared once at open and reset after each use; values
+ * are bound, never pasted into SQL; strings are bound with their lengths,
+ * SQLITE_STATIC, from the row queue's chunk (which stays alive until the
+ * record is done).  Rows go into an explicit transaction (BEGIN IMMEDIATE,
+ * so a competing writer is noticed at the start of a batch, not half-way
+ * through it), opened by the first row and committed when the producer says
+ * so (REC_COMMIT: batch_rows rows or batch_interval_us, see store.c).
+ *
+ * Dialog upserts are coalesced per transaction: the analyzer re-emits a
+ * dialog at every state change (about five times a call), and the row
+ * only has to hold its latest state at each commit. */
+#include "db/writer.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/xalloc.h"
+#include "db/checkpoint.h"
+#include "db/dbutil.h"
+#include "db/schema.h"
+#include "db/storerec.h"
+
+/* WAL size (16 KB pages) that wakes the checkpoint thread (16 MB), and the
+ * size at which the writer runs a checkpoint itself.  The thread copies the
+ * bulk, but under a continuous writer it never catches up at the moment a
+ * transaction begins, which is what lets SQLite restart the WAL; the
+ * writer's own checkpoint then only copies the last batch or two and the
+ * next transaction restarts the WAL. */
+#define WRITER_CKPT_WAKE_PAGES 1024
+#define WRITER_CKPT_SYNC_PAGES 4096
+
+/* The coalescing map: at most this many dialogs or bytes of their records
+ * per transaction; past either, the map is written out early (still inside
+ * the transaction) and starts again. */
+#define WRITER_MAP_MAX 16384
+#define WRITER_MAP_SLOTS (2 * WRITER_MAP_MAX) /* a power of two */
+#define WRITER_MAP_MAX_BYTES (8u << 20)
+#define WRITER_MAP_KEEP_BUF 1024 /* record buffers up to this size are reused */
+
+enum store_stmt {
+	ST_BEGIN = 0,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MESSAGE,
+	ST_DIALOG,
+	ST_FINDING,
+	ST_ENDPOINT,
+	ST_CAPTURE_INSERT,
+	ST_CAPTURE_UPDATE,
+	ST_NEXT_IDS,
+	ST_RET_HIGH_WATER,
+	ST_RET_MESSAGES,
+	ST_RET_FINDINGS,
+	ST_RET_DIALOGS,
+	ST_RET_CAPTURES,
+	ST_RET_ENDPOINTS,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_MESSAGE] = "INSERT INTO messages (id, dialog_id, ts, src, dst, transport, method,"
+		       " status, cseq, cseq_method, capture_id, call_id, retransmission,"
+		       " header_len, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+		       " ?12, ?13, ?14, ?15)",
+	[ST_DIALOG] =
+		"INSERT INTO dialogs (id, capture_id, call_id, from_uri, to_uri, from_tag, to_tag,"
+		" caller_ua, callee_ua, transport, created, established, ended, session_expires,"
+		" min_se, refresher, refreshes_ok, refreshes_failed, last_refresh, deadline,"
+		" teardown_expected, doomed, doomed_at, end_class, recovered, state, n_messages,"
+		" finding_codes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+		/* call_id, created and capture_id never change: leaving them out
+		 * spares the indexes on them an update per upsert. */
+		" ON CONFLICT (id) DO UPDATE SET from_uri = excluded.from_uri, to_uri = excluded.to_uri,"
+		" from_tag = excluded.from_tag, to_tag = excluded.to_tag,"
+		" caller_ua = excluded.caller_ua, callee_ua = excluded.callee_ua,"
+		" transport = excluded.transport,"
+		" established = excluded.established, ended = excluded.ended,"
+		" session_expires = excluded.session_expires, min_se = excluded.min_se,"
+		" refresher = excluded.refresher, refreshes_ok = excluded.refreshes_ok,"
+		" refreshes_failed = excluded.refreshes_failed,"
+		" last_refresh = excluded.last_refresh, deadline = excluded.deadline,"
+		" teardown_expected = excluded.teardown_expected, doomed = excluded.doomed,"
+		" doomed_at = excluded.doomed_at, end_class = excluded.end_class,"
+		" recovered = excluded.recovered, state = excluded.state,"
+		" n_messages = excluded.n_messages, finding_codes = excluded.finding_codes",
+	[ST_FINDING] = "INSERT INTO findings (id, dialog_id, message_id, code, severity, ts,"
+		       " detail, capture_id, endpoint, agent)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_ENDPOINT] = "INSERT INTO endpoints (capture_id, endpoint, agent, refresh_answers_ok,"
+			" malformed, lost, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			" ON CONFLICT (capture_id, endpoint) DO UPDATE SET"
+			" agent = coalesce(excluded.agent, agent),"
+			" refresh_answers_ok = excluded.refresh_answers_ok,"
+			" malformed = excluded.malformed, lost = excluded.lost,"
+			" rejected = excluded.rejected",
+	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
+			      " sip_messages, parse_errors, dropped, duplicates, encrypted)"
+			      " VALUES (max(coalesce((SELECT max(id) FROM captures), 0),"
+			      " coalesce((SELECT id FROM id_high_water WHERE name = 'captures'), 0))"
+			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_CAPTURE_UPDATE] = "UPDATE captures SET source = ?1, kind = ?2, started = ?3,"
+			      " ended = ?4, packets = ?5, sip_messages = ?6, parse_errors = ?7,"
+			      " dropped = ?8, duplicates = ?9, encrypted = ?10 WHERE id = ?11",
+	/* The first free ids: above every row and above every id retention
+	 * ever deleted (id_high_water), so no id is used twice. */
+	[ST_NEXT_IDS] = "SELECT max(coalesce((SELECT max(id) FROM dialogs), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'dialogs'), 0)) + 1,"
+			" max(coalesce((SELECT max(id) FROM messages), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'messages'), 0)) + 1,"
+			" max(coalesce((SELECT max(id) FROM findings), 0),"
+			" coalesce((SELECT id FROM id_high_water WHERE name = 'findings'), 0)) + 1",
+	[ST_RET_HIGH_WATER] = "INSERT INTO id_high_water (name, id)"
+			      " SELECT 'captures', coalesce(max(id), 0) FROM captures"
+			      " UNION ALL SELECT 'dialogs', coalesce(max(id), 0) FROM dialogs"
+			      " UNION ALL SELECT 'messages', coalesce(max(id), 0) FROM messages"
+			      " UNION ALL SELECT 'findings', coalesce(max(id), 0) FROM findings"
+			      " WHERE true ON CONFLICT (name) DO UPDATE SET id = max(id, excluded.id)",
+	/* Retention: rows of old dialogs go with them even when newer than the
+	 * cutoff, so no finding or message is left pointing at nothing.  ?2 is
+	 * the capture being read from a file (0 = none): its rows are kept
+	 * whatever their packet times, or importing an old capture with
+	 * --retention-days would delete its first rows while writing the rest.
+	 * The captures row being written is kept whatever its kind (a live
+	 * capture running for months is trimmed, not removed). */
+	[ST_RET_MESSAGES] = "DELETE FROM messages WHERE (ts < ?1 OR dialog_id IN"
+			    " (SELECT id FROM dialogs WHERE created < ?1)) AND capture_id IS NOT ?2",
+	[ST_RET_FINDINGS] = "DELETE FROM findings WHERE (ts < ?1 OR dialog_id IN"
+			    " (SELECT id FROM dialogs WHERE created < ?1)) AND capture_id IS NOT ?2",
+	[ST_RET_DIALOGS] = "DELETE FROM dialogs WHERE created < ?1 AND capture_id IS NOT ?2",
+	[ST_RET_CAPTURES] = "DELETE FROM captures WHERE coalesce(ended, started) < ?1"
+			    " AND id IS NOT ?2",
+	[ST_RET_ENDPOINTS] = "DELETE FROM endpoints WHERE capture_id NOT IN (SELECT id FROM captures)",
+};
+
+struct writer_entry {
+	uint64_t id;
+	uint8_t *buf; /* a copy of the latest struct storerec_dialog, strings included */
+	size_t cap;
+};
+
+struct writer_map {
+	struct writer_entry *e; /* first-seen order; buffers kept for reuse */
+	size_t n, allocated;
+	size_t bytes;           /* of the records held */
+	uint32_t *slot;         /* index + 1 into e, 0 = free; open addressing */
+};
+
+struct writer {
+	sqlite3 *db;
+	struct checkpointer *ckpt; /* NULL: SQLite's own autocheckpoint */
+	char *path;
+	struct store_options opt;
+	sqlite3_stmt *st[ST_COUNT];
+	struct rowq *q;
+	pthread_t thread;
+	bool started;
+
+	/* The writer thread's (the opening thread's before start). */
+	uint64_t capture_id;
+	bool capture_is_file; /* retention keeps the capture being read */
+	bool in_batch;
+	bool dead;            /* failed, seen from this thread */
+	struct writer_map map;
+	struct writer_stats stats;
+
+	/* Shared: failed is raised after err is written and never lowered. */
+	atomic_bool failed;
+	char err[320];
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	uint64_t done_ticket;       /* under lock */
+	struct writer_reply reply;  /* under lock */
+	struct writer_stats pub;    /* under lock */
+};
+
+/* ---- failures ---- */
+
+static void writer_map_clear(struct writer *w);
+
+/* Records the first failure and abandons the open batch. */
+static void writer_fail(struct writer *w, int rc)
+{
+	if (w->dead)
+		return;
+	w->dead = true;
+	if (sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		/* Ids come from store_next_ids at start: a clash means a second
+		 * sipwatch writes to the same db. */
+		snprintf(w->err, sizeof w->err,
+			 "%s: row id already taken: another sipwatch is writing to this db"
+			 " (use one db per running sipwatch)", w->path);
+	else
+		dbutil_format_error(w->err, sizeof w->err, w->path, w->db, rc,
+				    w->opt.busy_timeout_ms);
+	atomic_store_explicit(&w->failed, true, memory_order_release);
+	/* Some errors (full, I/O, busy) roll the transaction back by themselves. */
+	if (!sqlite3_get_autocommit(w->db)) {
+		sqlite3_step(w->st[ST_ROLLBACK]);
+		sqlite3_reset(w->st[ST_ROLLBACK]);
+	}
+	w->in_batch = false;
+	writer_map_clear(w);
+}
+
+bool writer_failed(const struct writer *w)
+{
+	return atomic_load_explicit(&w->failed, memory_order_acquire);
+}
+
+const char *writer_error(const struct writer *w)
+{
+	return writer_failed(w) ? w->err : "";
+}
+
+/* Steps a statement that returns no rows, resets it, and fails on error. */
+static bool writer_run(struct writer *w, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		writer_fail(w, rc);
+		sqlite3_reset(st);
+		return false;
+	}
+	sqlite3_reset(st);
+	return true;
+}
+
+static bool writer_begin(struct writer *w)
+{
+	if (w->in_batch)
+		return true;
+	if (!writer_run(w, w->st[ST_BEGIN]))
+		return false;
+	w->in_batch = true;
+	return true;
+}
+
+/* A row may be written: healthy and a batch open. */
+static bool writer_ready(struct writer *w)
+{
+	return !w->dead && writer_begin(w);
+}
+
+/* Steps a row statement whose values are bound (bind_rc = OR of the bind codes). */
+static void writer_put_row(struct writer *w, sqlite3_stmt *st, int bind_rc)
+{
+	if (bind_rc != SQLITE_OK) {
+		writer_fail(w, sqlite3_errcode(w->db));
+		sqlite3_clear_bindings(st);
+		return;
+	}
+	writer_run(w, st);
+}
+
+/* ---- binding from records ---- */
+
+static int writer_bind_str(sqlite3_stmt *st, int idx, const void *rec, struct storerec_str s)
+{
+	if (s.len == STOREREC_NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, (const char *)rec + s.off, (int)s.len, SQLITE_STATIC);
+}
+
+/* ---- the dialog map ---- */
+
+static uint32_t writer_hash(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= UINT64_C(0xff51afd7ed558ccd);
+	id ^= id >> 33;
+	return (uint32_t)id;
+}
+
+static void writer_map_init(struct writer_map *m)
+{
+	m->slot = xcalloc(WRITER_MAP_SLOTS, sizeof *m->slot);
+	m->e = xcalloc(WRITER_MAP_MAX, sizeof *m->e);
+}
+
+static void writer_map_free(struct writer_map *m)
+{
+	for (size_t i = 0; i < m->allocated; i++)
+		free(m->e[i].buf);
+	free(m->e);
+	free(m->slot);
+	memset(m, 0, sizeof *m);
+}
+
+static void writer_map_clear(struct writer *w)
+{
+	struct writer_map *m = &w->map;
+
+	if (m->n == 0)
+		return;
+	/* Big buffers (a dialog with huge header values) are not kept. */
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->e[i].cap > WRITER_MAP_KEEP_BUF) {
+			free(m->e[i].buf);
+			m->e[i].buf = NULL;
+			m->e[i].cap = 0;
+		}
+	}
+	memset(m->slot, 0, WRITER_MAP_SLOTS * sizeof *m->slot);
+	m->n = 0;
+	m->bytes = 0;
+}
+
+/* The codes of a finding mask as "CODE,CODE" in code order. */
+static size_t writer_codes_text(uint32_t mask, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < FINDING_CODE_COUNT && c < 32; c++) {
+		if (!(mask & (UINT32_C(1) << c)))
+			continue;
+		const char *name = finding_code_name((enum finding_code)c);
+		size_t len = strlen(name);
+		if (off + (off ? 1 : 0) + len + 1 > n)
+			break;
+		if (off)
+			buf[off++] = ',';
+		memcpy(buf + off, name, len);
+		off += len;
+		buf[off] = '\0';
+	}
+	return off;
+}
+
+static void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
+{
+	char codes[1024];
+	sqlite3_stmt *st = w->st[ST_DIALOG];
+	size_t codes_len = writer_codes_text(d->finding_mask, codes, sizeof codes);
+	const char *refresher = dialog_refresher_name((enum dialog_refresher)d->refresher);
+	const char *end_class = end_class_name((enum end_class)d->end_class);
+
+	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)d->id);
+	rc |= dbutil_bind_id(st, 2, w->capture_id);
+	rc |= writer_bind_str(st, 3, d, d->call_id);
+	rc |= writer_bind_str(st, 4, d, d->from_uri);
+	rc |= writer_bind_str(st, 5, d, d->to_uri);
+	rc |= writer_bind_str(st, 6, d, d->from_tag);
+	rc |= writer_bind_str(st, 7, d, d->to_tag);
+	rc |= writer_bind_str(st, 8, d, d->caller_ua);
+	rc |= writer_bind_str(st, 9, d, d->callee_ua);
+	rc |= sqlite3_bind_text(st, 10, transport_name((enum transport)d->transport), -1,
+				SQLITE_STATIC);
+	rc |= dbutil_bind_time(st, 11, d->created);
+	rc |= dbutil_bind_time(st, 12, d->established);
+	rc |= dbutil_bind_time(st, 13, d->ended);
+	rc |= dbutil_bind_opt_int(st, 14, d->session_expires);
+	rc |= dbutil_bind_opt_int(st, 15, d->min_se);
+	rc |= dbutil_bind_str(st, 16, refresher);
+	rc |= sqlite3_bind_int64(st, 17, d->refreshes_ok);
+	rc |= sqlite3_bind_int64(st, 18, d->refreshes_failed);
+	rc |= dbutil_bind_time(st, 19, d->last_refresh);
+	rc |= dbutil_bind_time(st, 20, d->deadline);
+	rc |= dbutil_bind_time(st, 21, d->teardown_expected);
+	rc |= sqlite3_bind_int(st, 22, d->doomed);
+	rc |= dbutil_bind_time(st, 23, d->doomed_at);
+	rc |= dbutil_bind_str(st, 24, end_class);
+	rc |= sqlite3_bind_int(st, 25, d->recovered);
+	rc |= writer_bind_str(st, 26, d, d->state);
+	rc |= sqlite3_bind_int64(st, 27, d->n_messages);
+	rc |= codes_len ? sqlite3_bind_text(st, 28, codes, (int)codes_len, SQLITE_STATIC)
+			: sqlite3_bind_null(st, 28);
+	writer_put_row(w, st, rc);
+	w->stats.dialog_rows++;
+}
+
+/* Writes every dialog of the map (first-seen order, so new rows go in as
+ * they would have one by one) into the open batch, and empties the map. */
+static void writer_map_write(struct writer *w)
+{
+	struct writer_map *m = &w->map;
+
+	if (m->n == 0)
+		return;
+	if (writer_ready(w))
+		for (size_t i = 0; i < m->n && !w->dead; i++)
+			writer_dialog_row(w, (const struct storerec_dialog *)m->e[i].buf);
+	writer_map_clear(w);
+}
+
+/* Keeps the latest record of the dialog for the commit. */
+static void writer_dialog(struct writer *w, const struct storerec_dialog *d)
+{
+	struct writer_map *m = &w->map;
+	size_t size = d->h.size;
+	uint32_t i = writer_hash(d->id) & (WRITER_MAP_SLOTS - 1);
+
+	w->stats.dialog_records++;
+	while (m->slot[i] && m->e[m->slot[i] - 1].id != d->id)
+		i = (i + 1) & (WRITER_MAP_SLOTS - 1);
+	if (!m->slot[i]) {
+		if (m->n == WRITER_MAP_MAX || m->bytes + size > WRITER_MAP_MAX_BYTES) {
+			w->stats.map_spills++;
+			writer_map_write(w);
+			if (w->dead)
+				return;
+			i = writer_hash(d->id) & (WRITER_MAP_SLOTS - 1); /* the map is empty */
+		}
+		m->e[m->n].id = d->id;
+		m->slot[i] = (uint32_t)++m->n;
+		if (m->n > m->allocated)
+			m->allocated = m->n;
+	} else {
+		m->bytes -= ((const struct storerec_dialog *)m->e[m->slot[i] - 1].buf)->h.size;
+	}
+	struct writer_entry *e = &m->e[m->slot[i] - 1];
+	if (e->cap < size) {
+		free(e->buf);
+		e->cap = size < 512 ? 512 : size;
+		e->buf = xmalloc(e->cap);
+	}
+	memcpy(e->buf, d, size);
+	m->bytes += size;
+}
+
+/* ---- rows ---- */
+
+static void writer_message(struct writer *w, const struct storerec_message *m)
+{
+	if (!writer_ready(w))
+		return;
+	sqlite3_stmt *st = w->st[ST_MESSAGE];
+
+	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)m->id);
+	rc |= dbutil_bind_id(st, 2, m->dialog_id);
+	rc |= dbutil_bind_time(st, 3, m->ts_us);
+	rc |= writer_bind_str(st, 4, m, m->src);
+	rc |= writer_bind_str(st, 5, m, m->dst);
+	rc |= sqlite3_bind_text(st, 6, transport_name((enum transport)m->transport), -1,
+				SQLITE_STATIC);
+	rc |= writer_bind_str(st, 7, m, m->method);
+	rc |= m->method.len != STOREREC_NULL || m->status <= 0 ? sqlite3_bind_null(st, 8)
+							       : sqlite3_bind_int(st, 8, m->status);
+	rc |= sqlite3_bind_int64(st, 9, m->cseq);
+	rc |= writer_bind_str(st, 10, m, m->cseq_method);
+	rc |= dbutil_bind_id(st, 11, w->capture_id);
+	rc |= writer_bind_str(st, 12, m, m->call_id);
+	rc |= sqlite3_bind_int(st, 13, m->retransmission);
+	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)m->header_len);
+	rc |= writer_bind_str(st, 15, m, m->raw);
+	writer_put_row(w, st, rc);
+}
+
+static void writer_finding(struct writer *w, const struct storerec_finding *f)
+{
+	if (!writer_ready(w))
+		return;
+	sqlite3_stmt *st = w->st[ST_FINDING];
+
+	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
+	rc |= dbutil_bind_id(st, 2, f->dialog_id);
+	rc |= dbutil_bind_id(st, 3, f->message_id);
+	rc |= sqlite3_bind_text(st, 4, finding_code_name((enum finding_code)f->code), -1,
+				SQLITE_STATIC);
+	rc |= sqlite3_bind_text(st, 5, severity_name((enum severity)f->severity), -1,
+				SQLITE_STATIC);
+	rc |= dbutil_bind_time(st, 6, f->ts_us);
+	rc |= writer_bind_str(st, 7, f, f->detail);
+	rc |= dbutil_bind_id(st, 8, w->capture_id);
+	rc |= writer_bind_str(st, 9, f, f->endpoint);
+	rc |= writer_bind_str(st, 10, f, f->agent);
+	writer_put_row(w, st, rc);
+}
+
+static void writer_endpoint(struct writer *w, const struct storerec_endpoint *e)
+{
+	if (!writer_ready(w))
+		return;
+	sqlite3_stmt *st = w->st[ST_ENDPOINT];
+
+	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)w->capture_id);
+	rc |= writer_bind_str(st, 2, e, e->endpoint);
+	rc |= writer_bind_str(st, 3, e, e->agent);
+	rc |= sqlite3_bind_int64(st, 4, (sqlite3_int64)e->refresh_answers_ok);
+	rc |= sqlite3_bind_int64(st, 5, (sqlite3_int64)e->malformed);
+	rc |= sqlite3_bind_int64(st, 6, (sqlite3_int64)e->lost);
+	rc |= sqlite3_bind_int64(st, 7, (sqlite3_int64)e->rejected);
+	writer_put_row(w, st, rc);
+}
+
+/* Writes the coalesced dialogs and commits the open batch. */
+static void writer_commit(struct writer *w)
+{
+	writer_map_write(w);
+	if (w->dead || !w->in_batch)
+		return;
+	if (writer_run(w, w->st[ST_COMMIT])) {
+		w->in_batch = false;
+		w->stats.commits++;
+	}
+}
+
+/* Binds the ten capture columns (?1..?10) shared by insert and update. */
+static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *c)
+{
+	int rc = writer_bind_str(st, 1, c, c->source);
+
+	rc |= writer_bind_str(st, 2, c, c->kind);
+	rc |= dbutil_bind_time(st, 3, c->started);
+	rc |= dbutil_bind_time(st, 4, c->ended);
+	rc |= sqlite3_bind_int64(st, 5, (sqlite3_int64)c->packets);
+	rc |= sqlite3_bind_int64(st, 6, (sqlite3_int64)c->sip_messages);
+	rc |= sqlite3_bind_int64(st, 7, (sqlite3_int64)c->parse_errors);
+	rc |= sqlite3_bind_int64(st, 8, (sqlite3_int64)c->dropped);
+	rc |= sqlite3_bind_int64(st, 9, (sqlite3_int64)c->duplicates);
+	rc |= sqlite3_bind_int64(st, 10, (sqlite3_int64)c->encrypted);
+	return rc;
+}
+
+static uint64_t writer_begin_capture(struct writer *w, const struct storerec_capture *c)
+{
+	writer_commit(w);
+	if (!writer_ready(w))
+		return 0;
+	sqlite3_stmt *st = w->st[ST_CAPTURE_INSERT];
+	writer_put_row(w, st, writer_bind_capture(st, c));
+	if (w->dead)
+		return 0;
+	w->capture_id = (uint64_t)sqlite3_last_insert_rowid(w->db);
+	w->capture_is_file = c->kind.len == 4 && memcmp((const char *)c + c->kind.off, "file", 4) == 0;
+	/* Visible at once: a reader (the dashboard) looks the capture up first. */
+	writer_commit(w);
+	return w->dead ? 0 : w->capture_id;
+}
+
+static void writer_update_capture(struct writer *w, const struct storerec_capture *c)
+{
+	if (!w->capture_id || !writer_ready(w))
+		return;
+	sqlite3_stmt *st = w->st[ST_CAPTURE_UPDATE];
+	int rc = writer_bind_capture(st, c);
+	rc |= dbutil_bind_id(st, 11, w->capture_id);
+	writer_put_row(w, st, rc);
+}
+
+static void writer_next_ids(struct writer *w, struct writer_reply *r)
+{
+	r->dialog_id = r->message_id = r->finding_id = 1;
+	writer_map_write(w); /* max(id) sees every dialog */
+	if (w->dead)
+		return;
+	sqlite3_stmt *st = w->st[ST_NEXT_IDS];
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->dialog_id = dbutil_column_u64(st, 0);
+		r->message_id = dbutil_column_u64(st, 1);
+		r->finding_id = dbutil_column_u64(st, 2);
+		rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE)
+		writer_fail(w, rc);
+	sqlite3_reset(st);
+}
+
+static void writer_retention(struct writer *w, int64_t now_us)
+{
+	static const enum store_stmt order[] = {ST_RET_HIGH_WATER, ST_RET_MESSAGES,
+						ST_RET_FINDINGS, ST_RET_DIALOGS, ST_RET_CAPTURES,
+						ST_RET_ENDPOINTS};
+
+	if (w->dead || w->opt.retention_days <= 0)
+		return;
+	int64_t cutoff = now_us - (int64_t)w->opt.retention_days * 86400 * USEC_PER_SEC;
+	writer_commit(w);
+	if (!writer_ready(w))
+		return;
+	uint64_t keep = w->capture_is_file ? w->capture_id : 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		sqlite3_stmt *st = w->st[order[i]];
+		int rc = SQLITE_OK;
+		if (sqlite3_bind_parameter_count(st) >= 1)
+			rc |= dbutil_bind_time(st, 1, cutoff);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			rc |= sqlite3_bind_int64(st, 2, (sqlite3_int64)(order[i] == ST_RET_CAPTURES
+									 ? w->capture_id : keep));
+		if (rc != SQLITE_OK) {
+			writer_fail(w, sqlite3_errcode(w->db));
+			return;
+		}
+		if (!writer_run(w, st))
+			return;
+	}
+	writer_commit(w);
+}
+
+/* ---- the thread ---- */
+
+/* Runs one record; false after REC_STOP. */
+static bool writer_do(struct writer *w, const struct storerec_hdr *h, struct writer_reply *r)
+{
+	switch ((enum storerec_kind)h->kind) {
+	case REC_MESSAGE:
+		if (!w->dead)
+			writer_message(w, (const struct storerec_message *)h);
+		break;
+	case REC_DIALOG:
+		if (!w->dead)
+			writer_dialog(w, (const struct storerec_dialog *)h);
+		break;
+	case REC_FINDING:
+		if (!w->dead)
+			writer_finding(w, (const struct storerec_finding *)h);
+		break;
+	case REC_ENDPOINT:
+		if (!w->dead)
+			writer_endpoint(w, (const struct storerec_endpoint *)h);
+		break;
+	case REC_CAPTURE_BEGIN:
+		r->capture_id = w->dead ? 0 : writer_begin_capture(w, (const struct storerec_capture *)h);
+		break;
+	case REC_CAPTURE_UPDATE:
+		if (!w->dead)
+			writer_update_capture(w, (const struct storerec_capture *)h);
+		break;
+	case REC_NEXT_IDS:
+		writer_next_ids(w, r);
+		break;
+	case REC_COMMIT:
+		writer_commit(w);
+		break;
+	case REC_RETENTION:
+		writer_retention(w, ((const struct storerec_retention *)h)->now_us);
+		break;
+	case REC_SYNC:
+		break;
+	case REC_STOP:
+		writer_commit(w);
+		return false;
+	}
+	return true;
+}
+
+static void writer_answer(struct writer *w, uint64_t ticket, const struct writer_reply *r)
+{
+	pthread_mutex_lock(&w->lock);
+	w->done_ticket = ticket;
+	w->reply = *r;
+	w->pub = w->stats;
+	pthread_cond_broadcast(&w->done_cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	bool running = true;
+
+	while (running) {
+		struct rowq_chunk *c = rowq_take(w->q);
+		if (!c)
+			break;
+		while (c) {
+			struct rowq_chunk *next = c->next;
+			size_t off = 0;
+			while (off < c->used) {
+				const struct storerec_hdr *h = (const void *)(c->data + off);
+				struct writer_reply r = {0};
+				off += (h->size + ROWQ_ALIGN - 1) & ~(size_t)(ROWQ_ALIGN - 1);
+				if (running)
+					running = writer_do(w, h, &r);
+				if (h->ticket)
+					writer_answer(w, h->ticket, &r);
+			}
+			rowq_release(w->q, c);
+			c = next;
+		}
+	}
+	return NULL;
+}
+
+void writer_wait(struct writer *w, uint64_t ticket, struct writer_reply *r)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->done_ticket < ticket)
+		pthread_cond_wait(&w->done_cond, &w->lock);
+	if (r)
+		*r = w->reply;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_get_stats(struct writer *w, struct writer_stats *out)
+{
+	pthread_mutex_lock(&w->lock);
+	*out = w->started ? w->pub : w->stats;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* ---- open and close ---- */
+
+static int64_t writer_wall_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * USEC_PER_SEC + t.tv_nsec / 1000;
+}
+
+static void writer_open_fail(sqlite3 *db, const char *path, int rc, char *err, size_t n)
+{
+	if (rc != SQLITE_OK)
+		dbutil_format_error(err, n, path, db, rc, 0);
+	sqlite3_close(db);
+}
+
+static int writer_prepare_all(struct writer *w, char *err, size_t n)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(w->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &w->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			dbutil_format_error(err, n, w->path, w->db, rc, w->opt.busy_timeout_ms);
+			return rc;
+		}
+	}
+	return SQLITE_OK;
+}
+
+struct writer *writer_open(const char *path, const struct store_options *o, char *err, size_t n)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	/* A file size limit (ulimit -f) must fail the write with EFBIG, which
+	 * becomes "file size limit reached", not kill the monitor. */
+	struct sigaction xfsz;
+	if (sigaction(SIGXFSZ, NULL, &xfsz) == 0 && xfsz.sa_handler == SIG_DFL)
+		signal(SIGXFSZ, SIG_IGN);
+	/* NOMUTEX: the connection belongs to one thread at a time (this one,
+	 * then the writer thread); SQLite's own locking would cost ~4% of the
+	 * insert path for nothing. */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		writer_open_fail(db, path, rc, err, n);
+		return NULL;
+	}
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		dbutil_format_error(err, n, path, db, SQLITE_READONLY, 0);
+		writer_open_fail(db, path, SQLITE_OK, err, n);
+		return NULL;
+	}
+	if (schema_configure(db, path, o->busy_timeout_ms, err, n) != SQLITE_OK ||
+	    schema_migrate(db, path, o->busy_timeout_ms, err, n) != SQLITE_OK) {
+		writer_open_fail(db, path, SQLITE_OK, err, n);
+		return NULL;
+	}
+	if (o->cache_kib > 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", o->cache_kib);
+		rc = dbutil_exec(db, sql);
+		if (rc != SQLITE_OK) {
+			writer_open_fail(db, path, rc, err, n);
+			return NULL;
+		}
+	}
+
+	struct writer *w = xcalloc(1, sizeof *w);
+	w->db = db;
+	w->path = xstrdup(path);
+	w->opt = *o;
+	atomic_init(&w->failed, false);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->done_cond, NULL);
+	writer_map_init(&w->map);
+	if (writer_prepare_all(w, err, n) != SQLITE_OK) {
+		writer_close(w);
+		return NULL;
+	}
+	/* "On start": before this run writes anything, on the wall clock. */
+	if (w->opt.retention_days > 0) {
+		writer_retention(w, writer_wall_us());
+		if (w->dead) {
+			snprintf(err, n, "%s (applying --retention-days)", w->err);
+			writer_close(w);
+			return NULL;
+		}
+	}
+	char why[128];
+	w->ckpt = checkpoint_start(path, why, sizeof why);
+	if (w->ckpt)
+		checkpoint_attach(w->ckpt, db, WRITER_CKPT_WAKE_PAGES, WRITER_CKPT_SYNC_PAGES);
+	return w;
+}
+
+bool writer_start(struct writer *w, struct rowq *q, char *err, size_t n)
+{
+	w->q = q;
+	int e = pthread_create(&w->thread, NULL, writer_main, w);
+	if (e != 0) {
+		snprintf(err, n, "%s: cannot start the writer thread (errno %d)", w->path, e);
+		return false;
+	}
+	w->started = true;
+	return true;
+}
+
+void writer_close(struct writer *w)
+{
+	if (!w)
+		return;
+	if (w->started) {
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	} else if (w->st[ST_COMMIT]) {
+		writer_commit(w);
+	}
+	checkpoint_stop(w->ckpt);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(w->st[i]);
+	sqlite3_close(w->db);
+	writer_map_free(&w->map);
+	pthread_cond_destroy(&w->done_cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w->path);
+	free(w);
+}
