@@ -47,7 +47,7 @@ void dialog_state_revive(struct dialog *d, const struct sip_msg *m, int64_t ts)
 static bool ds_status_new_in_txn(const struct txn *t, const struct txn_hop *hop, int status)
 {
 	for (size_t i = 0; i < t->n_hops; i++) {
-		const struct txn_hop *h = &t->hops[i];
+		const struct txn_hop *h = transaction_hop_at(t, i);
 		if (h == hop)
 			continue;
 		for (size_t k = 0; k < h->n_status; k++)

@@ -8,16 +8,49 @@
 #include "analyzer/dedup.h"
 #include "common/xalloc.h"
 
+static struct txn_hop *transaction_hop_mut(struct txn *t, size_t i)
+{
+	return i == 0 ? &t->hop0 : &t->more_hops[i - 1];
+}
+
+static void transaction_free(struct txn *t)
+{
+	free(t->more_hops);
+	free(t);
+}
+
 void transaction_list_init(struct txn_list *l)
 {
 	memset(l, 0, sizeof *l);
+	l->v = l->inl;
+	l->cap = TXN_LIST_INLINE;
 }
 
 void transaction_list_clear(struct txn_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	l->n = 0;
+		transaction_free(l->v[i]);
+	if (l->v != l->inl)
+		free(l->v);
+	transaction_list_init(l);
+}
+
+/* Appends t, growing the array (inline first, then 4, 8, 16 pointers). */
+static void transaction_list_push(struct txn_list *l, struct txn *t)
+{
+	if (l->n == l->cap) {
+		size_t cap = (size_t)l->cap * 2;
+		if (cap > TXN_MAX_PER_DIALOG)
+			cap = TXN_MAX_PER_DIALOG;
+		if (l->v == l->inl) {
+			l->v = xmalloc(cap * sizeof *l->v);
+			memcpy(l->v, l->inl, l->n * sizeof *l->v);
+		} else {
+			l->v = xrealloc(l->v, cap * sizeof *l->v);
+		}
+		l->cap = (uint8_t)cap;
+	}
+	l->v[l->n++] = t;
 }
 
 /* A fork shares the requests its parent saw, not the answers: those came from
@@ -25,14 +58,13 @@ void transaction_list_clear(struct txn_list *l)
 static void transaction_forget_answers(struct txn *t)
 {
 	for (size_t h = 0; h < t->n_hops; h++) {
-		struct txn_hop *hop = &t->hops[h];
+		struct txn_hop *hop = transaction_hop_mut(t, h);
 		hop->ack_count = 0;
 		hop->n2xx = 0;
 		hop->n_status = 0;
 		hop->final_status = 0;
 	}
 	t->first_final_status = 0;
-	t->first_final_ts = TS_NONE;
 	t->first_final_msg_id = 0;
 	t->first_2xx_ts = TS_NONE;
 	t->first_2xx_msg_id = 0;
@@ -47,11 +79,17 @@ void transaction_list_copy(struct txn_list *dst, const struct txn_list *src)
 {
 	transaction_list_init(dst);
 	for (size_t i = 0; i < src->n; i++) {
-		dst->v[i] = xmalloc(sizeof *dst->v[i]);
-		*dst->v[i] = *src->v[i];
-		transaction_forget_answers(dst->v[i]);
+		const struct txn *s = src->v[i];
+		struct txn *t = xmalloc(sizeof *t);
+		*t = *s;
+		if (s->n_hops > 1) {
+			size_t bytes = (size_t)(s->n_hops - 1) * sizeof *t->more_hops;
+			t->more_hops = xmalloc(bytes);
+			memcpy(t->more_hops, s->more_hops, bytes);
+		}
+		transaction_forget_answers(t);
+		transaction_list_push(dst, t);
 	}
-	dst->n = src->n;
 }
 
 static uint64_t transaction_branch_hash(const char *branch)
@@ -81,7 +119,7 @@ static struct txn *transaction_find_branch(const struct txn_list *l, uint64_t br
 		return NULL;
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t h = 0; h < l->v[i]->n_hops; h++)
-			if (l->v[i]->hops[h].branch == branch)
+			if (transaction_hop_at(l->v[i], h)->branch == branch)
 				return l->v[i];
 	return NULL;
 }
@@ -105,9 +143,15 @@ static struct txn *transaction_find_number(const struct txn_list *l, enum dialog
 
 static void transaction_remove_at(struct txn_list *l, size_t i)
 {
-	free(l->v[i]);
+	transaction_free(l->v[i]);
 	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof l->v[0]);
 	l->n--;
+	if (l->v != l->inl && l->n <= TXN_LIST_INLINE) { /* back to the inline slots */
+		memcpy(l->inl, l->v, l->n * sizeof *l->v);
+		free(l->v);
+		l->v = l->inl;
+		l->cap = TXN_LIST_INLINE;
+	}
 }
 
 void transaction_prune(struct txn_list *l, int64_t now, bool keep_initial)
@@ -150,9 +194,8 @@ static struct txn *transaction_add(struct txn_list *l, enum dialog_side side, ui
 	t->kind = kind;
 	t->first_ts = ts;
 	t->last_ts = ts;
-	t->first_final_ts = TS_NONE;
 	t->first_2xx_ts = TS_NONE;
-	l->v[l->n++] = t;
+	transaction_list_push(l, t);
 	return t;
 }
 
@@ -160,18 +203,20 @@ static struct txn_hop *transaction_hop(struct txn *t, const struct net_addr *req
 				       const struct net_addr *req_dst, enum transport tr)
 {
 	for (size_t i = 0; i < t->n_hops; i++) {
-		struct txn_hop *h = &t->hops[i];
+		struct txn_hop *h = transaction_hop_mut(t, i);
 		if (h->transport == tr && net_addr_equal(&h->req_src, req_src) &&
 		    net_addr_equal(&h->req_dst, req_dst))
 			return h;
 	}
 	if (t->n_hops == TXN_MAX_HOPS)
 		return NULL;
-	struct txn_hop *h = &t->hops[t->n_hops++];
+	if (t->n_hops > 0) /* exactly n_hops - 1 extra hops, grown one at a time */
+		t->more_hops = xrealloc(t->more_hops, (size_t)t->n_hops * sizeof *t->more_hops);
+	struct txn_hop *h = transaction_hop_mut(t, t->n_hops++);
 	memset(h, 0, sizeof *h);
 	h->req_src = *req_src;
 	h->req_dst = *req_dst;
-	h->transport = tr;
+	h->transport = (uint8_t)tr;
 	return h;
 }
 
@@ -200,11 +245,6 @@ static void transaction_observe_request(struct txn_list *l, enum dialog_side sid
 		t = transaction_add(l, side, m->cseq, method, kind_if_new, ts);
 		out->new_txn = true;
 	}
-	if (method == SIP_CANCEL) {
-		struct txn *inv = transaction_find(l, side, m->cseq, SIP_INVITE);
-		if (inv)
-			inv->cancelled = true;
-	}
 	struct txn_hop *h = transaction_hop(t, &f->src, &f->dst, f->transport);
 	out->txn = t;
 	out->hop = h;
@@ -228,8 +268,6 @@ static void transaction_observe_request(struct txn_list *l, enum dialog_side sid
 		t->sender_known = true;
 		t->req_se = m->session_expires;
 		t->req_min_se = m->min_se;
-		t->req_supported_timer = m->supported_timer;
-		t->req_require_timer = m->require_timer;
 	}
 }
 
@@ -287,7 +325,7 @@ static void transaction_observe_response(struct txn_list *l, enum dialog_side si
 	if (m->status < 200)
 		return;
 	if (h && !h->final_status) {
-		h->final_status = m->status;
+		h->final_status = (int16_t)m->status;
 		out->first_on_hop = true;
 	}
 	if (!out->retransmission)
@@ -295,10 +333,8 @@ static void transaction_observe_response(struct txn_list *l, enum dialog_side si
 	if (out->to_sender)
 		t->delivered = true;
 	if (!t->first_final_status) {
-		t->first_final_status = m->status;
-		t->first_final_ts = ts;
+		t->first_final_status = (int16_t)m->status;
 		t->first_final_msg_id = msg_id;
-		t->first_final_src = f->src;
 		out->first_final = true;
 	}
 	if (m->status < 300 && t->first_2xx_ts == TS_NONE) {
@@ -325,8 +361,8 @@ unsigned transaction_max_2xx(const struct txn *t)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < t->n_hops; i++)
-		if (t->hops[i].n2xx > n)
-			n = t->hops[i].n2xx;
+		if (transaction_hop_at(t, i)->n2xx > n)
+			n = transaction_hop_at(t, i)->n2xx;
 	return n;
 }
 
@@ -335,8 +371,8 @@ const struct txn_hop *transaction_far_hop(const struct txn *t)
 	const struct txn_hop *far = NULL;
 
 	for (size_t i = 0; i < t->n_hops; i++)
-		if (t->hops[i].req_count)
-			far = &t->hops[i];
+		if (transaction_hop_at(t, i)->req_count)
+			far = transaction_hop_at(t, i);
 	return far;
 }
 

@@ -48,61 +48,73 @@ enum txn_outcome {
 	TXN_REJECTED,
 };
 
+/* One leg of a transaction.  72 bytes: most transactions have one hop (a
+ * one-leg capture), so struct txn holds the first inline and the others in an
+ * array grown on demand. */
 struct txn_hop {
 	struct net_addr req_src, req_dst; /* the request's direction on this hop */
-	enum transport transport;
 	uint64_t branch;                  /* hash of the top Via branch, 0 = none */
 	uint16_t req_count;               /* request observations (1 + retransmissions) */
 	uint16_t ack_count;
 	uint16_t n2xx;                    /* 2xx observations */
-	uint8_t n_status;
 	int16_t status[TXN_MAX_STATUSES]; /* distinct statuses seen */
-	int final_status;                 /* first final on this hop, 0 = none */
+	int16_t final_status;             /* first final on this hop, 0 = none */
+	uint8_t n_status;
+	uint8_t transport;                /* enum transport */
 };
 
+/* Fields ordered by size (no padding); enums stored in a byte, flags in bits. */
 struct txn {
-	uint32_t cseq;
-	enum sip_method method;
-	enum dialog_side side; /* who sent the request */
-	enum txn_kind kind;
-	bool request_seen;
 	int64_t first_ts;      /* t_req: first observation (of the request when seen) */
 	int64_t last_ts;
 	uint64_t req_msg_id;   /* first request observation */
-	struct net_addr sender; /* src of the first request observation */
-	bool sender_known;
-	uint16_t req_retransmissions;
-	/* the request as first seen */
-	struct timer_header req_se, req_min_se;
-	bool req_supported_timer, req_require_timer;
-	/* responses */
-	int first_final_status;
-	int64_t first_final_ts;
 	uint64_t first_final_msg_id;
-	struct net_addr first_final_src;
-	struct net_addr last_final_dst; /* the furthest hop a final reached */
 	int64_t first_2xx_ts;
 	uint64_t first_2xx_msg_id;
+	struct txn_hop *more_hops; /* hops 1 .. n_hops-1 (NULL while n_hops <= 1) */
+	struct txn_hop hop0;
+	uint32_t cseq;
+	uint32_t codes;        /* finding codes reported for this transaction */
+	/* the request as first seen */
+	struct timer_header req_se, req_min_se;
+	struct net_addr sender;         /* src of the first request observation */
+	struct net_addr last_final_dst; /* the furthest hop a final reached */
 	struct net_addr first_2xx_src;
-	bool delivered; /* a final response reached the sender */
-	bool acked;
-	bool cancelled;
-	/* session-timer bookkeeping (session_timer.c) */
-	bool timer_active_at_req;
-	bool success;       /* refreshed the timer */
-	bool judged_lost;   /* unanswered / not relayed decided */
-	bool noack_checked;
-	bool counted_failed;
-	enum txn_outcome outcome;
-	uint32_t codes;     /* finding codes reported for this transaction */
+	uint16_t req_retransmissions;
+	int16_t first_final_status;     /* 0 = none */
+	uint8_t method;        /* enum sip_method */
+	uint8_t side;          /* enum dialog_side: who sent the request */
+	uint8_t kind;          /* enum txn_kind */
+	uint8_t outcome;       /* enum txn_outcome (session-timer bookkeeping) */
 	uint8_t n_hops;
-	struct txn_hop hops[TXN_MAX_HOPS];
+	uint8_t cap_more_hops;
+	bool request_seen : 1;
+	bool sender_known : 1;
+	bool delivered : 1; /* a final response reached the sender */
+	bool acked : 1;
+	/* session-timer bookkeeping (session_timer.c) */
+	bool timer_active_at_req : 1;
+	bool success : 1;       /* refreshed the timer */
+	bool judged_lost : 1;   /* unanswered / not relayed decided */
+	bool noack_checked : 1;
+	bool counted_failed : 1;
 };
 
+/* The transactions of a dialog: v[0 .. n); the first TXN_LIST_INLINE live in
+ * the list itself (v points at inl), more in an array grown on demand.  A list
+ * is never copied by value (transaction_list_copy). */
+#define TXN_LIST_INLINE 2
 struct txn_list {
-	struct txn *v[TXN_MAX_PER_DIALOG];
-	uint8_t n;
+	struct txn **v;
+	struct txn *inl[TXN_LIST_INLINE];
+	uint8_t n, cap;
 };
+
+/* Hop i of t (i < t->n_hops). */
+static inline const struct txn_hop *transaction_hop_at(const struct txn *t, size_t i)
+{
+	return i == 0 ? &t->hop0 : &t->more_hops[i - 1];
+}
 
 /* What one observation did to its transaction. */
 struct txn_obs {
