@@ -50,21 +50,11 @@ const char *sip_method_name(enum sip_method m)
 	return sip_msg_names[m];
 }
 
-/* Frees every owned string and leaves msg empty (retry_after -1 = absent). */
+/* Frees every owned string (one allocation) and leaves msg empty
+ * (retry_after -1 = absent). */
 void sip_msg_clear(struct sip_msg *msg)
 {
-	free(msg->method_name);
-	free(msg->request_uri);
-	free(msg->call_id);
-	free(msg->from_uri);
-	free(msg->from_tag);
-	free(msg->to_uri);
-	free(msg->to_tag);
-	free(msg->cseq_method_name);
-	free(msg->via_branch);
-	free(msg->contact);
-	free(msg->user_agent);
-	free(msg->server);
+	free(msg->strs);
 	memset(msg, 0, sizeof *msg);
 	msg->retry_after = -1;
 }

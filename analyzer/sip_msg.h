@@ -1,7 +1,8 @@
 /* sip_msg: the project's own plain-value SIP message, filled by sip_parse.
  *
  * Nothing here points into libosip2.  Strings are NUL-terminated copies owned by
- * the message (NULL when the header is absent) and freed by sip_msg_clear. */
+ * the message (NULL when the header is absent), all in one allocation (strs)
+ * freed by sip_msg_clear. */
 #ifndef SIPWATCH_SIP_MSG_H
 #define SIPWATCH_SIP_MSG_H
 
@@ -74,6 +75,9 @@ struct sip_msg {
 
 	size_t header_len; /* bytes up to and including the blank line */
 	size_t body_len;
+
+	char *strs; /* the one allocation every string above points into */
+	size_t strs_len, strs_cap;
 };
 
 enum sip_method sip_method_from_name(const char *name, size_t len);

@@ -342,6 +342,32 @@ bool sip_parse(const uint8_t *data, size_t len, struct sip_msg *msg)
 	return sip_scan(data, len, msg);
 }
 
+/* The conversion copies each string on its own; struct sip_msg keeps them all
+ * in one allocation (sip_msg_clear frees that one): move them there. */
+static void sip_parse_pack(struct sip_msg *msg)
+{
+	char **f[] = { &msg->method_name, &msg->request_uri, &msg->call_id, &msg->from_uri,
+		       &msg->from_tag, &msg->to_uri, &msg->to_tag, &msg->cseq_method_name,
+		       &msg->via_branch, &msg->contact, &msg->user_agent, &msg->server };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		n += *f[i] ? strlen(*f[i]) + 1 : 0;
+	msg->strs = n ? xmalloc(n) : NULL;
+	msg->strs_cap = n;
+	msg->strs_len = 0;
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (*f[i] == NULL)
+			continue;
+		size_t k = strlen(*f[i]) + 1;
+		char *out = msg->strs + msg->strs_len;
+		memcpy(out, *f[i], k);
+		msg->strs_len += k;
+		free(*f[i]);
+		*f[i] = out;
+	}
+}
+
 bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg)
 {
 	osip_message_t *sip = NULL;
@@ -357,6 +383,7 @@ bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg)
 		if (osip_message_parse(sip, buf, len) == 0)
 			ok = sip_parse_convert(sip, data, len, msg);
 		osip_message_free(sip);
+		sip_parse_pack(msg);
 	}
 	if (!ok)
 		sip_msg_clear(msg);

@@ -5,8 +5,9 @@
  * header lines up to the blank line, joining folded lines (a line starting with
  * SP/HTAB continues the header above) and handing each complete header to the
  * field it fills.  Values may therefore contain CR/LF from folding; every value
- * helper treats CR and LF as whitespace.  Costs: one memchr per line, one small
- * allocation per extracted string, nothing for headers it does not need. */
+ * helper treats CR and LF as whitespace.  Costs: one memchr per line, one
+ * allocation per message for all extracted strings, nothing for headers it does
+ * not need. */
 #include <string.h>
 #include <strings.h>
 
@@ -17,6 +18,8 @@
 
 /* RFC 3261 §25.1: delta-seconds are 1*DIGIT; we keep them in 31 bits. */
 #define SIP_SCAN_DELTA_MAX 2147483647u
+/* String fields of struct sip_msg (method_name ... server): NULs to room for. */
+#define SIP_SCAN_NSTRS 12u
 
 /* A byte range inside the message (not NUL-terminated). */
 struct sip_scan_span {
@@ -152,6 +155,25 @@ static struct sip_scan_span sip_scan_trim(const char *p, size_t n)
 	return (struct sip_scan_span){ p + b, n - b };
 }
 
+/* A NUL-terminated copy of n bytes at p in msg->strs.  sip_scan sizes strs
+ * for the bytes it scans plus a NUL per string field, and every string is a
+ * distinct part of those bytes (or shorter), so it always fits; were it not
+ * to, the copy would be cut, never overrun. */
+static char *sip_scan_str(struct sip_msg *msg, const char *p, size_t n)
+{
+	size_t room = msg->strs_cap - msg->strs_len;
+
+	if (room == 0)
+		return NULL;
+	if (n >= room)
+		n = room - 1;
+	char *out = msg->strs + msg->strs_len;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	msg->strs_len += n + 1;
+	return out;
+}
+
 /* RFC 3261 §25.1: quoted-string = SWS DQUOTE *(qdtext / quoted-pair) DQUOTE.
  * *i is at the opening quote; moves it past the closing one.  False (and *i = n)
  * when the string is not closed. */
@@ -185,12 +207,13 @@ static void sip_scan_unfold(char *s, size_t n)
 /* A copy of a header value with surrounding LWS removed and each fold (CR/LF
  * and the SP/HTAB after it) turned into as many SP (RFC 3261 §7.3.1: folding
  * is whitespace; libosip2 does the same, so both paths give the same text). */
-static char *sip_scan_dup_value(const char *p, size_t n)
+static char *sip_scan_dup_value(struct sip_msg *msg, const char *p, size_t n)
 {
 	struct sip_scan_span t = sip_scan_trim(p, n);
-	char *out = xstrndup(t.p, t.n);
+	char *out = sip_scan_str(msg, t.p, t.n);
 
-	sip_scan_unfold(out, t.n);
+	if (out != NULL)
+		sip_scan_unfold(out, strlen(out));
 	return out;
 }
 
@@ -391,8 +414,8 @@ static bool sip_scan_find_param(const char *v, size_t n, size_t i, const char *w
  * the URI ends at the first ';' (its parameters are header parameters, §20.10),
  * or at ',' where the header is a list (multi).  Leniently, an unclosed quote
  * is taken as a stray character.  Returns the URI span and, if wanted, the tag. */
-static bool sip_scan_addr(const char *v, size_t n, bool multi, struct sip_scan_span *uri,
-			  char **tag)
+static bool sip_scan_addr(struct sip_msg *msg, const char *v, size_t n, bool multi,
+			  struct sip_scan_span *uri, char **tag)
 {
 	size_t i = sip_scan_skip_lws(v, n, 0);
 	size_t params;
@@ -426,17 +449,18 @@ found:
 	if (tag != NULL) {
 		struct sip_scan_span t;
 		if (sip_scan_find_param(v, n, params, "tag", &t))
-			*tag = xstrndup(t.p, t.n);
+			*tag = sip_scan_str(msg, t.p, t.n);
 	}
 	return true;
 }
 
-static void sip_scan_from_to(const char *v, size_t n, char **uri_out, char **tag_out)
+static void sip_scan_from_to(struct sip_msg *msg, const char *v, size_t n, char **uri_out,
+			     char **tag_out)
 {
 	struct sip_scan_span uri;
 
-	if (sip_scan_addr(v, n, false, &uri, tag_out))
-		*uri_out = xstrndup(uri.p, uri.n);
+	if (sip_scan_addr(msg, v, n, false, &uri, tag_out))
+		*uri_out = sip_scan_str(msg, uri.p, uri.n);
 }
 
 /* RFC 3261 §20.10: Contact = ("Contact" / "m") HCOLON
@@ -454,11 +478,11 @@ static void sip_scan_contact(const char *v, size_t n, struct sip_msg *msg)
 		return;
 	struct sip_scan_span t = sip_scan_trim(v + i, n - i);
 	if (t.n == 1 && t.p[0] == '*')
-		msg->contact = xstrdup("*");
-	else if (sip_scan_addr(t.p, t.n, true, &uri, NULL))
-		msg->contact = xstrndup(uri.p, uri.n);
+		msg->contact = sip_scan_str(msg, "*", 1);
+	else if (sip_scan_addr(msg, t.p, t.n, true, &uri, NULL))
+		msg->contact = sip_scan_str(msg, uri.p, uri.n);
 	else
-		msg->contact = xstrdup(""); /* present but unreadable */
+		msg->contact = sip_scan_str(msg, "", 0); /* present but unreadable */
 }
 
 /* RFC 3261 §7.3.1: list elements are separated by commas outside quoted
@@ -499,7 +523,7 @@ static void sip_scan_via(const char *v, size_t n, struct sip_msg *msg)
 				struct sip_scan_span b;
 				if (semi != NULL &&
 				    sip_scan_find_param(el.p, el.n, (size_t)(semi - el.p), "branch", &b))
-					msg->via_branch = xstrndup(b.p, b.n);
+					msg->via_branch = sip_scan_str(msg, b.p, b.n);
 			}
 			msg->via_count++;
 		}
@@ -528,14 +552,14 @@ static void sip_scan_cseq(const char *v, size_t n, struct sip_msg *msg)
 		return;
 	}
 	msg->cseq_method = sip_method_from_name(v + i, d - i);
-	msg->cseq_method_name = xstrndup(v + i, d - i);
+	msg->cseq_method_name = sip_scan_str(msg, v + i, d - i);
 }
 
 /* RFC 3261 §20.8: Call-ID = ( "Call-ID" / "i" ) HCOLON callid;
  * callid = word [ "@" word ].  No whitespace belongs inside; whitespace around
  * the '@' is dropped, as libosip2 does, so both paths give the same key.
  * NULL when empty. */
-static char *sip_scan_call_id(const char *v, size_t n)
+static char *sip_scan_call_id(struct sip_msg *msg, const char *v, size_t n)
 {
 	struct sip_scan_span t = sip_scan_trim(v, n);
 
@@ -543,15 +567,19 @@ static char *sip_scan_call_id(const char *v, size_t n)
 		return NULL;
 	const char *at = memchr(t.p, '@', t.n);
 	if (at == NULL)
-		return sip_scan_dup_value(t.p, t.n);
+		return sip_scan_dup_value(msg, t.p, t.n);
 	struct sip_scan_span a = sip_scan_trim(t.p, (size_t)(at - t.p));
 	struct sip_scan_span b = sip_scan_trim(at + 1, t.n - (size_t)(at - t.p) - 1);
-	char *out = xmalloc(a.n + 1 + b.n + 1);
-	memcpy(out, a.p, a.n);
-	out[a.n] = '@';
-	memcpy(out + a.n + 1, b.p, b.n);
-	out[a.n + 1 + b.n] = '\0';
-	sip_scan_unfold(out, a.n + 1 + b.n);
+	/* a, '@' and b are parts of t, in that order: the copy fits */
+	char *out = sip_scan_str(msg, a.p, a.n + 1 + b.n);
+	if (out == NULL)
+		return NULL;
+	size_t n_out = strlen(out);
+	if (n_out > a.n) {
+		out[a.n] = '@';
+		memmove(out + a.n + 1, b.p, n_out - a.n - 1);
+	}
+	sip_scan_unfold(out, n_out);
 	return out;
 }
 
@@ -585,18 +613,18 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 	switch (id) {
 	case SIP_SCAN_H_CALL_ID:
 		if (!msg->has_call_id) {
-			msg->call_id = sip_scan_call_id(v, vn);
+			msg->call_id = sip_scan_call_id(msg, v, vn);
 			msg->has_call_id = msg->call_id != NULL;
 		}
 		break;
 	case SIP_SCAN_H_FROM:
 		if (!msg->has_from)
-			sip_scan_from_to(v, vn, &msg->from_uri, &msg->from_tag);
+			sip_scan_from_to(msg, v, vn, &msg->from_uri, &msg->from_tag);
 		msg->has_from = true;
 		break;
 	case SIP_SCAN_H_TO:
 		if (!msg->has_to)
-			sip_scan_from_to(v, vn, &msg->to_uri, &msg->to_tag);
+			sip_scan_from_to(msg, v, vn, &msg->to_uri, &msg->to_tag);
 		msg->has_to = true;
 		break;
 	case SIP_SCAN_H_CSEQ:
@@ -614,11 +642,11 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 		break;
 	case SIP_SCAN_H_USER_AGENT:
 		if (msg->user_agent == NULL)
-			msg->user_agent = sip_scan_dup_value(v, vn);
+			msg->user_agent = sip_scan_dup_value(msg, v, vn);
 		break;
 	case SIP_SCAN_H_SERVER:
 		if (msg->server == NULL)
-			msg->server = sip_scan_dup_value(v, vn);
+			msg->server = sip_scan_dup_value(msg, v, vn);
 		break;
 	case SIP_SCAN_H_RETRY_AFTER:
 		if (msg->retry_after < 0)
@@ -746,8 +774,8 @@ static bool sip_scan_start_line(struct sip_msg *msg, const char *s, size_t n)
 		return false;
 	msg->is_request = true;
 	msg->method = sip_method_from_name(s, m);
-	msg->method_name = xstrndup(s, m);
-	msg->request_uri = xstrndup(uri.p, uri.n);
+	msg->method_name = sip_scan_str(msg, s, m);
+	msg->request_uri = sip_scan_str(msg, uri.p, uri.n);
 	return true;
 }
 
@@ -790,6 +818,12 @@ bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
 	if (len > SIP_SCAN_MAX_LEN)
 		len = SIP_SCAN_MAX_LEN;
 	struct sip_scan_span l = sip_scan_first_line(s, len, &next);
+	if (l.n == 0)
+		return false;
+	/* One allocation for every string (sip_scan_str): each is a distinct part
+	 * of these len bytes, plus its NUL. */
+	msg->strs_cap = len + SIP_SCAN_NSTRS;
+	msg->strs = xmalloc(msg->strs_cap);
 	if (l.n == 0 || !sip_scan_start_line(msg, l.p, l.n)) {
 		sip_msg_clear(msg);
 		return false;

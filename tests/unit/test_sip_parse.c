@@ -1227,6 +1227,41 @@ static void test_osip_misreads(void **state)
 	sip_msg_clear(&m);
 }
 
+/* Every string of a message lives in its one allocation (strs), whichever
+ * path filled it. */
+static void assert_in_strs(const struct sip_msg *m)
+{
+	const char *f[] = { m->method_name, m->request_uri, m->call_id, m->from_uri,
+			    m->from_tag, m->to_uri, m->to_tag, m->cseq_method_name,
+			    m->via_branch, m->contact, m->user_agent, m->server };
+
+	assert_true(m->strs_len <= m->strs_cap);
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		if (f[i] == NULL)
+			continue;
+		assert_true(f[i] >= m->strs && f[i] + strlen(f[i]) < m->strs + m->strs_len);
+	}
+}
+
+static void test_one_allocation(void **state)
+{
+	const char *texts[] = { INVITE_SDP, OK_200,
+				"INVITE sip:b@h SIP/2.0\r\ni:  x @ y \r\nf: <sip:a@h>;tag=1\r\n"
+				"t: sip:b@h;tag=2\r\nm: *\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				"CSeq: 1 INVITE\r\nUser-Agent:  a\r\n  b \r\nServer: s\r\n\r\n" };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		struct sip_msg m;
+		assert_true(parse(texts[i], &m));
+		assert_in_strs(&m);
+		sip_msg_clear(&m);
+		assert_true(parse_strict(texts[i], &m));
+		assert_in_strs(&m);
+		sip_msg_clear(&m);
+	}
+}
+
 /* libosip2 must not print, whatever it is fed. */
 static void test_silent(void **state)
 {
@@ -1325,6 +1360,7 @@ int main(void)
 		cmocka_unit_test(test_pathological_sizes),
 		cmocka_unit_test(test_osip_misreads),
 		cmocka_unit_test(test_silent),
+		cmocka_unit_test(test_one_allocation),
 		cmocka_unit_test(test_threads),
 	};
 
