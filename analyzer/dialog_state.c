@@ -76,7 +76,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 			d->callee_addr = *src;
 			d->callee_addr_known = true;
 			if (!d->callee_ua && ds_nonempty(m->user_agent))
-				dialog_set_str(&d->callee_ua, m->user_agent, DIALOG_TAG_MAX);
+				dialog_set_callee_ua(d, m->user_agent);
 		}
 		return;
 	}
@@ -90,7 +90,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 		d->callee_addr_known = true;
 	}
 	if (o->side == SIDE_CALLER && !d->callee_ua && ds_nonempty(o->agent)) {
-		dialog_set_str(&d->callee_ua, o->agent, DIALOG_TAG_MAX);
+		dialog_set_callee_ua(d, o->agent);
 		d->dirty = true;
 	}
 	if (o->side == SIDE_CALLEE && !d->caller_addr_known) {

@@ -47,6 +47,65 @@ void dialog_set_str(char **field, const char *s, size_t max)
 	*field = s ? xstrndup(s, dialog_bounded_len(s, max)) : NULL;
 }
 
+/* ---- the string pack ----
+ * d->strs holds the dialog's strings back to back, each NUL-terminated, each
+ * once (an agent's text is usually the caller's or callee's user agent too).
+ * It only grows: every field is set once and the agents are never forgotten,
+ * so it is bounded (3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX
+ * bytes).  The fields below point into it. */
+#define DIALOG_PACKED 6
+
+static void dialog_packed_fields(struct dialog *d, char **f[DIALOG_PACKED])
+{
+	f[0] = &d->call_id;
+	f[1] = &d->from_uri;
+	f[2] = &d->to_uri;
+	f[3] = &d->caller_tag;
+	f[4] = &d->caller_ua;
+	f[5] = &d->callee_ua;
+}
+
+/* The offset in d->strs of the first max-1 bytes of s, appended if new. */
+static uint16_t dialog_pack(struct dialog *d, const char *s, size_t max)
+{
+	size_t n = dialog_bounded_len(s, max);
+	size_t len = d->strs_len;
+
+	for (size_t off = 0; off < len; off += strlen(d->strs + off) + 1)
+		if (off + n < len && memcmp(d->strs + off, s, n) == 0 && d->strs[off + n] == '\0')
+			return (uint16_t)off;
+	char **f[DIALOG_PACKED];
+	ptrdiff_t at[DIALOG_PACKED];
+	dialog_packed_fields(d, f);
+	for (size_t i = 0; i < DIALOG_PACKED; i++)
+		at[i] = *f[i] ? *f[i] - d->strs : -1;
+	d->strs = xrealloc(d->strs, len + n + 1);
+	memcpy(d->strs + len, s, n);
+	d->strs[len + n] = '\0';
+	d->strs_len = (uint16_t)(len + n + 1);
+	for (size_t i = 0; i < DIALOG_PACKED; i++)
+		if (at[i] >= 0)
+			*f[i] = d->strs + at[i];
+	return (uint16_t)len;
+}
+
+/* Sets a field of d that lives in the pack (once: see above). */
+static void dialog_pack_set(struct dialog *d, char **field, const char *s, size_t max)
+{
+	if (!s) {
+		*field = NULL;
+		return;
+	}
+	uint16_t off = dialog_pack(d, s, max); /* may move d->strs */
+	*field = d->strs + off;
+}
+
+void dialog_set_callee_ua(struct dialog *d, const char *ua)
+{
+	if (!d->callee_ua)
+		dialog_pack_set(d, &d->callee_ua, ua, DIALOG_TAG_MAX);
+}
+
 struct dialog_table *dialog_table_new(void)
 {
 	struct dialog_table *t = xcalloc(1, sizeof *t);
@@ -60,15 +119,9 @@ void dialog_free(struct dialog *d)
 {
 	if (!d)
 		return;
-	free(d->call_id);
-	free(d->from_uri);
-	free(d->to_uri);
-	free(d->caller_tag);
+	free(d->strs);
 	free(d->callee_tag);
-	free(d->caller_ua);
-	free(d->callee_ua);
-	for (size_t i = 0; i < d->n_agents; i++)
-		free(d->agents[i].agent);
+	free(d->agents);
 	transaction_list_clear(&d->txns);
 	free(d);
 }
@@ -352,11 +405,11 @@ struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const st
 {
 	struct dialog *d = dialog_alloc(id, ts);
 
-	dialog_set_str(&d->call_id, m->call_id, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->call_id, m->call_id, DIALOG_STR_MAX);
 	d->call_hash = dialog_call_hash(m->call_id);
-	dialog_set_str(&d->from_uri, m->from_uri, DIALOG_STR_MAX);
-	dialog_set_str(&d->to_uri, m->to_uri, DIALOG_STR_MAX);
-	dialog_set_str(&d->caller_tag, m->from_tag, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->from_uri, m->from_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->to_uri, m->to_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->caller_tag, m->from_tag, DIALOG_TAG_MAX);
 	if (dialog_nonempty(m->to_tag)) {
 		dialog_set_str(&d->callee_tag, m->to_tag, DIALOG_TAG_MAX);
 		d->mid_call = true;
@@ -366,10 +419,10 @@ struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const st
 		d->invite_cseq = m->cseq;
 	}
 	if (m->is_request)
-		dialog_set_str(&d->caller_ua, m->user_agent, DIALOG_TAG_MAX);
+		dialog_pack_set(d, &d->caller_ua, m->user_agent, DIALOG_TAG_MAX);
 	else
-		dialog_set_str(&d->callee_ua, m->server ? m->server : m->user_agent,
-			       DIALOG_TAG_MAX);
+		dialog_pack_set(d, &d->callee_ua, m->server ? m->server : m->user_agent,
+				DIALOG_TAG_MAX);
 	dialog_table_link(t, d);
 	return d;
 }
@@ -389,15 +442,15 @@ struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *pa
 	d->min_se = parent->min_se;
 	d->timer_offered[SIDE_CALLER] = parent->timer_offered[SIDE_CALLER];
 	d->call_hash = parent->call_hash;
-	dialog_set_str(&d->call_id, parent->call_id, DIALOG_STR_MAX);
-	dialog_set_str(&d->from_uri, parent->from_uri, DIALOG_STR_MAX);
-	dialog_set_str(&d->to_uri, parent->to_uri, DIALOG_STR_MAX);
-	dialog_set_str(&d->caller_tag, parent->caller_tag, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->call_id, parent->call_id, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->from_uri, parent->from_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->to_uri, parent->to_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->caller_tag, parent->caller_tag, DIALOG_TAG_MAX);
 	dialog_set_str(&d->callee_tag, to_tag, DIALOG_TAG_MAX);
-	dialog_set_str(&d->caller_ua, parent->caller_ua, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->caller_ua, parent->caller_ua, DIALOG_TAG_MAX);
 	transaction_list_copy(&d->txns, &parent->txns);
 	for (size_t i = 0; i < parent->n_agents; i++)
-		dialog_note_agent(d, &parent->agents[i].addr, parent->agents[i].agent);
+		dialog_note_agent(d, &parent->agents[i].addr, parent->strs + parent->agents[i].text);
 	dialog_table_link(t, d);
 	return d;
 }
@@ -413,9 +466,10 @@ void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *a
 			return;
 	if (d->n_agents == DIALOG_MAX_AGENTS)
 		return;
+	uint16_t text = dialog_pack(d, agent, DIALOG_TAG_MAX);
+	d->agents = xrealloc(d->agents, (d->n_agents + 1u) * sizeof *d->agents);
 	d->agents[d->n_agents].addr = *a;
-	d->agents[d->n_agents].agent = NULL;
-	dialog_set_str(&d->agents[d->n_agents].agent, agent, DIALOG_TAG_MAX);
+	d->agents[d->n_agents].text = text;
 	d->n_agents++;
 }
 
@@ -423,6 +477,6 @@ const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a)
 {
 	for (size_t i = 0; i < d->n_agents; i++)
 		if (net_addr_equal(&d->agents[i].addr, a))
-			return d->agents[i].agent;
+			return d->strs + d->agents[i].text;
 	return NULL;
 }

@@ -43,51 +43,59 @@ struct session_timer {
 	int64_t fatal_at;                /* 408/481/timeout of a refresh since t_ref */
 };
 
+/* The Server/User-Agent an endpoint sent; the text is in the dialog's strs. */
 struct dialog_agent {
 	struct net_addr addr;
-	char *agent;
+	uint16_t text; /* offset in strs */
 };
 
+/* Fields ordered by size (no padding); flags in bits. */
 struct dialog {
 	uint64_t id;
+	/* Pointers into strs: one allocation holds every string of the dialog
+	 * (Call-ID, URIs, caller tag, user agents, the agents' texts) but the
+	 * callee's tag, which is set and reset on its own (dialog_set_str).
+	 * Noting an agent or the callee's user agent may move strs: a pointer
+	 * taken before is stale after. */
 	char *call_id, *from_uri, *to_uri;
-	char *caller_tag, *callee_tag; /* callee_tag NULL while early without a tag */
+	char *caller_tag;
 	char *caller_ua, *callee_ua;
-	enum transport transport;
-	struct net_addr caller_addr, callee_addr;
-	bool caller_addr_known, callee_addr_known;
-
-	enum dialog_state state;
-	enum end_class end_class;
-	bool mid_call;         /* first seen inside the dialog */
-	bool ringing;          /* a provisional answer with a to-tag */
-	bool cancel_seen;
-	bool sibling_answered; /* another fork of this INVITE was answered */
-	uint32_t invite_cseq;
+	char *callee_tag; /* NULL while early without a tag */
+	char *strs;
+	struct dialog_agent *agents; /* n_agents of them, DIALOG_MAX_AGENTS at most */
 	int64_t invite_ts;
 	int64_t created, established, ended, last_activity;
 	int64_t min_se; /* largest Min-SE seen, -1 = none */
-	bool timer_offered[2]; /* per enum dialog_side: some request offered "timer" */
-
-	struct session_timer st;
-	bool doomed, recovered;
 	int64_t doomed_at;
-	uint32_t refreshes_ok, refreshes_failed;
 	int64_t last_refresh;
-	uint32_t n_messages, finding_mask, n_findings;
-
+	struct session_timer st;
 	struct txn_list txns;
-	struct dialog_agent agents[DIALOG_MAX_AGENTS];
-	uint8_t n_agents;
-
 	/* bookkeeping (analyzer.c) */
-	bool dirty;        /* row changed since last emitted */
-	bool release;      /* emit final and free */
-	enum end_class emitted_class;
-	bool counted_active, counted_doomed; /* as counted in the analyzer's stats */
 	struct timer_entry timer;
 	uint64_t call_hash;
 	struct dialog *hash_next, *lru_prev, *lru_next;
+
+	struct net_addr caller_addr, callee_addr;
+	uint32_t invite_cseq;
+	uint32_t refreshes_ok, refreshes_failed;
+	uint32_t n_messages, finding_mask, n_findings;
+	enum transport transport;
+	enum dialog_state state;
+	enum end_class end_class;
+	enum end_class emitted_class; /* analyzer.c */
+	uint16_t strs_len;
+	uint8_t n_agents;
+	bool timer_offered[2]; /* per enum dialog_side: some request offered "timer" */
+	bool caller_addr_known : 1, callee_addr_known : 1;
+	bool mid_call : 1;         /* first seen inside the dialog */
+	bool ringing : 1;          /* a provisional answer with a to-tag */
+	bool cancel_seen : 1;
+	bool sibling_answered : 1; /* another fork of this INVITE was answered */
+	bool doomed : 1, recovered : 1;
+	/* bookkeeping (analyzer.c) */
+	bool dirty : 1;   /* row changed since last emitted */
+	bool release : 1; /* emit final and free */
+	bool counted_active : 1, counted_doomed : 1; /* as counted in the analyzer's stats */
 };
 
 enum dialog_route_kind {
@@ -134,7 +142,10 @@ void dialog_table_each_sibling(const struct dialog_table *t, const struct dialog
 void dialog_free(struct dialog *d);
 /* Which side sent m (by its From tag). */
 enum dialog_side dialog_side_of(const struct dialog *d, const struct sip_msg *m);
+/* Sets the callee's tag (d->callee_tag) to the first max-1 bytes of s (NULL = none). */
 void dialog_set_str(char **field, const char *s, size_t max);
+/* Sets the callee's Server/User-Agent if still unknown. */
+void dialog_set_callee_ua(struct dialog *d, const char *ua);
 /* Remembers the Server/User-Agent an endpoint sent; looks it up (NULL = unknown). */
 void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *agent);
 const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a);

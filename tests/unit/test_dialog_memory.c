@@ -1,0 +1,226 @@
+/* The compact in-memory forms of transactions and dialogs: the transaction list
+ * (inline slots, grown, shrunk back, capped), hops beyond the inline one, deep
+ * copies for forks, and the dialog's string pack (shared texts, pointers kept
+ * right when it grows). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyzer/dialog_table.h"
+#include "analyzer/transaction.h"
+
+#define SEC USEC_PER_SEC
+
+static struct flow mem_flow(uint8_t src, uint8_t dst)
+{
+	struct flow f;
+
+	memset(&f, 0, sizeof f);
+	f.src.family = 4;
+	f.src.ip[0] = 10;
+	f.src.ip[3] = src;
+	f.src.port = 5060;
+	f.dst = f.src;
+	f.dst.ip[3] = dst;
+	f.transport = TRANSPORT_UDP;
+	return f;
+}
+
+static struct sip_msg mem_request(enum sip_method method, uint32_t cseq, char *branch)
+{
+	struct sip_msg m;
+
+	memset(&m, 0, sizeof m);
+	m.is_request = true;
+	m.method = method;
+	m.cseq = cseq;
+	m.cseq_valid = true;
+	m.cseq_method = method;
+	m.via_branch = branch;
+	return m;
+}
+
+static struct sip_msg mem_response(int status, enum sip_method method, uint32_t cseq,
+				   char *branch)
+{
+	struct sip_msg m = mem_request(method, cseq, branch);
+
+	m.is_request = false;
+	m.status = status;
+	return m;
+}
+
+static void txn_list_grows_shrinks_and_caps(void **state)
+{
+	(void)state;
+	struct txn_list l;
+	struct txn_obs o;
+	char br[32];
+
+	transaction_list_init(&l);
+	assert_ptr_equal(l.v, l.inl);
+	for (uint32_t i = 1; i <= TXN_MAX_PER_DIALOG + 4; i++) {
+		struct flow f = mem_flow(1, 2);
+		snprintf(br, sizeof br, "z9hG4bK-%u", i);
+		struct sip_msg m = mem_request(SIP_UPDATE, i, br);
+		transaction_observe(&l, SIDE_CALLER, &m, &f, (int64_t)i * SEC, i, TXN_REFRESH, &o);
+		assert_true(o.new_txn);
+		assert_true(o.first_request);
+		assert_int_equal(l.n, i < TXN_MAX_PER_DIALOG ? i : TXN_MAX_PER_DIALOG);
+	}
+	assert_ptr_not_equal(l.v, l.inl);
+	/* the oldest went first: the list holds the last 16 */
+	assert_null(transaction_find(&l, SIDE_CALLER, 4, SIP_UPDATE));
+	assert_non_null(transaction_find(&l, SIDE_CALLER, 5, SIP_UPDATE));
+	assert_non_null(transaction_find(&l, SIDE_CALLER, TXN_MAX_PER_DIALOG + 4, SIP_UPDATE));
+	/* a response finds its transaction by branch when the CSeq method differs */
+	struct flow back = mem_flow(2, 1);
+	struct sip_msg r = mem_response(200, SIP_INVITE, 7, "z9hG4bK-7");
+	transaction_observe(&l, SIDE_CALLER, &r, &back, 7 * SEC, 99, TXN_OTHER, &o);
+	assert_false(o.new_txn);
+	assert_true(o.cseq_mismatch);
+	assert_int_equal(o.txn->cseq, 7);
+	/* idle ones pruned: back to the inline slots */
+	transaction_prune(&l, (TXN_MAX_PER_DIALOG + 3) * SEC + TXN_KEEP_US, false);
+	assert_int_equal(l.n, 1);
+	assert_ptr_equal(l.v, l.inl);
+	assert_int_equal(l.v[0]->cseq, TXN_MAX_PER_DIALOG + 4);
+	transaction_list_clear(&l);
+	assert_int_equal(l.n, 0);
+	assert_ptr_equal(l.v, l.inl);
+}
+
+static void txn_hops_beyond_the_first(void **state)
+{
+	(void)state;
+	struct txn_list l, copy;
+	struct txn_obs o;
+
+	transaction_list_init(&l);
+	/* the same INVITE on five legs: four hops kept, the fifth not */
+	for (uint8_t h = 0; h < TXN_MAX_HOPS + 1; h++) {
+		struct flow f = mem_flow((uint8_t)(10 + h), (uint8_t)(11 + h));
+		char br[32];
+		snprintf(br, sizeof br, "z9hG4bK-hop%u", h);
+		struct sip_msg m = mem_request(SIP_INVITE, 1, br);
+		transaction_observe(&l, SIDE_CALLER, &m, &f, SEC + h, 1 + h, TXN_INITIAL_INVITE, &o);
+		assert_int_equal(o.new_txn, h == 0);
+		if (h < TXN_MAX_HOPS) {
+			assert_non_null(o.hop);
+			assert_ptr_equal(o.hop, transaction_hop_at(o.txn, h));
+			assert_int_equal(o.hop->req_src.ip[3], 10 + h);
+		} else {
+			assert_null(o.hop);
+		}
+	}
+	struct txn *t = l.v[0];
+	assert_int_equal(t->n_hops, TXN_MAX_HOPS);
+	/* a retransmission on hop 2, statuses per hop */
+	struct flow f2 = mem_flow(12, 13);
+	struct sip_msg again = mem_request(SIP_INVITE, 1, "z9hG4bK-hop2");
+	transaction_observe(&l, SIDE_CALLER, &again, &f2, 2 * SEC, 9, TXN_INITIAL_INVITE, &o);
+	assert_true(o.retransmission);
+	assert_int_equal(transaction_hop_at(t, 2)->req_count, 2);
+	struct flow b3 = mem_flow(14, 13);
+	struct sip_msg ok = mem_response(200, SIP_INVITE, 1, "z9hG4bK-hop3");
+	transaction_observe(&l, SIDE_CALLER, &ok, &b3, 3 * SEC, 10, TXN_OTHER, &o);
+	transaction_observe(&l, SIDE_CALLER, &ok, &b3, 4 * SEC, 11, TXN_OTHER, &o);
+	assert_true(o.retransmission);
+	assert_int_equal(transaction_max_2xx(t), 2);
+	assert_ptr_equal(transaction_far_hop(t), transaction_hop_at(t, 3));
+	/* a fork's copy: its own hops, the requests without the answers */
+	transaction_list_copy(&copy, &l);
+	assert_int_equal(copy.n, 1);
+	assert_ptr_not_equal(copy.v[0]->more_hops, t->more_hops);
+	assert_int_equal(copy.v[0]->n_hops, TXN_MAX_HOPS);
+	assert_int_equal(transaction_hop_at(copy.v[0], 2)->req_count, 2);
+	assert_int_equal(transaction_max_2xx(copy.v[0]), 0);
+	assert_int_equal(copy.v[0]->first_final_status, 0);
+	assert_int_equal(t->first_final_status, 200);
+	transaction_list_clear(&l);
+	assert_int_equal(copy.v[0]->n_hops, TXN_MAX_HOPS);
+	transaction_list_clear(&copy);
+}
+
+static void dialog_strings_in_one_pack(void **state)
+{
+	(void)state;
+	struct dialog_table *tab = dialog_table_new();
+	struct sip_msg m = mem_request(SIP_INVITE, 1, "z9hG4bK-1");
+	struct net_addr caller = mem_flow(1, 2).src, callee = mem_flow(2, 1).src;
+	struct net_addr proxy = mem_flow(3, 1).src;
+	char long_ua[300];
+
+	m.call_id = "call-1@example.com";
+	m.from_uri = "sip:alice@example.com";
+	m.to_uri = "sip:bob@example.com";
+	m.from_tag = "alice-tag";
+	m.user_agent = "Alice/1.0";
+	struct dialog *d = dialog_table_create(tab, 1, &m, SEC);
+	assert_string_equal(d->call_id, "call-1@example.com");
+	assert_string_equal(d->caller_tag, "alice-tag");
+	assert_null(d->callee_ua);
+	assert_null(d->callee_tag);
+	/* the caller's agent is the caller's user agent: stored once */
+	size_t len = d->strs_len;
+	dialog_note_agent(d, &caller, "Alice/1.0");
+	assert_int_equal(d->strs_len, len);
+	assert_ptr_equal(dialog_agent_of(d, &caller), d->caller_ua);
+	/* new texts grow the pack; every field still reads right */
+	dialog_note_agent(d, &callee, "Bob/2.0");
+	dialog_set_callee_ua(d, "Bob/2.0");
+	dialog_set_callee_ua(d, "Other/3.0"); /* set once */
+	assert_ptr_equal(d->callee_ua, dialog_agent_of(d, &callee));
+	memset(long_ua, 'x', sizeof long_ua - 1);
+	long_ua[sizeof long_ua - 1] = '\0';
+	dialog_note_agent(d, &proxy, long_ua);
+	assert_int_equal(strlen(dialog_agent_of(d, &proxy)), DIALOG_TAG_MAX - 1);
+	dialog_note_agent(d, &proxy, "ignored/1.0"); /* one agent per address */
+	assert_int_equal(d->n_agents, 3);
+	assert_string_equal(d->call_id, "call-1@example.com");
+	assert_string_equal(d->from_uri, "sip:alice@example.com");
+	assert_string_equal(d->to_uri, "sip:bob@example.com");
+	assert_string_equal(d->caller_tag, "alice-tag");
+	assert_string_equal(d->caller_ua, "Alice/1.0");
+	assert_string_equal(d->callee_ua, "Bob/2.0");
+	assert_string_equal(dialog_agent_of(d, &caller), "Alice/1.0");
+	assert_string_equal(dialog_agent_of(d, &callee), "Bob/2.0");
+	/* an empty string is kept as such, NULL as none */
+	struct sip_msg e = m;
+	e.call_id = "call-2@example.com";
+	e.from_tag = "x";
+	e.to_uri = "";
+	e.user_agent = NULL;
+	struct dialog *d2 = dialog_table_create(tab, 2, &e, SEC);
+	assert_string_equal(d2->to_uri, "");
+	assert_null(d2->caller_ua);
+	assert_string_equal(d2->caller_tag, "x");
+	/* a fork copies the strings and agents into its own pack */
+	struct dialog *f = dialog_table_fork(tab, d, 3, "bob-tag-2", 2 * SEC);
+	assert_ptr_not_equal(f->strs, d->strs);
+	assert_string_equal(f->call_id, d->call_id);
+	assert_string_equal(f->caller_ua, "Alice/1.0");
+	assert_null(f->callee_ua);
+	assert_string_equal(f->callee_tag, "bob-tag-2");
+	assert_int_equal(f->n_agents, 3);
+	assert_string_equal(dialog_agent_of(f, &callee), "Bob/2.0");
+	assert_int_equal(dialog_table_count(tab), 3);
+	dialog_table_remove(tab, f);
+	dialog_free(f);
+	dialog_table_free(tab);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(txn_list_grows_shrinks_and_caps),
+		cmocka_unit_test(txn_hops_beyond_the_first),
+		cmocka_unit_test(dialog_strings_in_one_pack),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
