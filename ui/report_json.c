@@ -15,19 +15,97 @@
  * report would act on them (and JavaScript chokes on the last two). */
 #include "ui/report.h"
 
-#include <inttypes.h>
 #include <string.h>
 
 #include "ui/sanitize.h"
 
-struct report_json {
+/* Output goes through a buffer of our own, handed to stdio one fwrite at a
+ * time: the report writes tens of fields a dialog, and a stdio call (with its
+ * lock) or a printf per field was most of its cost. */
+#define JBUF_SIZE 8192
+
+struct jbuf {
 	FILE *out;
+	size_t n;
+	char b[JBUF_SIZE];
+};
+
+struct report_json {
+	struct jbuf jb;
 	struct db_reader *r;
 	uint64_t end_classes[END_EVICTED + 1];
 	uint64_t codes[FINDING_CODE_COUNT];
 	size_t n; /* items written in the current array */
 	bool failed;
 };
+
+static void jb_init(struct jbuf *j, FILE *out)
+{
+	j->out = out;
+	j->n = 0;
+}
+
+static void jb_flush(struct jbuf *j)
+{
+	if (j->n)
+		fwrite(j->b, 1, j->n, j->out);
+	j->n = 0;
+}
+
+static void jb_put(struct jbuf *j, const char *s, size_t n)
+{
+	if (n > JBUF_SIZE - j->n) {
+		jb_flush(j);
+		if (n > JBUF_SIZE) {
+			fwrite(s, 1, n, j->out);
+			return;
+		}
+	}
+	memcpy(j->b + j->n, s, n);
+	j->n += n;
+}
+
+static void jb_putc(struct jbuf *j, char c)
+{
+	if (j->n == JBUF_SIZE)
+		jb_flush(j);
+	j->b[j->n++] = c;
+}
+
+static void jb_puts(struct jbuf *j, const char *s)
+{
+	jb_put(j, s, strlen(s));
+}
+
+/* v in decimal, as "%" PRIu64 prints it. */
+static void jb_u64(struct jbuf *j, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jb_put(j, tmp + i, sizeof tmp - i);
+}
+
+/* v in decimal, as "%" PRId64 prints it. */
+static void jb_i64(struct jbuf *j, int64_t v)
+{
+	if (v < 0) {
+		jb_putc(j, '-');
+		jb_u64(j, (uint64_t)-(v + 1) + 1); /* INT64_MIN too */
+	} else {
+		jb_u64(j, (uint64_t)v);
+	}
+}
+
+/* Bytes that go out as they are: printable ASCII but the quote and the backslash. */
+static inline bool jb_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 static bool report_json_escaped_cp(uint32_t cp)
 {
@@ -36,48 +114,62 @@ static bool report_json_escaped_cp(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* s[0..n) as a JSON string; NULL → null.  Plain runs go out with one fwrite. */
-void report_json_string(FILE *out, const char *s, size_t n)
+/* s[0..n) as a JSON string; NULL → null.  Runs of plain ASCII are scanned a
+ * byte at a time and copied in one go; only bytes above 0x7f are decoded as
+ * UTF-8, and only what must be escaped breaks a run. */
+static void jb_string(struct jbuf *j, const char *s, size_t n)
 {
-	size_t run = 0;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0; /* run: start of the bytes not yet copied */
 
 	if (!s) {
-		fputs("null", out);
+		jb_put(j, "null", 4);
 		return;
 	}
-	putc('"', out);
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		int r = sanitize_utf8_decode(s + i, n - i, &cp);
-		size_t used = (size_t)(r < 0 ? -r : r);
-		if (r > 0 && !report_json_escaped_cp(cp)) {
-			run += used;
-			i += used;
-			continue;
+	jb_putc(j, '"');
+	while (i < n) {
+		while (i < n && jb_plain(u[i]))
+			i++;
+		if (i == n)
+			break;
+		uint32_t cp = u[i];
+		size_t used = 1;
+		if (cp >= 0x80) {
+			int r = sanitize_utf8_decode(s + i, n - i, &cp);
+			used = (size_t)(r < 0 ? -r : r);
+			if (r > 0 && !report_json_escaped_cp(cp)) {
+				i += used;
+				continue;
+			}
 		}
-		fwrite(s + i - run, 1, run, out);
-		run = 0;
-		if (cp == '"' || cp == '\\')
-			fprintf(out, "\\%c", (char)cp);
-		else
-			fprintf(out, "\\u%04" PRIx32, cp);
+		jb_put(j, s + run, i - run);
+		if (cp == '"' || cp == '\\') {
+			char e[2] = {'\\', (char)cp};
+			jb_put(j, e, 2);
+		} else { /* every escaped code point is below 0x10000 */
+			char e[6] = {'\\', 'u', hex[cp >> 12 & 0xf], hex[cp >> 8 & 0xf],
+				     hex[cp >> 4 & 0xf], hex[cp & 0xf]};
+			jb_put(j, e, 6);
+		}
 		i += used;
+		run = i;
 	}
-	fwrite(s + n - run, 1, run, out);
-	putc('"', out);
+	jb_put(j, s + run, n - run);
+	jb_putc(j, '"');
 }
 
-void report_json_cstr(FILE *out, const char *s)
+static void jb_cstr(struct jbuf *j, const char *s)
 {
-	report_json_string(out, s, s ? strlen(s) : 0);
+	jb_string(j, s, s ? strlen(s) : 0);
 }
 
 /* Microseconds as seconds with exactly six decimals, in integers (no
  * rounding through a double); TS_NONE → null. */
-void report_json_ts(FILE *out, int64_t us)
+static void jb_ts(struct jbuf *j, int64_t us)
 {
 	if (us == TS_NONE) {
-		fputs("null", out);
+		jb_put(j, "null", 4);
 		return;
 	}
 	int64_t sec = us / USEC_PER_SEC, frac = us % USEC_PER_SEC;
@@ -85,55 +177,86 @@ void report_json_ts(FILE *out, int64_t us)
 		frac += USEC_PER_SEC;
 		sec -= 1;
 	}
-	fprintf(out, "%" PRId64 ".%06" PRId64, sec, frac);
+	char f[7] = {'.'};
+	for (int k = 6; k >= 1; k--) {
+		f[k] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	jb_i64(j, sec);
+	jb_put(j, f, sizeof f);
 }
 
-static void report_json_key(FILE *out, const char *key)
+void report_json_string(FILE *out, const char *s, size_t n)
 {
-	report_json_cstr(out, key);
-	fputs(": ", out);
+	struct jbuf j;
+
+	jb_init(&j, out);
+	jb_string(&j, s, n);
+	jb_flush(&j);
 }
 
-static void report_json_u64(FILE *out, const char *key, uint64_t v, const char *sep)
+void report_json_cstr(FILE *out, const char *s)
+{
+	report_json_string(out, s, s ? strlen(s) : 0);
+}
+
+void report_json_ts(FILE *out, int64_t us)
+{
+	struct jbuf j;
+
+	jb_init(&j, out);
+	jb_ts(&j, us);
+	jb_flush(&j);
+}
+
+static void report_json_key(struct jbuf *out, const char *key)
+{
+	jb_cstr(out, key);
+	jb_put(out, ": ", 2);
+}
+
+static void report_json_u64(struct jbuf *out, const char *key, uint64_t v, const char *sep)
 {
 	report_json_key(out, key);
-	fprintf(out, "%" PRIu64 "%s", v, sep);
+	jb_u64(out, v);
+	jb_puts(out, sep);
 }
 
-static void report_json_str(FILE *out, const char *key, const char *v, const char *sep)
+static void report_json_str(struct jbuf *out, const char *key, const char *v, const char *sep)
 {
 	report_json_key(out, key);
-	report_json_cstr(out, v && *v ? v : NULL);
-	fputs(sep, out);
+	jb_cstr(out, v && *v ? v : NULL);
+	jb_puts(out, sep);
 }
 
-static void report_json_time(FILE *out, const char *key, int64_t ts, const char *sep)
+static void report_json_time(struct jbuf *out, const char *key, int64_t ts, const char *sep)
 {
 	report_json_key(out, key);
-	report_json_ts(out, ts);
-	fputs(sep, out);
+	jb_ts(out, ts);
+	jb_puts(out, sep);
 }
 
 /* Seconds that may be absent (-1). */
-static void report_json_secs(FILE *out, const char *key, int64_t v, const char *sep)
+static void report_json_secs(struct jbuf *out, const char *key, int64_t v, const char *sep)
 {
 	report_json_key(out, key);
 	if (v < 0)
-		fputs("null", out);
+		jb_put(out, "null", 4);
 	else
-		fprintf(out, "%" PRId64, v);
-	fputs(sep, out);
+		jb_i64(out, v);
+	jb_puts(out, sep);
 }
 
-static void report_json_bool(FILE *out, const char *key, bool v, const char *sep)
+static void report_json_bool(struct jbuf *out, const char *key, bool v, const char *sep)
 {
 	report_json_key(out, key);
-	fprintf(out, "%s%s", v ? "true" : "false", sep);
+	jb_puts(out, v ? "true" : "false");
+	jb_puts(out, sep);
 }
 
-static void report_json_capture(FILE *out, const struct capture_info *c)
+static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 {
-	fputs("  \"capture\": {", out);
+	jb_puts(out, "  \"capture\": {");
 	report_json_str(out, "source", c->source, ", ");
 	report_json_str(out, "kind", c->kind, ", ");
 	report_json_u64(out, "packets", c->packets, ", ");
@@ -167,36 +290,36 @@ static void report_json_count_code(void *ctx, const char *name, uint64_t count)
 static bool report_json_summary(struct report_json *j, uint64_t capture_id)
 {
 	uint64_t dialogs, doomed;
-	FILE *out = j->out;
+	struct jbuf *out = &j->jb;
 
 	if (!db_count_dialogs(j->r, capture_id, &dialogs, &doomed) ||
 	    db_count_end_classes(j->r, capture_id, report_json_count_class, j) < 0 ||
 	    db_count_finding_codes(j->r, capture_id, report_json_count_code, j) < 0)
 		return false;
-	fputs("  \"summary\": {", out);
+	jb_puts(out, "  \"summary\": {");
 	report_json_u64(out, "dialogs", dialogs, ", ");
 	report_json_u64(out, "doomed", doomed, ",\n    ");
 	report_json_key(out, "by_end_class");
-	putc('{', out);
+	jb_putc(out, '{');
 	for (int e = END_NORMAL_BYE; e <= END_EVICTED; e++)
 		report_json_u64(out, end_class_name((enum end_class)e), j->end_classes[e],
 				e == END_EVICTED ? "}" : ", ");
-	fputs(",\n    ", out);
+	jb_puts(out, ",\n    ");
 	report_json_key(out, "by_code");
-	putc('{', out);
+	jb_putc(out, '{');
 	for (int c = 0; c < FINDING_CODE_COUNT; c++)
 		report_json_u64(out, finding_code_name((enum finding_code)c), j->codes[c],
 				c == FINDING_CODE_COUNT - 1 ? "}" : ", ");
-	fputs("},\n", out);
+	jb_puts(out, "},\n");
 	return true;
 }
 
 static void report_json_endpoint(void *ctx, const struct endpoint_record *e)
 {
 	struct report_json *j = ctx;
-	FILE *out = j->out;
+	struct jbuf *out = &j->jb;
 
-	fputs(j->n++ ? ",\n    {" : "\n    {", out);
+	jb_puts(out, j->n++ ? ",\n    {" : "\n    {");
 	report_json_str(out, "endpoint", e->endpoint, ", ");
 	report_json_str(out, "agent", e->agent, ", ");
 	report_json_u64(out, "refresh_answers_ok", e->refresh_answers_ok, ", ");
@@ -208,9 +331,9 @@ static void report_json_endpoint(void *ctx, const struct endpoint_record *e)
 static void report_json_finding(void *ctx, const struct finding_record *f)
 {
 	struct report_json *j = ctx;
-	FILE *out = j->out;
+	struct jbuf *out = &j->jb;
 
-	fputs(j->n++ ? ",\n        {" : "\n        {", out);
+	jb_puts(out, j->n++ ? ",\n        {" : "\n        {");
 	report_json_str(out, "code", finding_code_name(f->code), ", ");
 	report_json_str(out, "severity", severity_name(f->severity), ", ");
 	report_json_time(out, "ts", f->ts_us, ", ");
@@ -221,11 +344,11 @@ static void report_json_finding(void *ctx, const struct finding_record *f)
 static void report_json_dialog(void *ctx, const struct dialog_record *d)
 {
 	struct report_json *j = ctx;
-	FILE *out = j->out;
+	struct jbuf *out = &j->jb;
 	const char *end = end_class_name(d->end_class);
 	size_t n_dialogs = j->n;
 
-	fputs(n_dialogs ? ",\n    {" : "\n    {", out);
+	jb_puts(out, n_dialogs ? ",\n    {" : "\n    {");
 	report_json_str(out, "call_id", d->call_id, ", ");
 	report_json_str(out, "from", d->from_uri, ", ");
 	report_json_str(out, "to", d->to_uri, ", ");
@@ -251,39 +374,43 @@ static void report_json_dialog(void *ctx, const struct dialog_record *d)
 	/* Not ended when the report was made (a live capture still running). */
 	report_json_str(out, "end_class", end ? end : "ACTIVE", ",\n      ");
 	report_json_key(out, "findings");
-	putc('[', out);
+	jb_putc(out, '[');
 	j->n = 0;
 	if (db_each_finding(j->r, d->id, report_json_finding, j) < 0)
 		j->failed = true;
-	fputs(j->n ? "\n      ]}" : "]}", out);
+	jb_puts(out, j->n ? "\n      ]}" : "]}");
 	j->n = n_dialogs + 1;
 }
 
 int report_json(FILE *out, struct db_reader *r, uint64_t capture_id)
 {
-	struct report_json j = {.out = out, .r = r};
+	struct report_json j = {.r = r};
 	struct capture_info c;
 	uint64_t id = 0;
-	bool ok = db_reader_begin(r) && db_read_capture(r, capture_id, &id, &c);
+	struct jbuf *jb = &j.jb;
+	bool ok;
 
+	jb_init(jb, out);
+	ok = db_reader_begin(r) && db_read_capture(r, capture_id, &id, &c);
 	if (ok) {
-		fputs("{\n", out);
-		report_json_capture(out, &c);
+		jb_puts(jb, "{\n");
+		report_json_capture(jb, &c);
 		ok = report_json_summary(&j, id);
 	}
 	if (ok) {
-		fputs("  \"endpoints\": [", out);
+		jb_puts(jb, "  \"endpoints\": [");
 		j.n = 0;
 		ok = db_each_endpoint(r, id, report_json_endpoint, &j) >= 0;
-		fputs(j.n ? "\n  ],\n" : "],\n", out);
+		jb_puts(jb, j.n ? "\n  ],\n" : "],\n");
 	}
 	if (ok) {
-		fputs("  \"dialogs\": [", out);
+		jb_puts(jb, "  \"dialogs\": [");
 		j.n = 0;
 		ok = db_each_dialog(r, id, report_json_dialog, &j) >= 0 && !j.failed;
-		fputs(j.n ? "\n  ]\n}\n" : "]\n}\n", out);
+		jb_puts(jb, j.n ? "\n  ]\n}\n" : "]\n}\n");
 	}
 	db_reader_end(r);
+	jb_flush(jb);
 	if (fflush(out) != 0 || ferror(out))
 		return -1;
 	return ok ? 0 : -1;

@@ -340,6 +340,11 @@ static void test_count_doomed_and_errors(void **state)
 		assert_int_equal(report_text(out, r, 0, true), -1);
 		fclose(out);
 	}
+	out = fopen("/dev/full", "w");
+	if (out) {
+		assert_int_equal(report_json(out, r, 0), -1);
+		fclose(out);
+	}
 	db_reader_close(r);
 }
 
