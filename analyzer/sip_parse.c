@@ -214,35 +214,42 @@ static void sip_parse_other_headers(const osip_message_t *sip, struct sip_msg *m
 	}
 }
 
-/* Converts an accepted message; false when it lacks a Call-ID, its method is
- * no token or its status code is not what the text says (not accepted then). */
-static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, size_t len,
-			      struct sip_msg *msg)
+/* Whether a message libosip2 parsed counts as accepted: it has a Call-ID, its
+ * method is a token and its status code is what the text says. */
+static bool sip_parse_osip_accepts(const osip_message_t *sip, const uint8_t *data, size_t len)
 {
-	const char *v;
+	const osip_call_id_t *cid = sip->call_id;
 
-	msg->call_id = sip_parse_call_id(sip->call_id);
-	if (msg->call_id == NULL)
+	if (cid == NULL || cid->number == NULL || cid->number[0] == '\0')
 		return false;
-	msg->has_call_id = true;
 	if (sip->sip_method != NULL) {
 		/* RFC 3261 §25.1: Method = token.  libosip2 takes any bytes up to the
 		 * SP ("OPTIO\x9a\xbaNS" parsed); sip_scan rejects such a start line,
 		 * so the message must not count as SIP on this path either (found by
 		 * fuzz_parse_diff). */
-		if (!sip_scan_is_token_text(sip->sip_method, strlen(sip->sip_method)))
-			return false;
+		return sip_scan_is_token_text(sip->sip_method, strlen(sip->sip_method));
+	}
+	/* libosip2 reads the code with atoi: a huge code wraps into range, or to
+	 * -1, which is also sip_scan_status's "bad code" (found by
+	 * fuzz_parse_diff: "SIP/2.0 2000...0 OK"). */
+	int code = sip_scan_status(data, len);
+	return code > 0 && code == sip->status_code;
+}
+
+/* Converts a message sip_parse_osip_accepts accepted. */
+static void sip_parse_convert(const osip_message_t *sip, const uint8_t *data, size_t len,
+			      struct sip_msg *msg)
+{
+	const char *v;
+
+	msg->call_id = sip_parse_call_id(sip->call_id);
+	msg->has_call_id = true;
+	if (sip->sip_method != NULL) {
 		msg->is_request = true;
 		msg->method_name = xstrdup(sip->sip_method);
 		msg->method = sip_method_from_name(sip->sip_method, strlen(sip->sip_method));
 		msg->request_uri = sip_parse_uri(sip->req_uri);
 	} else {
-		/* libosip2 reads the code with atoi: a huge code wraps into range,
-		 * or to -1, which is also sip_scan_status's "bad code" (found by
-		 * fuzz_parse_diff: "SIP/2.0 2000...0 OK"). */
-		int code = sip_scan_status(data, len);
-		if (code <= 0 || code != sip->status_code)
-			return false;
 		msg->status = sip->status_code;
 	}
 	if (sip->from != NULL) {
@@ -264,7 +271,6 @@ static bool sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	msg->header_len = sip_scan_header_len(data, len);
 	v = sip->content_length ? sip->content_length->value : NULL;
 	msg->body_len = sip_scan_body_len(len - msg->header_len, v, v ? strlen(v) : 0);
-	return true;
 }
 
 /* RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF, on
@@ -368,35 +374,37 @@ static void sip_parse_pack(struct sip_msg *msg)
 	}
 }
 
-bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg)
+/* libosip2's verdict on data; with msg, its reading converted too. */
+static bool sip_parse_osip(const uint8_t *data, size_t len, struct sip_msg *msg)
 {
 	osip_message_t *sip = NULL;
 	bool ok = false;
 
+	if (len == 0 || len > SIP_SCAN_MAX_LEN || !sip_parse_osip_suitable(data, len) ||
+	    osip_message_init(&sip) != 0)
+		return false;
+	char *buf = sip_parse_copy(data, len);
+	if (osip_message_parse(sip, buf, len) == 0 && sip_parse_osip_accepts(sip, data, len)) {
+		ok = true;
+		if (msg != NULL) {
+			sip_parse_convert(sip, data, len, msg);
+			sip_parse_pack(msg);
+		}
+	}
+	osip_message_free(sip);
+	return ok;
+}
+
+bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg)
+{
 	memset(msg, 0, sizeof *msg);
 	msg->retry_after = -1;
-	if (len == 0)
-		return false;
-	if (len <= SIP_SCAN_MAX_LEN && sip_parse_osip_suitable(data, len) &&
-	    osip_message_init(&sip) == 0) {
-		char *buf = sip_parse_copy(data, len);
-		if (osip_message_parse(sip, buf, len) == 0)
-			ok = sip_parse_convert(sip, data, len, msg);
-		osip_message_free(sip);
-		sip_parse_pack(msg);
-	}
-	if (!ok)
-		sip_msg_clear(msg);
-	return ok;
+	return sip_parse_osip(data, len, msg);
 }
 
 bool sip_parse_strict_accepts(const uint8_t *data, size_t len)
 {
-	struct sip_msg m;
-	bool ok = sip_parse_strict(data, len, &m);
-
-	sip_msg_clear(&m);
-	return ok;
+	return sip_parse_osip(data, len, NULL);
 }
 
 /* NULL means the header is absent. */
