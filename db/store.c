@@ -41,7 +41,7 @@ void store_options_defaults(struct store_options *o)
 	o->busy_timeout_ms = 5000;
 	o->batch_rows = 100000;
 	o->batch_interval_us = 500 * 1000;
-	o->queue_bytes = 4u << 20;
+	o->queue_bytes = 2u << 20;
 	o->cache_kib = 0;
 }
 

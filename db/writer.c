@@ -41,7 +41,7 @@
  * the transaction) and starts again. */
 #define WRITER_MAP_MAX 16384
 #define WRITER_MAP_SLOTS (2 * WRITER_MAP_MAX) /* a power of two */
-#define WRITER_MAP_MAX_BYTES (8u << 20)
+#define WRITER_MAP_MAX_BYTES (4u << 20)
 #define WRITER_MAP_KEEP_BUF 1024 /* record buffers up to this size are reused */
 
 enum store_stmt {

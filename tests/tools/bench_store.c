@@ -2,13 +2,14 @@
  * transactions, WAL, synchronous=NORMAL, every index of the schema).
  *
  *   bench_store [-n MESSAGES] [-s RAW_BYTES] [-b BATCH_ROWS] [-u EVERY] [-d DB] [-H]
- *               [-k DIALOGS] [-c CACHE_KIB]
+ *               [-k DIALOGS] [-c CACHE_KIB] [-i INTERVAL_MS]
  *
  * Feeds MESSAGES message records (a realistic ~RAW_BYTES SIP text each, 20
  * messages per dialog, DIALOGS (1) of them interleaved at a time as on a busy
  * wire, a dialog upsert every EVERY (10) messages, 0 = none,
  * a finding every 1000) with packet times 40 µs apart, calling store_maybe_flush after each
- * as the pipeline does, then store_flush.  -H stores headers only; -c sets
+ * as the pipeline does (batches of BATCH_ROWS or INTERVAL_MS (500) of packet
+ * time), then store_flush.  -H stores headers only; -c sets
  * the writer's page cache (KiB).  Prints one line per run with rows/s and
  * the process's peak RSS. */
 #include <stdio.h>
@@ -68,12 +69,13 @@ static char *bench_raw(size_t size, size_t *header_len)
 
 int main(int argc, char **argv)
 {
-	size_t count = 500000, size = 600, batch = 100000, upsert_every = 10, conc = 1, cache = 0;
+	size_t count = 500000, size = 600, batch = 100000, upsert_every = 10, conc = 1, cache = 0,
+	       interval_ms = 500;
 	const char *path = "/tmp/bench_store.db";
 	bool headers_only = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:s:b:u:d:Hk:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:u:d:Hk:c:i:")) != -1) {
 		switch (opt) {
 		case 'n': count = bench_arg(optarg); break;
 		case 's': size = bench_arg(optarg); break;
@@ -83,8 +85,9 @@ int main(int argc, char **argv)
 		case 'H': headers_only = true; break;
 		case 'k': conc = bench_arg(optarg); break;
 		case 'c': cache = bench_arg(optarg); break;
+		case 'i': interval_ms = bench_arg(optarg); break;
 		default:
-			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-u EVERY] [-d DB] [-H] [-k DIALOGS] [-c KIB]\n");
+			fprintf(stderr, "usage: bench_store [-n N] [-s BYTES] [-b ROWS] [-u EVERY] [-d DB] [-H] [-k DIALOGS] [-c KIB] [-i MS]\n");
 			return 2;
 		}
 	}
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
 	o.batch_rows = batch;
 	o.store_bodies = !headers_only;
 	o.cache_kib = (int)cache;
+	o.batch_interval_us = (int64_t)interval_ms * 1000;
 	struct store *s = store_open(path, &o, err, sizeof err);
 	if (!s) {
 		fprintf(stderr, "bench_store: %s\n", err);
@@ -164,12 +168,14 @@ int main(int argc, char **argv)
 
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	printf("bench_store: %zu messages (%zu B raw%s) + %zu dialog upserts + %zu findings,"
 	       " %zu dialogs at a time, batch %zu, cache %zu KiB: %.2f s, %.0f messages/s"
-	       " (%.0f rows/s); close+checkpoint %.2f s; peak RSS %ld MiB\n",
+	       " (%.0f rows/s); close+checkpoint %.2f s; CPU %.2f s; peak RSS %ld MiB\n",
 	       count, strlen(raw), headers_only ? ", headers only" : "", dialogs, findings, conc,
 	       batch, cache, b - a, (double)count / (b - a),
-	       (double)(count + dialogs + findings) / (b - a), c - b, ru.ru_maxrss / 1024);
+	       (double)(count + dialogs + findings) / (b - a), c - b, cpu, ru.ru_maxrss / 1024);
 	free(raw);
 	return 0;
 }
