@@ -3,15 +3,18 @@
  * The thread reads frames with pcap_next_ex, runs them through the decoder
  * and queues the candidates.  From a file it waits for room in the queue, so
  * every run over the same file gives the same records; live it never waits: a
- * full queue costs the record, counted in dropped_queue.  A live handle reads
- * with a short timeout, so capture_stop (an atomic flag plus pcap_breakloop,
- * both safe in a signal handler) is honoured within a tenth of a second.
+ * full queue costs the record, counted in dropped_queue.  A live handle is
+ * non-blocking: when the ring has nothing ready the thread waits in poll() for
+ * at most CAPTURE_TIMEOUT_MS, so capture_stop (an atomic flag plus
+ * pcap_breakloop, both safe in a signal handler) is honoured within that time
+ * even on a quiet wire, and the once-a-second expiry runs there too.
  *
  * Counters are C11 atomics written only by the capture thread with relaxed
  * stores; the error text is written before `failed` is released. */
 #include "capture/source.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +31,7 @@
 
 struct capture_source {
 	pcap_t *pcap;
+	int fd; /* live: what poll() waits on; -1 = none */
 	pcap_dumper_t *dumper;
 	struct decoder *decoder;
 	char *name;
@@ -93,6 +97,7 @@ struct capture_source *capture_source_new(pcap_t *p, const char *name, bool live
 	s->pcap = p;
 	s->name = xstrdup(name);
 	s->live = live;
+	s->fd = live ? pcap_get_selectable_fd(p) : -1;
 	s->linktype = pcap_datalink(p);
 	s->max_packets = cfg->max_packets;
 	s->decoder = decoder_new(&cfg->decoder, capture_emit, s);
@@ -160,6 +165,18 @@ static void capture_packet(struct capture_source *s, const struct pcap_pkthdr *h
 	capture_publish(s);
 }
 
+/* Live, nothing ready in the ring: wait until there is, for CAPTURE_TIMEOUT_MS
+ * at most.  A packet's wait is bounded by the ring's block timeout, not by this. */
+static void capture_wait(struct capture_source *s)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+
+	if (s->fd < 0)
+		capture_sleep_ns(1000000L);
+	else
+		poll(&pfd, 1, CAPTURE_TIMEOUT_MS);
+}
+
 /* The input ended early: say why, in one line. */
 static void capture_fail(struct capture_source *s)
 {
@@ -201,6 +218,8 @@ static void *capture_thread(void *arg)
 		int rc = pcap_next_ex(s->pcap, &h, &data);
 		if (rc == 1)
 			capture_packet(s, h, data);
+		else if (rc == 0 && s->live)
+			capture_wait(s);
 		else if (rc == PCAP_ERROR_BREAK)
 			break; /* end of file, or pcap_breakloop */
 		else if (rc < 0) {

@@ -10,7 +10,10 @@
 
 #define CAPTURE_SNAPLEN 262144
 #define CAPTURE_BUFFER_BYTES (32 << 20)
-#define CAPTURE_TIMEOUT_MS 100
+/* Live: the longest a packet waits in a partly filled ring block before the
+ * kernel hands the block over, and the longest the capture thread sleeps on a
+ * quiet wire before it looks at its stop flag and ages its state again. */
+#define CAPTURE_TIMEOUT_MS 50
 
 /* Takes ownership of an opened (and for live, activated) handle. */
 struct capture_source *capture_source_new(pcap_t *p, const char *name, bool live,
