@@ -596,6 +596,66 @@ static void test_sip_frame_direct(void **state)
 	assert_int_equal(fr.skip, 3);
 }
 
+/* The header-end search (memchr from line end to line end) against the
+ * byte-at-a-time loop it replaced: a start line, then random bytes from
+ * {CR, LF, 'a', ':'} and no Content-Length, so the message is exactly the
+ * header section; every prefix of every input. */
+static size_t ref_header_end(const uint8_t *p, size_t len)
+{
+	for (size_t i = 1; i < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i - 1] == '\n')
+			return i + 1;
+		if (i >= 2 && p[i - 1] == '\r' && p[i - 2] == '\n')
+			return i + 1;
+	}
+	return 0;
+}
+
+static void test_sip_frame_header_end(void **state)
+{
+	(void)state;
+	static const char start[] = "SIP/2.0 200 OK\r\n";
+	static const uint8_t alphabet[] = {'\r', '\n', 'a', ':'};
+	uint8_t buf[64];
+	uint32_t seed = 7;
+	struct sip_frame fr;
+
+	memcpy(buf, start, sizeof start - 1);
+	for (int k = 0; k < 5000; k++) {
+		size_t n = sizeof start - 1;
+		while (n < sizeof buf) {
+			seed = seed * 1103515245u + 12345u;
+			buf[n++] = alphabet[(seed >> 16) % sizeof alphabet];
+		}
+		for (size_t len = sizeof start - 1; len <= sizeof buf; len++) {
+			size_t want = ref_header_end(buf, len);
+			enum sip_frame_result r = sip_frame_next(buf, len, 1000, &fr);
+			assert_int_equal(fr.skip, 0);
+			if (want) {
+				assert_int_equal(r, SIP_FRAME_MESSAGE);
+				assert_int_equal(fr.len, want);
+			} else {
+				assert_int_equal(r, SIP_FRAME_NEED_MORE);
+			}
+		}
+	}
+	/* The shortest ends, bare LF and CRLF mixed. */
+	const uint8_t *m = (const uint8_t *)"SIP/2.0 200 OK\n\nX";
+	assert_int_equal(sip_frame_next(m, 17, 1000, &fr), SIP_FRAME_MESSAGE);
+	assert_int_equal(fr.len, 16);
+	m = (const uint8_t *)"SIP/2.0 200 OK\r\n\r\n";
+	assert_int_equal(sip_frame_next(m, 18, 1000, &fr), SIP_FRAME_MESSAGE);
+	assert_int_equal(fr.len, 18);
+	assert_int_equal(sip_frame_next(m, 17, 1000, &fr), SIP_FRAME_NEED_MORE);
+	m = (const uint8_t *)"SIP/2.0 200 OK\n\r\n";
+	assert_int_equal(sip_frame_next(m, 17, 1000, &fr), SIP_FRAME_MESSAGE);
+	assert_int_equal(fr.len, 17);
+	m = (const uint8_t *)"SIP/2.0 200 OK\r\n\r\r\n";
+	assert_int_equal(sip_frame_next(m, 19, 1000, &fr), SIP_FRAME_NEED_MORE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_tls_counted_not_decoded),
 		cmocka_unit_test(test_sequence_wraparound_and_ipv6),
 		cmocka_unit_test(test_sip_frame_direct),
+		cmocka_unit_test(test_sip_frame_header_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
