@@ -399,7 +399,9 @@ static bool sip_scan_find_param(const char *v, size_t n, size_t i, const char *w
 		bool has_val;
 
 		i = sip_scan_param(v, n, sip_scan_skip_lws(v, n, i + 1), &name, &val, &has_val);
-		if (i == 0)
+		/* a parameter ends at ';', at ',' (next list element) or at the end:
+		 * ";tag\xc2..." is no valueless tag but a grammar error */
+		if (i == 0 || (i < n && v[i] != ';' && v[i] != ','))
 			return false;
 		if (sip_scan_eq_ci(name.p, name.n, want, strlen(want))) {
 			*out = has_val ? val : (struct sip_scan_span){ name.p + name.n, 0 };

@@ -707,6 +707,15 @@ static void test_from_to_forms(void **state)
 	sip_msg_clear(&m);
 	assert_paths_agree(r);
 
+	/* A parameter name running into non-token bytes is no valueless tag. */
+	assert_true(parse("BYE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			  "From: <sip:a@h>;tag\xc2\xabx\r\nTo: <sip:b@h>;tag=tt\r\n"
+			  "Call-ID: ab\r\nCSeq: 3 BYE\r\n\r\n",
+			  &m));
+	assert_null(m.from_tag);
+	assert_string_equal(m.to_tag, "tt");
+	sip_msg_clear(&m);
+
 	/* Whitespace around the '@' of a Call-ID is no part of it. */
 	char *t = resp_with("");
 	char *cid = strstr(t, "c1@h");
