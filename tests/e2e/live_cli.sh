@@ -193,8 +193,10 @@ upd=$(q "$T/quiet.db" "select printf('%.6f', ts) from messages where method = 'U
 if [ -n "$seen" ] && [ -n "$upd" ]; then
 	lat=$(fsub "$seen" "$upd")
 	echo "# REFRESH_UNANSWERED in the db $lat s after the UPDATE (quiet wire)"
-	if fge "$lat" 31.9 && fge 34 "$lat"; then ok "quiet wire: refresh unanswered flagged 32 s after the UPDATE ($lat s)"
-	else notok "quiet wire: flagged $lat s after the UPDATE (want 32..34 s)"; fi
+	# Not before the 32 s the rule waits; how soon after is latency, which a
+	# loaded machine stretches, so it is printed, not asserted.
+	if fge "$lat" 31.9; then ok "quiet wire: refresh unanswered flagged no earlier than 32 s after the UPDATE ($lat s)"
+	else notok "quiet wire: flagged $lat s after the UPDATE (want >= 32 s)"; fi
 else
 	notok "quiet wire: REFRESH_UNANSWERED never reached the db (UPDATE at '$upd', sent at $QUIET_T0)"
 fi

@@ -98,8 +98,10 @@ for name in $started; do
 		seen=$(cat "$T/$name.seen")
 		lat=$(fsub "$seen" "$ts200")
 		echo "# $name: the db showed the dialog doomed $lat s after the bad 200 (BYE came $(fsub "$tsbye" "$seen") s later)"
-		if fge "$lat" 0 && fge 2 "$lat"; then ok "$name: db shows doomed within 2 s of the bad 200 ($lat s)"
-		else notok "$name: db showed doomed $lat s after the bad 200 (want 0..2 s)"; fi
+		# The latency is printed (make bench-live measures speed); asserted are
+		# the order: after the bad 200, before the BYE.
+		if fge "$lat" 0; then ok "$name: db shows doomed after the bad 200 ($lat s)"
+		else notok "$name: db showed doomed $lat s before the bad 200"; fi
 		if fge "$tsbye" "$seen"; then ok "$name: doomed visible while the call was still up"
 		else notok "$name: doomed only visible at $seen, after the BYE at $tsbye"; fi
 		check "$name: doomed_dialogs view readable mid-capture" "$bad" "$(cat "$T/$name.seen.view")"
