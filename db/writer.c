@@ -41,8 +41,7 @@
  * the transaction) and starts again. */
 #define WRITER_MAP_MAX 16384
 #define WRITER_MAP_SLOTS (2 * WRITER_MAP_MAX) /* a power of two */
-#define WRITER_MAP_MAX_BYTES (4u << 20)
-#define WRITER_MAP_KEEP_BUF 1024 /* record buffers up to this size are reused */
+#define WRITER_MAP_MAX_BYTES (4u << 20) /* of record buffers */
 
 enum store_stmt {
 	ST_BEGIN = 0,
@@ -150,9 +149,9 @@ struct writer_entry {
 };
 
 struct writer_map {
-	struct writer_entry *e; /* first-seen order; buffers kept for reuse */
-	size_t n, allocated;
-	size_t bytes;           /* of the records held */
+	struct writer_entry *e; /* first-seen order */
+	size_t n;
+	size_t bytes;           /* of the entries' buffers */
 	uint32_t *slot;         /* index + 1 into e, 0 = free; open addressing */
 };
 
@@ -291,7 +290,7 @@ static void writer_map_init(struct writer_map *m)
 
 static void writer_map_free(struct writer_map *m)
 {
-	for (size_t i = 0; i < m->allocated; i++)
+	for (size_t i = 0; i < m->n; i++)
 		free(m->e[i].buf);
 	free(m->e);
 	free(m->slot);
@@ -304,13 +303,11 @@ static void writer_map_clear(struct writer *w)
 
 	if (m->n == 0)
 		return;
-	/* Big buffers (a dialog with huge header values) are not kept. */
+	/* Not kept for the next transaction: the map's memory is what it holds. */
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->e[i].cap > WRITER_MAP_KEEP_BUF) {
-			free(m->e[i].buf);
-			m->e[i].buf = NULL;
-			m->e[i].cap = 0;
-		}
+		free(m->e[i].buf);
+		m->e[i].buf = NULL;
+		m->e[i].cap = 0;
 	}
 	memset(m->slot, 0, WRITER_MAP_SLOTS * sizeof *m->slot);
 	m->n = 0;
@@ -415,19 +412,16 @@ static void writer_dialog(struct writer *w, const struct storerec_dialog *d)
 		}
 		m->e[m->n].id = d->id;
 		m->slot[i] = (uint32_t)++m->n;
-		if (m->n > m->allocated)
-			m->allocated = m->n;
-	} else {
-		m->bytes -= ((const struct storerec_dialog *)m->e[m->slot[i] - 1].buf)->h.size;
 	}
 	struct writer_entry *e = &m->e[m->slot[i] - 1];
 	if (e->cap < size) {
+		m->bytes -= e->cap;
 		free(e->buf);
-		e->cap = size < 512 ? 512 : size;
+		e->cap = (size + 63) & ~(size_t)63; /* room for an update that grows a little */
 		e->buf = xmalloc(e->cap);
+		m->bytes += e->cap;
 	}
 	memcpy(e->buf, d, size);
-	m->bytes += size;
 }
 
 /* ---- rows ---- */
