@@ -22,6 +22,10 @@
 #include "tests/support/frames.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC)
+/* A stop that works returns in milliseconds; one that does not never
+ * returns.  The bound only tells the two apart, with room for a loaded
+ * machine (speed is make bench's business, not a test's). */
+#define STOP_BOUND_S 10.0
 #define MAX_PKTS 2048
 
 static char tmpdir[64];
@@ -479,7 +483,7 @@ static void test_stop_while_queue_full(void **state)
 	double t = now_s();
 	capture_stop(s);
 	capture_join(s);
-	assert_true(now_s() - t < 1.0);
+	assert_true(now_s() - t < STOP_BOUND_S);
 	capture_get_stats(s, &st);
 	assert_true(st.finished);
 	assert_false(st.failed);
@@ -605,7 +609,7 @@ static void test_live_loopback(void **state)
 	double t = now_s();
 	capture_stop(s);
 	capture_join(s);
-	assert_true(now_s() - t < 1.0);
+	assert_true(now_s() - t < STOP_BOUND_S);
 	capture_get_stats(s, &st);
 	assert_true(st.finished);
 	assert_false(st.failed);
