@@ -143,6 +143,18 @@ static void analyzer_emit_dialog(struct analyzer *a, struct dialog *d)
 	}
 	d->dirty = false;
 	d->emitted_class = d->end_class;
+	d->emitted_doomed = d->doomed;
+	d->emitted_recovered = d->recovered;
+}
+
+/* Whether d's changed row goes out now: always live; reading a file, only
+ * a doom, a recovery or an end (the rest waits for the final row). */
+static bool analyzer_row_due(const struct analyzer *a, const struct dialog *d)
+{
+	if (!d->dirty)
+		return false;
+	return !a->cfg.defer_dialog_rows || d->doomed != d->emitted_doomed ||
+	       d->recovered != d->emitted_recovered || d->end_class != d->emitted_class;
 }
 
 static void analyzer_event(struct analyzer *a, struct dialog *d, enum event_kind k, int64_t ts,
@@ -271,7 +283,7 @@ static void analyzer_settle(struct analyzer *a, struct dialog *d)
 		analyzer_release(a, d);
 		return;
 	}
-	if (d->dirty)
+	if (analyzer_row_due(a, d))
 		analyzer_emit_dialog(a, d);
 	analyzer_account(a, d, true);
 	analyzer_schedule(a, d);
@@ -293,7 +305,7 @@ static void analyzer_advance(struct analyzer *a, int64_t now)
 			analyzer_release(a, d);
 			continue;
 		}
-		if (d->dirty)
+		if (analyzer_row_due(a, d))
 			analyzer_emit_dialog(a, d);
 		analyzer_account(a, d, true);
 		analyzer_schedule(a, d);
@@ -354,7 +366,9 @@ static struct dialog *analyzer_route(struct analyzer *a, const struct sip_msg *m
 		break;
 	}
 	a->stats.dialogs_total++;
-	analyzer_emit_dialog(a, d); /* the row exists before its first message */
+	d->dirty = true;
+	if (!a->cfg.defer_dialog_rows)
+		analyzer_emit_dialog(a, d); /* live, the row exists before its first message */
 	return d;
 }
 

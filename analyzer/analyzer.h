@@ -16,7 +16,8 @@
 /* Where results go.  Any callback may be NULL.  Called synchronously. */
 struct analyzer_sink {
 	void (*message)(void *ctx, const struct message_record *m);
-	/* A dialog's row changed (state, timer, doom, end); written on change, not per message. */
+	/* A dialog's row changed (state, timer, doom, end); written on change, not
+	 * per message (with defer_dialog_rows, only on doom, recovery and end). */
 	void (*dialog)(void *ctx, const struct dialog_record *d);
 	void (*finding)(void *ctx, const struct finding_record *f);
 	void (*endpoint)(void *ctx, const struct endpoint_record *e);
@@ -31,6 +32,10 @@ struct analyzer_config {
 	size_t max_dialogs;        /* 0 = default */
 	bool store_bodies;         /* false = --headers-only: raw_len covers headers only */
 	bool utc;                  /* times in detail lines: UTC (true) or local time with zone */
+	/* A file is read faster than anyone watches it: a dialog's row is then
+	 * emitted when it dooms, recovers or ends (and at analyzer_finish), not
+	 * on every change.  Live (false), every change is emitted. */
+	bool defer_dialog_rows;
 };
 
 struct analyzer_stats {

@@ -95,6 +95,7 @@ struct dialog {
 	bool doomed : 1, recovered : 1;
 	/* bookkeeping (analyzer.c) */
 	bool dirty : 1;   /* row changed since last emitted */
+	bool emitted_doomed : 1, emitted_recovered : 1; /* as last emitted */
 	bool release : 1; /* emit final and free */
 	bool counted_active : 1, counted_doomed : 1; /* as counted in the analyzer's stats */
 };

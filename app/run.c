@@ -180,6 +180,9 @@ static void run_new_analyzer(struct run_state *s)
 		ac.max_dialogs = s->opt->max_dialogs;
 	ac.store_bodies = !s->opt->headers_only;
 	ac.utc = s->opt->utc;
+	/* Reading a file, a dialog's row waits for its doom or its end (half
+	 * the writer's work was rewriting rows of dialogs still in progress). */
+	ac.defer_dialog_rows = !capture_is_live(s->source);
 	s->sink.store = s->store;
 	s->sink.events = s->events;
 	s->analyzer = analyzer_new(&ac, &sink);

@@ -118,6 +118,114 @@ static void test_dialog_rows_on_change_only(void **state)
 	sg_fini(&h);
 }
 
+/* Reading a file (defer_dialog_rows): one row per dialog, its final one,
+ * after its last message, whatever changed on the way. */
+struct final_rows {
+	struct order o;
+	struct dialog_record last;
+	size_t n;
+};
+
+static void final_dialog(void *ctx, const struct dialog_record *d)
+{
+	struct final_rows *f = ctx;
+
+	order_dialog(&f->o, d);
+	f->last = *d;
+	f->last.call_id = NULL; /* strings live only during the call */
+	f->n++;
+}
+
+static void final_message(void *ctx, const struct message_record *m)
+{
+	order_message(&((struct final_rows *)ctx)->o, m);
+}
+
+static struct analyzer *rows_analyzer(struct final_rows *f, bool defer)
+{
+	struct analyzer_config cfg;
+	struct analyzer_sink sink = {.message = final_message, .dialog = final_dialog, .ctx = f};
+
+	memset(f, 0, sizeof *f);
+	analyzer_config_defaults(&cfg);
+	cfg.defer_dialog_rows = defer;
+	return analyzer_new(&cfg, &sink);
+}
+
+static void deferred_call(struct final_rows *f, bool defer)
+{
+	struct sg_harness h;
+	struct sg_call c;
+
+	sg_init(&h, NULL);
+	analyzer_free(h.a);
+	h.a = rows_analyzer(f, defer);
+	sg_call_init(&c, &h, "deferred", false);
+	sg_setup(&c, 0, 1800, "uac");                             /* 5 messages */
+	sg_refresh(&c, 900, SG_CALLER, "UPDATE", 2, 1800, "uac"); /* 2 */
+	sg_bye(&c, 1000, SG_CALLER, 3);                           /* 2 */
+	sg_finish(&h, 1100);
+	sg_fini(&h);
+}
+
+static void test_deferred_rows_final_only(void **state)
+{
+	(void)state;
+	struct final_rows live, file;
+
+	deferred_call(&live, false);
+	deferred_call(&file, true);
+	assert_true(live.n >= 4);
+	assert_int_equal(file.n, 1); /* written when the BYE ended it */
+	assert_string_equal(file.o.log, "mmmmmmmmDm");
+	assert_int_equal(file.last.end_class, END_NORMAL_BYE);
+	assert_int_equal(file.last.refreshes_ok, 1);
+	/* the same final row either way */
+	const struct dialog_record *a = &live.last, *b = &file.last;
+	assert_int_equal(a->id, b->id);
+	assert_int_equal(a->end_class, b->end_class);
+	assert_int_equal(a->created, b->created);
+	assert_int_equal(a->established, b->established);
+	assert_int_equal(a->ended, b->ended);
+	assert_int_equal(a->session_expires, b->session_expires);
+	assert_int_equal(a->refresher, b->refresher);
+	assert_int_equal(a->refreshes_ok, b->refreshes_ok);
+	assert_int_equal(a->refreshes_failed, b->refreshes_failed);
+	assert_int_equal(a->last_refresh, b->last_refresh);
+	assert_int_equal(a->deadline, b->deadline);
+	assert_int_equal(a->teardown_expected, b->teardown_expected);
+	assert_int_equal(a->doomed, b->doomed);
+	assert_int_equal(a->n_messages, b->n_messages);
+	assert_int_equal(a->finding_mask, b->finding_mask);
+}
+
+/* ... except the moment it is doomed, which a reader must see at once. */
+static void test_deferred_rows_doom_at_once(void **state)
+{
+	(void)state;
+	struct final_rows f;
+	struct sg_harness h;
+	struct sg_call c;
+	struct sg_opts bad = {.se = 1800, .refresher = "uac", .require_timer = true,
+			      .no_contact = true};
+
+	sg_init(&h, NULL);
+	analyzer_free(h.a);
+	h.a = rows_analyzer(&f, true);
+	sg_call_init(&c, &h, "deferred-doom", false);
+	sg_setup(&c, 0, 1800, "uac");
+	sg_req(&c, 900, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
+	sg_resp(&c, 900.003, SG_CALLER, 200, "UPDATE", 2, &bad, SG_ALL);
+	assert_string_equal(f.o.log, "mmmmmmmD");
+	assert_true(f.last.doomed);
+	assert_int_equal(f.last.end_class, END_NONE);
+	sg_finish(&h, 950);
+	assert_string_equal(f.o.log, "mmmmmmmDD");
+	assert_int_equal(f.last.end_class, END_ACTIVE);
+	assert_true(f.last.doomed);
+	sg_fini(&h);
+}
+
 /* --headers-only: raw_len covers the headers only. */
 static void test_headers_only(void **state)
 {
@@ -335,6 +443,8 @@ int main(void)
 		cmocka_unit_test(test_mirror_duplicates),
 		cmocka_unit_test(test_ids_from_bases),
 		cmocka_unit_test(test_dialog_rows_on_change_only),
+		cmocka_unit_test(test_deferred_rows_final_only),
+		cmocka_unit_test(test_deferred_rows_doom_at_once),
 		cmocka_unit_test(test_headers_only),
 		cmocka_unit_test(test_parse_errors_and_stats),
 		cmocka_unit_test(test_each_dialog_snapshot),
