@@ -1,20 +1,16 @@
 /* main: parse the command line and run. */
 #include <locale.h>
 
-#include <sqlite3.h>
-
 #include "app/options.h"
 #include "app/run.h"
+#include "db/store.h"
 
 int main(int argc, char **argv)
 {
 	struct options o;
 
 	setlocale(LC_ALL, "");
-	/* Before SQLite initialises: without memory statistics its allocator
-	 * takes no global mutex, which the writer, checkpoint and dashboard
-	 * threads would otherwise all contend on (nothing reads the stats). */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_library_init();
 	switch (options_parse(argc, argv, &o)) {
 	case OPTIONS_EXIT_OK:
 		return EXIT_DONE;

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "common/xalloc.h"
 #include "db/rowq.h"
 #include "db/storerec.h"
@@ -33,6 +35,12 @@ struct store {
 	size_t batch_n;
 	int64_t batch_started; /* clock of the first store_maybe_flush in this batch */
 };
+
+void store_library_init(void)
+{
+	/* Fails harmlessly (SQLITE_MISUSE) if SQLite is already initialised. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 void store_options_defaults(struct store_options *o)
 {

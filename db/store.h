@@ -49,6 +49,11 @@ struct capture_info {
 
 struct store;
 
+/* Once, first thing in main, before any db is opened: SQLite's process-wide
+ * settings (no memory statistics, whose global mutex every allocation of the
+ * writer, checkpoint and dashboard threads would take). */
+void store_library_init(void);
+
 void store_options_defaults(struct store_options *o);
 /* Creates or upgrades the schema.  NULL with a one-line reason on failure. */
 struct store *store_open(const char *path, const struct store_options *o, char *err, size_t n);
