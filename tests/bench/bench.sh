@@ -4,7 +4,8 @@
 # tshark (-z sip,stat) and sngrep (-N -q) on the same file when they are installed.
 #
 # Prints SIP messages/s (messages / wall-clock seconds), CPU seconds (user + system,
-# all threads) and peak RSS for each.
+# all threads) and peak RSS for each, whether the issue's targets are met, and
+# what SQLite alone inserts per second here (tests/tools/bench_sqlite.c).
 # Never fails on speed: only when a program fails or the capture cannot be made.
 #
 # Environment: BUILD (build dir, default build), BENCH_CALLS (default 140000),
@@ -139,6 +140,11 @@ rssh=$(sed -n 's/^sipwatch --headers-only //p' "$rss_rows" | head -n 1)
 echo "targets: every message stored >= 250000 msgs/s: ${sw:--} ($(verdict "$sw" 250000 ge));" \
 	"headers-only >= 600000 msgs/s: ${swh:--} ($(verdict "$swh" 600000 ge));" \
 	"peak RSS <= 64 MiB: ${rss:--} / ${rssh:--} ($(verdict "$rss" 64 le) / $(verdict "$rssh" 64 le))"
+
+# The ceiling under every figure above: SQLite alone, rows shaped like messages.
+if [ -x "$BUILD/tools/bench_sqlite" ]; then
+	"$BUILD/tools/bench_sqlite" -n 500000 -d "$DIR/ceiling.db" || failed="$failed bench_sqlite"
+fi
 
 if [ -n "$failed" ]; then
 	echo "bench: FAILED:$failed" >&2
