@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is installed.
 set -eu
 PKGS="build-essential pkg-config libpcap-dev libosip2-dev libsqlite3-dev libncurses-dev zlib1g-dev
-libcmocka-dev sqlite3 tmux sip-tester kamailio tcpdump tshark tcpreplay iproute2 valgrind time clang
+libcmocka-dev sqlite3 tmux sip-tester kamailio tcpdump tshark wireshark-common tcpreplay iproute2 valgrind time clang
 libclang-rt-dev procps psmisc jq python3 util-linux sngrep"
 missing=""
 for p in $PKGS; do

@@ -97,6 +97,14 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	cc->write_path = o->write_file;
 }
 
+/* A capture file, read faster than real time and watched by no one as it
+ * goes.  Standard input is not one: it may be a live pipe
+ * (tcpdump -w - | sipwatch -r -), whose readers expect live behaviour. */
+static bool run_reads_file(const struct options *o)
+{
+	return !o->iface && o->read_file && strcmp(o->read_file, "-") != 0;
+}
+
 /* Opens everything that needs privileges or can fail because of the
  * environment, in the order that gives the most useful error first: the
  * capture (missing interface, no permission, bad filter, unwritable -w file)
@@ -117,7 +125,7 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	store_options_defaults(&so);
 	so.store_bodies = !o->headers_only;
 	so.retention_days = o->retention_days;
-	if (!o->iface) {
+	if (run_reads_file(o)) {
 		/* A file: fewer, larger commits (each rewrites the pages of the
 		 * indexes it touched, scattered over the live dialogs); a reader
 		 * still sees progress every RUN_FILE_BATCH_US. */
@@ -191,7 +199,7 @@ static void run_new_analyzer(struct run_state *s)
 	ac.utc = s->opt->utc;
 	/* Reading a file, a dialog's row waits for its doom or its end (half
 	 * the writer's work was rewriting rows of dialogs still in progress). */
-	ac.defer_dialog_rows = !capture_is_live(s->source);
+	ac.defer_dialog_rows = run_reads_file(s->opt);
 	s->sink.store = s->store;
 	s->sink.events = s->events;
 	s->analyzer = analyzer_new(&ac, &sink);

@@ -84,6 +84,35 @@ check_cmd "stdin: same results" cmp -s "$T/ref.sig" "$T/stdin.sig"
 $SIPWATCH -r $CAP -d "$T/b.db" --no-ui --report json >"$T/b.json" 2>/dev/null
 check_cmd "two runs, same report" cmp -s "$T/a.json" "$T/b.json"
 
+# Standard input may be a live pipe (tcpdump -w - | sipwatch -r -): unlike a
+# file, whose dialog rows wait for their end, a dialog's row is in the db
+# while the call is still up.  The healthy call up to its ACK, a pause, the rest.
+HU=samples/healthy-update.pcap
+editcap -F pcap -r $HU "$T/head.pcap" 1-9 2>/dev/null
+editcap -F pcap -r $HU "$T/rest.pcap" 10-100000 2>/dev/null
+mkfifo "$T/pipe"
+$SIPWATCH -r - -d "$T/pipe.db" --no-ui <"$T/pipe" >/dev/null 2>&1 &
+PIPE_PID=$!
+exec 3>"$T/pipe"
+cat "$T/head.pcap" >&3
+state=""
+i=0
+while [ $i -lt 100 ]; do # 10 s at most
+	state=$(q "$T/pipe.db" "select state from dialogs" 2>/dev/null)
+	[ "$state" = confirmed ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+tail -c +25 "$T/rest.pcap" >&3 # without the file header
+exec 3>&-
+wait $PIPE_PID
+check "stdin pipe: exit" 0 $?
+check "stdin pipe: the dialog's row in the db while the call is up" confirmed "$state"
+$SIPWATCH -r $HU -d "$T/hu.db" --no-ui >/dev/null 2>&1
+row="select end_class, n_messages, refreshes_ok, established, ended from dialogs"
+check "stdin pipe: its final row the same as from the file" "$(q "$T/hu.db" "$row")" \
+	"$(q "$T/pipe.db" "$row")"
+
 # Several captures appended to one db
 $SIPWATCH -r samples/healthy-update.pcap -d "$T/a.db" --no-ui --report json >"$T/c.json" 2>/dev/null
 check "append: two captures rows" 2 "$(q "$T/a.db" 'select count(*) from captures')"
