@@ -16,6 +16,7 @@
 
 #include "db/query.h"
 #include "db/store.h"
+#include "tests/support/test_dir.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC)
 #define SEC USEC_PER_SEC
@@ -26,19 +27,15 @@ static char path[128];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_query.XXXXXX");
-	if (!mkdtemp(dir))
+	if (test_dir_make("test_query", dir, sizeof dir, path, sizeof path) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/sipwatch.db", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[160];
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_dir_remove(dir);
 }
 
 static struct store *open_store(void)

@@ -21,6 +21,7 @@
 #include "db/store.h"
 #include "ui/report.h"
 #include "ui/sanitize.h"
+#include "tests/support/test_dir.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC) /* 2023-11-14 22:13:20 UTC */
 #define SEC USEC_PER_SEC
@@ -38,20 +39,16 @@ static const char HOSTILE_DETAIL[] = "200 OK lacks Contact\nfake line \xe2\x80\x
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_report.XXXXXX");
-	if (!mkdtemp(dir))
+	if (test_dir_make("test_report", dir, sizeof dir, path, sizeof path) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/sipwatch.db", dir);
 	snprintf(out_path, sizeof out_path, "%s/report.out", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[160];
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_dir_remove(dir);
 }
 
 static void fill_dialog(struct dialog_record *d, uint64_t id, const char *call_id, int64_t created)

@@ -22,6 +22,7 @@
 
 #include "db/rowq.h"
 #include "db/store.h"
+#include "tests/support/test_dir.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC)
 #define SEC USEC_PER_SEC
@@ -32,19 +33,15 @@ static char path[128];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/test_writer.XXXXXX");
-	if (!mkdtemp(dir))
+	if (test_dir_make("test_writer", dir, sizeof dir, path, sizeof path) != 0)
 		return -1;
-	snprintf(path, sizeof path, "%s/sipwatch.db", dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[160];
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_dir_remove(dir);
 }
 
 static int64_t peek_int(const char *sql)
