@@ -27,9 +27,7 @@ static char path[128];
 static int setup(void **state)
 {
 	(void)state;
-	if (test_dir_make("test_query", dir, sizeof dir, path, sizeof path) != 0)
-		return -1;
-	return 0;
+	return test_dir_make("test_query", dir, sizeof dir, path, sizeof path);
 }
 
 static int teardown(void **state)
