@@ -20,6 +20,7 @@
 
 #include "analyzer/sip_parse.h"
 #include "analyzer/sip_scan.h"
+#include "tests/support/sip_msg_assert.h"
 
 #define RFC4475_DIR "tests/data/rfc4475"
 
@@ -141,54 +142,6 @@ static void rfc4475_check_sane(const struct sip_msg *m, size_t len)
 	assert_true(m->via_count > 0 || !m->has_via);
 }
 
-static void rfc4475_str_eq(const char *a, const char *b)
-{
-	if (a == NULL)
-		assert_null(b);
-	else
-		assert_string_equal(a, b ? b : "(null)");
-}
-
-/* Every field the analyzer reads; the URIs only when uris. */
-static void rfc4475_assert_same(const struct sip_msg *a, const struct sip_msg *b, bool uris)
-{
-	assert_int_equal(a->is_request, b->is_request);
-	assert_int_equal(a->method, b->method);
-	rfc4475_str_eq(a->method_name, b->method_name);
-	assert_int_equal(a->status, b->status);
-	if (uris)
-		rfc4475_str_eq(a->request_uri, b->request_uri);
-	rfc4475_str_eq(a->call_id, b->call_id);
-	if (uris)
-		rfc4475_str_eq(a->from_uri, b->from_uri);
-	rfc4475_str_eq(a->from_tag, b->from_tag);
-	if (uris)
-		rfc4475_str_eq(a->to_uri, b->to_uri);
-	rfc4475_str_eq(a->to_tag, b->to_tag);
-	assert_int_equal(a->cseq, b->cseq);
-	assert_int_equal(a->cseq_valid, b->cseq_valid);
-	assert_int_equal(a->cseq_method, b->cseq_method);
-	rfc4475_str_eq(a->cseq_method_name, b->cseq_method_name);
-	rfc4475_str_eq(a->via_branch, b->via_branch);
-	assert_int_equal(a->via_count, b->via_count);
-	if (uris)
-		rfc4475_str_eq(a->contact, b->contact);
-	rfc4475_str_eq(a->user_agent, b->user_agent);
-	rfc4475_str_eq(a->server, b->server);
-	assert_memory_equal(&a->session_expires, &b->session_expires, sizeof a->session_expires);
-	assert_memory_equal(&a->min_se, &b->min_se, sizeof a->min_se);
-	assert_int_equal(a->supported_timer, b->supported_timer);
-	assert_int_equal(a->require_timer, b->require_timer);
-	assert_int_equal(a->retry_after, b->retry_after);
-	assert_int_equal(a->has_via, b->has_via);
-	assert_int_equal(a->has_from, b->has_from);
-	assert_int_equal(a->has_to, b->has_to);
-	assert_int_equal(a->has_call_id, b->has_call_id);
-	assert_int_equal(a->has_cseq, b->has_cseq);
-	assert_int_equal(a->header_len, b->header_len);
-	assert_int_equal(a->body_len, b->body_len);
-}
-
 /* Every prefix, both entry points, each from an exact-length heap copy. */
 static void rfc4475_truncations(const uint8_t *data, size_t len)
 {
@@ -290,7 +243,7 @@ static void rfc4475_test(void **state)
 		/* libosip2 re-prints URIs with their %-escapes decoded, and stops at
 		 * a decoded %00; sip_parse keeps the text as sent (checked above). */
 		bool escaped = strcmp(c->name, "esc01") == 0 || strcmp(c->name, "escnull") == 0;
-		rfc4475_assert_same(&s, &m, !escaped);
+		sip_msg_assert_same(&s, &m, !escaped);
 	}
 	sip_msg_clear(&m);
 	sip_msg_clear(&s);
