@@ -148,7 +148,9 @@ static void analyzer_emit_dialog(struct analyzer *a, struct dialog *d)
 }
 
 /* Whether d's changed row goes out now: always live; reading a file, only
- * a doom, a recovery or an end (the rest waits for the final row). */
+ * a doom, a recovery or an end (the rest waits for the final row).  The
+ * first row always goes out at creation, so a message or finding committed
+ * before a crash never names a dialog the db lacks. */
 static bool analyzer_row_due(const struct analyzer *a, const struct dialog *d)
 {
 	if (!d->dirty)
@@ -366,9 +368,7 @@ static struct dialog *analyzer_route(struct analyzer *a, const struct sip_msg *m
 		break;
 	}
 	a->stats.dialogs_total++;
-	d->dirty = true;
-	if (!a->cfg.defer_dialog_rows)
-		analyzer_emit_dialog(a, d); /* live, the row exists before its first message */
+	analyzer_emit_dialog(a, d); /* the row exists before its first message, deferred or not */
 	return d;
 }
 

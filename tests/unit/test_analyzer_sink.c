@@ -118,8 +118,8 @@ static void test_dialog_rows_on_change_only(void **state)
 	sg_fini(&h);
 }
 
-/* Reading a file (defer_dialog_rows): one row per dialog, its final one,
- * after its last message, whatever changed on the way. */
+/* Reading a file (defer_dialog_rows): a dialog's first row (before its
+ * first message) and its final one, whatever changed on the way. */
 struct final_rows {
 	struct order o;
 	struct dialog_record last;
@@ -176,8 +176,8 @@ static void test_deferred_rows_final_only(void **state)
 	deferred_call(&live, false);
 	deferred_call(&file, true);
 	assert_true(live.n >= 4);
-	assert_int_equal(file.n, 1); /* written when the BYE ended it */
-	assert_string_equal(file.o.log, "mmmmmmmmDm");
+	assert_int_equal(file.n, 2); /* created, then when the BYE ended it */
+	assert_string_equal(file.o.log, "DmmmmmmmmDm");
 	assert_int_equal(file.last.end_class, END_NORMAL_BYE);
 	assert_int_equal(file.last.refreshes_ok, 1);
 	/* the same final row either way */
@@ -216,11 +216,11 @@ static void test_deferred_rows_doom_at_once(void **state)
 	sg_setup(&c, 0, 1800, "uac");
 	sg_req(&c, 900, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
 	sg_resp(&c, 900.003, SG_CALLER, 200, "UPDATE", 2, &bad, SG_ALL);
-	assert_string_equal(f.o.log, "mmmmmmmD");
+	assert_string_equal(f.o.log, "DmmmmmmmD");
 	assert_true(f.last.doomed);
 	assert_int_equal(f.last.end_class, END_NONE);
 	sg_finish(&h, 950);
-	assert_string_equal(f.o.log, "mmmmmmmDD");
+	assert_string_equal(f.o.log, "DmmmmmmmDD");
 	assert_int_equal(f.last.end_class, END_ACTIVE);
 	assert_true(f.last.doomed);
 	sg_fini(&h);
