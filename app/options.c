@@ -20,6 +20,7 @@ enum {
 	OPT_DURATION,
 	OPT_UTC,
 	OPT_VERSION,
+	OPT_TLS_KEYLOG,
 };
 
 static const struct option options_long[] = {
@@ -41,6 +42,8 @@ static const struct option options_long[] = {
 	{"write", required_argument, NULL, 'w'},
 	{"user", required_argument, NULL, 'Z'},
 	{"utc", no_argument, NULL, OPT_UTC},
+	{"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+	{"tls-key", required_argument, NULL, 'k'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -68,6 +71,12 @@ void options_usage(FILE *out)
 	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
 	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
 	      "                          the database are open (the db files are handed to USER)\n"
+	      "\n"
+	      "TLS and WebSocket (SIP over TLS, WS and WSS is found by content on any port):\n"
+	      "      --tls-keylog FILE   NSS key log (SSLKEYLOGFILE format) to decrypt TLS 1.2 and\n"
+	      "                          1.3; re-read as it grows (default: $SSLKEYLOGFILE)\n"
+	      "  -k, --tls-key FILE      PEM RSA private key of a server, for TLS 1.0-1.2 sessions\n"
+	      "                          with RSA key exchange (repeatable)\n"
 	      "\n"
 	      "Storage:\n"
 	      "  -d, --db FILE           SQLite database (default sipwatch.db); created if missing,\n"
@@ -156,6 +165,14 @@ static bool options_one(int c, const char *arg, struct options *o)
 	case OPT_FAIL_ON_DOOMED: o->fail_on_doomed = true; return true;
 	case OPT_HEADERS_ONLY: o->headers_only = true; return true;
 	case OPT_UTC: o->utc = true; return true;
+	case OPT_TLS_KEYLOG: o->tls_keylog = arg; return true;
+	case 'k':
+		if (o->n_tls_keys == OPTIONS_MAX_TLS_KEYS) {
+			fprintf(stderr, "sipwatch: -k: at most %d key files\n", OPTIONS_MAX_TLS_KEYS);
+			return false;
+		}
+		o->tls_key_files[o->n_tls_keys++] = arg;
+		return true;
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;
@@ -218,7 +235,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->db_path = "sipwatch.db";
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:h", options_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:h", options_long, NULL)) != -1) {
 		if (c == 'h') {
 			options_usage(stdout);
 			return OPTIONS_EXIT_OK;

@@ -35,6 +35,11 @@ struct options {
 	const char *write_file; /* -w */
 	const char *user;       /* -Z */
 	bool utc;
+	/* --- TLS decryption (issue 16) --- */
+	const char *tls_keylog; /* --tls-keylog; NULL: $SSLKEYLOGFILE if set */
+#define OPTIONS_MAX_TLS_KEYS 16
+	const char *tls_key_files[OPTIONS_MAX_TLS_KEYS]; /* -k, repeatable */
+	size_t n_tls_keys;
 };
 
 enum options_result {

@@ -12,7 +12,9 @@
 #include "app/events.h"
 #include "app/pipeline.h"
 #include "app/privdrop.h"
+#include "app/tls_setup.h"
 #include "capture/source.h"
+#include "capture/tls_keylog.h"
 #include "db/query.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
@@ -85,6 +87,7 @@ struct run_state {
 	struct run_sink sink;
 	uint64_t capture_id;
 	int64_t wall_start;
+	struct tls_keys *tls_keys; /* --tls-keylog, -k: outlives the capture */
 };
 
 static void run_capture_config(const struct options *o, struct capture_config *cc)
@@ -118,6 +121,10 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	struct capture_config cc;
 
 	run_capture_config(o, &cc);
+	/* Keys first: they are read while we may still read them (before -Z). */
+	if (!tls_setup_open(o, &s->tls_keys, err, errlen))
+		return false;
+	cc.decoder.tls_keys = s->tls_keys;
 	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
 			     : capture_open_file(o->read_file, &cc, err, errlen);
 	if (!s->source)
@@ -165,6 +172,9 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->duplicates = as.duplicates;
 	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
 	ci->encrypted = cs.encrypted;
+	ci->tls_sessions = cs.tls_sessions;
+	ci->tls_decrypted = cs.tls_decrypted;
+	ci->tls_no_keys = cs.tls_no_keys;
 }
 
 /* Live, about once a second on the pipeline thread: the captures row's
@@ -220,6 +230,8 @@ static void run_dashboard_counters(void *ctx, struct dashboard_counters *out)
 	out->duplicates = as.duplicates;
 	out->dropped = cs.dropped_kernel + cs.dropped_queue;
 	out->encrypted = cs.encrypted;
+	out->tls_sessions = cs.tls_sessions;
+	out->tls_decrypted = cs.tls_decrypted;
 	out->dialogs_active = as.dialogs_active;
 	out->dialogs_total = as.dialogs_total;
 	out->dialogs_doomed = as.dialogs_doomed;
@@ -276,6 +288,7 @@ static void run_close(struct run_state *s)
 {
 	if (s->source)
 		capture_close(s->source);
+	tls_keys_free(s->tls_keys);
 	if (s->analyzer)
 		analyzer_free(s->analyzer);
 	if (s->store)
@@ -360,6 +373,10 @@ int run(const struct options *o)
 		run_close(&s);
 		return EXIT_RUNTIME;
 	}
+	char advice[512];
+	report_tls_advice(ci.tls_no_keys, advice, sizeof advice);
+	if (advice[0])
+		fprintf(stderr, "sipwatch: %s\n", advice);
 	int doomed = run_report(&s, prc == 0);
 	if (doomed < 0)
 		status = EXIT_RUNTIME;

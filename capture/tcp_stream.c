@@ -20,6 +20,7 @@
 
 #include "capture/sip_detect.h"
 #include "capture/sip_frame.h"
+#include "capture/stream_layer.h"
 #include "common/xalloc.h"
 
 #define TCP_STREAM_MIN_BUCKETS 16u
@@ -37,7 +38,7 @@ struct tcp_ooo {
 
 enum tcp_stream_kind {
 	TCP_STREAM_SIP,
-	TCP_STREAM_TLS, /* TLS on a SIP port: counted, never buffered */
+	TCP_STREAM_TLS, /* TLS or WebSocket: read by its stream_layer */
 };
 
 struct tcp_stream {
@@ -58,6 +59,7 @@ struct tcp_stream {
 	size_t len, cap;
 	struct tcp_ooo *ooo;
 	size_t ooo_bytes;
+	struct stream_layer *layer; /* TLS / WebSocket between reassembly and framing */
 };
 
 struct tcp_stream_table {
@@ -87,6 +89,8 @@ static void tcp_stream_release(struct tcp_stream *st)
 		free(o);
 	}
 	st->ooo_bytes = 0;
+	stream_layer_free(st->layer);
+	st->layer = NULL;
 	free(st->buf);
 	st->buf = NULL;
 	st->len = st->cap = 0;
@@ -205,6 +209,8 @@ static void tcp_stream_restart(struct tcp_stream *st)
 {
 	tcp_stream_release(st);
 	st->closed = st->have_seq = st->fin_seen = st->resyncing = false;
+	st->seen_data = false; /* a new connection: its first bytes say what it is */
+	st->kind = TCP_STREAM_SIP;
 }
 
 static void tcp_stream_append(struct tcp_stream *st, const uint8_t *data, size_t len)
@@ -277,7 +283,9 @@ static bool tcp_stream_frame(struct decoder *d, struct tcp_stream *st, int64_t t
 {
 	size_t pos = 0;
 
-	for (;;) {
+	if (st->layer)
+		pos = stream_layer_feed(d, st->layer, ts_us, st->buf, st->len);
+	for (; !st->layer;) {
 		struct sip_frame fr;
 		enum sip_frame_result r = sip_frame_next(st->buf + pos, st->len - pos,
 							 d->cfg.max_tcp_stream_bytes, &fr);
@@ -357,15 +365,30 @@ static void tcp_stream_touch(struct tcp_stream_table *t, struct tcp_stream *st, 
 static struct tcp_stream *tcp_stream_open(struct decoder *d, const struct flow *f, uint32_t hash,
 					  const struct tcp_segment *seg)
 {
+	if (stream_layer_detect(seg->data, seg->len))
+		return tcp_stream_create(d, f, hash, TCP_STREAM_TLS); /* any port */
 	switch (sip_detect_classify(&d->cfg, f, seg->data, seg->len)) {
 	case SIP_DETECT_SIP:
 		return tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
 	case SIP_DETECT_TLS:
-		return tcp_stream_create(d, f, hash, TCP_STREAM_TLS);
+		d->stats.encrypted++; /* a TLS port, but not the start of a TLS stream */
+		return NULL;
 	default:
 		d->stats.non_sip++;
 		return NULL;
 	}
+}
+
+/* The stream_layer of a stream that starts with TLS or a WebSocket Upgrade;
+ * the opposite direction's layer, if any, shares its connection state. */
+static void tcp_stream_attach(struct decoder *d, struct tcp_stream *st, const uint8_t *p,
+			      size_t len)
+{
+	struct flow back = {st->flow.dst, st->flow.src, st->flow.transport};
+	struct tcp_stream *peer = tcp_stream_find(d->tcp, &back, tcp_stream_hash(&back));
+
+	st->kind = TCP_STREAM_TLS;
+	st->layer = stream_layer_new(d, &st->flow, peer ? peer->layer : NULL, p, len);
 }
 
 /* A data segment on a closed stream: a late retransmission, or a new
@@ -394,13 +417,8 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 			tcp_stream_remove(t, st);
 		return;
 	}
-	if (!sip_detect_on_sip_port(&d->cfg, f) && sip_detect_on_tls_port(&d->cfg, f)) {
-		if (seg->len)
-			d->stats.encrypted++; /* TLS port: nothing to reassemble */
-		return;
-	}
 	if (seg->flags & TCP_FLAG_SYN) {
-		if (!st && sip_detect_on_sip_port(&d->cfg, f))
+		if (!st && (sip_detect_on_sip_port(&d->cfg, f) || sip_detect_on_tls_port(&d->cfg, f)))
 			st = tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
 		if (st) {
 			tcp_stream_restart(st);
@@ -420,12 +438,15 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 		return;
 	if (seg->len && !st->seen_data) {
 		st->seen_data = true;
-		if (sip_detect_tls_record(seg->data, seg->len))
-			st->kind = TCP_STREAM_TLS;
+		if (stream_layer_detect(seg->data, seg->len))
+			tcp_stream_attach(d, st, seg->data, seg->len);
+		else if (!sip_detect_on_sip_port(&d->cfg, f) && sip_detect_on_tls_port(&d->cfg, f))
+			st->kind = TCP_STREAM_TLS; /* a TLS port picked up mid-way: counted only */
 	}
-	if (st->kind == TCP_STREAM_TLS) {
-		if (seg->len)
-			d->stats.encrypted++;
+	if (seg->len && st->kind == TCP_STREAM_TLS && (!st->layer || stream_layer_is_tls(st->layer)))
+		d->stats.encrypted++;
+	if (st->kind == TCP_STREAM_TLS && !st->layer) {
+		/* nothing to reassemble */
 	} else if (seg->len && !tcp_stream_data(d, st, ts_us, seq, seg->data, seg->len)) {
 		return;
 	}
@@ -433,7 +454,7 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 		st->fin_seen = true;
 		st->fin_seq = seq + (uint32_t)seg->len;
 	}
-	if (st->kind == TCP_STREAM_TLS)
+	if (st->kind == TCP_STREAM_TLS && !st->layer)
 		st->closed = st->fin_seen;
 	else
 		tcp_stream_check_fin(st);

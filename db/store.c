@@ -199,6 +199,9 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 	r->duplicates = c->duplicates;
 	r->dropped = c->dropped;
 	r->encrypted = c->encrypted;
+	r->tls_sessions = c->tls_sessions;
+	r->tls_decrypted = c->tls_decrypted;
+	r->tls_no_keys = c->tls_no_keys;
 	r->source = store_put_str(&p, c->source, ls);
 	r->kind = store_put_str(&p, c->kind, lk);
 	return r;

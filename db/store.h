@@ -45,6 +45,7 @@ struct capture_info {
 	const char *kind; /* "file" or "live" */
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* migration 6 */
 };
 
 struct store;

@@ -108,13 +108,15 @@ static const char *const store_sql[ST_COUNT] = {
 			" malformed = excluded.malformed, lost = excluded.lost,"
 			" rejected = excluded.rejected",
 	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
-			      " sip_messages, parse_errors, dropped, duplicates, encrypted)"
+			      " sip_messages, parse_errors, dropped, duplicates, encrypted,"
+			      " tls_sessions, tls_decrypted, tls_no_keys)"
 			      " VALUES (max(coalesce((SELECT max(id) FROM captures), 0),"
 			      " coalesce((SELECT id FROM id_high_water WHERE name = 'captures'), 0))"
-			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[ST_CAPTURE_UPDATE] = "UPDATE captures SET source = ?1, kind = ?2, started = ?3,"
 			      " ended = ?4, packets = ?5, sip_messages = ?6, parse_errors = ?7,"
-			      " dropped = ?8, duplicates = ?9, encrypted = ?10 WHERE id = ?11",
+			      " dropped = ?8, duplicates = ?9, encrypted = ?10, tls_sessions = ?11,"
+			      " tls_decrypted = ?12, tls_no_keys = ?13 WHERE id = ?14",
 	/* The first free ids: above every row and above every id retention
 	 * ever deleted (id_high_water), so no id is used twice. */
 	[ST_NEXT_IDS] = "SELECT max(coalesce((SELECT max(id) FROM dialogs), 0),"
@@ -505,7 +507,7 @@ static void writer_commit(struct writer *w)
 	}
 }
 
-/* Binds the ten capture columns (?1..?10) shared by insert and update. */
+/* Binds the thirteen capture columns (?1..?13) shared by insert and update. */
 static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *c)
 {
 	int rc = writer_bind_str(st, 1, c, c->source);
@@ -519,6 +521,9 @@ static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *
 	rc |= sqlite3_bind_int64(st, 8, (sqlite3_int64)c->dropped);
 	rc |= sqlite3_bind_int64(st, 9, (sqlite3_int64)c->duplicates);
 	rc |= sqlite3_bind_int64(st, 10, (sqlite3_int64)c->encrypted);
+	rc |= sqlite3_bind_int64(st, 11, (sqlite3_int64)c->tls_sessions);
+	rc |= sqlite3_bind_int64(st, 12, (sqlite3_int64)c->tls_decrypted);
+	rc |= sqlite3_bind_int64(st, 13, (sqlite3_int64)c->tls_no_keys);
 	return rc;
 }
 
@@ -544,7 +549,7 @@ static void writer_update_capture(struct writer *w, const struct storerec_captur
 		return;
 	sqlite3_stmt *st = w->st[ST_CAPTURE_UPDATE];
 	int rc = writer_bind_capture(st, c);
-	rc |= dbutil_bind_id(st, 11, w->capture_id);
+	rc |= dbutil_bind_id(st, 14, w->capture_id);
 	writer_put_row(w, st, rc);
 }
 
