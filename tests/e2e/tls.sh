@@ -1,0 +1,153 @@
+#!/bin/sh
+# Encrypted and web SIP (issue 16) on the captures of tests/captures/tls/,
+# recorded with real TLS (Python's ssl, i.e. OpenSSL, with keylog_filename) by
+# tests/captures/tls/record.sh: the seed outage (u02) and a healthy timer call
+# (u03) replayed at their original times over plain TCP, TLS 1.2 (AES-GCM,
+# ChaCha20, RSA key exchange with AES-CBC encrypt-then-MAC and
+# MAC-then-encrypt), TLS 1.3 (AES-GCM on a non-SIP port, ChaCha20), WS and WSS
+# (with permessage-deflate).
+#   - each decrypted run gives the verdicts of the plain TCP run of the same
+#     scenario (dialogs, end classes, finding codes, refresh counts), which
+#     gives those of the original UDP capture, and names its transport;
+#   - no key / a wrong key: sessions counted without keys, nothing parsed as
+#     SIP, one advice line on stderr and in the report, the rest of a merged
+#     capture unaffected;
+#   - secrets never reach the db, the events, the report or stderr; a key
+#     file others can read gets a warning.
+set -u
+SIPWATCH=${SIPWATCH:-$(pwd)/sipwatch}
+C=tests/captures/tls
+T=$(mktemp -d /tmp/sw16-e2e-tls.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 143' TERM INT HUP
+
+ok() { echo "ok - tls: $*"; }
+notok() { echo "not ok - tls: $*"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: expected [$2], got [$3]"; fi; }
+
+if ! command -v jq >/dev/null 2>&1; then
+	notok "jq is not installed (.ci/deps.sh)"
+	exit 0
+fi
+# Key files as a careful user keeps them (git does not keep modes).
+for k in "$C"/*.keys "$C"/server.key; do
+	cp "$k" "$T/"
+	chmod 600 "$T/$(basename "$k")"
+done
+
+n=0
+# run NAME PCAP [sipwatch options...]: the JSON report in $T/NAME.json, stderr in $T/NAME.err
+run() {
+	name=$1 pcap=$2
+	shift 2
+	n=$((n + 1))
+	"$SIPWATCH" -r "$pcap" -d "$T/$name.db" --no-ui --report json --events "$T/$name.events" \
+		"$@" >"$T/$name.json" 2>"$T/$name.err" || echo "sipwatch exit $?" >>"$T/$name.err"
+}
+# The verdicts, without what differs between transports (addresses, ports, times).
+verdicts() {
+	jq -c '[.summary.by_code, [.dialogs[] | {call_id, doomed, end_class, refreshes_ok,
+		refreshes_failed, session_expires, codes: ([.findings[].code] | sort)}]]' "$T/$1.json"
+}
+field() { jq -r "$2" "$T/$1.json" 2>/dev/null; }
+
+run orig_outage tests/captures/corpus/u02_seed_dropped_se90_realtime.pcap
+run orig_healthy tests/captures/corpus/u03_healthy_update_se90_realtime.pcap
+run outage_tcp "$C/outage_tcp.pcap"
+run healthy_tcp "$C/healthy_tcp.pcap"
+check "outage over plain TCP is doomed" true "$(field outage_tcp '.dialogs[0].doomed')"
+check "healthy over plain TCP is not doomed" false "$(field healthy_tcp '.dialogs[0].doomed')"
+check "outage: TCP replay = original UDP capture" "$(verdicts orig_outage)" "$(verdicts outage_tcp)"
+check "healthy: TCP replay = original UDP capture" "$(verdicts orig_healthy)" "$(verdicts healthy_tcp)"
+
+# scenario  transport  key option
+for s in "outage_tls12 tls keylog" "outage_tls13 tls keylog" "outage_tls12_chacha tls keylog" \
+	"outage_tls12_rsa_cbc tls rsa" "outage_tls12_rsa_mte tls rsa" "outage_ws ws -" \
+	"outage_wss wss keylog" "healthy_tls12 tls keylog" "healthy_tls13 tls keylog" \
+	"healthy_ws ws -" "healthy_wss_deflate wss keylog"; do
+	set -- $s
+	name=$1 transport=$2 key=$3
+	case $key in
+	keylog) run "$name" "$C/$name.pcap" --tls-keylog "$T/$name.keys" ;;
+	rsa) run "$name" "$C/$name.pcap" -k "$T/server.key" ;;
+	*) run "$name" "$C/$name.pcap" ;;
+	esac
+	base=${name%%_*}_tcp
+	check "$name: verdicts of the plain TCP run" "$(verdicts "$base")" "$(verdicts "$name")"
+	check "$name: transport" "$transport" "$(field "$name" '[.dialogs[].transport] | unique | join(",")')"
+	sessions=0
+	[ "$key" != - ] && sessions=2
+	check "$name: TLS sessions seen/decrypted/without keys" "$sessions/$sessions/0" \
+		"$(field "$name" '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
+	check "$name: no warning or advice on stderr" "" "$(cat "$T/$name.err")"
+done
+# The RSA key exchange sessions also open with their key log.
+run rsa_keylog "$C/outage_tls12_rsa_cbc.pcap" --tls-keylog "$T/outage_tls12_rsa_cbc.keys"
+check "RSA session through its key log" "$(verdicts outage_tcp)" "$(verdicts rsa_keylog)"
+
+# No keys: counted, nothing parsed, one advice line.
+run nokeys "$C/outage_tls12.pcap"
+check "no keys: sessions without keys" "2/0/2" \
+	"$(field nokeys '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
+check "no keys: no SIP message, no parse error" "0 0" \
+	"$(field nokeys '"\(.capture.sip_messages) \(.capture.parse_errors)"')"
+check "no keys: one advice line on stderr naming the flags" 1 \
+	"$(grep -c 'encrypted SIP: 2 TLS sessions not decrypted.*--tls-keylog FILE.*-k FILE' "$T/nokeys.err")"
+"$SIPWATCH" -r "$C/outage_tls12.pcap" -d "$T/nokeys_text.db" --no-ui --report text >"$T/nokeys.txt" 2>/dev/null
+check "no keys: the advice line in the text report" 1 \
+	"$(grep -c 'encrypted SIP: 2 TLS sessions not decrypted' "$T/nokeys.txt")"
+# The key log of another call: no secret for these randoms.
+run otherkeys "$C/outage_tls12.pcap" --tls-keylog "$T/healthy_tls12.keys"
+check "another call's key log: without keys, nothing parsed" "2/0/2 0" \
+	"$(field otherkeys '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys) \(.sip_messages)"')"
+# A wrong secret for the right randoms: records do not authenticate.
+for v in 12 13; do
+	awk '{ s = $3; gsub(/[0-9]/, "a", s); print $1, $2, s }' "$T/outage_tls$v.keys" >"$T/wrong$v.keys"
+	chmod 600 "$T/wrong$v.keys"
+	run "wrong$v" "$C/outage_tls$v.pcap" --tls-keylog "$T/wrong$v.keys"
+done
+check "TLS 1.2 wrong key: not decrypted, nothing parsed" "2/0/2 0 0" \
+	"$(field wrong12 '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys) \(.sip_messages) \(.parse_errors)"')"
+# On port 15061 (not a SIP port) a TLS session we cannot open is not counted as SIP.
+check "TLS 1.3 wrong key (non-SIP port): nothing decrypted or parsed" "0/0/0 0 0" \
+	"$(field wrong13 '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys) \(.sip_messages) \(.parse_errors)"')"
+run wrong13p "$C/outage_tls13.pcap" --tls-keylog "$T/wrong13.keys" -p 15061
+check "TLS 1.3 wrong key, port given with -p: counted without keys" "2/0/2 0" \
+	"$(field wrong13p '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys) \(.sip_messages)"')"
+# A wrong RSA key: the certificate does not match it.
+openssl genrsa -out "$T/other.key" 2048 2>/dev/null
+chmod 600 "$T/other.key"
+run wrongrsa "$C/outage_tls12_rsa_cbc.pcap" -k "$T/other.key" -p 15067
+check "wrong RSA key (-p 15067): not decrypted, nothing parsed" "2/0/2 0" \
+	"$(field wrongrsa '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys) \(.sip_messages)"')"
+
+# The rest of the capture is unaffected by sessions it cannot open.
+if command -v mergecap >/dev/null 2>&1; then
+	mergecap -w "$T/mixed.pcap" "$C/outage_tls12.pcap" "$C/healthy_tcp.pcap"
+	run mixed "$T/mixed.pcap"
+	check "mixed capture: the cleartext call keeps its verdicts" "$(verdicts healthy_tcp)" "$(verdicts mixed)"
+	check "mixed capture: the TLS call counted without keys" 2 "$(field mixed '.capture.tls_no_keys')"
+else
+	echo "skip - tls: mergecap not installed (wireshark-common)"
+fi
+
+# Keys stay secret: no secret of the key log in the db, the events, the report, stderr.
+leaks=0
+for name in outage_tls12 outage_tls13 outage_wss; do
+	for secret in $(awk '{print $3}' "$T/$name.keys"); do
+		for f in "$T/$name.db" "$T/$name.events" "$T/$name.json" "$T/$name.err"; do
+			[ -f "$f" ] && grep -qi "$secret" "$f" && leaks=$((leaks + 1))
+		done
+	done
+done
+check "no secret in db, events, report or stderr" 0 "$leaks"
+cp "$T/outage_tls12.keys" "$T/open.keys"
+chmod 644 "$T/open.keys"
+run openkeys "$C/outage_tls12.pcap" --tls-keylog "$T/open.keys"
+check "a key log others can read gets a warning" 1 "$(grep -c 'open.keys is readable by other users' "$T/openkeys.err")"
+check "... and is still used" 2 "$(field openkeys '.capture.tls_decrypted')"
+"$SIPWATCH" -r "$C/outage_tls12.pcap" -d "$T/missing.db" --no-ui --tls-keylog "$T/absent.keys" \
+	>/dev/null 2>"$T/missing.err"
+check "a missing --tls-keylog is an error (exit 1)" 1 "$?"
+SSLKEYLOGFILE="$T/outage_tls12.keys" run envkeys "$C/outage_tls12.pcap"
+check "SSLKEYLOGFILE is the default key log" 2 "$(field envkeys '.capture.tls_decrypted')"
