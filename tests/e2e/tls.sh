@@ -151,3 +151,18 @@ check "... and is still used" 2 "$(field openkeys '.capture.tls_decrypted')"
 check "a missing --tls-keylog is an error (exit 1)" 1 "$?"
 SSLKEYLOGFILE="$T/outage_tls12.keys" run envkeys "$C/outage_tls12.pcap"
 check "SSLKEYLOGFILE is the default key log" 2 "$(field envkeys '.capture.tls_decrypted')"
+
+# TLS 1.3 KeyUpdate in both directions (openssl s_client "K"): the messages
+# after it are read with the next traffic secrets (record_keyupdate.sh).
+run keyupdate "$C/keyupdate_tls13.pcap" --tls-keylog "$T/keyupdate_tls13.keys"
+check "KeyUpdate: the 4 messages (2 after the update) decrypted" "4 1/1/0" \
+	"$(field keyupdate '.capture | "\(.sip_messages) \(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
+# Resumption (record_resume.sh): with only the first session's secret in the
+# key log, the resumed session reuses it — by session ID, and by ticket.
+for m in sid ticket; do
+	grep -v '^#' "$T/resume_$m.keys" | head -1 >"$T/first_$m.keys"
+	chmod 600 "$T/first_$m.keys"
+	run "resume_$m" "$C/resume_$m.pcap" --tls-keylog "$T/first_$m.keys" -p 5066
+	check "resumption by $m: both sessions decrypted from the first one's secret" "4 2/2/0" \
+		"$(field "resume_$m" '.capture | "\(.sip_messages) \(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
+done
