@@ -259,8 +259,10 @@ size_t stream_layer_feed(struct decoder *d, struct stream_layer *l, int64_t ts_u
 		stream_layer_kill(l); /* not TLS after all */
 		return len;
 	}
-	size_t n = stream_layer_inner(l, l->buf, l->len);
-	memmove(l->buf, l->buf + n, l->len - n);
-	l->len -= n;
+	if (l->len) {
+		size_t n = stream_layer_inner(l, l->buf, l->len);
+		memmove(l->buf, l->buf + n, l->len - n);
+		l->len -= n;
+	}
 	return used;
 }
