@@ -166,3 +166,19 @@ for m in sid ticket; do
 	check "resumption by $m: both sessions decrypted from the first one's secret" "4 2/2/0" \
 		"$(field "resume_$m" '.capture | "\(.sip_messages) \(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
 done
+
+# Real peers (record_jssip.sh): JsSIP 3.13 in Node through Kamailio 5.6's
+# websocket module (ws) and its tls module (wss, TLS 1.3, Node's --tls-keylog)
+# to a SIPp callee; the seed outage (Kamailio drops the bare 200 to the UPDATE)
+# and a healthy call.  WSS decrypted = WS.
+for s in healthy outage; do
+	run "jssip_${s}_ws" "$C/jssip_${s}_ws.pcap"
+	run "jssip_${s}_wss" "$C/jssip_${s}_wss.pcap" --tls-keylog "$T/jssip_${s}_wss.keys"
+	check "JsSIP/Kamailio $s: WSS decrypted gives the WS verdicts" \
+		"$(verdicts "jssip_${s}_ws")" "$(verdicts "jssip_${s}_wss")"
+	check "JsSIP/Kamailio $s: transports" "ws wss 1/1/0" \
+		"$(field "jssip_${s}_ws" '.dialogs[0].transport') $(field "jssip_${s}_wss" '.dialogs[0].transport + " " + (.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)")')"
+done
+check "JsSIP/Kamailio outage over WSS: the seed outage's verdicts" \
+	"$(jq -c '[.dialogs[] | {doomed, end_class, codes: ([.findings[].code] | sort)}]' "$T/orig_outage.json")" \
+	"$(jq -c '[.dialogs[] | {doomed, end_class, codes: ([.findings[].code] | sort)}]' "$T/jssip_outage_wss.json")"
