@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Two TLS 1.2 connections, the second resuming the first's session by
 session ID (MODE sid: tickets off) or by session ticket (MODE ticket, RFC 5077),
-each carrying an OPTIONS and its 200 OK.  Python's ssl (OpenSSL) writes the
+each carrying an OPTIONS and its 200 OK.  MODE tls10: the same over TLS 1.0
+with AES-128-CBC-SHA (implicit, chained IVs); MODE hrr: TLS 1.3 where the
+server accepts only secp384r1, so that it answers the client's X25519 key
+share with a HelloRetryRequest (RFC 8446 4.1.4).  Python's ssl (OpenSSL) writes the
 key log.  Usage: resume.py MODE KEYLOG CERT KEY ADDR PORT (record_resume.sh)."""
 import socket
 import ssl
@@ -31,11 +34,17 @@ cli = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 cli.check_hostname = False
 cli.verify_mode = ssl.CERT_NONE
 cli.keylog_filename = KEYLOG
+VERSION = {"tls10": ssl.TLSVersion.TLSv1, "hrr": ssl.TLSVersion.TLSv1_3}.get(MODE, ssl.TLSVersion.TLSv1_2)
 for c in (srv, cli):
-    c.minimum_version = c.maximum_version = ssl.TLSVersion.TLSv1_2
+    c.minimum_version = c.maximum_version = VERSION
     if MODE == "sid":
         c.options |= ssl.OP_NO_TICKET
-cli.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
+    if MODE == "tls10":
+        c.set_ciphers("ECDHE-RSA-AES128-SHA:@SECLEVEL=0")
+if MODE in ("sid", "ticket"):
+    cli.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
+if MODE == "hrr":
+    srv.set_ecdh_curve("secp384r1")
 
 lsock = socket.socket()
 lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -59,7 +68,7 @@ for cseq in (1, 2):
     c = cli.wrap_socket(socket.create_connection((ADDR, PORT)), session=session)
     c.sendall(sip(True, cseq))
     c.recv(65536)
-    if cseq == 2 and not c.session_reused:
+    if cseq == 2 and MODE in ("sid", "ticket") and not c.session_reused:
         sys.exit("session not resumed")
     session = c.session
     c.unwrap().close()
