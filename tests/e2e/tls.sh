@@ -191,3 +191,27 @@ for m in tls10 hrr; do
 	check "$m: both sessions decrypted, 4 messages" "4 2/2/0" \
 		"$(field "resume_$m" '.capture | "\(.sip_messages) \(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
 done
+
+# Real peers (record_kamailio_tls.sh): a TLS 1.2 trunk between two Kamailio
+# 5.6 proxies (tls module, RSA key exchange AES256-SHA256), SIPp over UDP on
+# both ends.  Opened with -k (twice: a key that matches nothing, then the
+# server's).  The outage gives the verdicts of the same SIPp scenario through
+# one Kamailio over UDP (tests/captures/peers/p05); the healthy call those of
+# its own UDP legs.  The trunk's messages are stored with transport tls.
+run p05 tests/captures/peers/p05_outage_b_2xx_dropped.pcap
+for s in healthy outage; do
+	run "kam_${s}" "$C/kamailio_${s}_tls12.pcap" -k "$T/other.key" -k "$T/server.key"
+	run "kam_${s}_udp" "$C/kamailio_${s}_tls12.pcap"
+	check "Kamailio TLS trunk $s: 2 sessions decrypted with -k" "2/2/0" \
+		"$(field "kam_$s" '.capture | "\(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"
+	udp=$(field "kam_${s}_udp" .capture.sip_messages)
+	check "Kamailio TLS trunk $s: the trunk's messages stored as tls" \
+		"$(($(field "kam_$s" .capture.sip_messages) - udp))" \
+		"$(sqlite3 "$T/kam_$s.db" "select count(*) from messages where transport = 'tls'")"
+done
+check "Kamailio TLS trunk outage: the verdicts of the same scenario over UDP (p05)" \
+	"$(verdicts_any_call p05)" "$(verdicts_any_call kam_outage)"
+check "Kamailio TLS trunk healthy: the verdicts of its UDP legs" \
+	"$(verdicts_any_call kam_healthy_udp)" "$(verdicts_any_call kam_healthy)"
+check "Kamailio TLS trunk healthy: not doomed, ended by BYE" "false NORMAL_BYE" \
+	"$(field kam_healthy '.dialogs[0] | "\(.doomed) \(.end_class)"')"
