@@ -30,6 +30,7 @@
 #define TLS_TRANSCRIPT_MAX (256u << 10)
 #define TLS_KEY_WAIT_US (2 * USEC_PER_SEC)
 #define TLS_KEY_WAIT_BYTES (64u << 10)
+#define TLS_RETRY_US USEC_PER_SEC
 
 enum tls_epoch {
 	TLS_EPOCH_PLAIN,
@@ -436,7 +437,13 @@ static enum tls_step tls_session_protected(struct tls_session *s, int d, int64_t
 	if (s->suite && s->suite->tls13 && rec->type == TLS_CT_CHANGE_CIPHER_SPEC)
 		return TLS_STEP_DONE; /* RFC 8446 D.4 middlebox compatibility */
 	s->protected_seen = true;
-	if (!dd->have_keys && !tls_session_obtain(s, d) && !dd->ap.len) {
+	/* Once given up, look again at most once a second (a mirror port full of
+	 * TLS we have no keys for must not cost a key log lookup per record). */
+	bool retry = s->outcome != TLS_SESSION_NO_KEYS || s->wait_since == TS_NONE ||
+		     ts_us - s->wait_since >= TLS_RETRY_US;
+	if (!dd->have_keys && s->outcome == TLS_SESSION_NO_KEYS && retry)
+		s->wait_since = ts_us;
+	if (!dd->have_keys && !(retry && tls_session_obtain(s, d)) && !dd->ap.len) {
 		bool can_wait = s->keys && tls_keys_have_keylog(s->keys) && s->suite &&
 				pending < TLS_KEY_WAIT_BYTES && s->outcome != TLS_SESSION_NO_KEYS;
 		if (s->wait_since == TS_NONE)
