@@ -185,8 +185,9 @@ check "JsSIP/Kamailio outage over WSS: the seed outage's verdicts" \
 	"$(jq -c '[.dialogs[] | {doomed, end_class, codes: ([.findings[].code] | sort)}]' "$T/orig_outage.json")" \
 	"$(jq -c '[.dialogs[] | {doomed, end_class, codes: ([.findings[].code] | sort)}]' "$T/jssip_outage_wss.json")"
 # TLS 1.0 with AES-128-CBC-SHA (chained IVs, the MD5/SHA-1 PRF), and TLS 1.3
-# with a HelloRetryRequest before the real ServerHello (record_resume.sh).
-for m in tls10 hrr; do
+# with a HelloRetryRequest before the real ServerHello, and TLS 1.2 AES-256-CBC
+# with HMAC-SHA384 (record_resume.sh).
+for m in tls10 hrr cbc384; do
 	run "resume_$m" "$C/resume_$m.pcap" --tls-keylog "$T/resume_$m.keys" -p 5066
 	check "$m: both sessions decrypted, 4 messages" "4 2/2/0" \
 		"$(field "resume_$m" '.capture | "\(.sip_messages) \(.tls_sessions)/\(.tls_decrypted)/\(.tls_no_keys)"')"

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Records resume_{sid,ticket,tls10,hrr}.pcap/.keys (resume.py, see its modes): a
+# Records resume_{sid,ticket,tls10,hrr,cbc384}.pcap/.keys (resume.py, see its modes): a
 # TLS 1.2 session and a second connection resuming it by session ID or by
 # ticket, on 127.0.160.41:5066.  Needs root (tcpdump on lo).  About 5 seconds.
 set -eu
 D=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/sw16-res.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-for mode in ${*:-sid ticket tls10 hrr}; do
+for mode in ${*:-sid ticket tls10 hrr cbc384}; do
 	tcpdump -i lo -U -s 0 -w "$T/$mode.pcap" "host 127.0.160.41 and tcp port 5066" >/dev/null 2>&1 &
 	tp=$!
 	sleep 1

@@ -4,7 +4,8 @@ session ID (MODE sid: tickets off) or by session ticket (MODE ticket, RFC 5077),
 each carrying an OPTIONS and its 200 OK.  MODE tls10: the same over TLS 1.0
 with AES-128-CBC-SHA (implicit, chained IVs); MODE hrr: TLS 1.3 where the
 server accepts only secp384r1, so that it answers the client's X25519 key
-share with a HelloRetryRequest (RFC 8446 4.1.4).  Python's ssl (OpenSSL) writes the
+share with a HelloRetryRequest (RFC 8446 4.1.4); MODE cbc384: TLS 1.2 with
+ECDHE-RSA-AES256-SHA384 (AES-256-CBC, HMAC-SHA384, the SHA-384 PRF).  Python's ssl (OpenSSL) writes the
 key log.  Usage: resume.py MODE KEYLOG CERT KEY ADDR PORT (record_resume.sh)."""
 import socket
 import ssl
@@ -43,6 +44,8 @@ for c in (srv, cli):
         c.set_ciphers("ECDHE-RSA-AES128-SHA:@SECLEVEL=0")
 if MODE in ("sid", "ticket"):
     cli.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
+if MODE == "cbc384":
+    cli.set_ciphers("ECDHE-RSA-AES256-SHA384")
 if MODE == "hrr":
     srv.set_ecdh_curve("secp384r1")
 
