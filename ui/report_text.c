@@ -193,6 +193,8 @@ static void report_text_doomed(void *ctx, const struct dialog_record *d)
 	x->n_doomed++;
 	fputs("  DOOMED  Call-ID ", out);
 	report_text_put(out, d->call_id, 0);
+	if (d->transport >= TRANSPORT_TLS) /* decrypted or WebSocket: say so */
+		fprintf(out, "  (over %s)", transport_name(d->transport));
 	fputs("\n    from → to ", out);
 	report_text_put(out, d->from_uri, 0);
 	fputs(" → ", out);

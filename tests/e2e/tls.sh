@@ -216,3 +216,7 @@ check "Kamailio TLS trunk healthy: the verdicts of its UDP legs" \
 	"$(verdicts_any_call kam_healthy_udp)" "$(verdicts_any_call kam_healthy)"
 check "Kamailio TLS trunk healthy: not doomed, ended by BYE" "false NORMAL_BYE" \
 	"$(field kam_healthy '.dialogs[0] | "\(.doomed) \(.end_class)"')"
+"$SIPWATCH" -r "$C/outage_wss.pcap" -d "$T/text_wss.db" --no-ui --report text \
+	--tls-keylog "$T/outage_wss.keys" >"$T/text_wss.txt" 2>&1
+check "text report: the doomed dialog says it was over wss" 1 \
+	"$(grep -c 'DOOMED  Call-ID u02-1-14299@127.0.1.10  (over wss)' "$T/text_wss.txt")"
