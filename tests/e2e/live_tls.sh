@@ -9,7 +9,8 @@
 # with transport tls.  About 5 s.
 . tests/e2e/lib.sh
 . tests/peers/live_lib.sh
-need_root_and sqlite3 jq python3 flock
+need_root_and sqlite3 jq python3 flock setpriv
+unset SSLKEYLOGFILE
 live_lock sw16_live_tls
 chmod 711 "$T"
 A=127.0.160.42 P=15080

@@ -17,6 +17,7 @@
 set -u
 SIPWATCH=${SIPWATCH:-$(pwd)/sipwatch}
 C=tests/captures/tls
+unset SSLKEYLOGFILE # hermetic: only what each run names (one check sets it itself)
 T=$(mktemp -d /tmp/sw16-e2e-tls.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 trap 'exit 143' TERM INT HUP
