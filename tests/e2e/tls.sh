@@ -221,3 +221,34 @@ check "Kamailio TLS trunk healthy: not doomed, ended by BYE" "false NORMAL_BYE" 
 	--tls-keylog "$T/outage_wss.keys" >"$T/text_wss.txt" 2>&1
 check "text report: the doomed dialog says it was over wss" 1 \
 	"$(grep -c 'DOOMED  Call-ID u02-1-14299@127.0.1.10  (over wss)' "$T/text_wss.txt")"
+
+# The dashboard (tmux, 120x40, a private socket): the top bar counts the TLS
+# sessions decrypted / seen, and the dialog screen names each message's wss.
+if command -v tmux >/dev/null 2>&1; then
+	sock="sw16-tls-$$"
+	tx() { tmux -L "$sock" -f /dev/null "$@"; }
+	pane() { tx capture-pane -t dash -p 2>/dev/null; }
+	waitpane() { # FIXED-STRING: true once the pane shows it (at most 10 s)
+		i=0
+		while [ $i -lt 100 ]; do
+			pane | grep -qF -- "$1" && return 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+		return 1
+	}
+	tx new-session -d -s dash -x 120 -y 40 "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC '$SIPWATCH' \
+		-r '$C/outage_wss.pcap' -d '$T/dash.db' --tls-keylog '$T/outage_wss.keys'; echo EXIT=\$?; sleep 30"
+	if waitpane "[done]" && waitpane "tls 2/2"; then ok "dashboard: top bar says tls 2/2"
+	else notok "dashboard: top bar: $(pane | head -2 | tr '\n' ' ')"; fi
+	waitpane "u02-1-14299" # the list has its row
+	tx send-keys -t dash Home Enter
+	if waitpane "Call-ID: u02-1-14299" && waitpane "  wss  "; then ok "dashboard: the dialog's messages over wss"
+	else notok "dashboard: dialog screen: $(pane | grep -m3 -iE 'message|wss' | tr '\n' ' ')"; fi
+	tx send-keys -t dash q
+	tx send-keys -t dash q
+	if waitpane "EXIT=0"; then ok "dashboard: q quits, status 0"; else notok "dashboard: q: $(pane | tail -3 | tr '\n' ' ')"; fi
+	tx kill-server >/dev/null 2>&1
+else
+	echo "skip - tls: tmux not installed (.ci/deps.sh)"
+fi
