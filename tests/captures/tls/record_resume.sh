@@ -6,7 +6,8 @@ set -eu
 D=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/sw16-res.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-for mode in ${*:-sid ticket tls10 hrr cbc384}; do
+[ $# -gt 0 ] || set -- sid ticket tls10 hrr cbc384
+for mode in "$@"; do
 	tcpdump -i lo -U -s 0 -w "$T/$mode.pcap" "host 127.0.160.41 and tcp port 5066" >/dev/null 2>&1 &
 	tp=$!
 	sleep 1
