@@ -35,6 +35,7 @@ for s in $ALL; do
 		tcpdump -i lo -U -s 0 -w "$T/$name.pcap" "net 127.0.160.0/24 and tcp port $port" \
 			>/dev/null 2>&1 &
 		tp=$!
+		trap 'kill "$tp" 2>/dev/null' EXIT
 		sleep 1
 		python3 "$D/replay.py" "$mode" "$pcap" "$T/$name.keys" "$D/server.crt" "$D/server.key" "$port"
 		sleep 1

@@ -5,7 +5,9 @@
 set -eu
 D=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/sw16-res.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+tp=""
+trap '[ -z "$tp" ] || kill "$tp" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 143' INT TERM HUP
 [ $# -gt 0 ] || set -- sid ticket tls10 hrr cbc384
 for mode in "$@"; do
 	tcpdump -i lo -U -s 0 -w "$T/$mode.pcap" "host 127.0.160.41 and tcp port 5066" >/dev/null 2>&1 &
@@ -14,6 +16,7 @@ for mode in "$@"; do
 	python3 "$D/resume.py" "$mode" "$T/$mode.keys" "$D/server.crt" "$D/server.key" 127.0.160.41 5066
 	sleep 1
 	kill "$tp"; wait "$tp" || true
+	tp=""
 	cp "$T/$mode.pcap" "$D/resume_$mode.pcap"
 	cp "$T/$mode.keys" "$D/resume_$mode.keys"
 	echo "recorded resume_$mode"
