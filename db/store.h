@@ -84,6 +84,15 @@ void store_sync(struct store *s);
  * (on start); the pipeline calls it hourly. */
 void store_apply_retention(struct store *s, int64_t now_us);
 
+/* For the metrics, from any thread, lock-free. */
+struct store_stats {
+	uint64_t pending_records; /* queued, not yet committed */
+	int64_t write_lag_us;     /* since the last commit while records wait; 0 when none wait */
+	uint64_t commits;
+	bool failed;
+};
+void store_get_stats(struct store *s, int64_t now_us, struct store_stats *out);
+
 bool store_failed(const struct store *s);
 const char *store_error(const struct store *s);
 

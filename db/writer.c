@@ -181,6 +181,13 @@ struct writer {
 
 	/* Shared: failed is raised after err is written and never lowered. */
 	atomic_bool failed;
+	/* Shared, for the metrics (writer_get_progress): records taken off the
+	 * queue (the writer's own count, non-atomic) and, at each COMMIT, how
+	 * many of them that commit covered, with its wall time and count. */
+	uint64_t records_done;
+	atomic_uint_fast64_t committed_records;
+	atomic_int_fast64_t last_commit_us;
+	atomic_uint_fast64_t commits;
 	char err[320];
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
@@ -192,6 +199,7 @@ struct writer {
 /* ---- failures ---- */
 
 static void writer_map_clear(struct writer *w);
+static int64_t writer_wall_us(void);
 
 /* Records the first failure and abandons the open batch. */
 static void writer_fail(struct writer *w, int rc)
@@ -504,6 +512,9 @@ static void writer_commit(struct writer *w)
 	if (writer_run(w, w->st[ST_COMMIT])) {
 		w->in_batch = false;
 		w->stats.commits++;
+		atomic_store_explicit(&w->committed_records, w->records_done, memory_order_relaxed);
+		atomic_store_explicit(&w->last_commit_us, writer_wall_us(), memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
 	}
 }
 
@@ -676,6 +687,7 @@ static void *writer_main(void *arg)
 				const struct storerec_hdr *h = (const void *)(c->data + off);
 				struct writer_reply r = {0};
 				off += (h->size + ROWQ_ALIGN - 1) & ~(size_t)(ROWQ_ALIGN - 1);
+				w->records_done++;
 				if (running)
 					running = writer_do(w, h, &r);
 				if (h->ticket)
@@ -703,6 +715,13 @@ void writer_get_stats(struct writer *w, struct writer_stats *out)
 	pthread_mutex_lock(&w->lock);
 	*out = w->started ? w->pub : w->stats;
 	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_get_progress(struct writer *w, struct writer_progress *out)
+{
+	out->committed_records = atomic_load_explicit(&w->committed_records, memory_order_relaxed);
+	out->last_commit_us = atomic_load_explicit(&w->last_commit_us, memory_order_relaxed);
+	out->commits = atomic_load_explicit(&w->commits, memory_order_relaxed);
 }
 
 /* ---- open and close ---- */
@@ -778,6 +797,9 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 	w->path = xstrdup(path);
 	w->opt = *o;
 	atomic_init(&w->failed, false);
+	atomic_init(&w->committed_records, 0);
+	atomic_init(&w->last_commit_us, writer_wall_us());
+	atomic_init(&w->commits, 0);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
 	writer_map_init(&w->map);
