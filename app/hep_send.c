@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +26,8 @@
 #include "common/xalloc.h"
 #include "ui/report.h"
 
-#define HEP_SEND_CLOSE_MS 2000
+#define HEP_SEND_CLOSE_MS 1000
+#define HEP_SEND_TIMEOUT_MS 500 /* a send to a collector that does not read gives up */
 #define HEP_SEND_LOG_MAX 4096
 
 struct hep_send_pkt {
@@ -113,6 +115,10 @@ static bool hep_send_connect(struct hep_send *h)
 		hep_send_count(&h->errors);
 		return false;
 	}
+	/* A collector whose window is full must not hold the thread forever:
+	 * the queue behind it fills (drops counted), and exit stays bounded. */
+	struct timeval tv = {0, HEP_SEND_TIMEOUT_MS * 1000};
+	setsockopt(h->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(h->fd, h->ai->ai_addr, h->ai->ai_addrlen) != 0) {
 		hep_send_count(&h->errors);
 		hep_send_close_fd(h);
@@ -142,6 +148,11 @@ static bool hep_send_all(struct hep_send *h, const uint8_t *p, size_t n)
 /* One packet: sent, or (TCP down) dropped and the backoff waited out. */
 static void hep_send_one(struct hep_send *h, struct hep_send_pkt *pkt)
 {
+	/* Exiting with the collector down: no more connect attempts. */
+	if (atomic_load(&h->stopping) && h->target.tcp && h->fd < 0) {
+		hep_send_count(&h->dropped);
+		return;
+	}
 	if (!hep_send_connect(h)) {
 		hep_send_count(&h->dropped);
 		if (h->target.tcp && !atomic_load(&h->stopping)) {
@@ -155,7 +166,9 @@ static void hep_send_one(struct hep_send *h, struct hep_send_pkt *pkt)
 		hep_send_count(&h->sent);
 		return;
 	}
-	/* UDP: ECONNREFUSED from an earlier ICMP, the next one may pass.  TCP: reconnect. */
+	/* UDP: ECONNREFUSED from an earlier ICMP, the next one may pass.  TCP
+	 * (an error, or a send timed out part-way: the stream's framing is
+	 * lost): reconnect. */
 	hep_send_count(&h->errors);
 	hep_send_count(&h->dropped);
 	if (h->target.tcp)
