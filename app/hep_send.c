@@ -29,6 +29,17 @@
 #define HEP_SEND_CLOSE_MS 1000
 #define HEP_SEND_TIMEOUT_MS 500 /* a send to a collector that does not read gives up */
 #define HEP_SEND_LOG_MAX 4096
+/* Call-IDs of the most recent dialogs, by dialog id (direct-mapped): a
+ * finding carries only its dialog's id.  Ids are sequential, so a slot is
+ * reused only HEP_SEND_CALLIDS dialogs later; a finding of a dialog whose
+ * slot was taken goes out without correlation rather than with a wrong one. */
+#define HEP_SEND_CALLIDS 16384
+#define HEP_SEND_CALLID_MAX 128
+
+struct hep_send_callid {
+	uint64_t dialog_id;
+	char call_id[HEP_SEND_CALLID_MAX];
+};
 
 struct hep_send_pkt {
 	size_t len;
@@ -45,6 +56,7 @@ struct hep_send {
 	atomic_bool stopping;
 	int fd;
 	int backoff_ms;
+	struct hep_send_callid *callids; /* the analyzer thread's */
 	atomic_uint_fast64_t sent, dropped, errors, connects;
 };
 
@@ -99,10 +111,13 @@ static void hep_send_close_fd(struct hep_send *h)
 	h->fd = -1;
 }
 
-static void hep_send_sleep_ms(int ms)
+/* The backoff, in 50 ms slices: hep_send_close does not wait it out. */
+static void hep_send_sleep_ms(struct hep_send *h, int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
+	struct timespec ts = {0, 50 * 1000000L};
+
+	for (int slept = 0; slept < ms && !atomic_load(&h->stopping); slept += 50)
+		nanosleep(&ts, NULL);
 }
 
 /* TCP: connect, or back off (doubling up to the maximum) before the next try. */
@@ -156,7 +171,7 @@ static void hep_send_one(struct hep_send *h, struct hep_send_pkt *pkt)
 	if (!hep_send_connect(h)) {
 		hep_send_count(&h->dropped);
 		if (h->target.tcp && !atomic_load(&h->stopping)) {
-			hep_send_sleep_ms(h->backoff_ms);
+			hep_send_sleep_ms(h, h->backoff_ms);
 			h->backoff_ms = h->backoff_ms * 2 > HEP_SEND_BACKOFF_MAX_MS ? HEP_SEND_BACKOFF_MAX_MS
 										  : h->backoff_ms * 2;
 		}
@@ -233,6 +248,7 @@ struct hep_send *hep_send_open(const char *spec, uint32_t agent_id, const char *
 	atomic_init(&h->errors, 0);
 	atomic_init(&h->connects, 0);
 	h->q = queue_new(HEP_SEND_QUEUE_PACKETS);
+	h->callids = xcalloc(HEP_SEND_CALLIDS, sizeof *h->callids);
 	pthread_create(&h->thread, NULL, hep_send_thread, h);
 	return h;
 }
@@ -247,6 +263,7 @@ void hep_send_close(struct hep_send *h)
 	hep_send_close_fd(h);
 	queue_free(h->q);
 	freeaddrinfo(h->ai);
+	free(h->callids);
 	free(h->password);
 	free(h);
 }
@@ -306,6 +323,13 @@ void hep_send_message(struct hep_send *h, const struct message_record *m)
 	e.payload_len = m->raw_len;
 	e.correlation = NULL; /* a SIP packet correlates by its own Call-ID */
 	hep_send_push(h, &e);
+	if (m->dialog_id && m->call_id) {
+		struct hep_send_callid *c = &h->callids[m->dialog_id % HEP_SEND_CALLIDS];
+		if (c->dialog_id != m->dialog_id) {
+			c->dialog_id = m->dialog_id;
+			snprintf(c->call_id, sizeof c->call_id, "%s", m->call_id);
+		}
+	}
 }
 
 /* The HEP log payload: one JSON object (report.h's escaping). */
@@ -358,9 +382,12 @@ static void hep_send_log(struct hep_send *h, const char *kind, const struct find
 	hep_send_push(h, &e);
 }
 
-void hep_send_finding(struct hep_send *h, const struct finding_record *f, const char *call_id)
+void hep_send_finding(struct hep_send *h, const struct finding_record *f)
 {
-	hep_send_log(h, "finding", f, NULL, call_id, f->ts_us);
+	const struct hep_send_callid *c = &h->callids[f->dialog_id % HEP_SEND_CALLIDS];
+
+	hep_send_log(h, "finding", f, NULL, f->dialog_id && c->dialog_id == f->dialog_id ? c->call_id : NULL,
+		     f->ts_us);
 }
 
 void hep_send_event(struct hep_send *h, const struct event_record *ev)

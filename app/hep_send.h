@@ -46,7 +46,8 @@ void hep_send_close(struct hep_send *h);
 
 /* Analyzer thread: never blocks. */
 void hep_send_message(struct hep_send *h, const struct message_record *m);
-void hep_send_finding(struct hep_send *h, const struct finding_record *f, const char *call_id);
+/* Correlated by the Call-ID of the dialog's messages sent before. */
+void hep_send_finding(struct hep_send *h, const struct finding_record *f);
 void hep_send_event(struct hep_send *h, const struct event_record *ev);
 
 /* Any thread, lock-free. */

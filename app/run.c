@@ -65,10 +65,6 @@ struct run_sink {
 	struct counters counters;
 	struct hep_send *hep;
 	bool syslog;
-	/* The Call-ID of the last message's dialog: a finding carries only its
-	 * dialog id, and most follow the message that caused them. */
-	uint64_t last_dialog_id;
-	char last_call_id[256];
 };
 
 static void run_sink_message(void *ctx, const struct message_record *m)
@@ -76,11 +72,8 @@ static void run_sink_message(void *ctx, const struct message_record *m)
 	struct run_sink *k = ctx;
 
 	store_message(k->store, m);
-	if (k->hep) {
+	if (k->hep)
 		hep_send_message(k->hep, m);
-		k->last_dialog_id = m->dialog_id;
-		snprintf(k->last_call_id, sizeof k->last_call_id, "%s", m->call_id ? m->call_id : "");
-	}
 }
 
 static void run_sink_dialog(void *ctx, const struct dialog_record *d)
@@ -95,8 +88,7 @@ static void run_sink_finding(void *ctx, const struct finding_record *f)
 	store_finding(k->store, f);
 	counters_finding(&k->counters, f);
 	if (k->hep)
-		hep_send_finding(k->hep, f,
-				 f->dialog_id && f->dialog_id == k->last_dialog_id ? k->last_call_id : NULL);
+		hep_send_finding(k->hep, f);
 }
 
 static void run_sink_endpoint(void *ctx, const struct endpoint_record *e)

@@ -66,6 +66,10 @@ code=$(jq -r '.dialogs[] | select(.doomed) | .findings[] | select(.severity == "
 blamed=$(jq -r --arg c "$cid" '.dialogs[] | select(.call_id == $c) | .findings[] | select(.severity == "doom") | .endpoint' "$T/rep.json" | head -1)
 check "the doom log: code, severity, blamed endpoint, teardown_expected, detail" "$code doom $blamed true true" \
 	"$(jq -r 'select(.type == "doomed") | "\(.code) \(.severity) \(.endpoint) \(.teardown_expected != null) \(.detail | length > 20)"' "$T/logs.jsonl")"
+check "every finding of the dialog arrived as a log correlated to its Call-ID" \
+	"$(jq -r --arg c "$cid" '.dialogs[] | select(.call_id == $c) | .findings[].code' "$T/rep.json" | sort | tr '\n' ' ')" \
+	"$(jq -r 'select(.type == "finding") | .code' "$T/logs.jsonl" | sort | tr '\n' ' ')"
+check "no log arrived uncorrelated" 0 "$(rx | grep '^proto=100 ' | grep -c 'cid=\[\]')"
 check "a teardown log correlated to the Call-ID" 1 \
 	"$(jq -r 'select(.type == "teardown") | .code' "$T/logs.jsonl" | wc -l | tr -d ' ')"
 
