@@ -316,7 +316,8 @@ void hep_send_message(struct hep_send *h, const struct message_record *m)
 	memset(&e, 0, sizeof e);
 	hep_send_addr(m->src, &e.src);
 	hep_send_addr(m->dst, &e.dst);
-	e.ip_proto = m->transport == TRANSPORT_TCP ? 6 : 17;
+	/* TLS, WS and WSS all ride on TCP; the payload is the decrypted SIP. */
+	e.ip_proto = m->transport == TRANSPORT_UDP ? 17 : 6;
 	e.ts_us = m->ts_us;
 	e.proto_type = HEP_PROTO_SIP;
 	e.payload = m->raw;

@@ -28,6 +28,7 @@ struct metrics_snapshot {
 	uint64_t retransmissions;
 	uint64_t dropped[METRICS_DROP_WHERE_COUNT];
 	uint64_t encrypted;
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys;
 	uint64_t dialogs_total;
 	uint64_t dialogs_active;
 	uint64_t dialogs_doomed;

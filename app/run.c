@@ -168,6 +168,9 @@ static void run_metrics_snapshot(void *ctx, struct metrics_snapshot *m)
 	m->dropped[METRICS_DROP_KERNEL] = cs.dropped_kernel;
 	m->dropped[METRICS_DROP_QUEUE] = cs.dropped_queue;
 	m->encrypted = cs.encrypted;
+	m->tls_sessions = cs.tls_sessions;
+	m->tls_decrypted = cs.tls_decrypted;
+	m->tls_no_keys = cs.tls_no_keys;
 	m->dialogs_total = as.dialogs_total;
 	m->dialogs_active = as.dialogs_active;
 	m->dialogs_doomed = as.dialogs_doomed;

@@ -73,6 +73,20 @@ check "no log arrived uncorrelated" 0 "$(rx | grep '^proto=100 ' | grep -c 'cid=
 check "a teardown log correlated to the Call-ID" 1 \
 	"$(jq -r 'select(.type == "teardown") | .code' "$T/logs.jsonl" | wc -l | tr -d ' ')"
 
+# Any source: SIP decrypted from TLS (WSS) goes out as HEP too, with its TCP addresses.
+if [ -f tests/captures/tls/jssip_outage_wss.pcap ]; then
+	cp tests/captures/tls/jssip_outage_wss.keys "$T/wss.keys" && chmod 600 "$T/wss.keys"
+	"$SIPWATCH" -r tests/captures/tls/jssip_outage_wss.pcap --tls-keylog "$T/wss.keys" -d "$T/w.db" --no-ui \
+		--hep-send udp:127.0.190.5:19060 --hep-id 4712 >/dev/null 2>"$T/w.err"
+	nw=$(q "$T/w.db" 'select count(*) from messages')
+	wss_in() { [ "$(rx | grep -c '^proto=1 agent=4712 ')" -ge "$nw" ]; }
+	waitfor 5 wss_in
+	check "WSS capture: every decrypted SIP message arrived ($nw), over TCP addresses" "$nw" \
+		"$(rx | grep '^proto=1 agent=4712 ' | grep -c 'src=127\.')"
+	check "WSS capture: no key or stderr trouble" "" "$(cat "$T/w.err")"
+	[ "$nw" -gt 0 ] || notok "WSS capture decoded no SIP message"
+fi
+
 # ---- measured: a collector down or slow does not slow sipwatch down ----
 if [ -x "$TOOLS/gen_bench" ]; then
 	"$TOOLS/gen_bench" -n 6000 -o "$T/big.pcap" >/dev/null 2>&1

@@ -32,6 +32,7 @@ static void test_metrics_render(void **state)
 	s.doomed[FINDING_REFRESH_2XX_NO_CONTACT] = 3;
 	s.events[EVENT_TEARDOWN] = 2;
 	s.db_write_lag_us = 1500000;
+	s.tls_decrypted = 4;
 	char *t = metrics_text_render(&s, &len);
 	assert_int_equal(strlen(t), len);
 	assert_non_null(strstr(t, "# TYPE sipwatch_packets_total counter\nsipwatch_packets_total 12345\n"));
@@ -41,6 +42,7 @@ static void test_metrics_render(void **state)
 	assert_non_null(strstr(t, "sipwatch_doomed_total{code=\"TIMER_TEARDOWN\"} 0\n"));
 	assert_non_null(strstr(t, "sipwatch_events_total{event=\"teardown\"} 2\n"));
 	assert_non_null(strstr(t, "\nsipwatch_timer_teardowns_total 2\n"));
+	assert_non_null(strstr(t, "\nsipwatch_tls_decrypted_total 4\n"));
 	assert_non_null(strstr(t, "# TYPE sipwatch_db_write_lag_seconds gauge\nsipwatch_db_write_lag_seconds 1.500000\n"));
 	/* every finding code has its series */
 	int n = 0;
