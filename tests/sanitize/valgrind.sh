@@ -36,5 +36,10 @@ for k in "$C"/healthy_wss_deflate.keys "$C"/server.key; do
 done
 vg "$C/healthy_wss_deflate.pcap" --tls-keylog "$T/healthy_wss_deflate.keys"
 vg "$C/kamailio_outage_tls12.pcap" -k "$T/server.key"
+# The monitoring outputs (issue 19): HEP sender thread (to a closed port, so
+# the drop paths run too) and the metrics server started and stopped.
+cp samples/outage-update-200-dropped.pcap "$T/outage-monitoring.pcap"
+vg "$T/outage-monitoring.pcap" --hep-send udp:127.0.190.5:19065 --hep-id 7 --hep-password pw \
+	--metrics 127.0.190.1:19468
 if [ $fail = 0 ]; then echo "valgrind: PASS"; else echo "valgrind: FAIL"; fi
 exit $fail
