@@ -21,6 +21,9 @@ enum {
 	OPT_UTC,
 	OPT_VERSION,
 	OPT_TLS_KEYLOG,
+	OPT_HEP_LISTEN,
+	OPT_HEP_PORT,
+	OPT_HEP_PASSWORD,
 };
 
 static const struct option options_long[] = {
@@ -44,6 +47,9 @@ static const struct option options_long[] = {
 	{"utc", no_argument, NULL, OPT_UTC},
 	{"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
 	{"tls-key", required_argument, NULL, 'k'},
+	{"hep-listen", required_argument, NULL, OPT_HEP_LISTEN},
+	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
+	{"hep-password", required_argument, NULL, OPT_HEP_PASSWORD},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -96,6 +102,14 @@ void options_usage(FILE *out)
 	      "                          JSON on its stdin; bounded in rate and concurrency\n"
 	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
 	      "      --utc               show times in UTC (default: local time, zone shown)\n"
+	      "HEP input (capture agents: Kamailio siptrace, OpenSIPS, heplify, FreeSWITCH, ...):\n"
+	      "      --hep-listen [ADDR:]PORT  collect HEP v3 on UDP and TCP PORT (alone or beside\n"
+	      "                          -i/-r); without ADDR it binds 127.0.0.1 only: give\n"
+	      "                          0.0.0.0:PORT to hear other hosts.  Messages take HEP's\n"
+	      "                          addresses, ports and time; messages.hep_agent_id keeps\n"
+	      "                          the capture agent id\n"
+	      "      --hep-port PORT     HEP3 in captured UDP on PORT is decoded too (default 9060)\n"
+	      "      --hep-password KEY  take only HEP whose auth key is KEY (others counted, dropped)\n"
 	      "  -h, --help              show this help\n"
 	      "      --version           show the version\n"
 	      "\n"
@@ -173,6 +187,13 @@ static bool options_one(int c, const char *arg, struct options *o)
 		}
 		o->tls_key_files[o->n_tls_keys++] = arg;
 		return true;
+	case OPT_HEP_LISTEN: o->hep_listen = arg; return true;
+	case OPT_HEP_PASSWORD: o->hep_password = arg; return true;
+	case OPT_HEP_PORT:
+		if (!options_number("--hep-port", arg, 65535, &v) || v == 0)
+			return false;
+		o->hep_port = (uint16_t)v;
+		return true;
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;
@@ -213,11 +234,15 @@ static bool options_one(int c, const char *arg, struct options *o)
 
 static bool options_check(struct options *o)
 {
-	if (!o->read_file == !o->iface) {
+	if (o->read_file && o->iface) {
 		fprintf(stderr, "sipwatch: give exactly one of -r FILE or -i IFACE (try --help)\n");
 		return false;
 	}
-	if (o->read_file && (o->duration || o->user)) {
+	if (!o->read_file && !o->iface && !o->hep_listen) {
+		fprintf(stderr, "sipwatch: give -r FILE, -i IFACE or --hep-listen PORT (try --help)\n");
+		return false;
+	}
+	if (o->read_file && !o->hep_listen && (o->duration || o->user)) {
 		fprintf(stderr, "sipwatch: %s applies to live capture (-i) only\n",
 			o->duration ? "--duration" : "-Z");
 		return false;
@@ -233,6 +258,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->ports[0] = 5060;
 	o->n_ports = 1;
 	o->db_path = "sipwatch.db";
+	o->hep_port = HEP_PORT_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:h", options_long, NULL)) != -1) {

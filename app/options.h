@@ -40,6 +40,10 @@ struct options {
 #define OPTIONS_MAX_TLS_KEYS 16
 	const char *tls_key_files[OPTIONS_MAX_TLS_KEYS]; /* -k, repeatable */
 	size_t n_tls_keys;
+	/* HEP input (issue 15) */
+	const char *hep_listen;   /* --hep-listen [ADDR:]PORT; NULL = none */
+	uint16_t hep_port;        /* --hep-port: HEP inside captures (default 9060) */
+	const char *hep_password; /* --hep-password */
 };
 
 enum options_result {

@@ -162,6 +162,19 @@ static const char SCHEMA_V6[] =
 	"ALTER TABLE captures ADD COLUMN tls_decrypted INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE captures ADD COLUMN tls_no_keys INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 6;";
+/* Migration 5 (issue 15): the capture agent id of a message that came as HEP
+ * (--hep-listen, or HEP3 inside a capture); NULL for messages seen on the wire.
+ * Added after raw (ALTER TABLE appends): reading it walks past raw, which is
+ * fine for the occasional per-agent query.  And per capture, what HEP brought:
+ * packets, errors (also counted in parse_errors), wrong keys, and listener
+ * connections closed (idle, stuck in a partial packet, not HEP, evicted). */
+static const char SCHEMA_V5[] =
+	"ALTER TABLE messages ADD COLUMN hep_agent_id INTEGER;"
+	"ALTER TABLE captures ADD COLUMN hep_packets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_auth_failed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 5;";
 
 struct schema_migration {
 	int version;
@@ -171,6 +184,7 @@ struct schema_migration {
 static const struct schema_migration schema_migrations[] = {
 	{1, SCHEMA_V1},
 	{2, SCHEMA_V2},
+	{5, SCHEMA_V5},
 	{6, SCHEMA_V6},
 };
 
