@@ -404,6 +404,8 @@ static void analyzer_emit_message(struct analyzer *a, const struct dialog *d,
 		.raw = pkt->data,
 		.header_len = analyzer_header_len(m, pkt),
 		.retransmission = retransmission,
+		.has_hep_agent = pkt->hep && pkt->hep_has_agent,
+		.hep_agent_id = pkt->hep_agent_id,
 	};
 	memcpy(r.src, o->src, sizeof r.src);
 	memcpy(r.dst, o->dst, sizeof r.dst);

@@ -93,7 +93,9 @@ bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
 		struct dedup_entry *e = &set[w];
 		if (e->ts != TS_NONE && e->key == key) {
 			int64_t dt = pkt->ts_us - e->ts;
-			if (dt >= 0 && dt < DEDUP_WINDOW_US)
+			/* Either way round: a HEP agent's copy may carry a time a
+			 * little before the mirror's copy of the same message. */
+			if (dt > -DEDUP_WINDOW_US && dt < DEDUP_WINDOW_US)
 				return true;
 			e->ts = pkt->ts_us; /* same bytes later: a new observation */
 			return false;

@@ -76,6 +76,8 @@ struct message_record {
 	size_t raw_len;
 	size_t header_len;       /* raw[0..header_len) are the headers */
 	bool retransmission;     /* same transaction, same leg, seen before */
+	bool has_hep_agent;      /* came as HEP with a capture agent id: */
+	uint32_t hep_agent_id;
 };
 
 struct dialog_record {

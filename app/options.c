@@ -31,6 +31,8 @@ enum {
 	OPT_HEP_ID,
 	OPT_HEP_PASSWORD,
 	OPT_SYSLOG,
+	OPT_HEP_LISTEN,
+	OPT_HEP_PORT,
 };
 
 static const struct option options_long[] = {
@@ -60,6 +62,8 @@ static const struct option options_long[] = {
 	{"hep-id", required_argument, NULL, OPT_HEP_ID},
 	{"hep-password", required_argument, NULL, OPT_HEP_PASSWORD},
 	{"syslog", optional_argument, NULL, OPT_SYSLOG},
+	{"hep-listen", required_argument, NULL, OPT_HEP_LISTEN},
+	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -128,6 +132,16 @@ void options_usage(FILE *out)
 	      "                          event, RFC 5424 structured data (default facility daemon;\n"
 	      "                          local0..local7, user, ...)\n"
 	      "      SIGHUP              reopens the --events file (for logrotate)\n"
+	      "\n"
+	      "HEP input (capture agents: Kamailio siptrace, OpenSIPS, heplify, FreeSWITCH, ...):\n"
+	      "      --hep-listen [ADDR:]PORT  collect HEP v3 on UDP and TCP PORT (alone or beside\n"
+	      "                          -i/-r); without ADDR it binds 127.0.0.1 only: give\n"
+	      "                          0.0.0.0:PORT to hear other hosts.  Messages take HEP's\n"
+	      "                          addresses, ports and time; messages.hep_agent_id keeps\n"
+	      "                          the capture agent id\n"
+	      "      --hep-port PORT     HEP3 in captured UDP on PORT is decoded too (default 9060)\n"
+	      "      --hep-password KEY  take only HEP whose auth key is KEY (others counted, dropped);\n"
+	      "                          also the key --hep-send sends\n"
 	      "  -h, --help              show this help\n"
 	      "      --version           show the version\n"
 	      "\n"
@@ -205,6 +219,13 @@ static bool options_one(int c, const char *arg, struct options *o)
 		}
 		o->tls_key_files[o->n_tls_keys++] = arg;
 		return true;
+	case OPT_HEP_LISTEN: o->hep_listen = arg; return true;
+	case OPT_HEP_PASSWORD: o->hep_password = arg; return true;
+	case OPT_HEP_PORT:
+		if (!options_number("--hep-port", arg, 65535, &v) || v == 0)
+			return false;
+		o->hep_port = (uint16_t)v;
+		return true;
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;
@@ -253,7 +274,6 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		o->hep_id = (uint32_t)v;
 		return true;
-	case OPT_HEP_PASSWORD: o->hep_password = arg; return true;
 	case OPT_SYSLOG:
 		o->syslog = true;
 		if (arg && !syslog_out_facility(arg, &o->syslog_facility)) {
@@ -273,11 +293,15 @@ static bool options_one(int c, const char *arg, struct options *o)
 
 static bool options_check(struct options *o)
 {
-	if (!o->read_file == !o->iface) {
+	if (o->read_file && o->iface) {
 		fprintf(stderr, "sipwatch: give exactly one of -r FILE or -i IFACE (try --help)\n");
 		return false;
 	}
-	if (o->read_file && (o->duration || o->user)) {
+	if (!o->read_file && !o->iface && !o->hep_listen) {
+		fprintf(stderr, "sipwatch: give -r FILE, -i IFACE or --hep-listen PORT (try --help)\n");
+		return false;
+	}
+	if (o->read_file && !o->hep_listen && (o->duration || o->user)) {
 		fprintf(stderr, "sipwatch: %s applies to live capture (-i) only\n",
 			o->duration ? "--duration" : "-Z");
 		return false;
@@ -298,6 +322,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->n_ports = 1;
 	o->db_path = "sipwatch.db";
 	o->syslog_facility = LOG_DAEMON;
+	o->hep_port = HEP_PORT_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:h", options_long, NULL)) != -1) {

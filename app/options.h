@@ -44,9 +44,13 @@ struct options {
 	const char *metrics_addr;  /* --metrics [ADDR:]PORT; NULL = none */
 	const char *hep_send;      /* --hep-send [udp:|tcp:]HOST:PORT; NULL = none */
 	uint32_t hep_id;           /* --hep-id: capture agent id */
-	const char *hep_password;  /* --hep-password */
 	bool syslog;               /* --syslog [FACILITY] */
 	int syslog_facility;       /* LOG_DAEMON unless given */
+	/* HEP input (issue 15) */
+	const char *hep_listen;   /* --hep-listen [ADDR:]PORT; NULL = none */
+	uint16_t hep_port;        /* --hep-port: HEP inside captures (default 9060) */
+	/* --hep-password: the auth key HEP input must carry and HEP output sends */
+	const char *hep_password;
 };
 
 enum options_result {

@@ -131,6 +131,9 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	cc->filter = o->filter;
 	cc->max_packets = o->count;
 	cc->write_path = o->write_file;
+	cc->decoder.hep_ports[0] = o->hep_port;
+	cc->decoder.n_hep_ports = 1;
+	cc->decoder.hep_password = o->hep_password;
 }
 
 /* A capture file, read faster than real time and watched by no one as it
@@ -138,7 +141,7 @@ static void run_capture_config(const struct options *o, struct capture_config *c
  * (tcpdump -w - | sipwatch -r -), whose readers expect live behaviour. */
 static bool run_reads_file(const struct options *o)
 {
-	return !o->iface && o->read_file && strcmp(o->read_file, "-") != 0;
+	return !o->iface && !o->hep_listen && o->read_file && strcmp(o->read_file, "-") != 0;
 }
 
 /* ---- monitoring outputs (issue 19) ---- */
@@ -226,14 +229,26 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	const struct options *o = s->opt;
 	struct store_options so;
 	struct capture_config cc;
+	struct hep_listen_config hl;
 
 	run_capture_config(o, &cc);
 	/* Keys first: they are read while we may still read them (before -Z). */
 	if (!tls_setup_open(o, &s->tls_keys, err, errlen))
 		return false;
 	cc.decoder.tls_keys = s->tls_keys;
-	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
-			     : capture_open_file(o->read_file, &cc, err, errlen);
+	if (o->hep_listen) {
+		hep_listen_config_defaults(&hl);
+		hl.password = o->hep_password;
+		if (!hep_listen_parse(o->hep_listen, &hl, err, errlen))
+			return false;
+		cc.hep_listen = &hl;
+	}
+	if (o->iface)
+		s->source = capture_open_live(o->iface, &cc, err, errlen);
+	else if (o->read_file)
+		s->source = capture_open_file(o->read_file, &cc, err, errlen);
+	else
+		s->source = capture_open_hep(&cc, err, errlen);
 	if (!s->source)
 		return false;
 	store_options_defaults(&so);
@@ -284,6 +299,10 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->tls_sessions = cs.tls_sessions;
 	ci->tls_decrypted = cs.tls_decrypted;
 	ci->tls_no_keys = cs.tls_no_keys;
+	ci->hep_packets = cs.hep.packets;
+	ci->hep_errors = cs.hep.errors;
+	ci->hep_auth_failed = cs.hep.auth_failed;
+	ci->hep_tcp_closed = cs.hep_tcp_closed;
 }
 
 /* Live, about once a second on the pipeline thread: the captures row's

@@ -26,6 +26,8 @@ void decoder_config_defaults(struct decoder_config *cfg)
 		.n_sip_ports = 1,
 		.tls_ports = {DECODE_TLS_PORT},
 		.n_tls_ports = 1,
+		.hep_ports = {HEP_PORT_DEFAULT},
+		.n_hep_ports = 1,
 		.max_fragment_bytes = 8u << 20,
 		.fragment_timeout_us = 30 * USEC_PER_SEC,
 		.max_tcp_streams = 4096,
@@ -43,6 +45,8 @@ struct decoder *decoder_new(const struct decoder_config *cfg, decoder_emit_fn em
 		d->cfg.n_sip_ports = DECODER_MAX_PORTS;
 	if (d->cfg.n_tls_ports > DECODER_MAX_PORTS)
 		d->cfg.n_tls_ports = DECODER_MAX_PORTS;
+	if (d->cfg.n_hep_ports > DECODER_MAX_PORTS)
+		d->cfg.n_hep_ports = DECODER_MAX_PORTS;
 	d->emit = emit;
 	d->ctx = ctx;
 	d->frags = ipfrag_new(&d->cfg, &d->stats);
@@ -65,6 +69,16 @@ void decode_emit(struct decoder *d, int64_t ts_us, const struct flow *f, const u
 {
 	d->stats.sip_candidates++;
 	d->emit(d->ctx, sip_packet_new(ts_us, f, data, (uint32_t)len));
+}
+
+void decode_hep(struct decoder *d, int64_t ts_us, const uint8_t *data, size_t len)
+{
+	struct sip_packet *pkt = hep_input(data, len, ts_us, d->cfg.hep_password, &d->stats.hep);
+
+	if (pkt) {
+		d->stats.sip_candidates++;
+		d->emit(d->ctx, pkt);
+	}
 }
 
 bool decode_port_in(const uint16_t *ports, size_t n, uint16_t port)

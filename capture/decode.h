@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture/hep.h"
 #include "capture/packet.h"
 
 struct tls_keys;
@@ -36,6 +37,9 @@ struct decoder_config {
 	size_t n_sip_ports;
 	uint16_t tls_ports[DECODER_MAX_PORTS]; /* TLS expected here (found by content anywhere) */
 	size_t n_tls_ports;
+	uint16_t hep_ports[DECODER_MAX_PORTS]; /* UDP payloads starting "HEP3" here are HEP */
+	size_t n_hep_ports;
+	const char *hep_password; /* --hep-password; NULL = HEP is taken unauthenticated */
 	size_t max_fragment_bytes; /* all pending IP fragments together */
 	int64_t fragment_timeout_us;
 	size_t max_tcp_streams;
@@ -65,6 +69,7 @@ struct decoder_stats {
 	uint64_t tcp_streams_dropped; /* streams that lost buffered bytes: a limit, an
 				       * absurd Content-Length, eviction or idle timeout */
 	uint64_t sip_candidates; /* records emitted */
+	struct hep_counters hep;  /* HEP on the HEP ports (capture/hep.c) */
 };
 
 /* Called once per SIP candidate; the callee takes ownership of pkt. */

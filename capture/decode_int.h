@@ -39,6 +39,8 @@ struct decoder {
 /* Hands one SIP candidate to the caller's emit function. */
 void decode_emit(struct decoder *d, int64_t ts_us, const struct flow *f, const uint8_t *data,
 		 size_t len);
+/* A UDP payload on a HEP port that starts "HEP3": parsed by capture/hep.c. */
+void decode_hep(struct decoder *d, int64_t ts_us, const uint8_t *data, size_t len);
 bool decode_port_in(const uint16_t *ports, size_t n, uint16_t port);
 
 /* FNV-1a, enough to spread flows over hash buckets. */

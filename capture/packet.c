@@ -15,6 +15,9 @@ struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const 
 
 	p->ts_us = ts_us;
 	p->flow = *flow;
+	p->hep = false;
+	p->hep_has_agent = false;
+	p->hep_agent_id = 0;
 	p->len = len;
 	if (len)
 		memcpy(p->data, data, len);

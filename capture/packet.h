@@ -44,6 +44,9 @@ struct flow {
 struct sip_packet {
 	int64_t ts_us;
 	struct flow flow;
+	bool hep;            /* came as HEP (capture/hep.c): flow and time are HEP's own */
+	bool hep_has_agent;
+	uint32_t hep_agent_id; /* the HEP capture agent id, when hep_has_agent */
 	uint32_t len;
 	uint8_t data[]; /* len bytes, not NUL-terminated */
 };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "capture/hep_listen.h"
 #include "common/queue.h"
 
 struct capture_config {
@@ -20,6 +21,7 @@ struct capture_config {
 	const char *write_path; /* -w; NULL = none */
 	int snaplen;
 	int buffer_bytes;
+	const struct hep_listen_config *hep_listen; /* --hep-listen; NULL = none */
 };
 
 /* Counters read by other threads while the capture runs (atomically). */
@@ -33,6 +35,8 @@ struct capture_stats {
 	uint64_t dropped_queue;
 	int64_t first_ts_us;
 	int64_t last_ts_us;
+	struct hep_counters hep; /* HEP in captured UDP and at the listener together */
+	uint64_t hep_tcp_closed;  /* listener connections closed: idle, not HEP, evicted */
 	bool finished;
 	bool failed;
 	char error[256]; /* set when failed: why the input ended early */
@@ -53,6 +57,12 @@ struct capture_source *capture_open_file(const char *path, const struct capture_
 struct capture_source *capture_open_live(const char *iface, const struct capture_config *cfg,
 					 char *err, size_t errlen);
 
+/* --hep-listen alone: a source with no pcap input. */
+struct capture_source *capture_open_hep(const struct capture_config *cfg, char *err,
+					size_t errlen);
+
+/* Live: an interface, or a HEP listener (beside a file too: after the file's
+ * end the listener is served until capture_stop). */
 bool capture_is_live(const struct capture_source *s);
 const char *capture_name(const struct capture_source *s);
 

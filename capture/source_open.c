@@ -7,9 +7,14 @@
 #include "capture/source_open.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture/gzfile.h"
+#include "capture/pcapng.h"
 
 /* Appends to buf; false when it does not fit. */
 static bool source_open_append(char *buf, size_t n, size_t *at, const char *s)
@@ -32,9 +37,9 @@ static bool source_open_filter_core(const struct decoder_config *cfg, char *buf,
 	bool ok = source_open_append(buf, n, at, "(((udp or tcp) and (");
 	bool first = true;
 
-	for (int list = 0; list < 2; list++) {
-		const uint16_t *ports = list ? cfg->tls_ports : cfg->sip_ports;
-		size_t count = list ? cfg->n_tls_ports : cfg->n_sip_ports;
+	for (int list = 0; list < 3; list++) {
+		const uint16_t *ports = list == 2 ? cfg->hep_ports : list ? cfg->tls_ports : cfg->sip_ports;
+		size_t count = list == 2 ? cfg->n_hep_ports : list ? cfg->n_tls_ports : cfg->n_sip_ports;
 		for (size_t i = 0; i < count && i < DECODER_MAX_PORTS; i++) {
 			snprintf(port, sizeof port, "%sport %u", first ? "" : " or ", ports[i]);
 			ok = ok && source_open_append(buf, n, at, port);
@@ -114,6 +119,10 @@ static struct capture_source *source_open_finish(pcap_t *p, const char *name, bo
 	}
 	struct capture_source *s = capture_source_new(p, name, live, cfg);
 	capture_source_set_dumper(s, dumper);
+	if (!capture_source_attach_hep(s, cfg, err, errlen)) {
+		capture_close(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -130,29 +139,75 @@ static void source_open_file_error(const char *path, const char *why, char *err,
 		snprintf(err, errlen, "cannot read '%s': %s", path, why);
 }
 
+/* pcapng: our own reader (capture/pcapng.c: interfaces of different link
+ * types), behind a dead libpcap handle of the first link type for -w and to
+ * check -f once. */
+static struct capture_source *source_open_pcapng(FILE *fp, const char *name,
+						 const struct capture_config *cfg, char *err,
+						 size_t errlen)
+{
+	char why[200] = "";
+	struct pcapng_reader *ng = pcapng_open(fp, why, sizeof why);
+
+	if (!ng) {
+		snprintf(err, errlen, "'%s' is not a pcap or pcapng file (%s)", name, why);
+		fclose(fp);
+		return NULL;
+	}
+	int lt = pcapng_peek_linktype(ng);
+	pcap_t *p = pcap_open_dead(lt >= 0 ? lt : DLT_EN10MB, CAPTURE_SNAPLEN);
+	if (cfg->filter) {
+		struct bpf_program prog;
+		if (pcap_compile(p, &prog, cfg->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errlen, "bad filter '%s': %s", cfg->filter, pcap_geterr(p));
+			pcap_close(p);
+			pcapng_close(ng);
+			return NULL;
+		}
+		pcap_freecode(&prog);
+	}
+	struct capture_source *s = source_open_finish(p, name, false, NULL, cfg, err, errlen);
+	if (!s) {
+		pcapng_close(ng);
+		return NULL;
+	}
+	capture_source_set_pcapng(s, ng, cfg->filter);
+	return s;
+}
+
 struct capture_source *capture_open_file(const char *path, const struct capture_config *cfg,
 					 char *err, size_t errlen)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "stdin" : path;
-	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 
-	if (!fp) {
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!is_stdin && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(EISDIR));
-		fclose(fp);
+		close(fd);
 		return NULL;
 	}
+	/* gzip or not, told by the bytes (capture/gzfile.c) */
+	uint8_t magic[4];
+	size_t mlen = 0;
+	FILE *fp = gzfile_open(fd, magic, &mlen);
+	if (!fp) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (mlen == 4 && magic[0] == 0x0A && magic[1] == 0x0D && magic[2] == 0x0D && magic[3] == 0x0A)
+		return source_open_pcapng(fp, name, cfg, err, errlen);
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!p) {
 		source_open_file_error(name, ebuf, err, errlen);
-		if (!is_stdin)
-			fclose(fp);
+		fclose(fp);
 		return NULL;
 	}
 	return source_open_finish(p, name, false, cfg->filter, cfg, err, errlen);

@@ -31,6 +31,11 @@ static enum decode_status transport_udp(struct decoder *d, int64_t ts_us, struct
 	const uint8_t *p = data + UDP_HEADER;
 	size_t n = ulen - UDP_HEADER;
 
+	if ((decode_port_in(d->cfg.hep_ports, d->cfg.n_hep_ports, f->dst.port) ||
+	     decode_port_in(d->cfg.hep_ports, d->cfg.n_hep_ports, f->src.port)) && hep_is_hep3(p, n)) {
+		decode_hep(d, ts_us, p, n);
+		return DECODE_OK;
+	}
 	enum sip_detect_kind kind = sip_detect_classify(&d->cfg, f, p, n);
 	if (kind == SIP_DETECT_TLS)
 		d->stats.encrypted++;

@@ -36,7 +36,8 @@ enum query_stmt {
 static const char *const query_sql[Q_COUNT] = {
 	[Q_NEWEST] = "SELECT coalesce(max(id), 0) FROM captures",
 	[Q_CAPTURE] = "SELECT id, source, kind, started, ended, packets, sip_messages, parse_errors,"
-		      " duplicates, dropped, encrypted, tls_sessions, tls_decrypted, tls_no_keys"
+		      " duplicates, dropped, encrypted, tls_sessions, tls_decrypted, tls_no_keys,"
+		      " hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed"
 		      " FROM captures WHERE id = ?1",
 	[Q_COUNT_DIALOGS] = "SELECT count(*), coalesce(sum(doomed = 1), 0) FROM dialogs"
 			    " WHERE capture_id = ?1",
@@ -293,6 +294,10 @@ bool db_read_capture(struct db_reader *r, uint64_t capture_id, uint64_t *id_out,
 		out->tls_sessions = dbutil_column_u64(c.st, 11);
 		out->tls_decrypted = dbutil_column_u64(c.st, 12);
 		out->tls_no_keys = dbutil_column_u64(c.st, 13);
+		out->hep_packets = dbutil_column_u64(c.st, 14);
+		out->hep_errors = dbutil_column_u64(c.st, 15);
+		out->hep_auth_failed = dbutil_column_u64(c.st, 16);
+		out->hep_tcp_closed = dbutil_column_u64(c.st, 17);
 		if (id_out)
 			*id_out = dbutil_column_u64(c.st, 0);
 		found = true;

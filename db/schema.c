@@ -155,13 +155,26 @@ static const char SCHEMA_V2[] =
 	" id INTEGER NOT NULL);"
 	"PRAGMA user_version = 2;";
 
-/* Migration 6: TLS sessions per capture (issue 16): seen (decrypted, or on a
+/* Migration 3: TLS sessions per capture (issue 16): seen (decrypted, or on a
  * SIP/TLS port), decrypted with a key, and seen without one. */
-static const char SCHEMA_V6[] =
+static const char SCHEMA_V3[] =
 	"ALTER TABLE captures ADD COLUMN tls_sessions INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE captures ADD COLUMN tls_decrypted INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE captures ADD COLUMN tls_no_keys INTEGER NOT NULL DEFAULT 0;"
-	"PRAGMA user_version = 6;";
+	"PRAGMA user_version = 3;";
+/* Migration 4 (issue 15): the capture agent id of a message that came as HEP
+ * (--hep-listen, or HEP3 inside a capture); NULL for messages seen on the wire.
+ * Added after raw (ALTER TABLE appends): reading it walks past raw, which is
+ * fine for the occasional per-agent query.  And per capture, what HEP brought:
+ * packets, errors (also counted in parse_errors), wrong keys, and listener
+ * connections closed (idle, stuck in a partial packet, not HEP, evicted). */
+static const char SCHEMA_V4[] =
+	"ALTER TABLE messages ADD COLUMN hep_agent_id INTEGER;"
+	"ALTER TABLE captures ADD COLUMN hep_packets INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_auth_failed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 4;";
 
 struct schema_migration {
 	int version;
@@ -171,7 +184,8 @@ struct schema_migration {
 static const struct schema_migration schema_migrations[] = {
 	{1, SCHEMA_V1},
 	{2, SCHEMA_V2},
-	{6, SCHEMA_V6},
+	{3, SCHEMA_V3},
+	{4, SCHEMA_V4},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

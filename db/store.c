@@ -221,6 +221,10 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 	r->tls_sessions = c->tls_sessions;
 	r->tls_decrypted = c->tls_decrypted;
 	r->tls_no_keys = c->tls_no_keys;
+	r->hep_packets = c->hep_packets;
+	r->hep_errors = c->hep_errors;
+	r->hep_auth_failed = c->hep_auth_failed;
+	r->hep_tcp_closed = c->hep_tcp_closed;
 	r->source = store_put_str(&p, c->source, ls);
 	r->kind = store_put_str(&p, c->kind, lk);
 	return r;
@@ -284,6 +288,7 @@ void store_message(struct store *s, const struct message_record *m)
 	r->cseq = m->cseq;
 	r->transport = (uint8_t)m->transport;
 	r->retransmission = m->retransmission;
+	r->hep_agent_id = m->has_hep_agent ? (int64_t)m->hep_agent_id : -1;
 	r->src = store_put_str(&p, m->src, lsrc);
 	r->dst = store_put_str(&p, m->dst, ldst);
 	r->method = store_put_str(&p, m->method, lm);

@@ -45,7 +45,10 @@ struct capture_info {
 	const char *kind; /* "file" or "live" */
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
-	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* migration 6 */
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* migration 3 */
+	/* HEP (issue 15): packets seen; truncated or lying ones (also in
+	 * parse_errors); wrong or missing key; listener connections closed */
+	uint64_t hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed;
 };
 
 struct store;

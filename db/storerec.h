@@ -43,6 +43,7 @@ struct storerec_message {
 	int32_t status; /* <= 0 or a request: NULL */
 	uint32_t cseq;
 	uint8_t transport, retransmission;
+	int64_t hep_agent_id; /* -1: not from HEP, or no agent id */
 	struct storerec_str src, dst, method, cseq_method, call_id, raw;
 };
 
@@ -76,6 +77,7 @@ struct storerec_capture {
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
 	uint64_t tls_sessions, tls_decrypted, tls_no_keys;
+	uint64_t hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed;
 	struct storerec_str source, kind;
 };
 

@@ -73,8 +73,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_MESSAGE] = "INSERT INTO messages (id, dialog_id, ts, src, dst, transport, method,"
 		       " status, cseq, cseq_method, capture_id, call_id, retransmission,"
-		       " header_len, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-		       " ?12, ?13, ?14, ?15)",
+		       " header_len, raw, hep_agent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		       " ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[ST_DIALOG] =
 		"INSERT INTO dialogs (id, capture_id, call_id, from_uri, to_uri, from_tag, to_tag,"
 		" caller_ua, callee_ua, transport, created, established, ended, session_expires,"
@@ -109,14 +109,18 @@ static const char *const store_sql[ST_COUNT] = {
 			" rejected = excluded.rejected",
 	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
 			      " sip_messages, parse_errors, dropped, duplicates, encrypted,"
-			      " tls_sessions, tls_decrypted, tls_no_keys)"
+			      " tls_sessions, tls_decrypted, tls_no_keys, hep_packets, hep_errors,"
+			      " hep_auth_failed, hep_tcp_closed)"
 			      " VALUES (max(coalesce((SELECT max(id) FROM captures), 0),"
 			      " coalesce((SELECT id FROM id_high_water WHERE name = 'captures'), 0))"
-			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+			      " ?16, ?17)",
 	[ST_CAPTURE_UPDATE] = "UPDATE captures SET source = ?1, kind = ?2, started = ?3,"
 			      " ended = ?4, packets = ?5, sip_messages = ?6, parse_errors = ?7,"
 			      " dropped = ?8, duplicates = ?9, encrypted = ?10, tls_sessions = ?11,"
-			      " tls_decrypted = ?12, tls_no_keys = ?13 WHERE id = ?14",
+			      " tls_decrypted = ?12, tls_no_keys = ?13, hep_packets = ?14,"
+			      " hep_errors = ?15, hep_auth_failed = ?16, hep_tcp_closed = ?17"
+			      " WHERE id = ?18",
 	/* The first free ids: above every row and above every id retention
 	 * ever deleted (id_high_water), so no id is used twice. */
 	[ST_NEXT_IDS] = "SELECT max(coalesce((SELECT max(id) FROM dialogs), 0),"
@@ -463,6 +467,8 @@ static void writer_message(struct writer *w, const struct storerec_message *m)
 	rc |= sqlite3_bind_int(st, 13, m->retransmission);
 	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)m->header_len);
 	rc |= writer_bind_str(st, 15, m, m->raw);
+	rc |= m->hep_agent_id < 0 ? sqlite3_bind_null(st, 16)
+				  : sqlite3_bind_int64(st, 16, m->hep_agent_id);
 	writer_put_row(w, st, rc);
 }
 
@@ -518,7 +524,7 @@ static void writer_commit(struct writer *w)
 	}
 }
 
-/* Binds the thirteen capture columns (?1..?13) shared by insert and update. */
+/* Binds the capture columns (?1..?17) shared by insert and update. */
 static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *c)
 {
 	int rc = writer_bind_str(st, 1, c, c->source);
@@ -535,6 +541,10 @@ static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *
 	rc |= sqlite3_bind_int64(st, 11, (sqlite3_int64)c->tls_sessions);
 	rc |= sqlite3_bind_int64(st, 12, (sqlite3_int64)c->tls_decrypted);
 	rc |= sqlite3_bind_int64(st, 13, (sqlite3_int64)c->tls_no_keys);
+	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)c->hep_packets);
+	rc |= sqlite3_bind_int64(st, 15, (sqlite3_int64)c->hep_errors);
+	rc |= sqlite3_bind_int64(st, 16, (sqlite3_int64)c->hep_auth_failed);
+	rc |= sqlite3_bind_int64(st, 17, (sqlite3_int64)c->hep_tcp_closed);
 	return rc;
 }
 
@@ -560,7 +570,7 @@ static void writer_update_capture(struct writer *w, const struct storerec_captur
 		return;
 	sqlite3_stmt *st = w->st[ST_CAPTURE_UPDATE];
 	int rc = writer_bind_capture(st, c);
-	rc |= dbutil_bind_id(st, 14, w->capture_id);
+	rc |= dbutil_bind_id(st, 18, w->capture_id);
 	writer_put_row(w, st, rc);
 }
 

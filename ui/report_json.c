@@ -268,6 +268,10 @@ static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 	report_json_u64(out, "tls_sessions", c->tls_sessions, ", ");
 	report_json_u64(out, "tls_decrypted", c->tls_decrypted, ", ");
 	report_json_u64(out, "tls_no_keys", c->tls_no_keys, ", ");
+	report_json_u64(out, "hep_packets", c->hep_packets, ", ");
+	report_json_u64(out, "hep_errors", c->hep_errors, ", ");
+	report_json_u64(out, "hep_auth_failed", c->hep_auth_failed, ", ");
+	report_json_u64(out, "hep_tcp_closed", c->hep_tcp_closed, ", ");
 	report_json_time(out, "first_ts", c->started, ", ");
 	report_json_time(out, "last_ts", c->ended, "},\n");
 }

@@ -118,6 +118,10 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 		fprintf(out, "  %-34s %10" PRIu64 "\n", "  decrypted", c->tls_decrypted);
 		fprintf(out, "  %-34s %10" PRIu64 "\n", "  without keys", c->tls_no_keys);
 	}
+	if (c->hep_packets) /* only when HEP came: other reports keep their shape */
+		fprintf(out, "  %-34s %10" PRIu64 "  (%" PRIu64 " errors, %" PRIu64
+			" wrong key, %" PRIu64 " connections closed)\n", "HEP packets", c->hep_packets,
+			c->hep_errors, c->hep_auth_failed, c->hep_tcp_closed);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "dialogs", dialogs);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "doomed at the end", doomed);
 	fprintf(out, "  dialogs by end class\n");

@@ -7,13 +7,15 @@
 #   fuzz_parse_diff  libosip2 (sip_parse_strict) vs sip_parse (the scanner) must agree
 #   fuzz_tls         TLS records and sessions, with tests/captures/tls/*.keys loaded
 #   fuzz_ws          WebSocket framing and permessage-deflate
+#   fuzz_pcapng      pcapng files → capture/pcapng.c → decoder (seeds: tests/fuzz/seed_pcapng)
+#   fuzz_hep         HEP3 datagrams and TCP streams → capture/hep.c (seeds: tests/fuzz/seed_hep)
 # Any crash, leak, UB or disagreement fails the run and leaves its input as
 # build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
 # FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
 # Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff tls ws}
+FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff tls ws hep pcapng}
 B=build-fuzz
 mkdir -p "$B"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -35,9 +37,11 @@ done
 # Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
 # fuzz_parse_diff (text alone), frames for fuzz_packet.
 for d in seed_sip seed_packet seed_parse_diff corpus_sip corpus_packet corpus_parse_diff \
-	seed_tls corpus_tls seed_ws corpus_ws; do
+	seed_tls corpus_tls seed_ws corpus_ws seed_hep corpus_hep seed_pcapng corpus_pcapng; do
 	mkdir -p "$B/$d"
 done
+cp tests/fuzz/seed_hep/* "$B/seed_hep/"
+cp tests/fuzz/seed_pcapng/* "$B/seed_pcapng/"
 for f in tests/data/rfc4475/*.dat; do
 	[ -f "$f" ] || continue
 	{ printf '\001\144\000'; cat "$f"; } >"$B/seed_sip/$(basename "$f")"

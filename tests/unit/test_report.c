@@ -179,7 +179,7 @@ static const char CHECK_PY[] =
 	"    assert got == set(want), '%s: extra %s missing %s' % (what, got - set(want), set(want) - got)\n"
 	"keys(d, ['capture', 'summary', 'endpoints', 'dialogs'], 'top')\n"
 	"keys(d['capture'], 'source kind packets sip_messages parse_errors duplicates dropped"
-	" encrypted tls_sessions tls_decrypted tls_no_keys first_ts last_ts'.split(), 'capture')\n"
+	" encrypted tls_sessions tls_decrypted tls_no_keys hep_packets hep_errors hep_auth_failed hep_tcp_closed first_ts last_ts'.split(), 'capture')\n"
 	"keys(d['summary'], ['dialogs', 'doomed', 'by_end_class', 'by_code'], 'summary')\n"
 	"keys(d['summary']['by_end_class'], 'NORMAL_BYE TIMER_TEARDOWN EXPIRED_NO_BYE ACTIVE"
 	" CANCELLED FAILED NO_ANSWER EVICTED'.split(), 'by_end_class')\n"

@@ -528,7 +528,7 @@ static void test_default_filter_compiles(void **state)
 
 	decoder_config_defaults(&dc);
 	assert_true(capture_default_filter(&dc, false, f, sizeof f));
-	assert_string_equal(f, "(((udp or tcp) and (port 5060 or port 5061)) or "
+	assert_string_equal(f, "(((udp or tcp) and (port 5060 or port 5061 or port 9060)) or "
 			       "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
 	static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_RAW, DLT_NULL};
 	for (int vlan = 0; vlan < 2; vlan++) {
