@@ -15,6 +15,7 @@ struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const 
 
 	p->ts_us = ts_us;
 	p->flow = *flow;
+	p->wire = (struct sip_wire){0};
 	p->len = len;
 	if (len)
 		memcpy(p->data, data, len);
@@ -77,5 +78,7 @@ bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 
 const char *transport_name(enum transport t)
 {
+	if (t == TRANSPORT_SCTP)
+		return "sctp";
 	return t == TRANSPORT_TCP ? "tcp" : "udp";
 }

@@ -20,6 +20,7 @@
 enum transport {
 	TRANSPORT_UDP = 0,
 	TRANSPORT_TCP = 1,
+	TRANSPORT_SCTP = 2,
 };
 
 struct net_addr {
@@ -34,9 +35,23 @@ struct flow {
 	enum transport transport;
 };
 
+/* What identified the packet that carried a message on the wire: a mirror
+ * duplicate repeats it, a retransmission by the sender does not. */
+enum sip_wire_kind {
+	SIP_WIRE_NONE = 0,
+	SIP_WIRE_IPV4_ID, /* the innermost IPv4 identification (when not 0) */
+	SIP_WIRE_TCP_SEQ, /* the sequence number of the message's first byte */
+};
+
+struct sip_wire {
+	uint8_t kind; /* enum sip_wire_kind */
+	uint32_t id;
+};
+
 struct sip_packet {
 	int64_t ts_us;
 	struct flow flow;
+	struct sip_wire wire;
 	uint32_t len;
 	uint8_t data[]; /* len bytes, not NUL-terminated */
 };

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
 #define SIP_VERSION "SIP/2.0"
 #define SIP_VERSION_LEN 7

@@ -61,13 +61,17 @@ struct tcp_stream {
 };
 
 struct tcp_stream_table {
+	const struct decoder_config *cfg;
+	struct decoder_stats *stats;
+	const struct decode_sink *sink; /* during tcp_stream_segment */
 	struct tcp_stream **buckets;
 	size_t mask;
 	struct tcp_stream *oldest, *newest;
 	size_t count;
 };
 
-struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg)
+struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg,
+					      struct decoder_stats *stats)
 {
 	struct tcp_stream_table *t = xcalloc(1, sizeof *t);
 	size_t n = TCP_STREAM_MIN_BUCKETS;
@@ -76,6 +80,8 @@ struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg)
 		n <<= 1;
 	t->buckets = xcalloc(n, sizeof *t->buckets);
 	t->mask = n - 1;
+	t->cfg = cfg;
+	t->stats = stats;
 	return t;
 }
 
@@ -170,23 +176,21 @@ static void tcp_stream_remove(struct tcp_stream_table *t, struct tcp_stream *st)
 }
 
 /* Gives up on a stream that broke a limit. */
-static void tcp_stream_drop(struct decoder *d, struct tcp_stream *st)
+static void tcp_stream_drop(struct tcp_stream_table *t, struct tcp_stream *st)
 {
-	d->stats.tcp_streams_dropped++;
-	tcp_stream_remove(d->tcp, st);
+	t->stats->tcp_streams_dropped++;
+	tcp_stream_remove(t, st);
 }
 
-static struct tcp_stream *tcp_stream_create(struct decoder *d, const struct flow *f,
+static struct tcp_stream *tcp_stream_create(struct tcp_stream_table *t, const struct flow *f,
 					    uint32_t hash, enum tcp_stream_kind kind)
 {
-	struct tcp_stream_table *t = d->tcp;
-
-	if (d->cfg.max_tcp_streams == 0)
+	if (t->cfg->max_tcp_streams == 0)
 		return NULL;
-	if (t->count >= d->cfg.max_tcp_streams) {
+	if (t->count >= t->cfg->max_tcp_streams) {
 		/* Evict the least recently used; it only counts if bytes are lost. */
 		if (t->oldest->len || t->oldest->ooo)
-			d->stats.tcp_streams_dropped++;
+			t->stats->tcp_streams_dropped++;
 		tcp_stream_remove(t, t->oldest);
 	}
 	struct tcp_stream *st = xcalloc(1, sizeof *st);
@@ -221,13 +225,13 @@ static void tcp_stream_append(struct tcp_stream *st, const uint8_t *data, size_t
 	st->next_seq += (uint32_t)len;
 }
 
-static bool tcp_stream_over_limit(const struct decoder *d, const struct tcp_stream *st, size_t len)
+static bool tcp_stream_over_limit(const struct tcp_stream_table *t, const struct tcp_stream *st, size_t len)
 {
-	return st->len + st->ooo_bytes + len > d->cfg.max_tcp_stream_bytes;
+	return st->len + st->ooo_bytes + len > t->cfg->max_tcp_stream_bytes;
 }
 
 /* Keeps a segment that arrived ahead of a gap, sorted by sequence. */
-static bool tcp_stream_hold(struct decoder *d, struct tcp_stream *st, uint32_t seq,
+static bool tcp_stream_hold(struct tcp_stream_table *t, struct tcp_stream *st, uint32_t seq,
 			    const uint8_t *data, size_t len)
 {
 	uint32_t ahead = seq - st->next_seq;
@@ -236,11 +240,11 @@ static bool tcp_stream_hold(struct decoder *d, struct tcp_stream *st, uint32_t s
 	while (*pp && (*pp)->seq - st->next_seq < ahead)
 		pp = &(*pp)->next;
 	if (*pp && (*pp)->seq == seq && (*pp)->len >= len) {
-		d->stats.tcp_retransmitted++;
+		t->stats->tcp_retransmitted++;
 		return true;
 	}
-	if (tcp_stream_over_limit(d, st, len)) {
-		tcp_stream_drop(d, st);
+	if (tcp_stream_over_limit(t, st, len)) {
+		tcp_stream_drop(t, st);
 		return false;
 	}
 	struct tcp_ooo *o = xmalloc(sizeof *o + len);
@@ -254,7 +258,7 @@ static bool tcp_stream_hold(struct decoder *d, struct tcp_stream *st, uint32_t s
 }
 
 /* Moves held segments that the gap no longer separates into the buffer. */
-static void tcp_stream_drain(struct decoder *d, struct tcp_stream *st)
+static void tcp_stream_drain(struct tcp_stream_table *t, struct tcp_stream *st)
 {
 	while (st->ooo) {
 		struct tcp_ooo *o = st->ooo;
@@ -265,7 +269,7 @@ static void tcp_stream_drain(struct decoder *d, struct tcp_stream *st)
 		st->ooo_bytes -= o->len;
 		size_t back = st->next_seq - o->seq;
 		if (back)
-			d->stats.tcp_retransmitted++;
+			t->stats->tcp_retransmitted++;
 		if (back < o->len)
 			tcp_stream_append(st, o->data + back, o->len - back);
 		free(o);
@@ -273,28 +277,30 @@ static void tcp_stream_drain(struct decoder *d, struct tcp_stream *st)
 }
 
 /* Cuts complete SIP messages off the front of the buffer. */
-static bool tcp_stream_frame(struct decoder *d, struct tcp_stream *st, int64_t ts_us)
+static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, int64_t ts_us)
 {
 	size_t pos = 0;
 
 	for (;;) {
 		struct sip_frame fr;
 		enum sip_frame_result r = sip_frame_next(st->buf + pos, st->len - pos,
-							 d->cfg.max_tcp_stream_bytes, &fr);
+							 t->cfg->max_tcp_stream_bytes, &fr);
 		pos += fr.skip;
 		if (r == SIP_FRAME_NEED_MORE)
 			break;
 		if (r == SIP_FRAME_MESSAGE) {
-			decode_emit(d, ts_us, &st->flow, st->buf + pos, fr.len);
+			struct sip_wire w = {.kind = SIP_WIRE_TCP_SEQ,
+					     .id = st->next_seq - (uint32_t)(st->len - pos)};
+			decode_sink_emit(t->sink, ts_us, &st->flow, &w, st->buf + pos, fr.len);
 			pos += fr.len;
 			st->resyncing = false;
 		} else if (r == SIP_FRAME_GARBAGE) {
 			if (!st->resyncing)
-				d->stats.invalid++;
+				t->stats->invalid++;
 			st->resyncing = true;
 		} else {
-			d->stats.invalid++; /* absurd Content-Length: nothing after it can be framed */
-			tcp_stream_drop(d, st);
+			t->stats->invalid++; /* absurd Content-Length: nothing after it can be framed */
+			tcp_stream_drop(t, st);
 			return false;
 		}
 	}
@@ -304,7 +310,7 @@ static bool tcp_stream_frame(struct decoder *d, struct tcp_stream *st, int64_t t
 }
 
 /* Payload bytes at seq.  False if the stream was dropped. */
-static bool tcp_stream_data(struct decoder *d, struct tcp_stream *st, int64_t ts_us,
+static bool tcp_stream_data(struct tcp_stream_table *t, struct tcp_stream *st, int64_t ts_us,
 			    uint32_t seq, const uint8_t *data, size_t len)
 {
 	if (!st->have_seq) {
@@ -314,27 +320,27 @@ static bool tcp_stream_data(struct decoder *d, struct tcp_stream *st, int64_t ts
 	uint32_t ahead = seq - st->next_seq;
 	if (ahead >= TCP_SEQ_HALF) {
 		size_t back = st->next_seq - seq;
-		d->stats.tcp_retransmitted++;
+		t->stats->tcp_retransmitted++;
 		if (back >= len)
 			return true;
 		data += back;
 		len -= back;
-	} else if (ahead > d->cfg.max_tcp_stream_bytes) {
+	} else if (ahead > t->cfg->max_tcp_stream_bytes) {
 		/* A gap we will never fill: give up what is held and go on from here. */
-		d->stats.tcp_streams_dropped++;
+		t->stats->tcp_streams_dropped++;
 		tcp_stream_restart(st);
 		st->have_seq = true;
 		st->next_seq = seq;
 	} else if (ahead > 0) {
-		return tcp_stream_hold(d, st, seq, data, len);
+		return tcp_stream_hold(t, st, seq, data, len);
 	}
-	if (tcp_stream_over_limit(d, st, len)) {
-		tcp_stream_drop(d, st);
+	if (tcp_stream_over_limit(t, st, len)) {
+		tcp_stream_drop(t, st);
 		return false;
 	}
 	tcp_stream_append(st, data, len);
-	tcp_stream_drain(d, st);
-	return tcp_stream_frame(d, st, ts_us);
+	tcp_stream_drain(t, st);
+	return tcp_stream_frame(t, st, ts_us);
 }
 
 /* RFC 9293 3.10.7.4: FIN is processed once every byte before it has arrived. */
@@ -354,54 +360,54 @@ static void tcp_stream_touch(struct tcp_stream_table *t, struct tcp_stream *st, 
 }
 
 /* The first payload of a flow we have no stream for: is it worth one? */
-static struct tcp_stream *tcp_stream_open(struct decoder *d, const struct flow *f, uint32_t hash,
+static struct tcp_stream *tcp_stream_open(struct tcp_stream_table *t, const struct flow *f, uint32_t hash,
 					  const struct tcp_segment *seg)
 {
-	switch (sip_detect_classify(&d->cfg, f, seg->data, seg->len)) {
+	switch (sip_detect_classify(t->cfg, f, seg->data, seg->len)) {
 	case SIP_DETECT_SIP:
-		return tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
+		return tcp_stream_create(t, f, hash, TCP_STREAM_SIP);
 	case SIP_DETECT_TLS:
-		return tcp_stream_create(d, f, hash, TCP_STREAM_TLS);
+		return tcp_stream_create(t, f, hash, TCP_STREAM_TLS);
 	default:
-		d->stats.non_sip++;
+		t->stats->non_sip++;
 		return NULL;
 	}
 }
 
 /* A data segment on a closed stream: a late retransmission, or a new
  * connection on the same ports whose SYN we missed. */
-static void tcp_stream_reopen(struct decoder *d, struct tcp_stream *st, uint32_t seq, size_t len)
+static void tcp_stream_reopen(struct tcp_stream_table *t, struct tcp_stream *st, uint32_t seq, size_t len)
 {
 	uint32_t past_fin = seq + (uint32_t)len - st->fin_seq;
 
 	if (past_fin == 0 || past_fin >= TCP_SEQ_HALF) {
-		d->stats.tcp_retransmitted++;
+		t->stats->tcp_retransmitted++;
 		return;
 	}
 	tcp_stream_restart(st);
 }
 
-void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
-			const struct tcp_segment *seg)
+void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *sink, int64_t ts_us,
+			const struct flow *f, const struct tcp_segment *seg)
 {
-	struct tcp_stream_table *t = d->tcp;
 	uint32_t hash = tcp_stream_hash(f);
 	struct tcp_stream *st = tcp_stream_find(t, f, hash);
 	uint32_t seq = seg->seq;
 
+	t->sink = sink;
 	if (seg->flags & TCP_FLAG_RST) {
 		if (st)
 			tcp_stream_remove(t, st);
 		return;
 	}
-	if (!sip_detect_on_sip_port(&d->cfg, f) && sip_detect_on_tls_port(&d->cfg, f)) {
+	if (!sip_detect_on_sip_port(t->cfg, f) && sip_detect_on_tls_port(t->cfg, f)) {
 		if (seg->len)
-			d->stats.encrypted++; /* TLS port: nothing to reassemble */
+			t->stats->encrypted++; /* TLS port: nothing to reassemble */
 		return;
 	}
 	if (seg->flags & TCP_FLAG_SYN) {
-		if (!st && sip_detect_on_sip_port(&d->cfg, f))
-			st = tcp_stream_create(d, f, hash, TCP_STREAM_SIP);
+		if (!st && sip_detect_on_sip_port(t->cfg, f))
+			st = tcp_stream_create(t, f, hash, TCP_STREAM_SIP);
 		if (st) {
 			tcp_stream_restart(st);
 			st->have_seq = true;
@@ -410,12 +416,12 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 		seq++; /* SYN takes one sequence number; any data (TFO) follows it */
 	}
 	if (!st && seg->len)
-		st = tcp_stream_open(d, f, hash, seg);
+		st = tcp_stream_open(t, f, hash, seg);
 	if (!st)
 		return;
 	tcp_stream_touch(t, st, ts_us);
 	if (st->closed && seg->len)
-		tcp_stream_reopen(d, st, seq, seg->len);
+		tcp_stream_reopen(t, st, seq, seg->len);
 	if (st->closed)
 		return;
 	if (seg->len && !st->seen_data) {
@@ -425,8 +431,8 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 	}
 	if (st->kind == TCP_STREAM_TLS) {
 		if (seg->len)
-			d->stats.encrypted++;
-	} else if (seg->len && !tcp_stream_data(d, st, ts_us, seq, seg->data, seg->len)) {
+			t->stats->encrypted++;
+	} else if (seg->len && !tcp_stream_data(t, st, ts_us, seq, seg->data, seg->len)) {
 		return;
 	}
 	if (seg->flags & TCP_FLAG_FIN) {
@@ -439,20 +445,18 @@ void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
 		tcp_stream_check_fin(st);
 }
 
-void tcp_stream_expire(struct decoder *d, int64_t now_us)
+void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us)
 {
-	struct tcp_stream_table *t = d->tcp;
-
-	while (t->oldest && now_us - t->oldest->last_ts_us > d->cfg.tcp_idle_timeout_us) {
+	while (t->oldest && now_us - t->oldest->last_ts_us > t->cfg->tcp_idle_timeout_us) {
 		struct tcp_stream *st = t->oldest;
 		if (st->len || st->ooo)
-			d->stats.tcp_streams_dropped++; /* a partial message never completed */
+			t->stats->tcp_streams_dropped++; /* a partial message never completed */
 		tcp_stream_remove(t, st);
 	}
 }
 
-void tcp_stream_clear(struct decoder *d)
+void tcp_stream_clear(struct tcp_stream_table *t)
 {
-	while (d->tcp->oldest)
-		tcp_stream_remove(d->tcp, d->tcp->oldest);
+	while (t->oldest)
+		tcp_stream_remove(t, t->oldest);
 }
