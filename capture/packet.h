@@ -41,6 +41,7 @@ enum sip_wire_kind {
 	SIP_WIRE_NONE = 0,
 	SIP_WIRE_IPV4_ID, /* the innermost IPv4 identification (when not 0) */
 	SIP_WIRE_TCP_SEQ, /* the sequence number of the message's first byte */
+	SIP_WIRE_SCTP_TSN, /* the TSN of the DATA chunk */
 };
 
 struct sip_wire {

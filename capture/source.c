@@ -44,6 +44,8 @@ struct capture_source {
 	atomic_bool stop;
 	_Atomic uint64_t packets, sip_candidates, decode_errors, encrypted;
 	_Atomic uint64_t dropped_kernel, dropped_queue;
+	_Atomic uint64_t encap[DECODER_ENCAP_N], why[DECODER_WHY_N];
+	_Atomic uint64_t truncated, invalid, nesting, non_sip, keepalives;
 	_Atomic int64_t first_ts_us, last_ts_us;
 	atomic_bool finished, failed;
 	char error[256];
@@ -140,6 +142,15 @@ static void capture_publish(struct capture_source *s)
 	STORE(s->sip_candidates, ds->sip_candidates);
 	STORE(s->decode_errors, ds->truncated + ds->invalid);
 	STORE(s->encrypted, ds->encrypted);
+	for (int i = 0; i < DECODER_ENCAP_N; i++)
+		STORE(s->encap[i], ds->encap[i]);
+	for (int i = 0; i < DECODER_WHY_N; i++)
+		STORE(s->why[i], ds->why[i]);
+	STORE(s->truncated, ds->truncated);
+	STORE(s->invalid, ds->invalid);
+	STORE(s->nesting, ds->nesting);
+	STORE(s->non_sip, ds->non_sip);
+	STORE(s->keepalives, ds->keepalives);
 }
 
 static void capture_kernel_stats(struct capture_source *s)
@@ -284,6 +295,15 @@ void capture_get_stats(struct capture_source *s, struct capture_stats *out)
 	out->encrypted = LOAD(s->encrypted);
 	out->dropped_kernel = LOAD(s->dropped_kernel);
 	out->dropped_queue = LOAD(s->dropped_queue);
+	for (int i = 0; i < DECODER_ENCAP_N; i++)
+		out->encap[i] = LOAD(s->encap[i]);
+	for (int i = 0; i < DECODER_WHY_N; i++)
+		out->why[i] = LOAD(s->why[i]);
+	out->truncated = LOAD(s->truncated);
+	out->invalid = LOAD(s->invalid);
+	out->nesting = LOAD(s->nesting);
+	out->non_sip = LOAD(s->non_sip);
+	out->keepalives = LOAD(s->keepalives);
 	out->first_ts_us = LOAD(s->first_ts_us);
 	out->last_ts_us = LOAD(s->last_ts_us);
 	out->finished = atomic_load_explicit(&s->finished, memory_order_acquire);

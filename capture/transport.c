@@ -45,13 +45,15 @@ enum decode_status transport_udp_sip(const struct decode_env *env, struct decode
 	enum sip_detect_kind kind = sip_detect_classify(env->cfg, &pkt->flow, p, n);
 	if (kind == SIP_DETECT_TLS) {
 		stats->encrypted++;
-	} else if (kind == SIP_DETECT_SIP && !sip_detect_keepalive(p, n)) {
+	} else if (kind == SIP_DETECT_SIP && sip_detect_keepalive(p, n)) {
+		stats->keepalives++;
+	} else if (kind == SIP_DETECT_SIP && n) {
 		struct sip_wire w = {0};
 		if (pkt->has_ip_id)
 			w = (struct sip_wire){.kind = SIP_WIRE_IPV4_ID, .id = pkt->ip_id};
 		decode_sink_emit(&env->sink, pkt->ts_us, &pkt->flow, &w, p, n);
 	} else {
-		stats->non_sip++; /* not SIP, or only a CRLF keepalive */
+		stats->non_sip++;
 	}
 	return DECODE_OK;
 }

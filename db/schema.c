@@ -155,6 +155,18 @@ static const char SCHEMA_V2[] =
 	" id INTEGER NOT NULL);"
 	"PRAGMA user_version = 2;";
 
+/* Migration 4 (issue 15): named counters of a capture, so a user sees what
+ * arrived (packets per encapsulation: "encap.vxlan") and what was not read
+ * ("not_decoded.unknown_ethertype", "not_decoded.truncated", ...).  A table
+ * rather than columns: new decoders add counters without a migration. */
+static const char SCHEMA_V4[] =
+	"CREATE TABLE capture_counts ("
+	" capture_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (capture_id, name));"
+	"PRAGMA user_version = 4;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -163,6 +175,7 @@ struct schema_migration {
 static const struct schema_migration schema_migrations[] = {
 	{1, SCHEMA_V1},
 	{2, SCHEMA_V2},
+	{4, SCHEMA_V4},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

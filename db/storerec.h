@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "db/store.h"
+
 #define STOREREC_NULL UINT32_MAX
 
 enum storerec_kind {
@@ -76,6 +78,8 @@ struct storerec_capture {
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
 	struct storerec_str source, kind;
+	size_t n_counts;
+	struct capture_count counts[CAPTURE_COUNTS_MAX];
 };
 
 struct storerec_retention {

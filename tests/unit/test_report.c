@@ -179,7 +179,7 @@ static const char CHECK_PY[] =
 	"    assert got == set(want), '%s: extra %s missing %s' % (what, got - set(want), set(want) - got)\n"
 	"keys(d, ['capture', 'summary', 'endpoints', 'dialogs'], 'top')\n"
 	"keys(d['capture'], 'source kind packets sip_messages parse_errors duplicates dropped"
-	" encrypted first_ts last_ts'.split(), 'capture')\n"
+	" encrypted first_ts last_ts encapsulations not_decoded keepalives'.split(), 'capture')\n"
 	"keys(d['summary'], ['dialogs', 'doomed', 'by_end_class', 'by_code'], 'summary')\n"
 	"keys(d['summary']['by_end_class'], 'NORMAL_BYE TIMER_TEARDOWN EXPIRED_NO_BYE ACTIVE"
 	" CANCELLED FAILED NO_ANSWER EVICTED'.split(), 'by_end_class')\n"

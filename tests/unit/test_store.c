@@ -258,7 +258,8 @@ static void test_upgrade_from_v1(void **state)
 
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water; PRAGMA user_version = 1",
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water; DROP TABLE capture_counts;"
+				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
@@ -270,8 +271,10 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(mid, 2);
 	assert_int_equal(begin_capture(s, "b.pcap", T0 + SEC), 2);
 	store_close(s);
-	assert_int_equal(count_rows("PRAGMA user_version"), 2);
+	assert_int_equal(count_rows("PRAGMA user_version"), 4);
 	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
+			 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'capture_counts'"),
 			 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM dialogs WHERE call_id = 'c1'"), 1);
