@@ -9,9 +9,22 @@
  * stream; a closed stream is remembered until it idles out so that late
  * retransmissions are recognised.
  *
+ * SIP connections live for hours and are quiet for most of them (a refresh
+ * every Session-Expires/2, 15 minutes at the common 1800 s), so an open
+ * stream is never forgotten for being idle: only the LRU cap evicts it.  What
+ * idles out (tcp_idle_timeout_us) is a partial message held that long -- its
+ * bytes are released and the stream resynchronises on the next start line.
+ *
+ * A stream picked up mid-way (no SYN seen: started before the capture, after
+ * an eviction or a loss) starts at its first data segment; if that segment
+ * does not begin with a start line and, before any message was framed, an
+ * earlier segment that does begin with one arrives (the segments of one
+ * message out of order), the stream restarts there and the first bytes are
+ * held after it, so that message is not lost.
+ *
  * Bounds: max_tcp_streams (the least recently used is evicted), bytes held per
  * stream (max_tcp_stream_bytes; over it the stream is dropped and picked up
- * again at the next segment), and tcp_idle_timeout_us. */
+ * again at the next segment). */
 #include "capture/tcp_stream.h"
 
 #include <stdbool.h>
@@ -52,6 +65,10 @@ struct tcp_stream {
 	bool seen_data;
 	bool fin_seen;
 	bool resyncing; /* skipping garbage; counted invalid once per episode */
+	bool framed;    /* a message was framed since the stream (re)started */
+	uint8_t *pickup; /* mid-way pickup: the first segment, until a message is framed */
+	size_t pickup_len;
+	uint32_t pickup_seq;
 	uint32_t next_seq;
 	uint32_t fin_seq;
 	uint8_t *buf; /* in-order bytes not yet framed */
@@ -93,6 +110,9 @@ static void tcp_stream_release(struct tcp_stream *st)
 		free(o);
 	}
 	st->ooo_bytes = 0;
+	free(st->pickup);
+	st->pickup = NULL;
+	st->pickup_len = 0;
 	free(st->buf);
 	st->buf = NULL;
 	st->len = st->cap = 0;
@@ -208,7 +228,7 @@ static struct tcp_stream *tcp_stream_create(struct tcp_stream_table *t, const st
 static void tcp_stream_restart(struct tcp_stream *st)
 {
 	tcp_stream_release(st);
-	st->closed = st->have_seq = st->fin_seen = st->resyncing = false;
+	st->closed = st->have_seq = st->fin_seen = st->resyncing = st->framed = false;
 }
 
 static void tcp_stream_append(struct tcp_stream *st, const uint8_t *data, size_t len)
@@ -294,6 +314,7 @@ static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, 
 			decode_sink_emit(t->sink, ts_us, &st->flow, &w, st->buf + pos, fr.len);
 			pos += fr.len;
 			st->resyncing = false;
+			st->framed = true;
 		} else if (r == SIP_FRAME_GARBAGE) {
 			if (!st->resyncing)
 				t->stats->invalid++;
@@ -306,7 +327,58 @@ static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, 
 	}
 	memmove(st->buf, st->buf + pos, st->len - pos);
 	st->len -= pos;
+	if (st->framed && st->pickup) {
+		free(st->pickup); /* in step: no earlier start to wait for */
+		st->pickup = NULL;
+		st->pickup_len = 0;
+	}
 	return true;
+}
+
+/* Do these bytes begin with a start line (or the start of one, cut by the
+ * segment's end)? */
+static bool tcp_stream_begins_sip(const uint8_t *data, size_t len)
+{
+	if (memchr(data, '\n', len))
+		return sip_detect_starts_sip(data, len);
+	return sip_detect_could_start(data, len);
+}
+
+/* A mid-way pickup whose first bytes are not a start line: keep them, in
+ * case the start of their message arrives late. */
+static void tcp_stream_keep_pickup(struct tcp_stream_table *t, struct tcp_stream *st,
+				   uint32_t seq, const uint8_t *data, size_t len)
+{
+	if (tcp_stream_begins_sip(data, len) || len > t->cfg->max_tcp_stream_bytes)
+		return;
+	st->pickup = xmalloc(len);
+	memcpy(st->pickup, data, len);
+	st->pickup_len = len;
+	st->pickup_seq = seq;
+}
+
+/* A segment before a mid-way pickup's first bytes, beginning with a start
+ * line, before any message was framed: start the stream there and hold the
+ * first bytes after it.  True if so (the caller appends the segment). */
+static bool tcp_stream_rebase(struct tcp_stream_table *t, struct tcp_stream *st, uint32_t seq,
+			      const uint8_t *data, size_t len)
+{
+	uint32_t before = st->pickup_seq - seq;
+
+	if (!st->pickup || st->framed || before == 0 || before >= TCP_SEQ_HALF ||
+	    before > t->cfg->max_tcp_stream_bytes || !tcp_stream_begins_sip(data, len))
+		return false;
+	uint8_t *first = st->pickup;
+	size_t first_len = st->pickup_len;
+	uint32_t first_seq = st->pickup_seq;
+	st->pickup = NULL;
+	tcp_stream_restart(st);
+	st->have_seq = true;
+	st->next_seq = seq;
+	/* cannot fail: the stream is empty and first_len <= max (keep_pickup) */
+	bool kept = tcp_stream_hold(t, st, first_seq, first, first_len);
+	free(first);
+	return kept;
 }
 
 /* Payload bytes at seq.  False if the stream was dropped. */
@@ -316,9 +388,12 @@ static bool tcp_stream_data(struct tcp_stream_table *t, struct tcp_stream *st, i
 	if (!st->have_seq) {
 		st->have_seq = true; /* mid-stream pickup */
 		st->next_seq = seq;
+		tcp_stream_keep_pickup(t, st, seq, data, len);
 	}
 	uint32_t ahead = seq - st->next_seq;
-	if (ahead >= TCP_SEQ_HALF) {
+	if (ahead >= TCP_SEQ_HALF && tcp_stream_rebase(t, st, seq, data, len)) {
+		ahead = 0;
+	} else if (ahead >= TCP_SEQ_HALF) {
 		size_t back = st->next_seq - seq;
 		t->stats->tcp_retransmitted++;
 		if (back >= len)
@@ -445,13 +520,30 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
 		tcp_stream_check_fin(st);
 }
 
+/* Streams are in LRU order: every one from the oldest to the first recent
+ * one is idle.  A closed one is forgotten; an open one only loses a partial
+ * message (counted) and goes on from its next byte, resynchronising. */
 void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us)
 {
-	while (t->oldest && now_us - t->oldest->last_ts_us > t->cfg->tcp_idle_timeout_us) {
-		struct tcp_stream *st = t->oldest;
-		if (st->len || st->ooo)
+	struct tcp_stream *st = t->oldest, *next;
+
+	for (; st && now_us - st->last_ts_us > t->cfg->tcp_idle_timeout_us; st = next) {
+		next = st->newer;
+		if (st->closed) {
+			tcp_stream_remove(t, st);
+			continue;
+		}
+		if (st->len || st->ooo) {
 			t->stats->tcp_streams_dropped++; /* a partial message never completed */
-		tcp_stream_remove(t, st);
+			uint32_t next_seq = st->next_seq;
+			bool had_seq = st->have_seq;
+			tcp_stream_restart(st);
+			st->have_seq = had_seq;
+			st->next_seq = next_seq;
+			st->framed = true;    /* no rebase onto older bytes */
+			st->resyncing = true; /* the rest of that message is not SIP: count once */
+			t->stats->invalid++;
+		}
 	}
 }
 

@@ -30,7 +30,8 @@ void tcp_stream_table_free(struct tcp_stream_table *t);
  * messages go to sink. */
 void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *sink, int64_t ts_us,
 			const struct flow *f, const struct tcp_segment *seg);
-/* Forgets streams idle for longer than tcp_idle_timeout_us. */
+/* Streams idle for longer than tcp_idle_timeout_us: closed ones are
+ * forgotten, open ones only lose a partial message (and resynchronise). */
 void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us);
 /* Forgets every stream. */
 void tcp_stream_clear(struct tcp_stream_table *t);
