@@ -5,13 +5,14 @@
 #   fuzz_packet      link layer → IP fragments / TCP streams → SIP payloads
 #   fuzz_sip         payload → parse → dialogs, transactions, session timers
 #   fuzz_parse_diff  libosip2 (sip_parse_strict) vs sip_parse (the scanner) must agree
+#   fuzz_decap       tunnels: VXLAN, GENEVE, GRE, ERSPAN, MPLS, IP-in-IP, PPPoE, SCTP
 # Any crash, leak, UB or disagreement fails the run and leaves its input as
 # build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
 # FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
 # Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff}
+FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff decap}
 B=build-fuzz
 mkdir -p "$B"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -32,7 +33,8 @@ for t in $FUZZ_TARGETS; do
 done
 # Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
 # fuzz_parse_diff (text alone), frames for fuzz_packet.
-for d in seed_sip seed_packet seed_parse_diff corpus_sip corpus_packet corpus_parse_diff; do
+for d in seed_sip seed_packet seed_parse_diff seed_decap corpus_sip corpus_packet \
+	corpus_parse_diff corpus_decap; do
 	mkdir -p "$B/$d"
 done
 for f in tests/data/rfc4475/*.dat; do
@@ -43,6 +45,21 @@ done
 clang $CFL -O1 -o "$B/pcap_frames" tests/tools/pcap_frames.c $LIBSRC -lpcap -losipparser2 -losip2
 find samples tests/captures -name '*.pcap' | sort | while read -r p; do
 	"$B/pcap_frames" "$p" "$B/seed_packet" "$B/seed_sip" || true
+done
+# fuzz_decap: the tunnel captures' frames as Ethernet records (selector 0, the
+# rest of the input), and two consecutive frames as one input.
+prev=""
+for f in "$B"/seed_packet/u0[23]_*; do
+	[ -f "$f" ] || continue
+	{ printf '\000\377\377'; tail -c +6 "$f"; } >"$B/seed_decap/$(basename "$f")"
+	if [ -n "$prev" ]; then
+		n=$(tail -c +6 "$prev" | wc -c)
+		# shellcheck disable=SC2059
+		{ printf "\\000\\$(printf %o $((n / 256)))\\$(printf %o $((n % 256)))"
+		  tail -c +6 "$prev"; printf '\000\377\377'; tail -c +6 "$f"; } \
+			>"$B/seed_decap/pair-$(basename "$f")"
+	fi
+	prev=$f
 done
 for f in tests/captures/regress/*.sip; do # past finds
 	[ -f "$f" ] || continue
