@@ -45,7 +45,7 @@ enum decode_status sctp_layer(const struct decode_env *env, struct decode_pkt *p
 {
 	struct reader r;
 	struct flow *f = &pkt->flow;
-	bool fragmented = false, any = false;
+	bool fragmented = false, any = false, data = false;
 
 	reader_init(&r, pkt->data, pkt->len);
 	f->src.port = reader_be16(&r);
@@ -64,6 +64,7 @@ enum decode_status sctp_layer(const struct decode_env *env, struct decode_pkt *p
 		if (r.truncated || clen < SCTP_CHUNK_HEADER || clen > pkt->len - at)
 			return DECODE_INVALID;
 		if (type == SCTP_CHUNK_DATA) {
+			data = true;
 			if (clen < SCTP_DATA_HEADER)
 				return DECODE_INVALID;
 			uint32_t tsn = reader_be32(&r);
@@ -80,5 +81,7 @@ enum decode_status sctp_layer(const struct decode_env *env, struct decode_pkt *p
 	}
 	if (fragmented && !any)
 		return decode_unsupported(pkt, DECODER_WHY_ENCAP);
+	if (!data)
+		env->sink.stats->non_sip++; /* INIT, SACK, HEARTBEAT ...: the association, not SIP */
 	return DECODE_OK;
 }
