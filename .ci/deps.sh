@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libpcap-dev libosip2-dev libsqlite3-dev libncurses-dev zlib1g-dev
 libcmocka-dev sqlite3 tmux sip-tester kamailio tcpdump tshark wireshark-common tcpreplay iproute2 valgrind time clang
-libclang-rt-dev procps psmisc jq python3 util-linux sngrep"
+libclang-rt-dev procps psmisc jq python3 util-linux sngrep libssl-dev
+libmicrohttpd-dev prometheus kamailio-sqlite-modules"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -27,6 +27,7 @@
 struct events {
 	FILE *out;
 	bool own_out;
+	char *path;          /* to reopen on SIGHUP (logrotate) */
 	char *cmd_buf;
 	char *argv[ALERT_MAX_ARGS + 1];
 	pid_t running[ALERT_MAX_RUNNING];
@@ -69,6 +70,7 @@ struct events *events_open(const char *path, const char *cmd, char *err, size_t 
 			return NULL;
 		}
 		e->own_out = true;
+		e->path = xstrdup(path);
 	}
 	if (cmd && !events_split(e, cmd, err, errlen)) {
 		events_close(e);
@@ -178,10 +180,35 @@ static void events_alert(struct events *e, const struct event_record *ev)
 	signal(SIGPIPE, old);
 }
 
+static volatile sig_atomic_t events_reopen_flag;
+
+void events_request_reopen(void)
+{
+	events_reopen_flag = 1;
+}
+
+/* After SIGHUP: the file logrotate moved away is closed (everything written so
+ * far is in it, each line flushed) and the path opened anew, before the next
+ * line, so no event is lost between the two.  If the new file cannot be
+ * opened the old one is kept. */
+static void events_reopen(struct events *e)
+{
+	events_reopen_flag = 0;
+	if (!e->own_out)
+		return;
+	FILE *f = fopen(e->path, "ae");
+	if (!f)
+		return;
+	fclose(e->out);
+	e->out = f;
+}
+
 void events_emit(struct events *e, const struct event_record *ev)
 {
 	if (!e)
 		return;
+	if (events_reopen_flag)
+		events_reopen(e);
 	if (e->out) {
 		events_write_json(e->out, ev);
 		putc('\n', e->out);
@@ -214,5 +241,6 @@ void events_close(struct events *e)
 	if (e->own_out)
 		fclose(e->out);
 	free(e->cmd_buf);
+	free(e->path);
 	free(e);
 }

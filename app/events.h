@@ -19,6 +19,8 @@ struct events *events_open(const char *path, const char *cmd, char *err, size_t 
 void events_emit(struct events *e, const struct event_record *ev);
 /* Writes the event's JSON object (no newline). */
 void events_write_json(FILE *out, const struct event_record *ev);
+/* Async-signal-safe (SIGHUP): the events file is reopened before the next line. */
+void events_request_reopen(void);
 void events_close(struct events *e); /* waits (bounded) for running alert commands */
 unsigned long events_alerts_suppressed(const struct events *e);
 

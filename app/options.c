@@ -4,7 +4,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "app/hep_send.h"
+#include "app/metrics.h"
+#include "app/syslog_out.h"
 #include "common/numparse.h"
 #include "common/version.h"
 
@@ -21,6 +25,13 @@ enum {
 	OPT_UTC,
 	OPT_VERSION,
 	OPT_VXLAN_PORT,
+	OPT_TLS_KEYLOG,
+	/* ---- monitoring outputs (issue 19) ---- */
+	OPT_METRICS,
+	OPT_HEP_SEND,
+	OPT_HEP_ID,
+	OPT_HEP_PASSWORD,
+	OPT_SYSLOG,
 };
 
 static const struct option options_long[] = {
@@ -42,6 +53,14 @@ static const struct option options_long[] = {
 	{"write", required_argument, NULL, 'w'},
 	{"user", required_argument, NULL, 'Z'},
 	{"utc", no_argument, NULL, OPT_UTC},
+	{"tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG},
+	{"tls-key", required_argument, NULL, 'k'},
+	/* ---- monitoring outputs (issue 19) ---- */
+	{"metrics", required_argument, NULL, OPT_METRICS},
+	{"hep-send", required_argument, NULL, OPT_HEP_SEND},
+	{"hep-id", required_argument, NULL, OPT_HEP_ID},
+	{"hep-password", required_argument, NULL, OPT_HEP_PASSWORD},
+	{"syslog", optional_argument, NULL, OPT_SYSLOG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
@@ -76,6 +95,12 @@ void options_usage(FILE *out)
 	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
 	      "                          the database are open (the db files are handed to USER)\n"
 	      "\n"
+	      "TLS and WebSocket (SIP over TLS, WS and WSS is found by content on any port):\n"
+	      "      --tls-keylog FILE   NSS key log (SSLKEYLOGFILE format) to decrypt TLS 1.2 and\n"
+	      "                          1.3; re-read as it grows (default: $SSLKEYLOGFILE)\n"
+	      "  -k, --tls-key FILE      PEM RSA private key of a server, for TLS 1.0-1.2 sessions\n"
+	      "                          with RSA key exchange (repeatable)\n"
+	      "\n"
 	      "Storage:\n"
 	      "  -d, --db FILE           SQLite database (default sipwatch.db); created if missing,\n"
 	      "                          appended to if present\n"
@@ -94,6 +119,22 @@ void options_usage(FILE *out)
 	      "                          JSON on its stdin; bounded in rate and concurrency\n"
 	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
 	      "      --utc               show times in UTC (default: local time, zone shown)\n"
+	      "\n"
+	      "Monitoring (Prometheus, Homer, syslog):\n"
+	      "      --metrics [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+	      "                          (ADDR default 127.0.0.1; [::1]:PORT for IPv6): packets, SIP\n"
+	      "                          messages, parse errors, drops, dialogs, findings and doomed\n"
+	      "                          dialogs by code, events, timer teardowns, db lag, HEP counts\n"
+	      "      --hep-send [udp:|tcp:]HOST:PORT  send every SIP message as HEP v3 (and every\n"
+	      "                          finding and event as a HEP log, correlated by Call-ID) to a\n"
+	      "                          Homer/heplify collector; UDP by default; never slows the\n"
+	      "                          analysis (a bounded queue; what does not fit is counted)\n"
+	      "      --hep-id N          HEP capture agent id (default 0)\n"
+	      "      --hep-password S    HEP authentication key\n"
+	      "      --syslog[=FACILITY] one syslog line per doomed, recovered, teardown and expired\n"
+	      "                          event, RFC 5424 structured data (default facility daemon;\n"
+	      "                          local0..local7, user, ...)\n"
+	      "      SIGHUP              reopens the --events file (for logrotate)\n"
 	      "  -h, --help              show this help\n"
 	      "      --version           show the version\n"
 	      "\n"
@@ -165,6 +206,14 @@ static bool options_one(int c, const char *arg, struct options *o)
 	case OPT_FAIL_ON_DOOMED: o->fail_on_doomed = true; return true;
 	case OPT_HEADERS_ONLY: o->headers_only = true; return true;
 	case OPT_UTC: o->utc = true; return true;
+	case OPT_TLS_KEYLOG: o->tls_keylog = arg; return true;
+	case 'k':
+		if (o->n_tls_keys == OPTIONS_MAX_TLS_KEYS) {
+			fprintf(stderr, "sipwatch: -k: at most %d key files\n", OPTIONS_MAX_TLS_KEYS);
+			return false;
+		}
+		o->tls_key_files[o->n_tls_keys++] = arg;
+		return true;
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;
@@ -193,6 +242,34 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		o->retention_days = (int)v;
 		return true;
+	/* ---- monitoring outputs (issue 19) ---- */
+	case OPT_METRICS:
+		if (!metrics_parse_addr(arg)) {
+			fprintf(stderr, "sipwatch: --metrics: '%s' is not [ADDR:]PORT\n", arg);
+			return false;
+		}
+		o->metrics_addr = arg;
+		return true;
+	case OPT_HEP_SEND:
+		if (!hep_send_parse_target(arg, NULL)) {
+			fprintf(stderr, "sipwatch: --hep-send: '%s' is not [udp:|tcp:]HOST:PORT\n", arg);
+			return false;
+		}
+		o->hep_send = arg;
+		return true;
+	case OPT_HEP_ID:
+		if (!options_number("--hep-id", arg, UINT32_MAX, &v))
+			return false;
+		o->hep_id = (uint32_t)v;
+		return true;
+	case OPT_HEP_PASSWORD: o->hep_password = arg; return true;
+	case OPT_SYSLOG:
+		o->syslog = true;
+		if (arg && !syslog_out_facility(arg, &o->syslog_facility)) {
+			fprintf(stderr, "sipwatch: --syslog: '%s' is not a syslog facility\n", arg);
+			return false;
+		}
+		return true;
 	case OPT_DURATION:
 		if (!options_number("--duration", arg, 100000000, &v))
 			return false;
@@ -214,6 +291,10 @@ static bool options_check(struct options *o)
 			o->duration ? "--duration" : "-Z");
 		return false;
 	}
+	if ((o->hep_id || o->hep_password) && !o->hep_send) {
+		fprintf(stderr, "sipwatch: --hep-id and --hep-password need --hep-send\n");
+		return false;
+	}
 	return true;
 }
 
@@ -225,9 +306,10 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->ports[0] = 5060;
 	o->n_ports = 1;
 	o->db_path = "sipwatch.db";
+	o->syslog_facility = LOG_DAEMON;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:h", options_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:h", options_long, NULL)) != -1) {
 		if (c == 'h') {
 			options_usage(stdout);
 			return OPTIONS_EXIT_OK;
@@ -244,6 +326,10 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 				fprintf(stderr, "sipwatch: %s %s (try --help)\n", what, argv[optind - 1]);
 			return OPTIONS_USAGE_ERROR;
 		}
+		/* --syslog FACILITY (with a space): a following facility name is its value. */
+		if (c == OPT_SYSLOG && !optarg && optind < argc &&
+		    syslog_out_facility(argv[optind], NULL))
+			optarg = argv[optind++];
 		if (!options_one(c, optarg, o))
 			return OPTIONS_USAGE_ERROR;
 	}

@@ -38,6 +38,18 @@ struct options {
 	const char *write_file; /* -w */
 	const char *user;       /* -Z */
 	bool utc;
+	/* --- TLS decryption (issue 16) --- */
+	const char *tls_keylog; /* --tls-keylog; NULL: $SSLKEYLOGFILE if set */
+#define OPTIONS_MAX_TLS_KEYS 16
+	const char *tls_key_files[OPTIONS_MAX_TLS_KEYS]; /* -k, repeatable */
+	size_t n_tls_keys;
+	/* ---- monitoring outputs (issue 19) ---- */
+	const char *metrics_addr;  /* --metrics [ADDR:]PORT; NULL = none */
+	const char *hep_send;      /* --hep-send [udp:|tcp:]HOST:PORT; NULL = none */
+	uint32_t hep_id;           /* --hep-id: capture agent id */
+	const char *hep_password;  /* --hep-password */
+	bool syslog;               /* --syslog [FACILITY] */
+	int syslog_facility;       /* LOG_DAEMON unless given */
 };
 
 enum options_result {

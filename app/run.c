@@ -9,10 +9,16 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/sip_parse.h"
+#include "app/counters.h"
 #include "app/events.h"
+#include "app/hep_send.h"
+#include "app/metrics.h"
+#include "app/syslog_out.h"
 #include "app/pipeline.h"
 #include "app/privdrop.h"
+#include "app/tls_setup.h"
 #include "capture/source.h"
+#include "capture/tls_keylog.h"
 #include "db/query.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
@@ -31,6 +37,12 @@ static void run_on_signal(int sig)
 	run_stop = 1;
 }
 
+static void run_on_hup(int sig)
+{
+	(void)sig;
+	events_request_reopen();
+}
+
 static void run_signals(void)
 {
 	struct sigaction sa;
@@ -40,6 +52,8 @@ static void run_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = run_on_hup; /* logrotate: reopen the --events file */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -47,11 +61,19 @@ static void run_signals(void)
 struct run_sink {
 	struct store *store;
 	struct events *events;
+	/* ---- monitoring outputs (issue 19) ---- */
+	struct counters counters;
+	struct hep_send *hep;
+	bool syslog;
 };
 
 static void run_sink_message(void *ctx, const struct message_record *m)
 {
-	store_message(((struct run_sink *)ctx)->store, m);
+	struct run_sink *k = ctx;
+
+	store_message(k->store, m);
+	if (k->hep)
+		hep_send_message(k->hep, m);
 }
 
 static void run_sink_dialog(void *ctx, const struct dialog_record *d)
@@ -61,7 +83,12 @@ static void run_sink_dialog(void *ctx, const struct dialog_record *d)
 
 static void run_sink_finding(void *ctx, const struct finding_record *f)
 {
-	store_finding(((struct run_sink *)ctx)->store, f);
+	struct run_sink *k = ctx;
+
+	store_finding(k->store, f);
+	counters_finding(&k->counters, f);
+	if (k->hep)
+		hep_send_finding(k->hep, f);
 }
 
 static void run_sink_endpoint(void *ctx, const struct endpoint_record *e)
@@ -71,7 +98,14 @@ static void run_sink_endpoint(void *ctx, const struct endpoint_record *e)
 
 static void run_sink_event(void *ctx, const struct event_record *ev)
 {
-	events_emit(((struct run_sink *)ctx)->events, ev);
+	struct run_sink *k = ctx;
+
+	events_emit(k->events, ev);
+	counters_event(&k->counters, ev);
+	if (k->hep)
+		hep_send_event(k->hep, ev);
+	if (k->syslog)
+		syslog_out_event(ev);
 }
 
 struct run_state {
@@ -83,8 +117,10 @@ struct run_state {
 	struct queue *queue;
 	struct pipeline pipeline;
 	struct run_sink sink;
+	struct metrics *metrics;
 	uint64_t capture_id;
 	int64_t wall_start;
+	struct tls_keys *tls_keys; /* --tls-keylog, -k: outlives the capture */
 };
 
 static void run_capture_config(const struct options *o, struct capture_config *cc)
@@ -107,6 +143,80 @@ static bool run_reads_file(const struct options *o)
 	return !o->iface && o->read_file && strcmp(o->read_file, "-") != 0;
 }
 
+/* ---- monitoring outputs (issue 19) ---- */
+
+/* The metrics thread's view: every source read atomically or from the
+ * pipeline's published snapshot (the analyzer holds that lock for a copy). */
+static void run_metrics_snapshot(void *ctx, struct metrics_snapshot *m)
+{
+	struct run_state *s = ctx;
+	struct capture_stats cs;
+	struct analyzer_stats as;
+	struct store_stats ss;
+	struct hep_send_stats hs;
+	int64_t clock_us;
+	bool done;
+
+	capture_get_stats(s->source, &cs);
+	pipeline_snapshot(&s->pipeline, &as, &clock_us, &done);
+	store_get_stats(s->store, pipeline_wall_us(), &ss);
+	hep_send_get_stats(s->sink.hep, &hs);
+	m->packets = cs.packets;
+	m->sip_messages = as.sip_messages;
+	m->parse_errors[METRICS_PARSE_DECODE] = cs.decode_errors;
+	m->parse_errors[METRICS_PARSE_SIP] = as.parse_errors;
+	m->duplicates = as.duplicates;
+	m->retransmissions = as.retransmissions;
+	m->dropped[METRICS_DROP_KERNEL] = cs.dropped_kernel;
+	m->dropped[METRICS_DROP_QUEUE] = cs.dropped_queue;
+	m->encrypted = cs.encrypted;
+	m->tls_sessions = cs.tls_sessions;
+	m->tls_decrypted = cs.tls_decrypted;
+	m->tls_no_keys = cs.tls_no_keys;
+	m->dialogs_total = as.dialogs_total;
+	m->dialogs_active = as.dialogs_active;
+	m->dialogs_doomed = as.dialogs_doomed;
+	m->dialogs_evicted = as.dialogs_evicted;
+	for (int i = 0; i < FINDING_CODE_COUNT; i++) {
+		m->findings[i] = counters_get(&s->sink.counters.findings[i]);
+		m->doomed[i] = counters_get(&s->sink.counters.doomed[i]);
+	}
+	for (int i = 0; i < COUNTERS_EVENT_KINDS; i++)
+		m->events[i] = counters_get(&s->sink.counters.events[i]);
+	m->db_write_lag_us = (uint64_t)ss.write_lag_us;
+	m->db_pending_records = ss.pending_records;
+	m->db_commits = ss.commits;
+	m->db_write_failures = ss.failed;
+	m->hep_sent = hs.sent;
+	m->hep_dropped = hs.dropped;
+	m->hep_send_errors = hs.errors;
+	m->hep_connects = hs.connects;
+	m->start_time_us = (uint64_t)s->wall_start;
+}
+
+/* Before -Z: a metrics port below 1024 and the syslog socket need root. */
+static bool run_open_monitoring(struct run_state *s, char *err, size_t errlen)
+{
+	const struct options *o = s->opt;
+
+	counters_init(&s->sink.counters);
+	if (o->hep_send) {
+		s->sink.hep = hep_send_open(o->hep_send, o->hep_id, o->hep_password, err, errlen);
+		if (!s->sink.hep)
+			return false;
+	}
+	if (o->syslog) {
+		syslog_out_open(o->syslog_facility);
+		s->sink.syslog = true;
+	}
+	if (o->metrics_addr) {
+		s->metrics = metrics_start(o->metrics_addr, run_metrics_snapshot, s, err, errlen);
+		if (!s->metrics)
+			return false;
+	}
+	return true;
+}
+
 /* Opens everything that needs privileges or can fail because of the
  * environment, in the order that gives the most useful error first: the
  * capture (missing interface, no permission, bad filter, unwritable -w file)
@@ -120,6 +230,10 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	struct capture_config cc;
 
 	run_capture_config(o, &cc);
+	/* Keys first: they are read while we may still read them (before -Z). */
+	if (!tls_setup_open(o, &s->tls_keys, err, errlen))
+		return false;
+	cc.decoder.tls_keys = s->tls_keys;
 	s->source = o->iface ? capture_open_live(o->iface, &cc, err, errlen)
 			     : capture_open_file(o->read_file, &cc, err, errlen);
 	if (!s->source)
@@ -139,6 +253,8 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 		return false;
 	s->events = events_open(o->events_path, o->alert_exec, err, errlen);
 	if (!s->events)
+		return false;
+	if (!run_open_monitoring(s, err, errlen))
 		return false;
 	const char *const others[] = {o->write_file, o->events_path};
 	return !o->user || privdrop_to(o->user, o->db_path, others, 2, err, errlen);
@@ -198,6 +314,9 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
 	ci->encrypted = cs.encrypted;
 	run_capture_counts(ci, &cs);
+	ci->tls_sessions = cs.tls_sessions;
+	ci->tls_decrypted = cs.tls_decrypted;
+	ci->tls_no_keys = cs.tls_no_keys;
 }
 
 /* Live, about once a second on the pipeline thread: the captures row's
@@ -253,6 +372,8 @@ static void run_dashboard_counters(void *ctx, struct dashboard_counters *out)
 	out->duplicates = as.duplicates;
 	out->dropped = cs.dropped_kernel + cs.dropped_queue;
 	out->encrypted = cs.encrypted;
+	out->tls_sessions = cs.tls_sessions;
+	out->tls_decrypted = cs.tls_decrypted;
 	out->dialogs_active = as.dialogs_active;
 	out->dialogs_total = as.dialogs_total;
 	out->dialogs_doomed = as.dialogs_doomed;
@@ -307,8 +428,16 @@ static int run_report(struct run_state *s, bool headless)
 
 static void run_close(struct run_state *s)
 {
+	/* The metrics thread reads the source, store and sender: it goes first. */
+	metrics_stop(s->metrics);
+	s->metrics = NULL;
+	hep_send_close(s->sink.hep);
+	s->sink.hep = NULL;
+	if (s->sink.syslog)
+		syslog_out_close();
 	if (s->source)
 		capture_close(s->source);
+	tls_keys_free(s->tls_keys);
 	if (s->analyzer)
 		analyzer_free(s->analyzer);
 	if (s->store)
@@ -331,7 +460,6 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 	int rc = 0;
 
 	s->queue = queue_new(live ? RUN_QUEUE_LIVE : RUN_QUEUE_OFFLINE);
-	pipeline_init(&s->pipeline);
 	s->pipeline.queue = s->queue;
 	s->pipeline.analyzer = s->analyzer;
 	s->pipeline.store = s->store;
@@ -364,6 +492,7 @@ int run(const struct options *o)
 	memset(&s, 0, sizeof s);
 	s.opt = o;
 	s.wall_start = pipeline_wall_us();
+	pipeline_init(&s.pipeline); /* the metrics thread may read it from the start */
 	/* From the start: a SIGTERM while the capture and db open still ends cleanly. */
 	run_signals();
 	sip_parse_init();
@@ -393,6 +522,10 @@ int run(const struct options *o)
 		run_close(&s);
 		return EXIT_RUNTIME;
 	}
+	char advice[512];
+	report_tls_advice(ci.tls_no_keys, advice, sizeof advice);
+	if (advice[0])
+		fprintf(stderr, "sipwatch: %s\n", advice);
 	int doomed = run_report(&s, prc == 0);
 	if (doomed < 0)
 		status = EXIT_RUNTIME;

@@ -15,6 +15,8 @@
 
 #include "capture/packet.h"
 
+struct tls_keys;
+
 #define DECODER_MAX_PORTS 32
 
 /* libpcap DLT_* values this decoder understands. */
@@ -58,7 +60,7 @@ enum decoder_why {
 struct decoder_config {
 	uint16_t sip_ports[DECODER_MAX_PORTS]; /* SIP on these ports is always taken */
 	size_t n_sip_ports;
-	uint16_t tls_ports[DECODER_MAX_PORTS]; /* counted as encrypted, not decoded */
+	uint16_t tls_ports[DECODER_MAX_PORTS]; /* TLS expected here (found by content anywhere) */
 	size_t n_tls_ports;
 	size_t max_fragment_bytes; /* all pending IP fragments together */
 	int64_t fragment_timeout_us;
@@ -67,6 +69,7 @@ struct decoder_config {
 	int64_t tcp_idle_timeout_us;
 	uint16_t vxlan_ports[DECODER_MAX_PORTS]; /* beyond 4789 and 8472 (--vxlan-port) */
 	size_t n_vxlan_ports;
+	struct tls_keys *tls_keys; /* key log and RSA keys (capture/tls_keylog.h); NULL = none */
 };
 
 struct decoder_stats {
@@ -81,7 +84,10 @@ struct decoder_stats {
 	uint64_t encap[DECODER_ENCAP_N]; /* frames that crossed each encapsulation */
 	uint64_t keepalives;  /* CRLF, CRLFCRLF and short pings ("jaK", "hello") */
 	uint64_t non_sip;     /* UDP/TCP payloads that are not SIP */
-	uint64_t encrypted;   /* TLS on SIP ports */
+	uint64_t encrypted;   /* TCP segments (or UDP datagrams) carrying TLS */
+	uint64_t tls_sessions;  /* TLS connections decrypted, or on SIP/TLS ports */
+	uint64_t tls_decrypted; /* of those, opened with a key */
+	uint64_t tls_no_keys;   /* of those, protected records we had no (right) key for */
 	uint64_t fragments;
 	uint64_t fragments_reassembled;
 	uint64_t fragments_dropped; /* fragments given up: timed out, over the memory

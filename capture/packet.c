@@ -78,7 +78,12 @@ bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 
 const char *transport_name(enum transport t)
 {
-	if (t == TRANSPORT_SCTP)
-		return "sctp";
-	return t == TRANSPORT_TCP ? "tcp" : "udp";
+	static const char *const names[TRANSPORT_COUNT] = {"udp", "tcp", "tls", "ws", "wss", "sctp"};
+
+	return (unsigned)t < TRANSPORT_COUNT ? names[t] : "udp";
+}
+
+bool transport_is_stream(enum transport t)
+{
+	return t != TRANSPORT_UDP && t != TRANSPORT_SCTP;
 }

@@ -20,8 +20,15 @@
 enum transport {
 	TRANSPORT_UDP = 0,
 	TRANSPORT_TCP = 1,
-	TRANSPORT_SCTP = 2,
+	TRANSPORT_TLS = 2, /* SIP decrypted from TLS over TCP */
+	TRANSPORT_WS = 3,  /* SIP over WebSocket (RFC 7118) */
+	TRANSPORT_WSS = 4, /* SIP over WebSocket inside TLS */
+	TRANSPORT_SCTP = 5, /* RFC 4168 */
 };
+#define TRANSPORT_COUNT 6
+
+/* TCP underneath: TLS, WS and WSS are read from TCP streams (not UDP, SCTP). */
+bool transport_is_stream(enum transport t);
 
 struct net_addr {
 	uint8_t family; /* 4 or 6 */

@@ -43,6 +43,7 @@ struct capture_source {
 	bool started, joined;
 	atomic_bool stop;
 	_Atomic uint64_t packets, sip_candidates, decode_errors, encrypted;
+	_Atomic uint64_t tls_sessions, tls_decrypted, tls_no_keys;
 	_Atomic uint64_t dropped_kernel, dropped_queue;
 	_Atomic uint64_t encap[DECODER_ENCAP_N], why[DECODER_WHY_N];
 	_Atomic uint64_t truncated, invalid, nesting, non_sip, keepalives;
@@ -151,6 +152,9 @@ static void capture_publish(struct capture_source *s)
 	STORE(s->nesting, ds->nesting);
 	STORE(s->non_sip, ds->non_sip);
 	STORE(s->keepalives, ds->keepalives);
+	STORE(s->tls_sessions, ds->tls_sessions);
+	STORE(s->tls_decrypted, ds->tls_decrypted);
+	STORE(s->tls_no_keys, ds->tls_no_keys);
 }
 
 static void capture_kernel_stats(struct capture_source *s)
@@ -293,6 +297,9 @@ void capture_get_stats(struct capture_source *s, struct capture_stats *out)
 	out->sip_candidates = LOAD(s->sip_candidates);
 	out->decode_errors = LOAD(s->decode_errors);
 	out->encrypted = LOAD(s->encrypted);
+	out->tls_sessions = LOAD(s->tls_sessions);
+	out->tls_decrypted = LOAD(s->tls_decrypted);
+	out->tls_no_keys = LOAD(s->tls_no_keys);
 	out->dropped_kernel = LOAD(s->dropped_kernel);
 	out->dropped_queue = LOAD(s->dropped_queue);
 	for (int i = 0; i < DECODER_ENCAP_N; i++)

@@ -28,6 +28,7 @@ struct capture_stats {
 	uint64_t sip_candidates;
 	uint64_t decode_errors; /* truncated + invalid frames */
 	uint64_t encrypted;
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* decoder_stats' */
 	uint64_t dropped_kernel;
 	uint64_t dropped_queue;
 	/* what arrived and what was not read (issue 15) */

@@ -33,6 +33,7 @@
 
 #include "capture/sip_detect.h"
 #include "capture/sip_frame.h"
+#include "capture/stream_layer.h"
 #include "common/xalloc.h"
 
 #define TCP_STREAM_MIN_BUCKETS 16u
@@ -50,7 +51,7 @@ struct tcp_ooo {
 
 enum tcp_stream_kind {
 	TCP_STREAM_SIP,
-	TCP_STREAM_TLS, /* TLS on a SIP port: counted, never buffered */
+	TCP_STREAM_TLS, /* TLS or WebSocket: read by its stream_layer */
 };
 
 struct tcp_stream {
@@ -75,6 +76,7 @@ struct tcp_stream {
 	size_t len, cap;
 	struct tcp_ooo *ooo;
 	size_t ooo_bytes;
+	struct stream_layer *layer; /* TLS / WebSocket between reassembly and framing */
 };
 
 struct tcp_stream_table {
@@ -113,6 +115,8 @@ static void tcp_stream_release(struct tcp_stream *st)
 	free(st->pickup);
 	st->pickup = NULL;
 	st->pickup_len = 0;
+	stream_layer_free(st->layer);
+	st->layer = NULL;
 	free(st->buf);
 	st->buf = NULL;
 	st->len = st->cap = 0;
@@ -229,6 +233,8 @@ static void tcp_stream_restart(struct tcp_stream *st)
 {
 	tcp_stream_release(st);
 	st->closed = st->have_seq = st->fin_seen = st->resyncing = st->framed = false;
+	st->seen_data = false; /* a new connection: its first bytes say what it is */
+	st->kind = TCP_STREAM_SIP;
 }
 
 static void tcp_stream_append(struct tcp_stream *st, const uint8_t *data, size_t len)
@@ -301,7 +307,9 @@ static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, 
 {
 	size_t pos = 0;
 
-	for (;;) {
+	if (st->layer)
+		pos = stream_layer_feed(t->sink, st->layer, ts_us, st->buf, st->len);
+	for (; !st->layer;) {
 		struct sip_frame fr;
 		enum sip_frame_result r = sip_frame_next(st->buf + pos, st->len - pos,
 							 t->cfg->max_tcp_stream_bytes, &fr);
@@ -438,15 +446,30 @@ static void tcp_stream_touch(struct tcp_stream_table *t, struct tcp_stream *st, 
 static struct tcp_stream *tcp_stream_open(struct tcp_stream_table *t, const struct flow *f, uint32_t hash,
 					  const struct tcp_segment *seg)
 {
+	if (stream_layer_detect(seg->data, seg->len))
+		return tcp_stream_create(t, f, hash, TCP_STREAM_TLS); /* any port */
 	switch (sip_detect_classify(t->cfg, f, seg->data, seg->len)) {
 	case SIP_DETECT_SIP:
 		return tcp_stream_create(t, f, hash, TCP_STREAM_SIP);
 	case SIP_DETECT_TLS:
-		return tcp_stream_create(t, f, hash, TCP_STREAM_TLS);
+		t->stats->encrypted++; /* a TLS port, but not the start of a TLS stream */
+		return NULL;
 	default:
 		t->stats->non_sip++;
 		return NULL;
 	}
+}
+
+/* The stream_layer of a stream that starts with TLS or a WebSocket Upgrade;
+ * the opposite direction's layer, if any, shares its connection state. */
+static void tcp_stream_attach(struct tcp_stream_table *t, struct tcp_stream *st, const uint8_t *p,
+			      size_t len)
+{
+	struct flow back = {st->flow.dst, st->flow.src, st->flow.transport};
+	struct tcp_stream *peer = tcp_stream_find(t, &back, tcp_stream_hash(&back));
+
+	st->kind = TCP_STREAM_TLS;
+	st->layer = stream_layer_new(t->cfg, t->sink, &st->flow, peer ? peer->layer : NULL, p, len);
 }
 
 /* A data segment on a closed stream: a late retransmission, or a new
@@ -475,13 +498,8 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
 			tcp_stream_remove(t, st);
 		return;
 	}
-	if (!sip_detect_on_sip_port(t->cfg, f) && sip_detect_on_tls_port(t->cfg, f)) {
-		if (seg->len)
-			t->stats->encrypted++; /* TLS port: nothing to reassemble */
-		return;
-	}
 	if (seg->flags & TCP_FLAG_SYN) {
-		if (!st && sip_detect_on_sip_port(t->cfg, f))
+		if (!st && (sip_detect_on_sip_port(t->cfg, f) || sip_detect_on_tls_port(t->cfg, f)))
 			st = tcp_stream_create(t, f, hash, TCP_STREAM_SIP);
 		if (st) {
 			tcp_stream_restart(st);
@@ -501,12 +519,15 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
 		return;
 	if (seg->len && !st->seen_data) {
 		st->seen_data = true;
-		if (sip_detect_tls_record(seg->data, seg->len))
-			st->kind = TCP_STREAM_TLS;
+		if (stream_layer_detect(seg->data, seg->len))
+			tcp_stream_attach(t, st, seg->data, seg->len);
+		else if (!sip_detect_on_sip_port(t->cfg, f) && sip_detect_on_tls_port(t->cfg, f))
+			st->kind = TCP_STREAM_TLS; /* a TLS port picked up mid-way: counted only */
 	}
-	if (st->kind == TCP_STREAM_TLS) {
-		if (seg->len)
-			t->stats->encrypted++;
+	if (seg->len && st->kind == TCP_STREAM_TLS && (!st->layer || stream_layer_is_tls(st->layer)))
+		t->stats->encrypted++;
+	if (st->kind == TCP_STREAM_TLS && !st->layer) {
+		/* nothing to reassemble */
 	} else if (seg->len && !tcp_stream_data(t, st, ts_us, seq, seg->data, seg->len)) {
 		return;
 	}
@@ -514,7 +535,7 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
 		st->fin_seen = true;
 		st->fin_seq = seq + (uint32_t)seg->len;
 	}
-	if (st->kind == TCP_STREAM_TLS)
+	if (st->kind == TCP_STREAM_TLS && !st->layer)
 		st->closed = st->fin_seen;
 	else
 		tcp_stream_check_fin(st);

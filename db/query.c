@@ -37,7 +37,8 @@ enum query_stmt {
 static const char *const query_sql[Q_COUNT] = {
 	[Q_NEWEST] = "SELECT coalesce(max(id), 0) FROM captures",
 	[Q_CAPTURE] = "SELECT id, source, kind, started, ended, packets, sip_messages, parse_errors,"
-		      " duplicates, dropped, encrypted FROM captures WHERE id = ?1",
+		      " duplicates, dropped, encrypted, tls_sessions, tls_decrypted, tls_no_keys"
+		      " FROM captures WHERE id = ?1",
 	[Q_CAPTURE_COUNTS] = "SELECT name, value FROM capture_counts WHERE capture_id = ?1"
 			     " ORDER BY rowid",
 	[Q_COUNT_DIALOGS] = "SELECT count(*), coalesce(sum(doomed = 1), 0) FROM dialogs"
@@ -294,6 +295,9 @@ bool db_read_capture(struct db_reader *r, uint64_t capture_id, uint64_t *id_out,
 		out->duplicates = dbutil_column_u64(c.st, 8);
 		out->dropped = dbutil_column_u64(c.st, 9);
 		out->encrypted = dbutil_column_u64(c.st, 10);
+		out->tls_sessions = dbutil_column_u64(c.st, 11);
+		out->tls_decrypted = dbutil_column_u64(c.st, 12);
+		out->tls_no_keys = dbutil_column_u64(c.st, 13);
 		if (id_out)
 			*id_out = dbutil_column_u64(c.st, 0);
 		found = true;
@@ -338,9 +342,10 @@ bool db_count_dialogs(struct db_reader *r, uint64_t capture_id, uint64_t *dialog
 
 static enum transport query_transport(const char *s)
 {
-	if (s && strcmp(s, "sctp") == 0)
-		return TRANSPORT_SCTP;
-	return s && strcmp(s, "tcp") == 0 ? TRANSPORT_TCP : TRANSPORT_UDP;
+	for (int t = 0; s && t < TRANSPORT_COUNT; t++)
+		if (strcmp(s, transport_name((enum transport)t)) == 0)
+			return (enum transport)t;
+	return TRANSPORT_UDP;
 }
 
 static enum end_class query_end_class(const char *s)

@@ -166,6 +166,13 @@ static const char SCHEMA_V4[] =
 	" value INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (capture_id, name));"
 	"PRAGMA user_version = 4;";
+/* Migration 6: TLS sessions per capture (issue 16): seen (decrypted, or on a
+ * SIP/TLS port), decrypted with a key, and seen without one. */
+static const char SCHEMA_V6[] =
+	"ALTER TABLE captures ADD COLUMN tls_sessions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN tls_decrypted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN tls_no_keys INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 6;";
 
 struct schema_migration {
 	int version;
@@ -176,6 +183,7 @@ static const struct schema_migration schema_migrations[] = {
 	{1, SCHEMA_V1},
 	{2, SCHEMA_V2},
 	{4, SCHEMA_V4},
+	{6, SCHEMA_V6},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

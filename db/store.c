@@ -15,6 +15,8 @@
 #include "db/store.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +37,7 @@ struct store {
 	bool batch_open;       /* rows queued since the last REC_COMMIT */
 	size_t batch_n;
 	int64_t batch_started; /* clock of the first store_maybe_flush in this batch */
+	atomic_uint_fast64_t records_queued; /* written by the producer, read by the metrics */
 };
 
 void store_library_init(void)
@@ -88,6 +91,7 @@ static void *store_rec(struct store *s, enum storerec_kind kind, size_t body, si
 	h->kind = kind;
 	h->size = (uint32_t)(body + extra);
 	h->ticket = 0;
+	atomic_fetch_add_explicit(&s->records_queued, 1, memory_order_relaxed);
 	if (p) {
 		p->base = (uint8_t *)h;
 		p->off = body;
@@ -145,6 +149,8 @@ struct store *store_open(const char *path, const struct store_options *o, char *
 	if (!w)
 		return NULL;
 	struct store *s = xcalloc(1, sizeof *s);
+
+	atomic_init(&s->records_queued, 0);
 	s->w = w;
 	s->opt = *o;
 	if (s->opt.batch_rows == 0)
@@ -171,6 +177,19 @@ void store_close(struct store *s)
 	writer_close(s->w);
 	rowq_free(s->q);
 	free(s);
+}
+
+void store_get_stats(struct store *s, int64_t now_us, struct store_stats *out)
+{
+	struct writer_progress p;
+	/* Committed first: a record counted committed has been queued before. */
+	writer_get_progress(s->w, &p);
+	uint64_t queued = atomic_load_explicit(&s->records_queued, memory_order_relaxed);
+
+	out->pending_records = queued > p.committed_records ? queued - p.committed_records : 0;
+	out->write_lag_us = out->pending_records && now_us > p.last_commit_us ? now_us - p.last_commit_us : 0;
+	out->commits = p.commits;
+	out->failed = writer_failed(s->w);
 }
 
 bool store_failed(const struct store *s)
@@ -200,6 +219,9 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 	r->duplicates = c->duplicates;
 	r->dropped = c->dropped;
 	r->encrypted = c->encrypted;
+	r->tls_sessions = c->tls_sessions;
+	r->tls_decrypted = c->tls_decrypted;
+	r->tls_no_keys = c->tls_no_keys;
 	r->source = store_put_str(&p, c->source, ls);
 	r->kind = store_put_str(&p, c->kind, lk);
 	r->n_counts = c->n_counts < CAPTURE_COUNTS_MAX ? c->n_counts : CAPTURE_COUNTS_MAX;

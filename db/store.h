@@ -58,6 +58,7 @@ struct capture_info {
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
 	size_t n_counts;
 	struct capture_count counts[CAPTURE_COUNTS_MAX];
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* migration 6 */
 };
 
 /* The name prefixes (the db contract): encap.NAME, not_decoded.REASON. */
@@ -105,6 +106,15 @@ void store_sync(struct store *s);
  * importing an old capture keeps it whole.  store_open runs it once itself
  * (on start); the pipeline calls it hourly. */
 void store_apply_retention(struct store *s, int64_t now_us);
+
+/* For the metrics, from any thread, lock-free. */
+struct store_stats {
+	uint64_t pending_records; /* queued, not yet committed */
+	int64_t write_lag_us;     /* since the last commit while records wait; 0 when none wait */
+	uint64_t commits;
+	bool failed;
+};
+void store_get_stats(struct store *s, int64_t now_us, struct store_stats *out);
 
 bool store_failed(const struct store *s);
 const char *store_error(const struct store *s);

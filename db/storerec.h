@@ -77,6 +77,7 @@ struct storerec_capture {
 	struct storerec_hdr h;
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+	uint64_t tls_sessions, tls_decrypted, tls_no_keys;
 	struct storerec_str source, kind;
 	size_t n_counts;
 	struct capture_count counts[CAPTURE_COUNTS_MAX];

@@ -110,13 +110,15 @@ static const char *const store_sql[ST_COUNT] = {
 			" malformed = excluded.malformed, lost = excluded.lost,"
 			" rejected = excluded.rejected",
 	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
-			      " sip_messages, parse_errors, dropped, duplicates, encrypted)"
+			      " sip_messages, parse_errors, dropped, duplicates, encrypted,"
+			      " tls_sessions, tls_decrypted, tls_no_keys)"
 			      " VALUES (max(coalesce((SELECT max(id) FROM captures), 0),"
 			      " coalesce((SELECT id FROM id_high_water WHERE name = 'captures'), 0))"
-			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			      " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[ST_CAPTURE_UPDATE] = "UPDATE captures SET source = ?1, kind = ?2, started = ?3,"
 			      " ended = ?4, packets = ?5, sip_messages = ?6, parse_errors = ?7,"
-			      " dropped = ?8, duplicates = ?9, encrypted = ?10 WHERE id = ?11",
+			      " dropped = ?8, duplicates = ?9, encrypted = ?10, tls_sessions = ?11,"
+			      " tls_decrypted = ?12, tls_no_keys = ?13 WHERE id = ?14",
 	[ST_CAPTURE_COUNT] = "INSERT INTO capture_counts (capture_id, name, value) VALUES (?1, ?2, ?3)"
 			     " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value",
 	/* The first free ids: above every row and above every id retention
@@ -185,6 +187,13 @@ struct writer {
 
 	/* Shared: failed is raised after err is written and never lowered. */
 	atomic_bool failed;
+	/* Shared, for the metrics (writer_get_progress): records taken off the
+	 * queue (the writer's own count, non-atomic) and, at each COMMIT, how
+	 * many of them that commit covered, with its wall time and count. */
+	uint64_t records_done;
+	atomic_uint_fast64_t committed_records;
+	atomic_int_fast64_t last_commit_us;
+	atomic_uint_fast64_t commits;
 	char err[320];
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
@@ -196,6 +205,7 @@ struct writer {
 /* ---- failures ---- */
 
 static void writer_map_clear(struct writer *w);
+static int64_t writer_wall_us(void);
 
 /* Records the first failure and abandons the open batch. */
 static void writer_fail(struct writer *w, int rc)
@@ -508,10 +518,13 @@ static void writer_commit(struct writer *w)
 	if (writer_run(w, w->st[ST_COMMIT])) {
 		w->in_batch = false;
 		w->stats.commits++;
+		atomic_store_explicit(&w->committed_records, w->records_done, memory_order_relaxed);
+		atomic_store_explicit(&w->last_commit_us, writer_wall_us(), memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
 	}
 }
 
-/* Binds the ten capture columns (?1..?10) shared by insert and update. */
+/* Binds the thirteen capture columns (?1..?13) shared by insert and update. */
 static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *c)
 {
 	int rc = writer_bind_str(st, 1, c, c->source);
@@ -525,6 +538,9 @@ static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *
 	rc |= sqlite3_bind_int64(st, 8, (sqlite3_int64)c->dropped);
 	rc |= sqlite3_bind_int64(st, 9, (sqlite3_int64)c->duplicates);
 	rc |= sqlite3_bind_int64(st, 10, (sqlite3_int64)c->encrypted);
+	rc |= sqlite3_bind_int64(st, 11, (sqlite3_int64)c->tls_sessions);
+	rc |= sqlite3_bind_int64(st, 12, (sqlite3_int64)c->tls_decrypted);
+	rc |= sqlite3_bind_int64(st, 13, (sqlite3_int64)c->tls_no_keys);
 	return rc;
 }
 
@@ -550,7 +566,7 @@ static void writer_update_capture(struct writer *w, const struct storerec_captur
 		return;
 	sqlite3_stmt *st = w->st[ST_CAPTURE_UPDATE];
 	int rc = writer_bind_capture(st, c);
-	rc |= dbutil_bind_id(st, 11, w->capture_id);
+	rc |= dbutil_bind_id(st, 14, w->capture_id);
 	writer_put_row(w, st, rc);
 	for (size_t i = 0; i < c->n_counts && i < CAPTURE_COUNTS_MAX && !w->dead; i++) {
 		st = w->st[ST_CAPTURE_COUNT];
@@ -684,6 +700,7 @@ static void *writer_main(void *arg)
 				const struct storerec_hdr *h = (const void *)(c->data + off);
 				struct writer_reply r = {0};
 				off += (h->size + ROWQ_ALIGN - 1) & ~(size_t)(ROWQ_ALIGN - 1);
+				w->records_done++;
 				if (running)
 					running = writer_do(w, h, &r);
 				if (h->ticket)
@@ -711,6 +728,13 @@ void writer_get_stats(struct writer *w, struct writer_stats *out)
 	pthread_mutex_lock(&w->lock);
 	*out = w->started ? w->pub : w->stats;
 	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_get_progress(struct writer *w, struct writer_progress *out)
+{
+	out->committed_records = atomic_load_explicit(&w->committed_records, memory_order_relaxed);
+	out->last_commit_us = atomic_load_explicit(&w->last_commit_us, memory_order_relaxed);
+	out->commits = atomic_load_explicit(&w->commits, memory_order_relaxed);
 }
 
 /* ---- open and close ---- */
@@ -786,6 +810,9 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 	w->path = xstrdup(path);
 	w->opt = *o;
 	atomic_init(&w->failed, false);
+	atomic_init(&w->committed_records, 0);
+	atomic_init(&w->last_commit_us, writer_wall_us());
+	atomic_init(&w->commits, 0);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
 	writer_map_init(&w->map);

@@ -49,4 +49,14 @@ struct writer_stats {
 };
 void writer_get_stats(struct writer *w, struct writer_stats *out);
 
+/* Progress for the metrics, from any thread, lock-free: records committed so
+ * far (every record taken off the queue before the last COMMIT), when that
+ * COMMIT was (wall clock; the open time before the first) and how many. */
+struct writer_progress {
+	uint64_t committed_records;
+	int64_t last_commit_us;
+	uint64_t commits;
+};
+void writer_get_progress(struct writer *w, struct writer_progress *out);
+
 #endif

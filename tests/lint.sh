@@ -9,6 +9,7 @@ chk() { # pattern allowed-files-regex what
 chk '#include <osip' '^analyzer/sip_parse\.c$' 'libosip2'
 chk '#include <sqlite3\.h>' '^db/' 'sqlite3.h'
 chk '#include <n?curses' '^ui/' 'ncurses.h'
+chk '#include <openssl/' '^capture/tls_crypto\.c$' 'OpenSSL (libcrypto)'
 chk '#include <pcap' '^capture/(source|live|offline|writer)[a-z_-]*\.c$|^capture/' 'pcap.h'
 chk '#include "ui/' '^(ui/|app/)' 'ui/ headers'
 if grep -rnE '\batoi\s*\(|\bsprintf\s*\(|\bstrcpy\s*\(' common capture analyzer db ui app; then

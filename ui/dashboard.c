@@ -174,8 +174,15 @@ void dashboard_draw_header(struct dash *d)
 	dashboard_segment(&x, end, buf, doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_DROPS], (unsigned long long)c->dropped);
 	dashboard_segment(&x, end, buf, c->dropped ? bar | (int)A_BOLD : bar);
-	snprintf(buf, sizeof buf, "%s %llu", lb[L_ENC], (unsigned long long)c->encrypted);
-	dashboard_segment(&x, end, buf, c->encrypted ? bar | (int)A_BOLD : bar);
+	if (c->tls_sessions) /* "tls 3/4": sessions decrypted / seen */
+		snprintf(buf, sizeof buf, "tls %llu/%llu", (unsigned long long)c->tls_decrypted,
+			 (unsigned long long)c->tls_sessions);
+	else
+		snprintf(buf, sizeof buf, "%s %llu", lb[L_ENC], (unsigned long long)c->encrypted);
+	dashboard_segment(&x, end, buf,
+			  c->encrypted && c->tls_decrypted < c->tls_sessions + !c->tls_sessions
+				  ? bar | (int)A_BOLD
+				  : bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_PKTS], (unsigned long long)c->packets);
 	dashboard_segment(&x, end, buf, bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_SIP], (unsigned long long)c->sip_messages);

@@ -12,6 +12,7 @@
 
 struct dashboard_counters {
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+	uint64_t tls_sessions, tls_decrypted; /* TLS sessions seen / opened with a key */
 	uint64_t dialogs_active, dialogs_total, dialogs_doomed;
 	int64_t clock_us;     /* the analyzer's clock: last packet time, or wall time live */
 	bool input_finished;  /* file read to the end (offline: browse mode) */

@@ -208,7 +208,7 @@ static bool evidence_pcap_frame(struct evidence_pcap_buf *b, struct evidence_pca
 			   const struct message_record *m, uint16_t ip_id)
 {
 	struct net_addr src, dst;
-	bool tcp = m->transport == TRANSPORT_TCP;
+	bool tcp = transport_is_stream(m->transport); /* TLS/WS/WSS: the plaintext, as TCP */
 	size_t ip_hdr, l4_hdr = tcp ? EVIDENCE_PCAP_TCP_HDR : EVIDENCE_PCAP_UDP_HDR, l4_len, frame;
 	uint8_t proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	int64_t ts = m->ts_us == TS_NONE || m->ts_us < 0 ? 0 : m->ts_us;

@@ -23,6 +23,9 @@ int report_json(FILE *out, struct db_reader *r, uint64_t capture_id);
 /* The text report: summary, one block per doomed dialog, the per-endpoint
  * refresh table; times in local time with the zone, or UTC with utc. */
 int report_text(FILE *out, struct db_reader *r, uint64_t capture_id, bool utc);
+/* The one line that says how many TLS sessions on SIP ports were not
+ * decrypted and which flag would open them; "" when there were none. */
+void report_tls_advice(uint64_t no_keys, char *buf, size_t len);
 /* Dialogs of the capture doomed at the end (for --fail-on-doomed); -1 on error. */
 int report_count_doomed(struct db_reader *r, uint64_t capture_id);
 

@@ -285,6 +285,9 @@ static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 	report_json_u64(out, "duplicates", c->duplicates, ", ");
 	report_json_u64(out, "dropped", c->dropped, ", ");
 	report_json_u64(out, "encrypted", c->encrypted, ", ");
+	report_json_u64(out, "tls_sessions", c->tls_sessions, ", ");
+	report_json_u64(out, "tls_decrypted", c->tls_decrypted, ", ");
+	report_json_u64(out, "tls_no_keys", c->tls_no_keys, ", ");
 	report_json_time(out, "first_ts", c->started, ", ");
 	report_json_time(out, "last_ts", c->ended, ", ");
 	report_json_counts(out, c, "encapsulations", CAPTURE_COUNT_ENCAP);

@@ -137,7 +137,13 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "mirror duplicates", c->duplicates);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "dropped", c->dropped);
 	fprintf(out, "  %-34s %10" PRIu64 "%s\n", "encrypted (TLS)", c->encrypted,
-		c->encrypted ? "  not analysable: SIP over TLS" : "");
+		c->encrypted && (c->tls_no_keys || !c->tls_decrypted) ? "  not analysable without keys"
+								       : "");
+	if (c->tls_sessions) {
+		fprintf(out, "  %-34s %10" PRIu64 "\n", "TLS sessions", c->tls_sessions);
+		fprintf(out, "  %-34s %10" PRIu64 "\n", "  decrypted", c->tls_decrypted);
+		fprintf(out, "  %-34s %10" PRIu64 "\n", "  without keys", c->tls_no_keys);
+	}
 	report_text_counts(x, c);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "dialogs", dialogs);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "doomed at the end", doomed);
@@ -148,8 +154,26 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 	int n = db_count_finding_codes(x->r, id, report_text_count, x);
 	if (n == 0)
 		fprintf(out, "    (none)\n");
+	char advice[512];
+	report_tls_advice(c->tls_no_keys, advice, sizeof advice);
+	if (advice[0])
+		fprintf(out, "  %s\n", advice);
 	fputs("\n", out);
 	return n >= 0;
+}
+
+void report_tls_advice(uint64_t no_keys, char *buf, size_t len)
+{
+	if (no_keys == 0) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len,
+		 "encrypted SIP: %" PRIu64 " TLS session%s not decrypted; open %s with --tls-keylog"
+		 " FILE (the endpoints' SSLKEYLOGFILE key log) or, for RSA key exchange, -k FILE"
+		 " (the server's PEM RSA key)",
+		 no_keys, no_keys == 1 ? "" : "s", no_keys == 1 ? "it" : "them");
 }
 
 /* Collects the doom findings of one dialog: the cause lines and the blame. */
@@ -196,6 +220,8 @@ static void report_text_doomed(void *ctx, const struct dialog_record *d)
 	x->n_doomed++;
 	fputs("  DOOMED  Call-ID ", out);
 	report_text_put(out, d->call_id, 0);
+	if (d->transport >= TRANSPORT_TLS) /* decrypted or WebSocket: say so */
+		fprintf(out, "  (over %s)", transport_name(d->transport));
 	fputs("\n    from → to ", out);
 	report_text_put(out, d->from_uri, 0);
 	fputs(" → ", out);

@@ -58,7 +58,7 @@ if [ "$el" -ge 2 ] && [ "$el" -le 5 ]; then ok "--duration 2: stopped by itself 
 else notok "--duration 2: took ${el} s"; fi
 check "--duration 2: nothing on stderr" "" "$(cat "$T/dur.err")"
 check "--duration 2: text report: TLS packets counted, said not analysable" 1 \
-	"$(grep -cE '^ *encrypted \(TLS\) +4 +not analysable: SIP over TLS' "$T/dur.out")"
+	"$(grep -cE '^ *encrypted \(TLS\) +4 +not analysable without keys' "$T/dur.out")"
 check "--duration 2: captures row closed" 1 "$(q "$T/dur.db" "select count(*) from captures where kind = 'live' and ended is not null")"
 
 # --- -c 5 stops after 5 packets.

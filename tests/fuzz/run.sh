@@ -6,13 +6,15 @@
 #   fuzz_sip         payload → parse → dialogs, transactions, session timers
 #   fuzz_parse_diff  libosip2 (sip_parse_strict) vs sip_parse (the scanner) must agree
 #   fuzz_decap       tunnels: VXLAN, GENEVE, GRE, ERSPAN, MPLS, IP-in-IP, PPPoE, SCTP
+#   fuzz_tls         TLS records and sessions, with tests/captures/tls/*.keys loaded
+#   fuzz_ws          WebSocket framing and permessage-deflate
 # Any crash, leak, UB or disagreement fails the run and leaves its input as
 # build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
 # FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
 # Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff decap}
+FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff tls ws decap}
 B=build-fuzz
 mkdir -p "$B"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -29,12 +31,12 @@ OBJS=$(for f in $LIBSRC; do echo "$B/obj/$(echo "$f" | tr / _).o"; done)
 for t in $FUZZ_TARGETS; do
 	# shellcheck disable=SC2086
 	clang $CFL $SAN -o "$B/fuzz_$t" "tests/fuzz/fuzz_$t.c" $OBJS \
-		-lpcap -losipparser2 -losip2 -lpthread
+		-lpcap -losipparser2 -losip2 -lpthread -lcrypto -lz
 done
 # Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
 # fuzz_parse_diff (text alone), frames for fuzz_packet.
-for d in seed_sip seed_packet seed_parse_diff seed_decap corpus_sip corpus_packet \
-	corpus_parse_diff corpus_decap; do
+for d in seed_sip seed_packet seed_parse_diff corpus_sip corpus_packet corpus_parse_diff \
+	seed_tls corpus_tls seed_ws corpus_ws seed_decap corpus_decap; do
 	mkdir -p "$B/$d"
 done
 for f in tests/data/rfc4475/*.dat; do
@@ -42,7 +44,38 @@ for f in tests/data/rfc4475/*.dat; do
 	{ printf '\001\144\000'; cat "$f"; } >"$B/seed_sip/$(basename "$f")"
 done
 # shellcheck disable=SC2086
-clang $CFL -O1 -o "$B/pcap_frames" tests/tools/pcap_frames.c $LIBSRC -lpcap -losipparser2 -losip2
+clang $CFL -O1 -o "$B/pcap_frames" tests/tools/pcap_frames.c $LIBSRC -lpcap -losipparser2 -losip2 \
+	-lcrypto -lz
+# fuzz_tls / fuzz_ws seeds: the first connection of each tests/captures/tls capture,
+# as [direction][length][bytes] chunks (TLS), or the client's frames after its
+# Upgrade request with the options byte in front (WebSocket).
+for p in tests/captures/tls/*.pcap; do
+	[ -f "$p" ] || continue
+	tshark -r "$p" -Y 'tcp.len > 0' -T fields -e tcp.srcport -e tcp.dstport -e tcp.payload \
+		2>/dev/null | python3 -c '
+import sys
+rows = [l.rstrip("\n").split("\t") for l in sys.stdin if l.count("\t") == 2]
+if not rows:
+    sys.exit()
+pair = {rows[0][0], rows[0][1]}
+tls, ws = bytearray(), bytearray()
+for sp, dp, hexs in rows:
+    if {sp, dp} != pair:
+        continue
+    b = bytes.fromhex(hexs.replace(":", ""))
+    d = 0 if sp == rows[0][0] else 1
+    for i in range(0, len(b), 65535):
+        c = b[i:i + 65535]
+        tls += bytes([d, len(c) & 255, len(c) >> 8]) + c
+    if d == 0:
+        ws += b
+name = sys.argv[1]
+if b"\r\n\r\n" in ws and ws.startswith(b"GET"):
+    open(sys.argv[3], "wb").write(bytes([0x41 if b"deflate" in ws[:400] else 0x40]) +
+                                  bytes(ws[ws.index(b"\r\n\r\n") + 4:]))
+open(sys.argv[2], "wb").write(bytes(tls))
+' "$p" "$B/seed_tls/$(basename "$p")" "$B/seed_ws/$(basename "$p")" || true
+done
 find samples tests/captures -name '*.pcap' | sort | while read -r p; do
 	"$B/pcap_frames" "$p" "$B/seed_packet" "$B/seed_sip" || true
 done

@@ -33,5 +33,12 @@ run stdin "$B/sipwatch" -r - -d "$T/c.db" --no-ui <tests/captures/peers/p01_heal
 # full queue and the analyzer drains it, many times over
 "$B/tools/gen_flood" invites 20000 "$T/flood.pcap"
 run flood "$B/sipwatch" -r "$T/flood.pcap" -d "$T/d.db" --no-ui --max-dialogs 500
+# the monitoring threads (issue 19): the HEP sender draining its queue and the
+# metrics HTTP thread reading the counters while the analyzer runs
+run monitoring sh -c '"$1" -r "$2" -d "$3" --no-ui --max-dialogs 500 --hep-send udp:127.0.190.5:19063 \
+	--metrics 127.0.190.1:19467 & p=$!; i=0
+	while [ $i -lt 50 ] && kill -0 $p 2>/dev/null; do
+		curl -s --max-time 2 http://127.0.190.1:19467/metrics >/dev/null; sleep 0.1; i=$((i + 1)); done
+	wait $p' sh "$B/sipwatch" "$T/flood.pcap" "$T/e.db"
 if [ $fail = 0 ]; then echo "check-tsan: PASS"; else echo "check-tsan: FAIL"; fi
 exit $fail
