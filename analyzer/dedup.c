@@ -2,7 +2,15 @@
  *
  * Key = hash(leg, payload).  The table has DEDUP_SETS sets of DEDUP_WAYS entries;
  * a new key replaces the oldest entry of its set, so memory never grows and an
- * entry lives at least as long as the 50 ms window at any realistic rate. */
+ * entry lives at least as long as the 50 ms window at any realistic rate.
+ *
+ * Each entry also keeps how the wire identified the packet (the IPv4 ID of
+ * the innermost header, the TCP sequence number, the SCTP TSN): a mirror
+ * shows the same packet twice, with the same id; a sender that retransmits
+ * within the window (a 200 OK again 9 ms later) sends a new packet, with a
+ * new id, and that is kept (the transaction layer marks it a
+ * retransmission).  Without an id on either side (IPv6, or an IPv4 ID of 0
+ * as Linux sends on unconnected DF sockets) the window alone decides. */
 #include "analyzer/dedup.h"
 
 #include <stdlib.h>
@@ -16,6 +24,7 @@
 struct dedup_entry {
 	uint64_t key;
 	int64_t ts;
+	struct sip_wire wire;
 };
 
 struct dedup {
@@ -83,6 +92,15 @@ static uint64_t dedup_key(const struct sip_packet *pkt)
 	return dedup_hash(pkt->data, pkt->len, dedup_hash(leg, sizeof leg, 0));
 }
 
+/* Could these be one packet seen twice?  Only two different ids of the same
+ * kind say no. */
+static bool dedup_same_wire(const struct sip_wire *a, const struct sip_wire *b)
+{
+	if (a->kind == SIP_WIRE_NONE || a->kind != b->kind)
+		return true;
+	return a->id == b->id;
+}
+
 bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
 {
 	uint64_t key = dedup_key(pkt);
@@ -95,9 +113,11 @@ bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
 			int64_t dt = pkt->ts_us - e->ts;
 			/* Either way round: a HEP agent's copy may carry a time a
 			 * little before the mirror's copy of the same message. */
-			if (dt > -DEDUP_WINDOW_US && dt < DEDUP_WINDOW_US)
+			if (dt > -DEDUP_WINDOW_US && dt < DEDUP_WINDOW_US &&
+			    dedup_same_wire(&e->wire, &pkt->wire))
 				return true;
-			e->ts = pkt->ts_us; /* same bytes later: a new observation */
+			e->ts = pkt->ts_us; /* same bytes later, or a new packet: an observation */
+			e->wire = pkt->wire;
 			return false;
 		}
 		if (e->ts == TS_NONE || (victim->ts != TS_NONE && e->ts < victim->ts))
@@ -105,5 +125,6 @@ bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
 	}
 	victim->key = key;
 	victim->ts = pkt->ts_us;
+	victim->wire = pkt->wire;
 	return false;
 }

@@ -2,7 +2,9 @@
  *
  * A SPAN port can show one packet twice on the same leg.  Identical bytes on
  * the same leg (src, dst, transport) less than DEDUP_WINDOW_US apart are one
- * observation.  UDP retransmissions (T1 >= 500 ms apart) are never duplicates.
+ * observation -- unless the wire ids differ (a new IPv4 ID, TCP sequence or
+ * SCTP TSN: the sender sent it again).  UDP retransmissions (T1 >= 500 ms
+ * apart) are never duplicates.
  * Memory is fixed: a set-associative table of (leg+payload hash, time). */
 #ifndef SIPWATCH_DEDUP_H
 #define SIPWATCH_DEDUP_H

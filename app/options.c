@@ -24,6 +24,7 @@ enum {
 	OPT_DURATION,
 	OPT_UTC,
 	OPT_VERSION,
+	OPT_VXLAN_PORT,
 	OPT_TLS_KEYLOG,
 	/* ---- monitoring outputs (issue 19) ---- */
 	OPT_METRICS,
@@ -66,6 +67,7 @@ static const struct option options_long[] = {
 	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -86,6 +88,11 @@ void options_usage(FILE *out)
 	      "  -f, --filter EXPR       BPF capture filter (default: SIP ports and IP fragments)\n"
 	      "  -p, --ports LIST        SIP ports, comma separated (default 5060); SIP on other ports\n"
 	      "                          is still recognised by its first line\n"
+	      "      --vxlan-port LIST   more UDP ports carrying VXLAN (comma separated), beside\n"
+	      "                          4789 and 8472.  Decapsulated always: VXLAN, GENEVE (6081),\n"
+	      "                          GRE and GRETAP, ERSPAN I/II/III, MPLS, IP-in-IP, 6in4,\n"
+	      "                          PPPoE, VLAN tags, SIP over SCTP; the report counts packets\n"
+	      "                          per encapsulation and every packet not decoded, by reason\n"
 	      "  -c, --count N           stop after N packets\n"
 	      "      --duration SECONDS  live: stop after SECONDS\n"
 	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
@@ -168,26 +175,26 @@ static bool options_number(const char *name, const char *arg, uint64_t max, uint
 	return true;
 }
 
-static bool options_ports(const char *arg, struct options *o)
+static bool options_port_list(const char *name, const char *arg, uint16_t *ports, size_t *count)
 {
 	const char *p = arg;
 
-	o->n_ports = 0;
+	*count = 0;
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		uint64_t v;
-		if (!parse_uint(p, n, 65535, &v) || v == 0 || o->n_ports == DECODER_MAX_PORTS) {
-			fprintf(stderr, "sipwatch: -p: '%s' is not a comma list of at most %d ports\n",
-				arg, DECODER_MAX_PORTS);
+		if (!parse_uint(p, n, 65535, &v) || v == 0 || *count == DECODER_MAX_PORTS) {
+			fprintf(stderr, "sipwatch: %s: '%s' is not a comma list of at most %d ports\n",
+				name, arg, DECODER_MAX_PORTS);
 			return false;
 		}
-		o->ports[o->n_ports++] = (uint16_t)v;
+		ports[(*count)++] = (uint16_t)v;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	if (o->n_ports == 0) {
-		fprintf(stderr, "sipwatch: -p: no ports given\n");
+	if (*count == 0) {
+		fprintf(stderr, "sipwatch: %s: no ports given\n", name);
 		return false;
 	}
 	return true;
@@ -201,7 +208,9 @@ static bool options_one(int c, const char *arg, struct options *o)
 	case 'r': o->read_file = arg; return true;
 	case 'i': o->iface = arg; return true;
 	case 'f': o->filter = arg; return true;
-	case 'p': return options_ports(arg, o);
+	case 'p': return options_port_list("-p", arg, o->ports, &o->n_ports);
+	case OPT_VXLAN_PORT:
+		return options_port_list("--vxlan-port", arg, o->vxlan_ports, &o->n_vxlan_ports);
 	case 'd': o->db_path = arg; return true;
 	case 'w': o->write_file = arg; return true;
 	case 'Z': o->user = arg; return true;

@@ -21,6 +21,9 @@ struct options {
 	const char *filter;     /* -f */
 	uint16_t ports[DECODER_MAX_PORTS];
 	size_t n_ports;
+	/* tunnels (issue 15) */
+	uint16_t vxlan_ports[DECODER_MAX_PORTS]; /* --vxlan-port, beyond 4789 and 8472 */
+	size_t n_vxlan_ports;
 	const char *db_path;    /* -d */
 	bool no_ui;
 	enum report_format report;

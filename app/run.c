@@ -128,6 +128,8 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	capture_config_defaults(cc);
 	memcpy(cc->decoder.sip_ports, o->ports, sizeof o->ports);
 	cc->decoder.n_sip_ports = o->n_ports;
+	memcpy(cc->decoder.vxlan_ports, o->vxlan_ports, sizeof o->vxlan_ports);
+	cc->decoder.n_vxlan_ports = o->n_vxlan_ports;
 	cc->filter = o->filter;
 	cc->max_packets = o->count;
 	cc->write_path = o->write_file;
@@ -273,6 +275,36 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	return !o->user || privdrop_to(o->user, o->db_path, others, 2, err, errlen);
 }
 
+/* Packets per encapsulation and packets not decoded, by reason (issue 15). */
+static void run_capture_counts(struct capture_info *ci, const struct capture_stats *cs)
+{
+	char name[CAPTURE_COUNT_NAME_MAX];
+	const struct {
+		const char *name;
+		uint64_t value;
+	} nd[] = {
+		{"truncated", cs->truncated}, {"invalid", cs->invalid},
+		{"nesting_too_deep", cs->nesting}, {"not_sip", cs->non_sip},
+		{"encrypted", cs->encrypted},
+	};
+
+	for (int e = 0; e < DECODER_ENCAP_N; e++) {
+		snprintf(name, sizeof name, CAPTURE_COUNT_ENCAP "%s",
+			 decoder_encap_name((enum decoder_encap)e));
+		capture_info_add_count(ci, name, cs->encap[e]);
+	}
+	for (size_t i = 0; i < sizeof nd / sizeof nd[0]; i++) {
+		snprintf(name, sizeof name, CAPTURE_COUNT_NOT_DECODED "%s", nd[i].name);
+		capture_info_add_count(ci, name, nd[i].value);
+	}
+	for (int w = 0; w < DECODER_WHY_N; w++) {
+		snprintf(name, sizeof name, CAPTURE_COUNT_NOT_DECODED "%s",
+			 decoder_why_name((enum decoder_why)w));
+		capture_info_add_count(ci, name, cs->why[w]);
+	}
+	capture_info_add_count(ci, CAPTURE_COUNT_KEEPALIVES, cs->keepalives);
+}
+
 static void run_capture_info(struct run_state *s, struct capture_info *ci)
 {
 	struct capture_stats cs;
@@ -296,6 +328,7 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->duplicates = as.duplicates;
 	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
 	ci->encrypted = cs.encrypted;
+	run_capture_counts(ci, &cs);
 	ci->tls_sessions = cs.tls_sessions;
 	ci->tls_decrypted = cs.tls_decrypted;
 	ci->tls_no_keys = cs.tls_no_keys;

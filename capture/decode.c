@@ -1,15 +1,18 @@
-/* decode: the decoder object and the per-frame entry point.
+/* decode: the decoder object and the one loop that runs the layers.
  *
- * decoder_frame runs link → ip → transport; each frame that goes no further
- * is counted once, as truncated, invalid or unsupported.  Pending state
- * (fragments, TCP streams) is aged by packet time: at most once a second of
- * packet time the frame path sweeps out what has timed out. */
+ * decoder_frame starts at the link layer and, step by step, asks the tables
+ * (decode_table.c) which layer reads the bytes the previous one handed on.
+ * The loop is the only place that knows about depth: a frame nested deeper
+ * than DECODE_MAX_LAYERS (a "nesting bomb", tunnels in tunnels) is counted as
+ * invalid and as nesting, never followed.  Each frame that goes no further is
+ * counted once, as truncated, invalid or unsupported by reason.  Pending
+ * state (fragments, TCP streams) is aged by packet time: at most once a
+ * second of packet time the frame path sweeps out what has timed out. */
 #include "capture/decode.h"
 
 #include <stdlib.h>
 
-#include "capture/decode_int.h"
-#include "capture/ip.h"
+#include "capture/decode_layer.h"
 #include "capture/ipfrag.h"
 #include "capture/link.h"
 #include "capture/tcp_stream.h"
@@ -18,6 +21,16 @@
 #define DECODE_SIP_PORT 5060
 #define DECODE_TLS_PORT 5061
 #define DECODE_SWEEP_US USEC_PER_SEC
+/* Ethernet, IPv4, UDP, SIP is 4 steps; 8 VLAN tags, 8 IPv6 extension
+ * headers, a fragment header and a few tunnels fit well below this. */
+#define DECODE_MAX_LAYERS 40
+
+struct decoder {
+	struct decoder_config cfg;
+	struct decoder_stats stats;
+	struct decode_env env;
+	int64_t last_sweep_us; /* packet time of the last expiry sweep */
+};
 
 void decoder_config_defaults(struct decoder_config *cfg)
 {
@@ -47,10 +60,12 @@ struct decoder *decoder_new(const struct decoder_config *cfg, decoder_emit_fn em
 		d->cfg.n_tls_ports = DECODER_MAX_PORTS;
 	if (d->cfg.n_hep_ports > DECODER_MAX_PORTS)
 		d->cfg.n_hep_ports = DECODER_MAX_PORTS;
-	d->emit = emit;
-	d->ctx = ctx;
-	d->frags = ipfrag_new(&d->cfg, &d->stats);
-	d->tcp = tcp_stream_table_new(&d->cfg);
+	if (d->cfg.n_vxlan_ports > DECODER_MAX_PORTS)
+		d->cfg.n_vxlan_ports = DECODER_MAX_PORTS;
+	d->env.cfg = &d->cfg;
+	d->env.sink = (struct decode_sink){.emit = emit, .ctx = ctx, .stats = &d->stats};
+	d->env.frags = ipfrag_new(&d->cfg, &d->stats);
+	d->env.tcp = tcp_stream_table_new(&d->cfg, &d->stats);
 	d->last_sweep_us = TS_NONE;
 	return d;
 }
@@ -59,40 +74,16 @@ void decoder_free(struct decoder *d)
 {
 	if (!d)
 		return;
-	ipfrag_free(d->frags);
-	tcp_stream_table_free(d->tcp);
+	ipfrag_free(d->env.frags);
+	tcp_stream_table_free(d->env.tcp);
 	free(d);
 }
 
-void decode_emit(struct decoder *d, int64_t ts_us, const struct flow *f, const uint8_t *data,
-		 size_t len)
-{
-	d->stats.sip_candidates++;
-	d->emit(d->ctx, sip_packet_new(ts_us, f, data, (uint32_t)len));
-}
-
-void decode_hep(struct decoder *d, int64_t ts_us, const uint8_t *data, size_t len)
-{
-	struct sip_packet *pkt = hep_input(data, len, ts_us, d->cfg.hep_password, &d->stats.hep);
-
-	if (pkt) {
-		d->stats.sip_candidates++;
-		d->emit(d->ctx, pkt);
-	}
-}
-
-bool decode_port_in(const uint16_t *ports, size_t n, uint16_t port)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ports[i] == port)
-			return true;
-	return false;
-}
-
-static void decoder_count(struct decoder *d, enum decode_status st)
+static void decoder_count(struct decoder *d, const struct decode_pkt *pkt, enum decode_status st)
 {
 	switch (st) {
 	case DECODE_OK:
+	case DECODE_NEXT:
 		break;
 	case DECODE_TRUNCATED:
 		d->stats.truncated++;
@@ -102,7 +93,26 @@ static void decoder_count(struct decoder *d, enum decode_status st)
 		break;
 	case DECODE_UNSUPPORTED:
 		d->stats.unsupported++;
+		d->stats.why[pkt->why < DECODER_WHY_N ? pkt->why : DECODER_WHY_OTHER]++;
 		break;
+	}
+	for (int e = 0; e < DECODER_ENCAP_N; e++)
+		if (pkt->encaps & (1u << e))
+			d->stats.encap[e]++;
+}
+
+/* A key no table knows: why the frame stops here. */
+static enum decoder_why decoder_unknown(enum decode_key key)
+{
+	switch (key) {
+	case DECODE_KEY_LINK:
+		return DECODER_WHY_LINKTYPE;
+	case DECODE_KEY_ETHERTYPE:
+		return DECODER_WHY_ETHERTYPE;
+	case DECODE_KEY_IPPROTO:
+		return DECODER_WHY_IP_PROTO;
+	default:
+		return DECODER_WHY_ENCAP;
 	}
 }
 
@@ -119,26 +129,47 @@ static void decoder_sweep(struct decoder *d, int64_t ts_us)
 void decoder_frame(struct decoder *d, int linktype, int64_t ts_us, const uint8_t *frame,
 		   uint32_t caplen)
 {
-	struct link_payload lp;
+	struct decode_pkt pkt = {
+		.ts_us = ts_us,
+		.data = frame,
+		.len = caplen,
+		.key = DECODE_KEY_LINK,
+		.value = (uint32_t)linktype,
+	};
+	enum decode_status st = DECODE_NEXT;
 
 	d->stats.frames++;
 	decoder_sweep(d, ts_us);
-	enum decode_status st = link_decode(linktype, frame, caplen, &lp);
-	if (st == DECODE_OK)
-		st = ip_decode(d, ts_us, lp.ip_version, lp.data, lp.len);
-	decoder_count(d, st);
+	for (int depth = 0; st == DECODE_NEXT; depth++) {
+		if (depth == DECODE_MAX_LAYERS) {
+			d->stats.nesting++;
+			st = DECODE_INVALID;
+			break;
+		}
+		const struct decode_layer *l = decode_table_find(&d->cfg, pkt.key, pkt.value);
+		if (!l) {
+			st = decode_unsupported(&pkt, decoder_unknown(pkt.key));
+			break;
+		}
+		if (l->encap >= 0)
+			pkt.encaps |= 1u << l->encap;
+		st = l->fn(&d->env, &pkt);
+	}
+	decoder_count(d, &pkt, st);
+	for (size_t i = 0; i < pkt.n_owned; i++)
+		free(pkt.owned[i]);
 }
 
 void decoder_expire(struct decoder *d, int64_t now_us)
 {
-	ipfrag_expire(d->frags, now_us);
-	tcp_stream_expire(d, now_us);
+	ipfrag_expire(d->env.frags, now_us);
+	tcp_stream_expire(d->env.tcp, now_us);
 }
 
 void decoder_flush(struct decoder *d)
 {
-	ipfrag_clear(d->frags);
-	tcp_stream_clear(d);
+	ipfrag_clear(d->env.frags);
+	tcp_stream_clear(d->env.tcp);
 }
 
 const struct decoder_stats *decoder_stats(const struct decoder *d)
@@ -149,4 +180,28 @@ const struct decoder_stats *decoder_stats(const struct decoder *d)
 bool decoder_linktype_supported(int linktype)
 {
 	return link_supported(linktype);
+}
+
+const char *decoder_encap_name(enum decoder_encap e)
+{
+	static const char *const names[DECODER_ENCAP_N] = {
+		[DECODER_ENCAP_VLAN] = "vlan",     [DECODER_ENCAP_MPLS] = "mpls",
+		[DECODER_ENCAP_PPPOE] = "pppoe",   [DECODER_ENCAP_GRE] = "gre",
+		[DECODER_ENCAP_ERSPAN] = "erspan", [DECODER_ENCAP_VXLAN] = "vxlan",
+		[DECODER_ENCAP_GENEVE] = "geneve", [DECODER_ENCAP_IPIP] = "ipip",
+		[DECODER_ENCAP_SCTP] = "sctp",
+	};
+	return (unsigned)e < DECODER_ENCAP_N ? names[e] : "?";
+}
+
+const char *decoder_why_name(enum decoder_why w)
+{
+	static const char *const names[DECODER_WHY_N] = {
+		[DECODER_WHY_OTHER] = "unsupported_other",
+		[DECODER_WHY_LINKTYPE] = "unknown_linktype",
+		[DECODER_WHY_ETHERTYPE] = "unknown_ethertype",
+		[DECODER_WHY_IP_PROTO] = "unknown_ip_protocol",
+		[DECODER_WHY_ENCAP] = "unsupported_encapsulation",
+	};
+	return (unsigned)w < DECODER_WHY_N ? names[w] : "?";
 }

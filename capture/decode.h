@@ -1,5 +1,7 @@
-/* decode: link layer → IP (with fragment reassembly) → UDP/TCP (with stream
- * reassembly and Content-Length framing) → SIP message candidates.
+/* decode: link layer → IP (with fragment reassembly) → UDP/TCP/SCTP (with
+ * stream reassembly and Content-Length framing) → SIP message candidates,
+ * through any nesting of tunnels (VLAN, MPLS, PPPoE, GRE, ERSPAN, VXLAN,
+ * GENEVE, IP-in-IP) up to a bounded depth.
  *
  * Pure packet logic, no libpcap calls and no threads: capture/source.c feeds it
  * frames, tests and fuzzers feed it bytes.  All state (fragments, TCP streams)
@@ -32,6 +34,30 @@ enum {
 	LINK_LINUX_SLL2 = 276,
 };
 
+/* Encapsulations counted per frame (a frame crossing one counts once). */
+enum decoder_encap {
+	DECODER_ENCAP_VLAN,   /* IEEE 802.1Q / 802.1ad tags */
+	DECODER_ENCAP_MPLS,   /* RFC 3032 label stack */
+	DECODER_ENCAP_PPPOE,  /* RFC 2516 session stage */
+	DECODER_ENCAP_GRE,    /* RFC 2784 / 2890 */
+	DECODER_ENCAP_ERSPAN, /* ERSPAN type I, II, III */
+	DECODER_ENCAP_VXLAN,  /* RFC 7348 */
+	DECODER_ENCAP_GENEVE, /* RFC 8926 */
+	DECODER_ENCAP_IPIP,   /* IPv4 or IPv6 inside IPv4 or IPv6 (protocols 4 and 41) */
+	DECODER_ENCAP_SCTP,   /* RFC 4168 SIP over SCTP */
+	DECODER_ENCAP_N,
+};
+
+/* Why a frame went no further, beyond truncated and invalid. */
+enum decoder_why {
+	DECODER_WHY_OTHER,         /* an unsupported variant (jumbogram, too many tags) */
+	DECODER_WHY_LINKTYPE,      /* unknown link type */
+	DECODER_WHY_ETHERTYPE,     /* unknown Ethernet type */
+	DECODER_WHY_IP_PROTO,      /* unknown IP protocol */
+	DECODER_WHY_ENCAP,         /* a tunnel variant not decoded (GRE version, ERSPAN ...) */
+	DECODER_WHY_N,
+};
+
 struct decoder_config {
 	uint16_t sip_ports[DECODER_MAX_PORTS]; /* SIP on these ports is always taken */
 	size_t n_sip_ports;
@@ -45,6 +71,8 @@ struct decoder_config {
 	size_t max_tcp_streams;
 	size_t max_tcp_stream_bytes; /* buffered per stream before it is reset */
 	int64_t tcp_idle_timeout_us;
+	uint16_t vxlan_ports[DECODER_MAX_PORTS]; /* beyond 4789 and 8472 (--vxlan-port) */
+	size_t n_vxlan_ports;
 	struct tls_keys *tls_keys; /* key log and RSA keys (capture/tls_keylog.h); NULL = none */
 };
 
@@ -54,7 +82,11 @@ struct decoder_stats {
 	uint64_t invalid;     /* bytes that contradict the protocol (bad lengths, versions);
 			       * also TCP data that is not SIP (once per resync) and a bad
 			       * Content-Length */
-	uint64_t unsupported; /* link or network types we do not decode */
+	uint64_t unsupported; /* link or network types we do not decode (sum of why[]) */
+	uint64_t why[DECODER_WHY_N]; /* unsupported frames by reason */
+	uint64_t nesting;     /* frames nested deeper than the decoder follows (also invalid) */
+	uint64_t encap[DECODER_ENCAP_N]; /* frames that crossed each encapsulation */
+	uint64_t keepalives;  /* CRLF, CRLFCRLF and short pings ("jaK", "hello") */
 	uint64_t non_sip;     /* UDP/TCP payloads that are not SIP */
 	uint64_t encrypted;   /* TCP segments (or UDP datagrams) carrying TLS */
 	uint64_t tls_sessions;  /* TLS connections decrypted, or on SIP/TLS ports */
@@ -91,5 +123,8 @@ void decoder_expire(struct decoder *d, int64_t now_us);
 void decoder_flush(struct decoder *d);
 const struct decoder_stats *decoder_stats(const struct decoder *d);
 bool decoder_linktype_supported(int linktype);
+/* Stable names for the counters: "vxlan", "unknown_ethertype", ... */
+const char *decoder_encap_name(enum decoder_encap e);
+const char *decoder_why_name(enum decoder_why w);
 
 #endif

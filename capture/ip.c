@@ -3,14 +3,18 @@
  * This layer decides truncated versus invalid: a packet whose length field
  * says more than was captured is truncated; once the whole packet is known to
  * be present, any header that runs past its end is invalid.  Bytes after the
- * IP length (Ethernet padding) are cut off here. */
+ * IP length (Ethernet padding) are cut off here.
+ *
+ * Layers: the IPv4 and IPv6 headers (also inside IP-in-IP, 6in4, GRE, MPLS,
+ * PPP), each IPv6 extension header, and the hand-off to fragment reassembly.
+ * Every IP header overwrites the flow's addresses, so what reaches UDP/TCP
+ * carries the innermost ones, and fragments and streams are keyed by them. */
 #include "capture/ip.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/ipfrag.h"
-#include "capture/transport.h"
 #include "common/bytes.h"
 
 #define IPV4_MIN_HEADER 20
@@ -19,12 +23,6 @@
 #define IPV6_HEADER 40
 #define IPV6_MAX_EXT_HEADERS 8
 
-/* IPv6 next-header values (IANA "Assigned Internet Protocol Numbers"). */
-#define IP6_HOPOPTS 0
-#define IP6_ROUTING 43
-#define IP6_FRAGMENT 44
-#define IP6_AH 51
-#define IP6_DSTOPTS 60
 
 static void ip_set_addrs(struct flow *f, int family, const uint8_t *src, const uint8_t *dst)
 {
@@ -46,35 +44,46 @@ static void ip_frag_key(struct ipfrag_key *k, const struct flow *f, uint8_t prot
 	memcpy(k->dst, f->dst.ip, sizeof k->dst);
 }
 
-static enum decode_status ip_v6_chain(struct decoder *d, int64_t ts_us, struct flow *f,
-				      uint8_t nh, const uint8_t *data, size_t len,
-				      bool reassembled);
+/* A new IP header: its addresses replace the outer ones. */
+static void ip_begin(struct decode_pkt *pkt, int family, const uint8_t *src, const uint8_t *dst)
+{
+	ip_set_addrs(&pkt->flow, family, src, dst);
+	pkt->ip_family = (uint8_t)family;
+	pkt->ip_whole = false;
+	pkt->ip_ext = 0;
+	pkt->has_ip_id = false;
+}
 
-/* Feeds one fragment to reassembly; a completed datagram goes on up the stack. */
-static enum decode_status ip_fragment(struct decoder *d, int64_t ts_us, struct flow *f,
+/* Feeds one fragment to reassembly; a completed datagram goes on up the stack
+ * as the protocol (IPv4) or next header (IPv6) of its first fragment. */
+static enum decode_status ip_fragment(const struct decode_env *env, struct decode_pkt *pkt,
 				      const struct ipfrag_key *key, size_t offset, bool more,
 				      uint8_t proto, const uint8_t *data, size_t len)
 {
 	struct ipfrag_datagram dg;
 
-	d->stats.fragments++;
-	enum decode_status st = ipfrag_add(d->frags, key, ts_us, offset, more, proto, data, len,
-					   &dg);
+	env->sink.stats->fragments++;
+	enum decode_status st = ipfrag_add(env->frags, key, pkt->ts_us, offset, more, proto, data,
+					   len, &dg);
 	if (st != DECODE_OK || !dg.data)
 		return st;
-	if (f->src.family == 4)
-		st = transport_decode(d, ts_us, dg.proto, f, dg.data, dg.len);
-	else
-		st = ip_v6_chain(d, ts_us, f, dg.proto, dg.data, dg.len, true);
-	free(dg.data);
-	return st;
+	if (pkt->n_owned == DECODE_MAX_OWNED) {
+		free(dg.data); /* fragments of fragments of ...: a nesting bomb */
+		return DECODE_INVALID;
+	}
+	pkt->owned[pkt->n_owned++] = dg.data;
+	pkt->ip_whole = true;
+	pkt->ip_ext = 0;
+	return decode_next(pkt, DECODE_KEY_IPPROTO, dg.proto, dg.data, dg.len);
 }
 
-static enum decode_status ip_v4(struct decoder *d, int64_t ts_us, const uint8_t *pkt, size_t caplen)
+static enum decode_status ip_v4(const struct decode_env *env, struct decode_pkt *pkt)
 {
 	struct reader r;
+	const uint8_t *ip = pkt->data;
+	size_t caplen = pkt->len;
 
-	reader_init(&r, pkt, caplen);
+	reader_init(&r, ip, caplen);
 	uint8_t vihl = reader_u8(&r);
 	reader_skip(&r, 1); /* DSCP/ECN */
 	size_t total = reader_be16(&r);
@@ -93,84 +102,26 @@ static enum decode_status ip_v4(struct decoder *d, int64_t ts_us, const uint8_t 
 	if (caplen < total)
 		return DECODE_TRUNCATED;
 
-	struct flow f;
-	ip_set_addrs(&f, 4, src, dst);
+	ip_begin(pkt, 4, src, dst);
+	pkt->has_ip_id = id != 0;
+	pkt->ip_id = id;
 	size_t offset = (size_t)(frag & IPV4_OFFSET_MASK) * 8;
 	bool more = frag & IPV4_MF;
 	if (more || offset) {
 		struct ipfrag_key key;
-		ip_frag_key(&key, &f, proto, id);
-		return ip_fragment(d, ts_us, &f, &key, offset, more, proto, pkt + hlen,
-				   total - hlen);
+		ip_frag_key(&key, &pkt->flow, proto, id);
+		return ip_fragment(env, pkt, &key, offset, more, proto, ip + hlen, total - hlen);
 	}
-	return transport_decode(d, ts_us, proto, &f, pkt + hlen, total - hlen);
+	return decode_next(pkt, DECODE_KEY_IPPROTO, proto, ip + hlen, total - hlen);
 }
 
-/* RFC 8200 4.5: the fragment header.  An atomic fragment (offset 0, no more;
- * RFC 6946) is processed as if it were whole. */
-static enum decode_status ip_v6_fragment(struct decoder *d, int64_t ts_us, struct flow *f,
-					 struct reader *r, bool reassembled)
-{
-	uint8_t next = reader_u8(r);
-	reader_skip(r, 1);
-	uint16_t offlg = reader_be16(r);
-	uint32_t id = reader_be32(r);
-	if (r->truncated || reassembled)
-		return DECODE_INVALID;
-	size_t offset = offlg & 0xfff8;
-	bool more = offlg & 1;
-	const uint8_t *rest = r->data + r->off;
-	size_t left = reader_left(r);
-	if (!more && offset == 0)
-		return ip_v6_chain(d, ts_us, f, next, rest, left, true);
-	struct ipfrag_key key;
-	ip_frag_key(&key, f, 0, id);
-	return ip_fragment(d, ts_us, f, &key, offset, more, next, rest, left);
-}
-
-/* Walks the extension headers to UDP/TCP.  reassembled: a fragment header was
- * already consumed, a second one is invalid. */
-static enum decode_status ip_v6_chain(struct decoder *d, int64_t ts_us, struct flow *f,
-				      uint8_t nh, const uint8_t *data, size_t len,
-				      bool reassembled)
+static enum decode_status ip_v6(struct decode_pkt *pkt)
 {
 	struct reader r;
+	const uint8_t *ip = pkt->data;
+	size_t caplen = pkt->len;
 
-	reader_init(&r, data, len);
-	for (int i = 0; i <= IPV6_MAX_EXT_HEADERS; i++) {
-		uint8_t next, hlen;
-		switch (nh) {
-		case IP6_HOPOPTS:
-		case IP6_ROUTING:
-		case IP6_DSTOPTS:
-			/* length in 8-octet units, not counting the first 8 */
-			next = reader_u8(&r);
-			hlen = reader_u8(&r);
-			reader_skip(&r, (size_t)hlen * 8 + 6);
-			break;
-		case IP6_AH:
-			/* RFC 4302: length in 4-octet units, minus 2 */
-			next = reader_u8(&r);
-			hlen = reader_u8(&r);
-			reader_skip(&r, ((size_t)hlen + 2) * 4 - 2);
-			break;
-		case IP6_FRAGMENT:
-			return ip_v6_fragment(d, ts_us, f, &r, reassembled);
-		default:
-			return transport_decode(d, ts_us, nh, f, data + r.off, len - r.off);
-		}
-		if (r.truncated)
-			return DECODE_INVALID;
-		nh = next;
-	}
-	return DECODE_UNSUPPORTED; /* an absurdly long chain */
-}
-
-static enum decode_status ip_v6(struct decoder *d, int64_t ts_us, const uint8_t *pkt, size_t caplen)
-{
-	struct reader r;
-
-	reader_init(&r, pkt, caplen);
+	reader_init(&r, ip, caplen);
 	uint32_t vtcfl = reader_be32(&r);
 	size_t plen = reader_be16(&r);
 	uint8_t nh = reader_u8(&r);
@@ -181,30 +132,121 @@ static enum decode_status ip_v6(struct decoder *d, int64_t ts_us, const uint8_t 
 		return DECODE_TRUNCATED;
 	if (vtcfl >> 28 != 6)
 		return DECODE_INVALID;
-	if (plen == 0)
-		return DECODE_UNSUPPORTED; /* RFC 2675 jumbogram, or nothing at all */
+	if (plen == 0) /* RFC 2675 jumbogram, or nothing at all */
+		return decode_unsupported(pkt, DECODER_WHY_OTHER);
 	if (caplen - IPV6_HEADER < plen)
 		return DECODE_TRUNCATED;
 
-	struct flow f;
-	ip_set_addrs(&f, 6, src, dst);
-	return ip_v6_chain(d, ts_us, &f, nh, pkt + IPV6_HEADER, plen, false);
+	ip_begin(pkt, 6, src, dst);
+	return decode_next(pkt, DECODE_KEY_IPPROTO, nh, ip + IPV6_HEADER, plen);
 }
 
-enum decode_status ip_decode(struct decoder *d, int64_t ts_us, int version, const uint8_t *pkt,
-			     size_t len)
+/* version: what the outer layer says this is (0 = the first nibble says). */
+static enum decode_status ip_decode(const struct decode_env *env, struct decode_pkt *pkt,
+				    int version)
 {
 	struct reader r;
 
-	reader_init(&r, pkt, len);
+	reader_init(&r, pkt->data, pkt->len);
 	int nibble = reader_u8(&r) >> 4;
 	if (r.truncated)
 		return DECODE_TRUNCATED;
 	if (version && version != nibble)
 		return DECODE_INVALID;
 	if (nibble == 4)
-		return ip_v4(d, ts_us, pkt, len);
+		return ip_v4(env, pkt);
 	if (nibble == 6)
-		return ip_v6(d, ts_us, pkt, len);
-	return version ? DECODE_INVALID : DECODE_UNSUPPORTED;
+		return ip_v6(pkt);
+	return version ? DECODE_INVALID : decode_unsupported(pkt, DECODER_WHY_OTHER);
+}
+
+enum decode_status ip_layer_any(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	return ip_decode(env, pkt, pkt->key == DECODE_KEY_IP ? (int)pkt->value : 0);
+}
+
+enum decode_status ip_layer_v4(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	return ip_decode(env, pkt, 4);
+}
+
+enum decode_status ip_layer_v6(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	return ip_decode(env, pkt, 6);
+}
+
+/* Extension headers exist only after an IPv6 header; in IPv4 these protocol
+ * numbers are just protocols we do not decode.  At most IPV6_MAX_EXT_HEADERS
+ * are walked per IP header: a longer chain is absurd. */
+static bool ip_v6_ext_allowed(struct decode_pkt *pkt)
+{
+	return pkt->ip_family == 6 && pkt->ip_ext++ < IPV6_MAX_EXT_HEADERS;
+}
+
+/* RFC 8200 4.3-4.6: hop-by-hop, routing, destination options: length in
+ * 8-octet units, not counting the first 8. */
+enum decode_status ip_layer_v6_options(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	struct reader r;
+
+	(void)env;
+	if (!ip_v6_ext_allowed(pkt))
+		return decode_unsupported(pkt, pkt->ip_family == 6 ? DECODER_WHY_OTHER
+								   : DECODER_WHY_IP_PROTO);
+	reader_init(&r, pkt->data, pkt->len);
+	uint8_t next = reader_u8(&r);
+	uint8_t hlen = reader_u8(&r);
+	reader_skip(&r, (size_t)hlen * 8 + 6);
+	if (r.truncated)
+		return DECODE_INVALID;
+	return decode_next(pkt, DECODE_KEY_IPPROTO, next, pkt->data + r.off, pkt->len - r.off);
+}
+
+/* RFC 4302 2.2: AH's length is in 4-octet units, minus 2. */
+enum decode_status ip_layer_v6_ah(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	struct reader r;
+
+	(void)env;
+	if (!ip_v6_ext_allowed(pkt))
+		return decode_unsupported(pkt, pkt->ip_family == 6 ? DECODER_WHY_OTHER
+								   : DECODER_WHY_IP_PROTO);
+	reader_init(&r, pkt->data, pkt->len);
+	uint8_t next = reader_u8(&r);
+	uint8_t hlen = reader_u8(&r);
+	reader_skip(&r, ((size_t)hlen + 2) * 4 - 2);
+	if (r.truncated)
+		return DECODE_INVALID;
+	return decode_next(pkt, DECODE_KEY_IPPROTO, next, pkt->data + r.off, pkt->len - r.off);
+}
+
+/* RFC 8200 4.5: the fragment header.  An atomic fragment (offset 0, no more;
+ * RFC 6946) is processed as if it were whole; a second fragment header in a
+ * datagram already reassembled is invalid. */
+enum decode_status ip_layer_v6_fragment(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	struct reader r;
+
+	if (!ip_v6_ext_allowed(pkt))
+		return decode_unsupported(pkt, pkt->ip_family == 6 ? DECODER_WHY_OTHER
+								   : DECODER_WHY_IP_PROTO);
+	reader_init(&r, pkt->data, pkt->len);
+	uint8_t next = reader_u8(&r);
+	reader_skip(&r, 1);
+	uint16_t offlg = reader_be16(&r);
+	uint32_t id = reader_be32(&r);
+	if (r.truncated || pkt->ip_whole)
+		return DECODE_INVALID;
+	size_t offset = offlg & 0xfff8;
+	bool more = offlg & 1;
+	const uint8_t *rest = pkt->data + r.off;
+	size_t left = reader_left(&r);
+	if (!more && offset == 0) {
+		pkt->ip_whole = true;
+		pkt->ip_ext = 0;
+		return decode_next(pkt, DECODE_KEY_IPPROTO, next, rest, left);
+	}
+	struct ipfrag_key key;
+	ip_frag_key(&key, &pkt->flow, 0, id);
+	return ip_fragment(env, pkt, &key, offset, more, next, rest, left);
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
 /* Identifies one datagram: RFC 791 (src, dst, protocol, id) for IPv4, RFC 8200
  * (src, dst, 32-bit id) for IPv6, where proto is 0. */

@@ -3,7 +3,10 @@
  * Ethernet (with any stack of 802.1Q / 802.1ad tags and 802.2 SNAP), Linux
  * cooked capture v1 and v2, BSD NULL and OpenBSD LOOP loopback, and the raw IP
  * link types.  Everything is read through struct reader, so a short frame only
- * ever sets the reader's truncated flag. */
+ * ever sets the reader's truncated flag.  Each link type is one layer: it
+ * hands on an Ethernet type (the tables say what reads it) or raw IP.  The
+ * Ethernet layer also reads Ethernet inside tunnels (VXLAN, GENEVE, GRE
+ * 0x6558, ERSPAN), VLAN tags included. */
 #include "capture/link.h"
 
 #include "common/bytes.h"
@@ -30,14 +33,12 @@ static bool link_is_vlan(uint16_t type)
 }
 
 /* The rest of the reader is the IP packet. */
-static enum decode_status link_rest(struct reader *r, int version, struct link_payload *out)
+static enum decode_status link_rest(struct reader *r, int version, struct decode_pkt *pkt)
 {
 	if (r->truncated)
 		return DECODE_TRUNCATED;
-	out->ip_version = version;
-	out->data = r->data + r->off;
-	out->len = reader_left(r);
-	return DECODE_OK;
+	return decode_next(pkt, DECODE_KEY_IP, (uint32_t)version, r->data + r->off,
+			   reader_left(r));
 }
 
 /* An 802.2 LLC header; only SNAP with an Ethernet type can carry IP here. */
@@ -53,12 +54,13 @@ static uint16_t link_llc_snap(struct reader *r)
 	return reader_be16(r);
 }
 
-/* Follows VLAN tags from an Ethernet type to IPv4/IPv6. */
-static enum decode_status link_ethertype(struct reader *r, uint16_t type, struct link_payload *out)
+/* Follows VLAN tags from an Ethernet type to what they carry. */
+static enum decode_status link_ethertype(struct reader *r, uint16_t type, struct decode_pkt *pkt)
 {
 	for (int tags = 0; link_is_vlan(type); tags++) {
 		if (tags == LINK_MAX_VLAN_TAGS)
-			return DECODE_UNSUPPORTED;
+			return decode_unsupported(pkt, DECODER_WHY_OTHER);
+		pkt->encaps |= 1u << DECODER_ENCAP_VLAN;
 		reader_skip(r, 2); /* TCI: priority, DEI, VLAN id */
 		type = reader_be16(r);
 	}
@@ -66,33 +68,45 @@ static enum decode_status link_ethertype(struct reader *r, uint16_t type, struct
 		type = link_llc_snap(r);
 	if (r->truncated)
 		return DECODE_TRUNCATED;
-	if (type == ETHERTYPE_IPV4)
-		return link_rest(r, 4, out);
-	if (type == ETHERTYPE_IPV6)
-		return link_rest(r, 6, out);
-	return DECODE_UNSUPPORTED;
+	return decode_next(pkt, DECODE_KEY_ETHERTYPE, type, r->data + r->off, reader_left(r));
 }
 
-static enum decode_status link_ethernet(struct reader *r, struct link_payload *out)
+static void link_reader(struct reader *r, const struct decode_pkt *pkt)
 {
-	reader_skip(r, 12); /* destination and source MAC */
-	return link_ethertype(r, reader_be16(r), out);
+	reader_init(r, pkt->data, pkt->len);
+}
+
+enum decode_status link_ethernet(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	struct reader r;
+
+	(void)env;
+	link_reader(&r, pkt);
+	reader_skip(&r, 12); /* destination and source MAC */
+	return link_ethertype(&r, reader_be16(&r), pkt);
 }
 
 /* Linux cooked v1: packet type, ARPHRD, address length, 8 address bytes, protocol. */
-static enum decode_status link_sll(struct reader *r, struct link_payload *out)
+enum decode_status link_sll(const struct decode_env *env, struct decode_pkt *pkt)
 {
-	reader_skip(r, 14);
-	return link_ethertype(r, reader_be16(r), out);
+	struct reader r;
+
+	(void)env;
+	link_reader(&r, pkt);
+	reader_skip(&r, 14);
+	return link_ethertype(&r, reader_be16(&r), pkt);
 }
 
 /* Linux cooked v2: protocol first, then reserved, ifindex, ARPHRD, type, address. */
-static enum decode_status link_sll2(struct reader *r, struct link_payload *out)
+enum decode_status link_sll2(const struct decode_env *env, struct decode_pkt *pkt)
 {
-	uint16_t proto = reader_be16(r);
+	struct reader r;
 
-	reader_skip(r, 18);
-	return link_ethertype(r, proto, out);
+	(void)env;
+	link_reader(&r, pkt);
+	uint16_t proto = reader_be16(&r);
+	reader_skip(&r, 18);
+	return link_ethertype(&r, proto, pkt);
 }
 
 static int link_bsd_family(uint32_t af)
@@ -113,53 +127,45 @@ static int link_bsd_family(uint32_t af)
 /* NULL is in the capturing host's byte order and LOOP in network order, but
  * files from the "wrong" host exist for both, so try the expected order first
  * and the other one second.  The values are small, so they cannot collide. */
-static enum decode_status link_loopback(struct reader *r, bool big_endian_first,
-					struct link_payload *out)
+static enum decode_status link_loopback(struct decode_pkt *pkt, bool big_endian_first)
 {
-	const uint8_t *p = reader_peek(r, 4);
+	struct reader r;
 
+	link_reader(&r, pkt);
+	const uint8_t *p = reader_peek(&r, 4);
 	if (!p)
 		return DECODE_TRUNCATED;
-	struct reader le = *r, be = *r;
+	struct reader le = r, be = r;
 	uint32_t lv = reader_le32(&le), bv = reader_be32(&be);
 	int first = link_bsd_family(big_endian_first ? bv : lv);
 	int second = link_bsd_family(big_endian_first ? lv : bv);
 	int version = first ? first : second;
 
 	if (!version)
-		return DECODE_UNSUPPORTED;
-	reader_skip(r, 4);
-	return link_rest(r, version, out);
+		return decode_unsupported(pkt, DECODER_WHY_OTHER);
+	reader_skip(&r, 4);
+	return link_rest(&r, version, pkt);
 }
 
-enum decode_status link_decode(int linktype, const uint8_t *frame, size_t caplen,
-			       struct link_payload *out)
+enum decode_status link_null(const struct decode_env *env, struct decode_pkt *pkt)
 {
-	struct reader r;
+	(void)env;
+	return link_loopback(pkt, false);
+}
 
-	reader_init(&r, frame, caplen);
-	switch (linktype) {
-	case LINK_ETHERNET:
-		return link_ethernet(&r, out);
-	case LINK_LINUX_SLL:
-		return link_sll(&r, out);
-	case LINK_LINUX_SLL2:
-		return link_sll2(&r, out);
-	case LINK_NULL:
-		return link_loopback(&r, false, out);
-	case LINK_LOOP:
-		return link_loopback(&r, true, out);
-	case LINK_RAW:
-	case LINK_RAW_DLT:
-	case LINK_RAW_DLT_BSD:
-		return link_rest(&r, 0, out);
-	case LINK_IPV4:
-		return link_rest(&r, 4, out);
-	case LINK_IPV6:
-		return link_rest(&r, 6, out);
-	default:
-		return DECODE_UNSUPPORTED;
-	}
+enum decode_status link_loop(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	(void)env;
+	return link_loopback(pkt, true);
+}
+
+/* Raw IP: the version is the first nibble's (RAW) or the link type's. */
+enum decode_status link_raw(const struct decode_env *env, struct decode_pkt *pkt)
+{
+	int version = pkt->value == LINK_IPV4 ? 4 : pkt->value == LINK_IPV6 ? 6 : 0;
+
+	(void)env;
+	return decode_next(pkt, DECODE_KEY_IP, (uint32_t)version, pkt->data, pkt->len);
 }
 
 bool link_supported(int linktype)

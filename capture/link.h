@@ -1,22 +1,18 @@
-/* link: the link-layer header in front of IP, for every DLT the decoder takes. */
+/* link: the link-layer header in front of IP, one layer per DLT the decoder
+ * takes, and Ethernet (with VLAN tags) wherever a tunnel carries it. */
 #ifndef SIPWATCH_LINK_H
 #define SIPWATCH_LINK_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
-struct link_payload {
-	int ip_version; /* 4 or 6; 0 = look at the first nibble (raw IP) */
-	const uint8_t *data;
-	size_t len;
-};
-
-/* Finds the IP packet inside a captured frame of the given DLT. */
-enum decode_status link_decode(int linktype, const uint8_t *frame, size_t caplen,
-			       struct link_payload *out);
+enum decode_status link_ethernet(const struct decode_env *env, struct decode_pkt *pkt);
+enum decode_status link_sll(const struct decode_env *env, struct decode_pkt *pkt);
+enum decode_status link_sll2(const struct decode_env *env, struct decode_pkt *pkt);
+enum decode_status link_null(const struct decode_env *env, struct decode_pkt *pkt);
+enum decode_status link_loop(const struct decode_env *env, struct decode_pkt *pkt);
+enum decode_status link_raw(const struct decode_env *env, struct decode_pkt *pkt);
 bool link_supported(int linktype);
 
 #endif

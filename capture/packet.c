@@ -18,6 +18,7 @@ struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const 
 	p->hep = false;
 	p->hep_has_agent = false;
 	p->hep_agent_id = 0;
+	p->wire = (struct sip_wire){0};
 	p->len = len;
 	if (len)
 		memcpy(p->data, data, len);
@@ -80,12 +81,12 @@ bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
 
 const char *transport_name(enum transport t)
 {
-	static const char *const names[TRANSPORT_COUNT] = {"udp", "tcp", "tls", "ws", "wss"};
+	static const char *const names[TRANSPORT_COUNT] = {"udp", "tcp", "tls", "ws", "wss", "sctp"};
 
 	return (unsigned)t < TRANSPORT_COUNT ? names[t] : "udp";
 }
 
 bool transport_is_stream(enum transport t)
 {
-	return t != TRANSPORT_UDP;
+	return t != TRANSPORT_UDP && t != TRANSPORT_SCTP;
 }

@@ -23,10 +23,11 @@ enum transport {
 	TRANSPORT_TLS = 2, /* SIP decrypted from TLS over TCP */
 	TRANSPORT_WS = 3,  /* SIP over WebSocket (RFC 7118) */
 	TRANSPORT_WSS = 4, /* SIP over WebSocket inside TLS */
+	TRANSPORT_SCTP = 5, /* RFC 4168 */
 };
-#define TRANSPORT_COUNT 5
+#define TRANSPORT_COUNT 6
 
-/* TCP underneath: TLS, WS and WSS are read from TCP streams. */
+/* TCP underneath: TLS, WS and WSS are read from TCP streams (not UDP, SCTP). */
 bool transport_is_stream(enum transport t);
 
 struct net_addr {
@@ -41,12 +42,27 @@ struct flow {
 	enum transport transport;
 };
 
+/* What identified the packet that carried a message on the wire: a mirror
+ * duplicate repeats it, a retransmission by the sender does not. */
+enum sip_wire_kind {
+	SIP_WIRE_NONE = 0,
+	SIP_WIRE_IPV4_ID, /* the innermost IPv4 identification (when not 0) */
+	SIP_WIRE_TCP_SEQ, /* the sequence number of the message's first byte */
+	SIP_WIRE_SCTP_TSN, /* the TSN of the DATA chunk */
+};
+
+struct sip_wire {
+	uint8_t kind; /* enum sip_wire_kind */
+	uint32_t id;
+};
+
 struct sip_packet {
 	int64_t ts_us;
 	struct flow flow;
 	bool hep;            /* came as HEP (capture/hep.c): flow and time are HEP's own */
 	bool hep_has_agent;
 	uint32_t hep_agent_id; /* the HEP capture agent id, when hep_has_agent */
+	struct sip_wire wire;
 	uint32_t len;
 	uint8_t data[]; /* len bytes, not NUL-terminated */
 };

@@ -8,13 +8,14 @@
 
 #include <string.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
 #define SIP_VERSION "SIP/2.0"
 #define SIP_VERSION_LEN 7
 #define SIP_METHOD_MAX 32
 #define SIP_LINE_MAX 2048 /* a start line longer than this is not worth waiting for */
 #define TLS_HANDSHAKE 22
+#define SIP_PING_MAX 16 /* a word this short, maybe NUL-terminated, is a ping */
 
 static bool sip_detect_method_char(uint8_t c)
 {
@@ -85,10 +86,30 @@ bool sip_detect_tls_record(const uint8_t *p, size_t len)
 	return len >= 3 && p[0] == TLS_HANDSHAKE && p[1] == 3 && p[2] <= 4;
 }
 
+static bool sip_detect_pad(uint8_t c)
+{
+	return c == '\r' || c == '\n' || c == ' ' || c == 0;
+}
+
+static bool sip_detect_alnum(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* RFC 5626 3.5.1 CRLF pings and pongs, and the short pings some stacks send
+ * on their SIP socket instead: eXosip's "jaK", "hello".  Not SIP (the
+ * shortest SIP message is longer), so not a parse error either. */
 bool sip_detect_keepalive(const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != '\r' && p[i] != '\n' && p[i] != ' ' && p[i] != 0)
+	size_t i = 0;
+
+	if (len == 0)
+		return false;
+	if (len <= SIP_PING_MAX)
+		while (i < len && sip_detect_alnum(p[i]))
+			i++;
+	for (; i < len; i++)
+		if (!sip_detect_pad(p[i]))
 			return false;
 	return true;
 }

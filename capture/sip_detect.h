@@ -23,7 +23,8 @@ bool sip_detect_starts_sip(const uint8_t *p, size_t len);
 bool sip_detect_could_start(const uint8_t *p, size_t len);
 /* A TLS record header: handshake (22) and version 3.x (RFC 8446 5.1). */
 bool sip_detect_tls_record(const uint8_t *p, size_t len);
-/* Only CR, LF, spaces and NULs: a keepalive (RFC 5626 3.5.1) or padding. */
+/* A keepalive: only CR, LF, spaces and NULs (RFC 5626 3.5.1, padding), or a
+ * short word ("jaK", "hello"), maybe NUL/CRLF terminated, of 16 bytes at most. */
 bool sip_detect_keepalive(const uint8_t *p, size_t len);
 /* The port and content rules: what the payload of a packet on this flow is. */
 enum sip_detect_kind sip_detect_classify(const struct decoder_config *cfg, const struct flow *f,

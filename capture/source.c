@@ -65,6 +65,8 @@ struct capture_source {
 	_Atomic uint64_t dropped_kernel, dropped_queue;
 	_Atomic uint64_t hep_packets, hep_messages, hep_errors, hep_auth_failed, hep_not_sip;
 	_Atomic uint64_t hep_tcp_closed;
+	_Atomic uint64_t encap[DECODER_ENCAP_N], why[DECODER_WHY_N];
+	_Atomic uint64_t truncated, invalid, nesting, non_sip, keepalives;
 	_Atomic int64_t first_ts_us, last_ts_us;
 	atomic_bool finished, failed;
 	char error[256];
@@ -238,6 +240,15 @@ static void capture_publish(struct capture_source *s)
 	}
 	STORE(s->decode_errors, ds->truncated + ds->invalid + h.errors);
 	STORE(s->encrypted, ds->encrypted);
+	for (int i = 0; i < DECODER_ENCAP_N; i++)
+		STORE(s->encap[i], ds->encap[i]);
+	for (int i = 0; i < DECODER_WHY_N; i++)
+		STORE(s->why[i], ds->why[i]);
+	STORE(s->truncated, ds->truncated);
+	STORE(s->invalid, ds->invalid);
+	STORE(s->nesting, ds->nesting);
+	STORE(s->non_sip, ds->non_sip);
+	STORE(s->keepalives, ds->keepalives);
 	STORE(s->tls_sessions, ds->tls_sessions);
 	STORE(s->tls_decrypted, ds->tls_decrypted);
 	STORE(s->tls_no_keys, ds->tls_no_keys);
@@ -451,6 +462,15 @@ void capture_get_stats(struct capture_source *s, struct capture_stats *out)
 	out->hep.auth_failed = LOAD(s->hep_auth_failed);
 	out->hep.not_sip = LOAD(s->hep_not_sip);
 	out->hep_tcp_closed = LOAD(s->hep_tcp_closed);
+	for (int i = 0; i < DECODER_ENCAP_N; i++)
+		out->encap[i] = LOAD(s->encap[i]);
+	for (int i = 0; i < DECODER_WHY_N; i++)
+		out->why[i] = LOAD(s->why[i]);
+	out->truncated = LOAD(s->truncated);
+	out->invalid = LOAD(s->invalid);
+	out->nesting = LOAD(s->nesting);
+	out->non_sip = LOAD(s->non_sip);
+	out->keepalives = LOAD(s->keepalives);
 	out->first_ts_us = LOAD(s->first_ts_us);
 	out->last_ts_us = LOAD(s->last_ts_us);
 	out->finished = atomic_load_explicit(&s->finished, memory_order_acquire);

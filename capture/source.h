@@ -33,6 +33,10 @@ struct capture_stats {
 	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* decoder_stats' */
 	uint64_t dropped_kernel;
 	uint64_t dropped_queue;
+	/* what arrived and what was not read (issue 15) */
+	uint64_t encap[DECODER_ENCAP_N]; /* frames per encapsulation */
+	uint64_t why[DECODER_WHY_N];     /* unsupported frames by reason */
+	uint64_t truncated, invalid, nesting, non_sip, keepalives;
 	int64_t first_ts_us;
 	int64_t last_ts_us;
 	struct hep_counters hep; /* HEP in captured UDP and at the listener together */

@@ -28,8 +28,10 @@ static bool source_open_append(char *buf, size_t n, size_t *at, const char *s)
 }
 
 /* "(udp or tcp) and (port 5060 or port 5061)", plus IPv4 fragments (MF set or
- * an offset: later fragments have no UDP header to match) and IPv6 packets
- * whose first extension header is a fragment header. */
+ * an offset: later fragments have no UDP header to match), IPv6 packets
+ * whose first extension header is a fragment header, and the tunnels the
+ * decoder opens: VXLAN / GENEVE by UDP destination port, IP-in-IP, 6in4,
+ * GRE (and ERSPAN in it) and SCTP by protocol. */
 static bool source_open_filter_core(const struct decoder_config *cfg, char *buf, size_t n,
 				    size_t *at)
 {
@@ -48,8 +50,17 @@ static bool source_open_filter_core(const struct decoder_config *cfg, char *buf,
 	}
 	if (first)
 		ok = ok && source_open_append(buf, n, at, "port 5060");
+	ok = ok && source_open_append(buf, n, at,
+				      ")) or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or "
+				      "(udp and (dst port 4789 or dst port 8472 or dst port 6081");
+	for (size_t i = 0; i < cfg->n_vxlan_ports && i < DECODER_MAX_PORTS; i++) {
+		snprintf(port, sizeof port, " or dst port %u", cfg->vxlan_ports[i]);
+		ok = ok && source_open_append(buf, n, at, port);
+	}
 	return ok && source_open_append(buf, n, at,
-					")) or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
+					")) or ip proto 4 or ip proto 41 or ip proto 47 or "
+					"ip proto 132 or ip6 proto 4 or ip6 proto 41 or "
+					"ip6 proto 47 or ip6 proto 132)");
 }
 
 bool capture_default_filter(const struct decoder_config *cfg, bool vlan, char *buf, size_t len)
@@ -60,8 +71,12 @@ bool capture_default_filter(const struct decoder_config *cfg, bool vlan, char *b
 		return false;
 	buf[0] = '\0';
 	bool ok = source_open_filter_core(cfg, buf, len, &at);
-	/* BPF offsets assume no VLAN tag; "vlan and ..." re-checks past one tag. */
+	/* BPF offsets assume no VLAN tag; "vlan and ..." re-checks past one tag.
+	 * MPLS and PPPoE sessions are matched by their Ethernet type only (the
+	 * "mpls"/"pppoes" keywords would shift the offsets of what follows). */
 	if (vlan) {
+		ok = ok && source_open_append(buf, len, &at,
+					      " or ether proto 0x8847 or ether proto 0x8864");
 		ok = ok && source_open_append(buf, len, &at, " or (vlan and ");
 		ok = ok && source_open_filter_core(cfg, buf, len, &at);
 		ok = ok && source_open_append(buf, len, &at, ")");
@@ -273,7 +288,7 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
 		pcap_close(p);
 		return NULL;
 	}
-	char deflt[1024];
+	char deflt[4096];
 	const char *filter = cfg->filter;
 	if (!filter) {
 		capture_default_filter(&cfg->decoder, pcap_datalink(p) == DLT_EN10MB, deflt,

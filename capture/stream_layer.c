@@ -46,7 +46,8 @@ struct stream_layer {
 	uint8_t *buf; /* TLS plaintext not yet used by the inner layer */
 	size_t len, cap;
 	struct ws_frame *ws;
-	struct decoder *d;
+	const struct decoder_config *cfg;
+	const struct decode_sink *sink; /* the decoder's, during a feed */
 	int64_t ts_us;
 };
 
@@ -60,12 +61,14 @@ bool stream_layer_is_tls(const struct stream_layer *l)
 	return l->tls;
 }
 
-struct stream_layer *stream_layer_new(struct decoder *d, const struct flow *f,
+struct stream_layer *stream_layer_new(const struct decoder_config *cfg,
+				      const struct decode_sink *sink, const struct flow *f,
 				      struct stream_layer *peer, const uint8_t *p, size_t len)
 {
 	struct stream_layer *l = xcalloc(1, sizeof *l);
 
-	l->d = d;
+	l->cfg = cfg;
+	l->sink = sink;
 	l->flow = *f;
 	l->tls = sip_detect_tls_record(p, len);
 	l->flow.transport = l->tls ? TRANSPORT_TLS : TRANSPORT_WS;
@@ -78,9 +81,9 @@ struct stream_layer *stream_layer_new(struct decoder *d, const struct flow *f,
 		l->conn->refs = 1;
 	}
 	if (l->tls && !l->conn->tls)
-		l->conn->tls = tls_session_new(d->cfg.tls_keys, &d->stats,
-					       sip_detect_on_sip_port(&d->cfg, f) ||
-						       sip_detect_on_tls_port(&d->cfg, f));
+		l->conn->tls = tls_session_new(cfg->tls_keys, sink->stats,
+					       sip_detect_on_sip_port(cfg, f) ||
+						       sip_detect_on_tls_port(cfg, f));
 	else if (l->tls)
 		tls_session_ref(l->conn->tls);
 	return l;
@@ -102,13 +105,13 @@ void stream_layer_free(struct stream_layer *l)
 static void stream_layer_kill(struct stream_layer *l)
 {
 	if (l->inner != STREAM_INNER_DEAD)
-		l->d->stats.non_sip++;
+		l->sink->stats->non_sip++;
 	l->inner = STREAM_INNER_DEAD;
 }
 
 static void stream_layer_emit(struct stream_layer *l, const uint8_t *p, size_t n)
 {
-	decode_emit(l->d, l->ts_us, &l->flow, p, n);
+	decode_sink_emit(l->sink, l->ts_us, &l->flow, NULL, p, n);
 }
 
 /* One WebSocket message: a SIP message, or (a keepalive, another
@@ -120,7 +123,7 @@ static void stream_layer_ws_message(void *ctx, const uint8_t *msg, size_t len)
 	if (sip_detect_starts_sip(msg, len))
 		stream_layer_emit(l, msg, len);
 	else
-		l->d->stats.non_sip++;
+		l->sink->stats->non_sip++;
 }
 
 static size_t stream_layer_sip(struct stream_layer *l, const uint8_t *buf, size_t len)
@@ -130,7 +133,7 @@ static size_t stream_layer_sip(struct stream_layer *l, const uint8_t *buf, size_
 	for (;;) {
 		struct sip_frame fr;
 		enum sip_frame_result r =
-			sip_frame_next(buf + pos, len - pos, l->d->cfg.max_tcp_stream_bytes, &fr);
+			sip_frame_next(buf + pos, len - pos, l->cfg->max_tcp_stream_bytes, &fr);
 		pos += fr.skip;
 		if (r == SIP_FRAME_NEED_MORE)
 			return pos;
@@ -180,7 +183,7 @@ static size_t stream_layer_ws(struct stream_layer *l, const uint8_t *buf, size_t
 			ws_frame_set_deflate(l->ws, l->ws_client ? p->client_no_takeover
 								 : p->server_no_takeover);
 	}
-	size_t used = ws_frame_feed(l->ws, buf, len, l->d->cfg.max_tcp_stream_bytes,
+	size_t used = ws_frame_feed(l->ws, buf, len, l->cfg->max_tcp_stream_bytes,
 				    stream_layer_ws_message, l);
 	if (used == SIZE_MAX) {
 		stream_layer_kill(l);
@@ -230,8 +233,8 @@ static void stream_layer_plain(void *ctx, const uint8_t *data, size_t len)
 
 	if (l->inner == STREAM_INNER_DEAD)
 		return;
-	if (l->len + len > l->d->cfg.max_tcp_stream_bytes) {
-		l->d->stats.tcp_streams_dropped++;
+	if (l->len + len > l->cfg->max_tcp_stream_bytes) {
+		l->sink->stats->tcp_streams_dropped++;
 		stream_layer_kill(l);
 		return;
 	}
@@ -246,10 +249,10 @@ static void stream_layer_plain(void *ctx, const uint8_t *data, size_t len)
 	l->len += len;
 }
 
-size_t stream_layer_feed(struct decoder *d, struct stream_layer *l, int64_t ts_us,
+size_t stream_layer_feed(const struct decode_sink *sink, struct stream_layer *l, int64_t ts_us,
 			 const uint8_t *buf, size_t len)
 {
-	l->d = d;
+	l->sink = sink;
 	l->ts_us = ts_us;
 	if (!l->tls)
 		return stream_layer_inner(l, buf, len);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
 struct stream_layer;
 
@@ -21,12 +21,13 @@ bool stream_layer_detect(const uint8_t *p, size_t len);
 bool stream_layer_is_tls(const struct stream_layer *l);
 /* The layer for the stream of flow f starting with p; peer is the opposite
  * direction's layer if it exists (they then share their connection state). */
-struct stream_layer *stream_layer_new(struct decoder *d, const struct flow *f,
+struct stream_layer *stream_layer_new(const struct decoder_config *cfg,
+				      const struct decode_sink *sink, const struct flow *f,
 				      struct stream_layer *peer, const uint8_t *p, size_t len);
 void stream_layer_free(struct stream_layer *l);
 /* In-order stream bytes; returns how many were used (the rest is kept by
  * the caller and offered again with what follows). */
-size_t stream_layer_feed(struct decoder *d, struct stream_layer *l, int64_t ts_us,
+size_t stream_layer_feed(const struct decode_sink *sink, struct stream_layer *l, int64_t ts_us,
 			 const uint8_t *buf, size_t len);
 
 #endif

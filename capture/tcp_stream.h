@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/decode_int.h"
+#include "capture/decode_layer.h"
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
@@ -20,16 +20,21 @@ struct tcp_segment {
 	size_t len;
 };
 
-struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg);
+/* cfg and stats outlive the table. */
+struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg,
+					      struct decoder_stats *stats);
 void tcp_stream_table_free(struct tcp_stream_table *t);
 
 /* One segment of flow f (ports and addresses as on the wire). */
-void tcp_stream_segment(struct decoder *d, int64_t ts_us, const struct flow *f,
-			const struct tcp_segment *seg);
-/* Forgets streams idle for longer than tcp_idle_timeout_us. */
-void tcp_stream_expire(struct decoder *d, int64_t now_us);
+/* One segment of flow f (ports and addresses as on the wire); framed SIP
+ * messages go to sink. */
+void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *sink, int64_t ts_us,
+			const struct flow *f, const struct tcp_segment *seg);
+/* Streams idle for longer than tcp_idle_timeout_us: closed ones are
+ * forgotten, open ones only lose a partial message (and resynchronise). */
+void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us);
 /* Forgets every stream. */
-void tcp_stream_clear(struct decoder *d);
+void tcp_stream_clear(struct tcp_stream_table *t);
 size_t tcp_stream_count(const struct tcp_stream_table *t);
 
 #endif

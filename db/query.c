@@ -20,6 +20,7 @@
 enum query_stmt {
 	Q_NEWEST = 0,
 	Q_CAPTURE,
+	Q_CAPTURE_COUNTS,
 	Q_COUNT_DIALOGS,
 	Q_DIALOGS,
 	Q_FINDINGS,
@@ -39,6 +40,8 @@ static const char *const query_sql[Q_COUNT] = {
 		      " duplicates, dropped, encrypted, tls_sessions, tls_decrypted, tls_no_keys,"
 		      " hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed"
 		      " FROM captures WHERE id = ?1",
+	[Q_CAPTURE_COUNTS] = "SELECT name, value FROM capture_counts WHERE capture_id = ?1"
+			     " ORDER BY rowid",
 	[Q_COUNT_DIALOGS] = "SELECT count(*), coalesce(sum(doomed = 1), 0) FROM dialogs"
 			    " WHERE capture_id = ?1",
 	[Q_DIALOGS] = "SELECT id, call_id, from_uri, to_uri, from_tag, to_tag, caller_ua,"
@@ -69,6 +72,7 @@ struct db_reader {
 	sqlite3_stmt *st[Q_COUNT];
 	bool busy[Q_COUNT];
 	char *cap_source, *cap_kind;
+	int version; /* the schema's: capture_counts exists from 4 on */
 	char err[320];
 };
 
@@ -171,6 +175,7 @@ struct db_reader *db_reader_open(const char *path, char *err, size_t n)
 	struct db_reader *r = xcalloc(1, sizeof *r);
 	r->db = db;
 	r->path = xstrdup(path);
+	r->version = version;
 	return r;
 }
 
@@ -303,6 +308,15 @@ bool db_read_capture(struct db_reader *r, uint64_t capture_id, uint64_t *id_out,
 		found = true;
 	}
 	query_cursor_close(&c);
+	if (found && r->version >= 4 && query_cursor_open(&c, r, Q_CAPTURE_COUNTS)) {
+		if (query_bind_id(&c, id))
+			while (query_cursor_next(&c, &ok)) {
+				const char *name = dbutil_column_str(c.st, 0);
+				capture_info_add_count(out, name ? name : "",
+						       dbutil_column_u64(c.st, 1));
+			}
+		query_cursor_close(&c);
+	}
 	if (ok && !found) {
 		if (id)
 			snprintf(r->err, sizeof r->err, "%s: no capture %llu", r->path,

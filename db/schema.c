@@ -176,6 +176,18 @@ static const char SCHEMA_V4[] =
 	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 4;";
 
+/* Migration 5 (issue 15): named counters of a capture, so a user sees what
+ * arrived (packets per encapsulation: "encap.vxlan") and what was not read
+ * ("not_decoded.unknown_ethertype", "not_decoded.truncated", ...).  A table
+ * rather than columns: new decoders add counters without a migration. */
+static const char SCHEMA_V5[] =
+	"CREATE TABLE capture_counts ("
+	" capture_id INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" value INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (capture_id, name));"
+	"PRAGMA user_version = 5;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -186,6 +198,7 @@ static const struct schema_migration schema_migrations[] = {
 	{2, SCHEMA_V2},
 	{3, SCHEMA_V3},
 	{4, SCHEMA_V4},
+	{5, SCHEMA_V5},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

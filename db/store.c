@@ -14,6 +14,7 @@
  * the writer has done it. */
 #include "db/store.h"
 
+#include <stdio.h>
 #include <stdatomic.h>
 
 #include <stdlib.h>
@@ -227,7 +228,26 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 	r->hep_tcp_closed = c->hep_tcp_closed;
 	r->source = store_put_str(&p, c->source, ls);
 	r->kind = store_put_str(&p, c->kind, lk);
+	r->n_counts = c->n_counts < CAPTURE_COUNTS_MAX ? c->n_counts : CAPTURE_COUNTS_MAX;
+	memcpy(r->counts, c->counts, r->n_counts * sizeof r->counts[0]);
 	return r;
+}
+
+uint64_t capture_info_count(const struct capture_info *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_counts; i++)
+		if (strcmp(c->counts[i].name, name) == 0)
+			return c->counts[i].value;
+	return 0;
+}
+
+void capture_info_add_count(struct capture_info *c, const char *name, uint64_t value)
+{
+	if (!value || c->n_counts >= CAPTURE_COUNTS_MAX)
+		return;
+	struct capture_count *k = &c->counts[c->n_counts++];
+	snprintf(k->name, sizeof k->name, "%s", name);
+	k->value = value;
 }
 
 uint64_t store_begin_capture(struct store *s, const struct capture_info *c)

@@ -40,16 +40,39 @@ struct store_options {
 	int cache_kib;          /* SQLite page cache of the writer (0: the schema's default) */
 };
 
+/* A named counter of a capture (table capture_counts): packets per
+ * encapsulation ("encap.vxlan") and packets not decoded by reason
+ * ("not_decoded.unknown_ethertype").  Only non-zero counts are kept. */
+#define CAPTURE_COUNT_NAME_MAX 48
+#define CAPTURE_COUNTS_MAX 40
+
+struct capture_count {
+	char name[CAPTURE_COUNT_NAME_MAX];
+	uint64_t value;
+};
+
 struct capture_info {
 	const char *source;
 	const char *kind; /* "file" or "live" */
 	int64_t started, ended;
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
+	size_t n_counts;
+	struct capture_count counts[CAPTURE_COUNTS_MAX];
 	uint64_t tls_sessions, tls_decrypted, tls_no_keys; /* migration 3 */
 	/* HEP (issue 15): packets seen; truncated or lying ones (also in
 	 * parse_errors); wrong or missing key; listener connections closed */
 	uint64_t hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed;
 };
+
+/* The name prefixes (the db contract): encap.NAME, not_decoded.REASON. */
+#define CAPTURE_COUNT_ENCAP "encap."
+#define CAPTURE_COUNT_NOT_DECODED "not_decoded."
+#define CAPTURE_COUNT_KEEPALIVES "keepalives"
+
+/* Adds a counter (ignored when 0, or when the list is full). */
+void capture_info_add_count(struct capture_info *c, const char *name, uint64_t value);
+/* A counter's value, 0 when absent. */
+uint64_t capture_info_count(const struct capture_info *c, const char *name);
 
 struct store;
 

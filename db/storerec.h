@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "db/store.h"
+
 #define STOREREC_NULL UINT32_MAX
 
 enum storerec_kind {
@@ -79,6 +81,8 @@ struct storerec_capture {
 	uint64_t tls_sessions, tls_decrypted, tls_no_keys;
 	uint64_t hep_packets, hep_errors, hep_auth_failed, hep_tcp_closed;
 	struct storerec_str source, kind;
+	size_t n_counts;
+	struct capture_count counts[CAPTURE_COUNTS_MAX];
 };
 
 struct storerec_retention {

@@ -57,6 +57,7 @@ enum store_stmt {
 	ST_ENDPOINT,
 	ST_CAPTURE_INSERT,
 	ST_CAPTURE_UPDATE,
+	ST_CAPTURE_COUNT,
 	ST_NEXT_IDS,
 	ST_RET_HIGH_WATER,
 	ST_RET_MESSAGES,
@@ -64,6 +65,7 @@ enum store_stmt {
 	ST_RET_DIALOGS,
 	ST_RET_CAPTURES,
 	ST_RET_ENDPOINTS,
+	ST_RET_COUNTS,
 	ST_COUNT
 };
 
@@ -121,6 +123,8 @@ static const char *const store_sql[ST_COUNT] = {
 			      " tls_decrypted = ?12, tls_no_keys = ?13, hep_packets = ?14,"
 			      " hep_errors = ?15, hep_auth_failed = ?16, hep_tcp_closed = ?17"
 			      " WHERE id = ?18",
+	[ST_CAPTURE_COUNT] = "INSERT INTO capture_counts (capture_id, name, value) VALUES (?1, ?2, ?3)"
+			     " ON CONFLICT (capture_id, name) DO UPDATE SET value = excluded.value",
 	/* The first free ids: above every row and above every id retention
 	 * ever deleted (id_high_water), so no id is used twice. */
 	[ST_NEXT_IDS] = "SELECT max(coalesce((SELECT max(id) FROM dialogs), 0),"
@@ -150,6 +154,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_RET_CAPTURES] = "DELETE FROM captures WHERE coalesce(ended, started) < ?1"
 			    " AND id IS NOT ?2",
 	[ST_RET_ENDPOINTS] = "DELETE FROM endpoints WHERE capture_id NOT IN (SELECT id FROM captures)",
+	[ST_RET_COUNTS] = "DELETE FROM capture_counts WHERE capture_id NOT IN"
+			  " (SELECT id FROM captures)",
 };
 
 struct writer_entry {
@@ -572,6 +578,13 @@ static void writer_update_capture(struct writer *w, const struct storerec_captur
 	int rc = writer_bind_capture(st, c);
 	rc |= dbutil_bind_id(st, 18, w->capture_id);
 	writer_put_row(w, st, rc);
+	for (size_t i = 0; i < c->n_counts && i < CAPTURE_COUNTS_MAX && !w->dead; i++) {
+		st = w->st[ST_CAPTURE_COUNT];
+		rc = dbutil_bind_id(st, 1, w->capture_id);
+		rc |= sqlite3_bind_text(st, 2, c->counts[i].name, -1, SQLITE_STATIC);
+		rc |= sqlite3_bind_int64(st, 3, (sqlite3_int64)c->counts[i].value);
+		writer_put_row(w, st, rc);
+	}
 }
 
 static void writer_next_ids(struct writer *w, struct writer_reply *r)
@@ -597,7 +610,7 @@ static void writer_retention(struct writer *w, int64_t now_us)
 {
 	static const enum store_stmt order[] = {ST_RET_HIGH_WATER, ST_RET_MESSAGES,
 						ST_RET_FINDINGS, ST_RET_DIALOGS, ST_RET_CAPTURES,
-						ST_RET_ENDPOINTS};
+						ST_RET_ENDPOINTS, ST_RET_COUNTS};
 
 	if (w->dead || w->opt.retention_days <= 0)
 		return;

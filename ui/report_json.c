@@ -254,6 +254,26 @@ static void report_json_bool(struct jbuf *out, const char *key, bool v, const ch
 	jb_puts(out, sep);
 }
 
+/* "encapsulations": {"vxlan": 12, ...}: the capture's counters under prefix. */
+static void report_json_counts(struct jbuf *out, const struct capture_info *c, const char *key,
+			       const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	bool first = true;
+
+	report_json_key(out, key);
+	jb_puts(out, "{");
+	for (size_t i = 0; i < c->n_counts; i++) {
+		if (strncmp(c->counts[i].name, prefix, plen) != 0)
+			continue;
+		if (!first)
+			jb_puts(out, ", ");
+		first = false;
+		report_json_u64(out, c->counts[i].name + plen, c->counts[i].value, "");
+	}
+	jb_puts(out, "}");
+}
+
 static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 {
 	jb_puts(out, "  \"capture\": {");
@@ -273,7 +293,12 @@ static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 	report_json_u64(out, "hep_auth_failed", c->hep_auth_failed, ", ");
 	report_json_u64(out, "hep_tcp_closed", c->hep_tcp_closed, ", ");
 	report_json_time(out, "first_ts", c->started, ", ");
-	report_json_time(out, "last_ts", c->ended, "},\n");
+	report_json_time(out, "last_ts", c->ended, ", ");
+	report_json_counts(out, c, "encapsulations", CAPTURE_COUNT_ENCAP);
+	jb_puts(out, ", ");
+	report_json_counts(out, c, "not_decoded", CAPTURE_COUNT_NOT_DECODED);
+	jb_puts(out, ", ");
+	report_json_u64(out, "keepalives", capture_info_count(c, CAPTURE_COUNT_KEEPALIVES), "},\n");
 }
 
 static void report_json_count_class(void *ctx, const char *name, uint64_t count)

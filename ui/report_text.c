@@ -97,6 +97,32 @@ static void report_text_count(void *ctx, const char *name, uint64_t count)
 	fprintf(x->out, " %10" PRIu64 "\n", count);
 }
 
+/* What arrived inside tunnels and what was not read, by reason. */
+static void report_text_counts(struct report_text *x, const struct capture_info *c)
+{
+	static const struct {
+		const char *prefix, *title;
+	} groups[] = {{CAPTURE_COUNT_ENCAP, "packets by encapsulation"},
+		      {CAPTURE_COUNT_NOT_DECODED, "packets not decoded, by reason"}};
+
+	fprintf(x->out, "  %-34s %10" PRIu64 "\n", "keepalives",
+		capture_info_count(c, CAPTURE_COUNT_KEEPALIVES));
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+		size_t plen = strlen(groups[g].prefix);
+		bool any = false;
+		for (size_t i = 0; i < c->n_counts; i++) {
+			if (strncmp(c->counts[i].name, groups[g].prefix, plen) != 0)
+				continue;
+			if (!any)
+				fprintf(x->out, "  %s\n", groups[g].title);
+			any = true;
+			fputs("    ", x->out);
+			report_text_put(x->out, c->counts[i].name + plen, 32);
+			fprintf(x->out, " %10" PRIu64 "\n", c->counts[i].value);
+		}
+	}
+}
+
 static bool report_text_summary(struct report_text *x, uint64_t id, const struct capture_info *c)
 {
 	FILE *out = x->out;
@@ -122,6 +148,7 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 		fprintf(out, "  %-34s %10" PRIu64 "  (%" PRIu64 " errors, %" PRIu64
 			" wrong key, %" PRIu64 " connections closed)\n", "HEP packets", c->hep_packets,
 			c->hep_errors, c->hep_auth_failed, c->hep_tcp_closed);
+	report_text_counts(x, c);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "dialogs", dialogs);
 	fprintf(out, "  %-34s %10" PRIu64 "\n", "doomed at the end", doomed);
 	fprintf(out, "  dialogs by end class\n");

@@ -5,6 +5,7 @@
 #   fuzz_packet      link layer → IP fragments / TCP streams → SIP payloads
 #   fuzz_sip         payload → parse → dialogs, transactions, session timers
 #   fuzz_parse_diff  libosip2 (sip_parse_strict) vs sip_parse (the scanner) must agree
+#   fuzz_decap       tunnels: VXLAN, GENEVE, GRE, ERSPAN, MPLS, IP-in-IP, PPPoE, SCTP
 #   fuzz_tls         TLS records and sessions, with tests/captures/tls/*.keys loaded
 #   fuzz_ws          WebSocket framing and permessage-deflate
 #   fuzz_pcapng      pcapng files → capture/pcapng.c → decoder (seeds: tests/fuzz/seed_pcapng)
@@ -15,7 +16,7 @@
 # Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
-FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff tls ws hep pcapng}
+FUZZ_TARGETS=${FUZZ_TARGETS:-packet sip parse_diff tls ws hep pcapng decap}
 B=build-fuzz
 mkdir -p "$B"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -37,7 +38,8 @@ done
 # Seeds: SIP messages for fuzz_sip (leg byte + time step + text) and
 # fuzz_parse_diff (text alone), frames for fuzz_packet.
 for d in seed_sip seed_packet seed_parse_diff corpus_sip corpus_packet corpus_parse_diff \
-	seed_tls corpus_tls seed_ws corpus_ws seed_hep corpus_hep seed_pcapng corpus_pcapng; do
+	seed_tls corpus_tls seed_ws corpus_ws seed_hep corpus_hep seed_pcapng corpus_pcapng \
+	seed_decap corpus_decap; do
 	mkdir -p "$B/$d"
 done
 cp tests/fuzz/seed_hep/* "$B/seed_hep/"
@@ -81,6 +83,21 @@ open(sys.argv[2], "wb").write(bytes(tls))
 done
 find samples tests/captures -name '*.pcap' | sort | while read -r p; do
 	"$B/pcap_frames" "$p" "$B/seed_packet" "$B/seed_sip" || true
+done
+# fuzz_decap: the tunnel captures' frames as Ethernet records (selector 0, the
+# rest of the input), and two consecutive frames as one input.
+prev=""
+for f in "$B"/seed_packet/u0[23]_*; do
+	[ -f "$f" ] || continue
+	{ printf '\000\377\377'; tail -c +6 "$f"; } >"$B/seed_decap/$(basename "$f")"
+	if [ -n "$prev" ]; then
+		n=$(tail -c +6 "$prev" | wc -c)
+		# shellcheck disable=SC2059
+		{ printf "\\000\\$(printf %o $((n / 256)))\\$(printf %o $((n % 256)))"
+		  tail -c +6 "$prev"; printf '\000\377\377'; tail -c +6 "$f"; } \
+			>"$B/seed_decap/pair-$(basename "$f")"
+	fi
+	prev=$f
 done
 for f in tests/captures/regress/*.sip; do # past finds
 	[ -f "$f" ] || continue

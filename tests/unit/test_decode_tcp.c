@@ -459,6 +459,84 @@ static void test_idle_timeout(void **state)
 	conn_close(&c);
 }
 
+/* Issue 15: a connection quiet for 15 minutes of packet time (a refresh
+ * every Session-Expires/2 = 900 s) keeps its stream; its next message, in
+ * two segments arriving out of order, is framed once, and a retransmission
+ * overlapping what is known is not framed again. */
+static void test_idle_15_minutes_then_out_of_order(void **state)
+{
+	(void)state;
+	struct conn c;
+	size_t la = strlen(MSG_A), lb = strlen(MSG_B);
+
+	conn_open(&c, NULL, "10.0.0.1:40000", "10.0.0.2:5060");
+	conn_syn(&c);
+	conn_seg(&c, ISN, 0, MSG_B, lb);
+	assert_int_equal(c.sink.n, 1);
+	for (int i = 1; i <= 900; i++) /* the sweeps of a quiet link, every second */
+		decoder_expire(c.d, c.ts + i * USEC_PER_SEC);
+	c.ts += 900 * USEC_PER_SEC;
+	uint32_t at = ISN + (uint32_t)lb;
+	conn_seg(&c, at + 40, 0, MSG_A + 40, la - 40); /* second half first */
+	assert_int_equal(c.sink.n, 1);
+	conn_seg(&c, at, 0, MSG_A, 40);
+	assert_int_equal(c.sink.n, 2);
+	expect_msg(&c.sink, 1, MSG_A);
+	assert_int_equal(c.sink.pkts[1]->wire.kind, SIP_WIRE_TCP_SEQ);
+	assert_int_equal(c.sink.pkts[1]->wire.id, at);
+	/* A retransmission overlapping the end of MSG_A and bringing MSG_C. */
+	static char both[512];
+	memcpy(both, MSG_A + 20, la - 20);
+	memcpy(both + la - 20, MSG_C, strlen(MSG_C));
+	conn_seg(&c, at + 20, 0, both, la - 20 + strlen(MSG_C));
+	assert_int_equal(c.sink.n, 3);
+	expect_msg(&c.sink, 2, MSG_C);
+	assert_int_equal(st(&c)->tcp_streams_dropped, 0);
+	assert_int_equal(st(&c)->invalid, 0);
+	assert_true(st(&c)->tcp_retransmitted >= 1);
+	conn_close(&c);
+}
+
+/* A stream first seen mid-way, from the second segment of a message (the
+ * first one arriving after it): the stream restarts at the start line. */
+static void test_pickup_from_out_of_order_segment(void **state)
+{
+	(void)state;
+	struct conn c;
+	size_t la = strlen(MSG_A);
+
+	conn_open(&c, NULL, "10.0.0.1:40000", "10.0.0.2:5060");
+	conn_seg(&c, 5000 + 30, 0, MSG_A + 30, la - 30);
+	assert_int_equal(c.sink.n, 0);
+	conn_seg(&c, 5000, 0, MSG_A, 30);
+	assert_int_equal(c.sink.n, 1);
+	expect_msg(&c.sink, 0, MSG_A);
+	conn_seg(&c, 5000 + (uint32_t)la, 0, MSG_B, strlen(MSG_B));
+	assert_int_equal(c.sink.n, 2);
+	expect_msg(&c.sink, 1, MSG_B);
+	/* Once in step, an old segment is a retransmission, not a new start. */
+	conn_seg(&c, 5000, 0, MSG_A, 30);
+	assert_int_equal(c.sink.n, 2);
+	conn_close(&c);
+}
+
+/* Picked up in the middle of a message: the next start line resynchronises. */
+static void test_pickup_mid_message_resyncs(void **state)
+{
+	(void)state;
+	struct conn c;
+	static char buf[512];
+	size_t la = strlen(MSG_A);
+
+	conn_open(&c, NULL, "10.0.0.1:40000", "10.0.0.2:5060");
+	memcpy(buf, MSG_A + 50, la - 50);
+	memcpy(buf + la - 50, MSG_B, strlen(MSG_B));
+	conn_seg(&c, 7000, 0, buf, la - 50 + strlen(MSG_B));
+	assert_int_equal(c.sink.n, 1);
+	expect_msg(&c.sink, 0, MSG_B);
+	conn_close(&c);
+}
+
 static void test_stream_byte_limit(void **state)
 {
 	(void)state;
@@ -672,6 +750,9 @@ int main(void)
 		cmocka_unit_test(test_both_directions_independent),
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_idle_15_minutes_then_out_of_order),
+		cmocka_unit_test(test_pickup_from_out_of_order_segment),
+		cmocka_unit_test(test_pickup_mid_message_resyncs),
 		cmocka_unit_test(test_stream_byte_limit),
 		cmocka_unit_test(test_ports_and_content),
 		cmocka_unit_test(test_tls_counted_not_decoded),

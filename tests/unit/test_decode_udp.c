@@ -117,7 +117,11 @@ static void test_classification(void **state)
 		{"10.0.0.1:40000", "10.0.0.2:5061", "INVITE sip:a@b SIP/2.0\r\n\r\n", 0, "tls"},
 		{"10.0.0.1:40000", "10.0.0.2:5060", tls, sizeof tls - 1, "tls"},
 		{"10.0.0.1:40000", "10.0.0.2:7000", tls, sizeof tls - 1, "other"},
-		{"10.0.0.1:40000", "10.0.0.2:5060", "\r\n\r\n", 0, "other"},
+		{"10.0.0.1:40000", "10.0.0.2:5060", "\r\n\r\n", 0, "keepalive"},
+		{"10.0.0.1:40000", "10.0.0.2:5060", "\r\n", 0, "keepalive"},
+		{"10.0.0.1:40000", "10.0.0.2:5060", "jaK", 4, "keepalive"}, /* eXosip, NUL-terminated */
+		{"10.0.0.1:40000", "10.0.0.2:5060", "hello", 0, "keepalive"},
+		{"10.0.0.1:40000", "10.0.0.2:5060", "hello there, a longer text", 0, "sip"},
 		{"10.0.0.1:40000", "10.0.0.2:5060", "", 0, "other"},
 	};
 
@@ -135,6 +139,7 @@ static void test_classification(void **state)
 		assert_int_equal(st->sip_candidates, strcmp(c->want, "sip") == 0);
 		assert_int_equal(st->encrypted, strcmp(c->want, "tls") == 0);
 		assert_int_equal(st->non_sip, strcmp(c->want, "other") == 0);
+		assert_int_equal(st->keepalives, strcmp(c->want, "keepalive") == 0);
 		sink_clear(&sink);
 		decoder_free(d);
 	}

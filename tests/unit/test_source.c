@@ -529,7 +529,10 @@ static void test_default_filter_compiles(void **state)
 	decoder_config_defaults(&dc);
 	assert_true(capture_default_filter(&dc, false, f, sizeof f));
 	assert_string_equal(f, "(((udp or tcp) and (port 5060 or port 5061 or port 9060)) or "
-			       "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
+			       "(ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or "
+			       "(udp and (dst port 4789 or dst port 8472 or dst port 6081)) or "
+			       "ip proto 4 or ip proto 41 or ip proto 47 or ip proto 132 or "
+			       "ip6 proto 4 or ip6 proto 41 or ip6 proto 47 or ip6 proto 132)");
 	static const int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_RAW, DLT_NULL};
 	for (int vlan = 0; vlan < 2; vlan++) {
 		assert_true(capture_default_filter(&dc, vlan, f, sizeof f));

@@ -258,8 +258,8 @@ static void test_upgrade_from_v1(void **state)
 
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* Back to a version 1 db: without id_high_water nor migrations 5's and 6's columns. */
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water;"
+	/* Back to a version 1 db: without id_high_water nor the later migrations' columns. */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water; DROP TABLE capture_counts;"
 				      " ALTER TABLE captures DROP COLUMN tls_sessions;"
 				      " ALTER TABLE captures DROP COLUMN tls_decrypted;"
 				      " ALTER TABLE captures DROP COLUMN tls_no_keys;"
@@ -284,6 +284,8 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(count_rows("SELECT count(*) FROM pragma_table_info('messages')"
 				    " WHERE name = 'hep_agent_id'"), 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
+			 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'capture_counts'"),
 			 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM dialogs WHERE call_id = 'c1'"), 1);
