@@ -21,6 +21,7 @@
 #define FT_NO_CONTACT 0x08u
 #define FT_NO_SE 0x10u
 #define FT_SE_MALFORMED 0x20u
+#define FT_NO_REQUIRE 0x40u /* refresher=uac without Require: timer (its own code) */
 
 enum finding_variant {
 	FT_VARIANT_DEFAULT = 0,

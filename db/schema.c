@@ -176,6 +176,18 @@ static const char SCHEMA_V4[] =
 	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 4;";
 
+/* Migration 5 (issue 13; assigned 3, renumbered after 3 TLS and 4 HEP landed;
+ * session-timers.md "Risk and proof", "Blame"): a dialog at risk (a defective
+ * refresh answer not yet proved fatal or accepted) and, per endpoint, how many
+ * of its defective answers were accepted by the refresher and how many the
+ * call did not survive (malformed keeps counting them all). */
+static const char SCHEMA_V5[] =
+	"ALTER TABLE dialogs ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE dialogs ADD COLUMN at_risk_at REAL;"
+	"ALTER TABLE endpoints ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE endpoints ADD COLUMN fatal INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 5;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -186,6 +198,7 @@ static const struct schema_migration schema_migrations[] = {
 	{2, SCHEMA_V2},
 	{3, SCHEMA_V3},
 	{4, SCHEMA_V4},
+	{5, SCHEMA_V5},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])
