@@ -73,7 +73,9 @@ int64_t session_timer_tolerance(uint32_t se)
 }
 
 /* session-timers.md: after the deadline the tolerance reaches 0.1 x SE
- * (JsSIP, the non-refresher, sends its BYE at 1.1 x SE). */
+ * (JsSIP, the non-refresher, sends its BYE at 1.1 x SE counted from when it
+ * got the 2xx, so its BYE may come just after SESSION_EXPIRED: its Reason
+ * still makes it a TIMER_TEARDOWN). */
 int64_t session_timer_late_tolerance(uint32_t se)
 {
 	int64_t tenth = ST_SEC(se) / 10, tol = session_timer_tolerance(se);

@@ -156,7 +156,7 @@ static void test_timers_fire_from_packets(void **state)
 	sg_call_init(&other, &h, "busy-one", false);
 	sg_setup(&c, 0, 90, "uac");
 	uint64_t id = sg_dialog_of(&h, "quiet-one")->r.id;
-	sg_req(&other, 100, SG_CALLER, "OPTIONS", 1, NULL, SG_ALL);
+	sg_req(&other, 102, SG_CALLER, "OPTIONS", 1, NULL, SG_ALL);
 	int64_t tp = sg_teardown_of(sg_t(0.010), 90);
 	SG_ASSERT_TS(sg_find(&h, id, FINDING_REFRESH_OVERDUE)->ts, tp);
 	SG_ASSERT_TS(sg_find(&h, id, FINDING_SESSION_EXPIRED)->ts, sg_t(99.010)); /* D + 0.1 SE */
