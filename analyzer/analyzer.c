@@ -280,7 +280,8 @@ void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding
 			char who[ENDPOINT_STR_MAX];
 			net_addr_format(&d->risk->src, who, sizeof who);
 			d->risk->fatal_counted = true;
-			analyzer_blame(a, who, dialog_agent_of(d, &d->risk->src), ENDPOINT_FATAL);
+			analyzer_blame(a, who, d->risk->src_agent[0] ? d->risk->src_agent : NULL,
+				       ENDPOINT_FATAL);
 		}
 	}
 	if (a->sink.finding)

@@ -59,7 +59,8 @@ struct dialog_risk_finding {
 };
 struct dialog_risk {
 	int64_t reached;                 /* the defective 2xx reached the refresher; TS_NONE = not */
-	struct net_addr src;             /* its sender (blamed) */
+	struct net_addr src;             /* its sender (blamed) ... */
+	char src_agent[DIALOG_TAG_MAX];  /* ... with the Server/User-Agent it sent */
 	uint32_t se;                     /* its Session-Expires, 0 = none (timer off if accepted) */
 	uint32_t cseq;
 	enum dialog_refresher refresher;

@@ -26,6 +26,7 @@
 enum finding_variant {
 	FT_VARIANT_DEFAULT = 0,
 	FT_VARIANT_AT_BYE,       /* UNANSWERED / NOT_RELAYED decided by the BYE */
+	FT_VARIANT_EARLY,        /* NOT_RELAYED decided by a retransmission or the relay time */
 	FT_VARIANT_AFTER_FATAL,  /* TIMER_TEARDOWN right after a 408/481/timeout */
 	FT_VARIANT_DEADLINE,     /* TIMER_TEARDOWN near the deadline, not the teardown point */
 	FT_VARIANT_422,          /* INTERVAL_TOO_SMALL: a 422 */

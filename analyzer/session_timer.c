@@ -248,6 +248,7 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 	 * that one took it, what follows shows (st_accept, or a doom finding) */
 	if (!analyzer_strict(a) && d->risk && !d->risk->src_known) {
 		d->risk->src = o->flow->src; /* blamed: accepted or fatal */
+		snprintf(d->risk->src_agent, sizeof d->risk->src_agent, "%s", o->agent ? o->agent : "");
 		d->risk->src_known = true;
 	}
 	if (!analyzer_strict(a) && !t->success && st_on_refresher_leg(o)) {
@@ -310,7 +311,7 @@ static void st_accept(struct analyzer *a, struct dialog *d, int64_t now)
 	d->last_refresh = k->reached;
 	d->dirty = true;
 	net_addr_format(&k->src, who, sizeof who);
-	analyzer_blame(a, who, dialog_agent_of(d, &k->src), ENDPOINT_ACCEPTED);
+	analyzer_blame(a, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
 	bool was_doomed = d->doomed;
 	analyzer_risk_cleared(a, d, now, true);
 	if (was_doomed)
@@ -422,7 +423,7 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 	x.ft.cseq = t->cseq;
 	x.ft.t_req = t->first_ts;
 	x.ft.count = t->req_retransmissions;
-	x.ft.variant = at_bye ? FT_VARIANT_AT_BYE : FT_VARIANT_DEFAULT;
+	x.ft.variant = at_bye ? FT_VARIANT_AT_BYE : early ? FT_VARIANT_EARLY : FT_VARIANT_DEFAULT;
 	if (answered) {
 		/* blame the hop holding the answer: it received it and did not relay */
 		who_addr = &t->last_final_dst;
