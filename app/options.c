@@ -115,7 +115,7 @@ void options_usage(FILE *out)
 	      "      --report text|json  print the report on stdout when the capture ends (headless\n"
 	      "                          without --report prints the text report)\n"
 	      "      --events FILE       append one JSON line per event (doomed, recovered, teardown,\n"
-	      "                          expired) as it happens; - = stdout\n"
+	      "                          expired, at_risk, risk_cleared) as it happens; - = stdout\n"
 	      "      --alert-exec CMD    run CMD (no shell) for each doomed event, with the event's\n"
 	      "                          JSON on its stdin; bounded in rate and concurrency\n"
 	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
