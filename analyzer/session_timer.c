@@ -15,6 +15,7 @@
 #include "analyzer/finding_text.h"
 #include "analyzer/session_emit.h"
 #include "analyzer/session_headers.h"
+#include "analyzer/session_risk.h"
 #include "analyzer/sip_parse.h"
 
 #define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
@@ -157,34 +158,6 @@ static bool st_watch_ack(const struct txn *t)
 	       t->first_2xx_ts != TS_NONE && !t->noack_checked && !t->acked;
 }
 
-/* session-timers.md "Risk and proof": a 2xx seen downstream and not on the
- * requester's leg within the proxy's own relay time is not relayed.  The
- * relay time is learned from the responses the proxy of this dialog did
- * relay (the longest seen, times 4, at least 500 ms = T1); never more than 32 s
- * (nothing learned: 32 s, the old rule). */
-#define ST_RELAY_MIN ((int64_t)500000)
-static int64_t st_relay_wait(const struct dialog *d)
-{
-	int64_t r = d->st.relay_us;
-
-	if (r < 0)
-		return ST_TXN_TIMEOUT;
-	r *= 4;
-	if (r < ST_RELAY_MIN)
-		r = ST_RELAY_MIN;
-	return r < ST_TXN_TIMEOUT ? r : ST_TXN_TIMEOUT;
-}
-
-/* When a refresh still open must be judged lost. */
-static int64_t st_lost_due(const struct dialog *d, const struct txn *t)
-{
-	int64_t due = t->first_ts + ST_TXN_TIMEOUT;
-
-	if (t->first_2xx_ts != TS_NONE && t->first_2xx_ts + st_relay_wait(d) < due)
-		due = t->first_2xx_ts + st_relay_wait(d);
-	return due;
-}
-
 static bool st_refresh_in_flight(const struct dialog *d, int64_t now)
 {
 	for (size_t i = 0; i < d->txns.n; i++) {
@@ -244,84 +217,13 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
 		t->outcome = TXN_MALFORMED;
-	/* session-timers.md "Risk and proof": it reached the refresher; whether
-	 * that one took it, what follows shows (st_accept, or a doom finding) */
-	if (!analyzer_strict(a) && d->risk && !d->risk->src_known) {
-		d->risk->src = o->flow->src; /* blamed: accepted or fatal */
-		snprintf(d->risk->src_agent, sizeof d->risk->src_agent, "%s", o->agent ? o->agent : "");
-		d->risk->src_known = true;
-	}
-	if (!analyzer_strict(a) && !t->success && st_on_refresher_leg(o)) {
-		struct dialog_risk *k = analyzer_risk(d);
+	if (!analyzer_strict(a)) {
 		const struct timer_header *se = &o->m->session_expires;
-		if (k->reached == TS_NONE) {
-			k->reached = o->ts;
-			k->se = session_headers_valid(se) ? se->seconds : 0;
-			k->refresher = st_dialog_refresher(t->side, k->se ? se->refresher
-									  : REFRESHER_NONE);
-			k->cseq = t->cseq;
-			k->method = t->method;
-			k->side = t->side;
-		}
+		bool reached = !t->success && st_on_refresher_leg(o);
+		session_risk_note(d, o, reached,
+				  st_dialog_refresher(t->side, session_headers_valid(se) ? se->refresher
+											 : REFRESHER_NONE));
 	}
-}
-
-/* session-timers.md "Accepted": the defective 2xx that reached the refresher
- * was a successful refresh from the moment it arrived — t_ref and the deadline
- * follow it; one without Session-Expires turns the timer off (§7.2). */
-static void st_accept(struct analyzer *a, struct dialog *d, int64_t now)
-{
-	struct dialog_risk *k = d->risk;
-	struct session_timer *st = &d->st;
-	char who[ENDPOINT_STR_MAX];
-
-	if (!k || k->reached == TS_NONE)
-		return;
-	if (d->doomed && d->doomed_at > k->reached) {
-		/* doomed by evidence after it: not accepted */
-		return;
-	}
-	if (k->se) {
-		st->active = true;
-		st->se = k->se;
-		if (k->refresher != DIALOG_REFRESHER_NONE)
-			st->refresher = k->refresher;
-		st->t_ref = k->reached;
-		st->overdue_done = st->overdue_deferred = false;
-		st->expired = false;
-		st->expired_at = TS_NONE;
-	} else {
-		st->active = false;
-	}
-	st->fatal_at = TS_NONE;
-	st->doom_since_ref = false;
-	struct txn *t = transaction_find(&d->txns, (enum dialog_side)k->side, k->cseq,
-					 (enum sip_method)k->method);
-	if (t) {
-		t->success = true;
-		t->outcome = TXN_OK;
-	}
-	if (!t || t->counted_failed) {
-		if (d->refreshes_failed)
-			d->refreshes_failed--;
-		if (t)
-			t->counted_failed = false;
-	}
-	d->refreshes_ok++;
-	d->last_refresh = k->reached;
-	d->dirty = true;
-	net_addr_format(&k->src, who, sizeof who);
-	analyzer_blame(a, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
-	bool was_doomed = d->doomed;
-	analyzer_risk_cleared(a, d, now, true);
-	if (was_doomed)
-		analyzer_recovered(a, d, now);
-}
-
-/* A defective answer waiting for proof (it reached the refresher). */
-static bool st_pending(const struct dialog *d)
-{
-	return d->risk && d->risk->reached != TS_NONE;
 }
 
 static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct observation *o)
@@ -515,7 +417,7 @@ static void st_check_overdue(struct analyzer *a, struct dialog *d, int64_t now)
 	st->overdue_done = true;
 	/* a defective answer reached the refresher: its acceptance, not this
 	 * older teardown point, decides (st_accept, or the deadline below) */
-	if (st_pending(d))
+	if (session_risk_pending(d))
 		return;
 	if (st_refresh_in_flight(d, now)) {
 		st->overdue_deferred = true; /* its outcome decides */
@@ -564,9 +466,9 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 		return;
 	/* session-timers.md "Accepted": the next refresh after a defective 2xx
 	 * that reached the refresher, on schedule (not a retry at once) */
-	if (t->kind == TXN_REFRESH && st_pending(d)) {
+	if (t->kind == TXN_REFRESH && session_risk_pending(d)) {
 		if (o->ts - d->risk->reached >= ST_BYE_GRACE)
-			st_accept(a, d, o->ts);
+			session_risk_accept(a, d, o->ts);
 		else
 			d->risk->reached = TS_NONE; /* retried at once: not accepted */
 	}
@@ -673,7 +575,7 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 			st_judge_lost(a, d, t, o->ts, true, false);
 	}
 	if (!st->active) {
-		st_accept(a, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
+		session_risk_accept(a, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
 		return END_NORMAL_BYE;
 	}
 	int64_t tol = session_timer_tolerance(st->se), late = session_timer_late_tolerance(st->se);
@@ -698,7 +600,7 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	else
 		near = false;
 	if (!near) {
-		st_accept(a, d, o->ts); /* the call ended normally: the answer was taken */
+		session_risk_accept(a, d, o->ts); /* the call ended normally: the answer was taken */
 		return END_NORMAL_BYE;
 	}
 	struct session_text x;
@@ -725,7 +627,7 @@ int64_t session_timer_next_due(const struct dialog *d)
 	for (size_t i = 0; i < d->txns.n; i++) {
 		const struct txn *t = d->txns.v[i];
 		if (st_watch_lost(t))
-			due = st_min_ts(due, st_lost_due(d, t));
+			due = st_min_ts(due, session_risk_lost_due(d, t));
 		if (st_watch_ack(t))
 			due = st_min_ts(due, t->first_2xx_ts + ST_TXN_TIMEOUT);
 	}
@@ -744,7 +646,7 @@ void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
 		return;
 	for (size_t i = 0; i < d->txns.n; i++) {
 		struct txn *t = d->txns.v[i];
-		if (st_watch_lost(t) && st_lost_due(d, t) <= now)
+		if (st_watch_lost(t) && session_risk_lost_due(d, t) <= now)
 			st_judge_lost(a, d, t, now, false,
 				      t->first_ts + ST_TXN_TIMEOUT > now);
 		if (st_watch_ack(t) && t->first_2xx_ts + ST_TXN_TIMEOUT <= now)
@@ -756,8 +658,8 @@ void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
 	    session_timer_deadline(st) + session_timer_late_tolerance(st->se) <= now) {
 		/* nobody tore the call down for the old deadline: the defective
 		 * answer was accepted (and its own timer, if any, now runs) */
-		if (st_pending(d))
-			st_accept(a, d, now);
+		if (session_risk_pending(d))
+			session_risk_accept(a, d, now);
 		else
 			st_expire(a, d, now);
 	}
