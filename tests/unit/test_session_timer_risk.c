@@ -271,6 +271,39 @@ static void test_timer_c_after_provisional(void **state)
 	sg_fini(&h);
 }
 
+/* 180 on one to-tag, 200 on another (forking, or a B2BUA changing tags): the
+ * early dialog is REPLACED, not CANCELLED (no CANCEL was sent); the answered
+ * one keeps the INVITE's Min-SE and its timer offer. */
+static void test_replaced_inherits_invite(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call a, b;
+	struct analyzer_config cfg;
+
+	analyzer_config_defaults(&cfg);
+	cfg.utc = true;
+	sg_init(&h, &cfg);
+	sg_call_init(&a, &h, "b2bua", false);
+	sg_call_init(&b, &h, "b2bua", false);
+	a.callee_tag = "tag-A";
+	b.callee_tag = "tag-B";
+	struct sg_opts inv = {.se = 1800, .min_se = 120, .supported_timer = true, .to_tag = ""};
+	sg_req(&a, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
+	sg_resp(&a, 0.01, SG_CALLER, 180, "INVITE", 1, NULL, SG_ALL);
+	struct sg_opts ok = {.se = 1800, .refresher = "uac", .require_timer = true};
+	sg_resp(&b, 2, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
+	sg_finish(&h, 300);
+	uint64_t ids[4];
+	assert_int_equal(sg_dialog_ids(&h, "b2bua", ids, 4), 2);
+	SG_ASSERT_END(&h, ids[0], END_REPLACED);
+	SG_ASSERT_END(&h, ids[1], END_ACTIVE);
+	assert_int_equal(sg_dialog(&h, ids[1])->r.min_se, 120);
+	/* refresher=uac accepted: the caller offered timer in the INVITE */
+	assert_int_equal(sg_count(&h, ids[1], FINDING_REFRESHER_UAC_UNSUPPORTED), 0);
+	sg_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_reason_teardown),
 		cmocka_unit_test(test_reason_texts),
 		cmocka_unit_test(test_timer_c_after_provisional),
+		cmocka_unit_test(test_replaced_inherits_invite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
