@@ -18,6 +18,7 @@
 #include "analyzer/dialog_state.h"
 #include "analyzer/dialog_table.h"
 #include "analyzer/endpoint_stats.h"
+#include "analyzer/finding_text.h"
 #include "analyzer/session_timer.h"
 #include "analyzer/sip_parse.h"
 #include "analyzer/timer_queue.h"
@@ -128,6 +129,8 @@ static void analyzer_fill_dialog(const struct dialog *d, struct dialog_record *r
 	r->doomed = d->doomed;
 	r->doomed_at = d->doomed_at;
 	r->recovered = d->recovered;
+	r->at_risk = d->at_risk;
+	r->at_risk_at = d->at_risk_at;
 	r->end_class = d->end_class;
 	r->state = analyzer_state_name(d);
 	r->n_messages = d->n_messages;
@@ -145,6 +148,7 @@ static void analyzer_emit_dialog(struct analyzer *a, struct dialog *d)
 	d->emitted_class = d->end_class;
 	d->emitted_doomed = d->doomed;
 	d->emitted_recovered = d->recovered;
+	d->emitted_at_risk = d->at_risk;
 }
 
 /* Whether d's changed row goes out now: always live; reading a file, only
@@ -156,7 +160,8 @@ static bool analyzer_row_due(const struct analyzer *a, const struct dialog *d)
 	if (!d->dirty)
 		return false;
 	return !a->cfg.defer_dialog_rows || d->doomed != d->emitted_doomed ||
-	       d->recovered != d->emitted_recovered || d->end_class != d->emitted_class;
+	       d->recovered != d->emitted_recovered || d->at_risk != d->emitted_at_risk ||
+	       d->end_class != d->emitted_class;
 }
 
 static void analyzer_event(struct analyzer *a, struct dialog *d, enum event_kind k, int64_t ts,
@@ -168,6 +173,67 @@ static void analyzer_event(struct analyzer *a, struct dialog *d, enum event_kind
 	analyzer_fill_dialog(d, &r);
 	struct event_record ev = {.kind = k, .ts_us = ts, .dialog = &r, .finding = cause};
 	a->sink.event(a->sink.ctx, &ev);
+}
+
+struct dialog_risk *analyzer_risk(struct dialog *d)
+{
+	if (!d->risk) {
+		d->risk = xcalloc(1, sizeof *d->risk);
+		d->risk->reached = TS_NONE;
+	}
+	return d->risk;
+}
+
+/* Keeps a risk finding, to rewrite it as a warning if the answer is accepted. */
+static void analyzer_keep_risk(struct dialog *d, const struct finding_record *r)
+{
+	struct dialog_risk *k = analyzer_risk(d);
+
+	if (k->n >= DIALOG_RISK_FINDINGS)
+		return;
+	struct dialog_risk_finding *f = &k->f[k->n++];
+	f->id = r->id;
+	f->message_id = r->message_id;
+	f->ts = r->ts_us;
+	f->code = r->code;
+	snprintf(f->endpoint, sizeof f->endpoint, "%s", r->endpoint);
+	snprintf(f->agent, sizeof f->agent, "%s", r->agent ? r->agent : "");
+	snprintf(f->detail, sizeof f->detail, "%s", r->detail ? r->detail : "");
+}
+
+void analyzer_risk_cleared(struct analyzer *a, struct dialog *d, int64_t ts, bool accepted)
+{
+	struct dialog_risk *k = d->risk;
+
+	if (accepted && k && a->sink.finding) {
+		/* the same finding (same id) again, now a warning: the store updates it */
+		for (unsigned i = 0; i < k->n; i++) {
+			char detail[FINDING_DETAIL_MAX];
+			const struct dialog_risk_finding *f = &k->f[i];
+			snprintf(detail, sizeof detail,
+				 "%s; accepted here; a strict proxy such as Lync Server's drops it",
+				 f->detail);
+			struct finding_record r = {
+				.id = f->id, .dialog_id = d->id, .message_id = f->message_id,
+				.code = f->code, .severity = SEVERITY_WARNING, .ts_us = f->ts,
+				.agent = f->agent[0] ? f->agent : NULL, .detail = detail,
+			};
+			snprintf(r.endpoint, sizeof r.endpoint, "%s", f->endpoint);
+			a->sink.finding(a->sink.ctx, &r);
+		}
+	}
+	free(d->risk);
+	d->risk = NULL;
+	if (!d->at_risk)
+		return;
+	d->at_risk = false;
+	d->dirty = true;
+	analyzer_event(a, d, EVENT_RISK_CLEARED, ts, NULL);
+}
+
+bool analyzer_strict(const struct analyzer *a)
+{
+	return a->cfg.strict_peers;
 }
 
 void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding_spec *f,
@@ -187,6 +253,16 @@ void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding
 		.detail = f->detail,
 	};
 	snprintf(r.endpoint, sizeof r.endpoint, "%s", f->endpoint ? f->endpoint : "");
+	/* session-timers.md "Risk and proof": with --strict-peers a risk dooms */
+	if (r.severity == SEVERITY_RISK && a->cfg.strict_peers)
+		r.severity = SEVERITY_DOOM;
+	bool risks = r.severity == SEVERITY_RISK && !d->doomed && !d->at_risk;
+	if (r.severity == SEVERITY_RISK)
+		analyzer_keep_risk(d, &r);
+	if (risks) {
+		d->at_risk = true;
+		d->at_risk_at = f->ts;
+	}
 	/* session-timers.md "Doomed": from the first doom finding on */
 	bool dooms = r.severity == SEVERITY_DOOM && !d->doomed;
 	d->n_findings++;
@@ -198,9 +274,20 @@ void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding
 		d->doomed = true;
 		d->doomed_at = f->ts;
 		d->recovered = false;
+		/* the evidence decided: the defective answer was fatal */
+		d->at_risk = false;
+		if (d->risk && d->risk->src_known && !d->risk->fatal_counted) {
+			char who[ENDPOINT_STR_MAX];
+			net_addr_format(&d->risk->src, who, sizeof who);
+			d->risk->fatal_counted = true;
+			analyzer_blame(a, who, d->risk->src_agent[0] ? d->risk->src_agent : NULL,
+				       ENDPOINT_FATAL);
+		}
 	}
 	if (a->sink.finding)
 		a->sink.finding(a->sink.ctx, &r);
+	if (risks)
+		analyzer_event(a, d, EVENT_AT_RISK, f->ts, &r);
 	if (dooms)
 		analyzer_event(a, d, EVENT_DOOMED, f->ts, &r);
 	if (f->code == FINDING_TIMER_TEARDOWN)

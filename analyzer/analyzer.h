@@ -36,6 +36,10 @@ struct analyzer_config {
 	 * emitted when it dooms, recovers or ends (and at analyzer_finish), not
 	 * on every change.  Live (false), every change is emitted. */
 	bool defer_dialog_rows;
+	/* --strict-peers (session-timers.md "Risk and proof"): the site's proxies
+	 * and refreshers are strict (Lync, Skype for Business, UCMA), so a risk
+	 * finding dooms at once. */
+	bool strict_peers;
 };
 
 struct analyzer_stats {

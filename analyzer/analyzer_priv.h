@@ -47,6 +47,14 @@ void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding
 		      int severity_override);
 /* A well-formed refresh reached the refresher: doom clears (EVENT_RECOVERED). */
 void analyzer_recovered(struct analyzer *a, struct dialog *d, int64_t ts);
+/* --strict-peers: risk findings doom at once. */
+bool analyzer_strict(const struct analyzer *a);
+/* The risky answer was accepted (or superseded by a good refresh): at_risk
+ * clears (EVENT_RISK_CLEARED); accepted: its risk findings are rewritten as
+ * warnings that say so. Frees d->risk. */
+void analyzer_risk_cleared(struct analyzer *a, struct dialog *d, int64_t ts, bool accepted);
+/* d->risk, allocated on first use. */
+struct dialog_risk *analyzer_risk(struct dialog *d);
 void analyzer_blame(struct analyzer *a, const char *endpoint, const char *agent,
 		    enum endpoint_outcome o);
 bool analyzer_utc(const struct analyzer *a);

@@ -125,6 +125,9 @@ static void ds_initial_response(struct analyzer *a, struct dialog *d, const stru
 	int status = o->m->status;
 
 	if (status < 200) {
+		/* RFC 3261 §17.1.1.2: a provisional answer stops Timer B; the final
+		 * answer may take as long as a proxy's Timer C (> 3 min, §16.6) */
+		d->provisional = true; /* not in the row: no new row for it */
 		if (status > 100 && ds_nonempty(o->m->to_tag) && !d->ringing) {
 			d->ringing = true; /* early dialog (§12.1) */
 			d->dirty = true;
@@ -204,11 +207,19 @@ void dialog_state_on_message(struct analyzer *a, struct dialog *d, const struct 
 		session_timer_on_response(a, d, o);
 }
 
+static enum end_class ds_early_end(const struct dialog *d)
+{
+	if (d->cancel_seen)
+		return END_CANCELLED;
+	return d->sibling_answered ? END_REPLACED : END_NO_ANSWER;
+}
+
 int64_t dialog_state_next_due(const struct dialog *d)
 {
 	switch (d->state) {
 	case DIALOG_EARLY:
-		return d->invite_ts + (d->ringing ? DIALOG_RINGING_MAX_US : DIALOG_NO_ANSWER_US);
+		return d->invite_ts + (d->ringing || d->provisional ? DIALOG_RINGING_MAX_US
+								    : DIALOG_NO_ANSWER_US);
 	case DIALOG_TERMINATED:
 		return d->ended + DIALOG_LINGER_US;
 	case DIALOG_CONFIRMED:
@@ -230,8 +241,9 @@ void dialog_state_fire(struct analyzer *a, struct dialog *d, int64_t now)
 		return;
 	switch (d->state) {
 	case DIALOG_EARLY:
-		/* NO_ANSWER, or CANCELLED when it was cancelled or another fork won */
-		ds_end(d, d->cancel_seen || d->sibling_answered ? END_CANCELLED : END_NO_ANSWER, now);
+		/* NO_ANSWER, CANCELLED when it was cancelled, REPLACED when the
+		 * INVITE was answered on another to-tag (§13.2.2.4: no CANCEL) */
+		ds_end(d, ds_early_end(d), now);
 		break;
 	case DIALOG_TERMINATED:
 		break;
@@ -250,7 +262,7 @@ void dialog_state_finish(struct dialog *d, int64_t now)
 	case DIALOG_TERMINATED:
 		return;
 	case DIALOG_EARLY:
-		d->end_class = d->cancel_seen || d->sibling_answered ? END_CANCELLED : END_NO_ANSWER;
+		d->end_class = ds_early_end(d);
 		break;
 	case DIALOG_CONFIRMED:
 		d->end_class = d->st.expired ? END_EXPIRED_NO_BYE : END_ACTIVE;

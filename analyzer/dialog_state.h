@@ -12,7 +12,7 @@
 
 /* Initial INVITE without final answer: Timer B (64*T1) ... */
 #define DIALOG_NO_ANSWER_US (32 * USEC_PER_SEC)
-/* ... or, once it rings (a provisional answer with a to-tag), a proxy's Timer C
+/* ... or, once any provisional answer came, a proxy's Timer C
  * (> 3 min, RFC 3261 §16.6) */
 #define DIALOG_RINGING_MAX_US (180 * USEC_PER_SEC)
 /* A confirmed dialog with no timer and no traffic for this long is evicted. */

@@ -122,6 +122,7 @@ void dialog_free(struct dialog *d)
 	free(d->strs);
 	free(d->callee_tag);
 	free(d->agents);
+	free(d->risk);
 	transaction_list_clear(&d->txns);
 	free(d);
 }
@@ -391,6 +392,8 @@ static struct dialog *dialog_alloc(uint64_t id, int64_t ts)
 	d->invite_ts = ts;
 	d->min_se = -1;
 	d->doomed_at = TS_NONE;
+	d->at_risk_at = TS_NONE;
+	d->st.relay_us = -1;
 	d->last_refresh = TS_NONE;
 	d->st.t_ref = TS_NONE;
 	d->st.fatal_at = TS_NONE;

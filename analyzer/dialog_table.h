@@ -35,6 +35,7 @@ struct session_timer {
 	int64_t t_ref;                   /* last successful refresh (or the 2xx that set it) */
 	int64_t expired_at;
 	int64_t fatal_at;                /* 408/481/timeout of a refresh since t_ref */
+	int64_t relay_us;                /* longest relay of a response a proxy did relay; -1 = none */
 	uint32_t se;                     /* seconds */
 	enum dialog_refresher refresher; /* relative to the initial INVITE */
 	bool active;
@@ -42,6 +43,31 @@ struct session_timer {
 	bool overdue_deferred;           /* ... while a refresh was in flight */
 	bool expired;                    /* SESSION_EXPIRED reported for this t_ref */
 	bool doom_since_ref;             /* a doom finding since t_ref explains a missing refresh */
+};
+
+/* session-timers.md "Risk and proof": the risk findings of a dialog and the
+ * defective refresh answer that reached the refresher, until the evidence
+ * decides (allocated only while a dialog is at risk). */
+#define DIALOG_RISK_FINDINGS 4
+struct dialog_risk_finding {
+	uint64_t id, message_id;
+	int64_t ts;
+	enum finding_code code;
+	char endpoint[ENDPOINT_STR_MAX];
+	char agent[DIALOG_TAG_MAX];
+	char detail[600];
+};
+struct dialog_risk {
+	int64_t reached;                 /* the defective 2xx reached the refresher; TS_NONE = not */
+	struct net_addr src;             /* its sender (blamed) ... */
+	char src_agent[DIALOG_TAG_MAX];  /* ... with the Server/User-Agent it sent */
+	uint32_t se;                     /* its Session-Expires, 0 = none (timer off if accepted) */
+	uint32_t cseq;
+	enum dialog_refresher refresher;
+	uint8_t method, side;
+	bool src_known, fatal_counted;
+	unsigned n;
+	struct dialog_risk_finding f[DIALOG_RISK_FINDINGS];
 };
 
 /* The Server/User-Agent an endpoint sent; the text is in the dialog's strs. */
@@ -68,7 +94,9 @@ struct dialog {
 	int64_t created, established, ended, last_activity;
 	int64_t min_se; /* largest Min-SE seen, -1 = none */
 	int64_t doomed_at;
+	int64_t at_risk_at;
 	int64_t last_refresh;
+	struct dialog_risk *risk; /* NULL = not at risk */
 	struct session_timer st;
 	struct txn_list txns;
 	/* bookkeeping (analyzer.c) */
@@ -93,6 +121,8 @@ struct dialog {
 	bool cancel_seen : 1;
 	bool sibling_answered : 1; /* another fork of this INVITE was answered */
 	bool doomed : 1, recovered : 1;
+	bool at_risk : 1, emitted_at_risk : 1;
+	bool provisional : 1; /* any provisional answer to the INVITE (Timer C) */
 	/* bookkeeping (analyzer.c) */
 	bool dirty : 1;   /* row changed since last emitted */
 	bool emitted_doomed : 1, emitted_recovered : 1; /* as last emitted */

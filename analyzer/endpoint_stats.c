@@ -119,6 +119,12 @@ void endpoint_stats_count(struct endpoint_stats *s, const char *endpoint, const 
 	case ENDPOINT_REJECTED:
 		r->rec.rejected++;
 		break;
+	case ENDPOINT_ACCEPTED:
+		r->rec.accepted++;
+		break;
+	case ENDPOINT_FATAL:
+		r->rec.fatal++;
+		break;
 	}
 }
 

@@ -20,6 +20,9 @@ enum endpoint_outcome {
 	ENDPOINT_MALFORMED,
 	ENDPOINT_LOST,
 	ENDPOINT_REJECTED,
+	/* a defective answer (already counted malformed) turned out accepted / fatal */
+	ENDPOINT_ACCEPTED,
+	ENDPOINT_FATAL,
 };
 
 struct endpoint_stats;

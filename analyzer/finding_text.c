@@ -218,7 +218,9 @@ static void ft_refresh_answer(struct ft_buf *b, const struct finding_text *ft)
 
 static void ft_lost(struct ft_buf *b, const struct finding_text *ft)
 {
-	const char *limit = ft->variant == FT_VARIANT_AT_BYE ? "before the BYE" : "within 32s";
+	const char *limit = ft->variant == FT_VARIANT_AT_BYE  ? "before the BYE"
+			    : ft->variant == FT_VARIANT_EARLY ? "within its relay time"
+							      : "within 32s";
 
 	if (ft->code == FINDING_RESPONSE_NOT_RELAYED) {
 		ft_message(b, ft);

@@ -21,10 +21,12 @@
 #define FT_NO_CONTACT 0x08u
 #define FT_NO_SE 0x10u
 #define FT_SE_MALFORMED 0x20u
+#define FT_NO_REQUIRE 0x40u /* refresher=uac without Require: timer (its own code) */
 
 enum finding_variant {
 	FT_VARIANT_DEFAULT = 0,
 	FT_VARIANT_AT_BYE,       /* UNANSWERED / NOT_RELAYED decided by the BYE */
+	FT_VARIANT_EARLY,        /* NOT_RELAYED decided by a retransmission or the relay time */
 	FT_VARIANT_AFTER_FATAL,  /* TIMER_TEARDOWN right after a 408/481/timeout */
 	FT_VARIANT_DEADLINE,     /* TIMER_TEARDOWN near the deadline, not the teardown point */
 	FT_VARIANT_422,          /* INTERVAL_TOO_SMALL: a 422 */

@@ -8,9 +8,9 @@ static const struct {
 	const char *name;
 	enum severity severity;
 } finding_codes[FINDING_CODE_COUNT] = {
-	[FINDING_REFRESH_2XX_NO_SESSION_EXPIRES] = {"REFRESH_2XX_NO_SESSION_EXPIRES", SEVERITY_DOOM},
-	[FINDING_REFRESH_2XX_NO_CONTACT] = {"REFRESH_2XX_NO_CONTACT", SEVERITY_DOOM},
-	[FINDING_REFRESH_2XX_MALFORMED] = {"REFRESH_2XX_MALFORMED", SEVERITY_DOOM},
+	[FINDING_REFRESH_2XX_NO_SESSION_EXPIRES] = {"REFRESH_2XX_NO_SESSION_EXPIRES", SEVERITY_RISK},
+	[FINDING_REFRESH_2XX_NO_CONTACT] = {"REFRESH_2XX_NO_CONTACT", SEVERITY_RISK},
+	[FINDING_REFRESH_2XX_MALFORMED] = {"REFRESH_2XX_MALFORMED", SEVERITY_RISK},
 	[FINDING_REFRESH_UNANSWERED] = {"REFRESH_UNANSWERED", SEVERITY_DOOM},
 	[FINDING_RESPONSE_NOT_RELAYED] = {"RESPONSE_NOT_RELAYED", SEVERITY_DOOM},
 	[FINDING_REFRESH_REJECTED] = {"REFRESH_REJECTED", SEVERITY_WARNING},
@@ -54,6 +54,8 @@ const char *severity_name(enum severity s)
 	switch (s) {
 	case SEVERITY_DOOM:
 		return "doom";
+	case SEVERITY_RISK:
+		return "risk";
 	case SEVERITY_WARNING:
 		return "warning";
 	default:
@@ -71,11 +73,12 @@ static const char *const end_class_names[] = {
 	[END_FAILED] = "FAILED",
 	[END_NO_ANSWER] = "NO_ANSWER",
 	[END_EVICTED] = "EVICTED",
+	[END_REPLACED] = "REPLACED",
 };
 
 const char *end_class_name(enum end_class e)
 {
-	return (unsigned)e <= END_EVICTED ? end_class_names[e] : NULL;
+	return (unsigned)e <= END_REPLACED ? end_class_names[e] : NULL;
 }
 
 const char *dialog_refresher_name(enum dialog_refresher r)
@@ -85,6 +88,7 @@ const char *dialog_refresher_name(enum dialog_refresher r)
 
 const char *event_kind_name(enum event_kind k)
 {
-	static const char *const names[] = {"doomed", "recovered", "teardown", "expired"};
-	return (unsigned)k <= EVENT_EXPIRED ? names[k] : "unknown";
+	static const char *const names[] = {"doomed",  "recovered", "teardown",
+					    "expired", "at_risk",   "risk_cleared"};
+	return (unsigned)k <= EVENT_RISK_CLEARED ? names[k] : "unknown";
 }

@@ -17,6 +17,9 @@ enum severity {
 	SEVERITY_INFO = 0,
 	SEVERITY_WARNING,
 	SEVERITY_DOOM,
+	/* session-timers.md "Risk and proof": a defect that strict peers turn into
+	 * an outage; the dialog is at risk until the evidence decides */
+	SEVERITY_RISK,
 };
 
 enum end_class {
@@ -29,6 +32,9 @@ enum end_class {
 	END_FAILED,
 	END_NO_ANSWER,
 	END_EVICTED,
+	/* an early dialog whose INVITE was answered on another to-tag (a fork, a
+	 * B2BUA changing tags): replaced, not cancelled (RFC 3261 §13.2.2.4) */
+	END_REPLACED,
 };
 
 enum finding_code {
@@ -95,6 +101,8 @@ struct dialog_record {
 	bool doomed;
 	int64_t doomed_at;
 	bool recovered;
+	bool at_risk;            /* a risk finding not yet proved or accepted */
+	int64_t at_risk_at;      /* when it was first put at risk; TS_NONE = never */
 	enum end_class end_class; /* END_NONE while in memory and not ended */
 	const char *state;        /* "early", "confirmed", "terminated": for the dashboard */
 	uint32_t n_messages;
@@ -116,7 +124,11 @@ struct finding_record {
 struct endpoint_record {
 	char endpoint[ENDPOINT_STR_MAX];
 	const char *agent;
+	/* malformed counts every defective answer; of those, accepted ones the
+	 * refresher took (non-compliant but accepted) and fatal ones the call did
+	 * not survive (session-timers.md "Blame") */
 	uint64_t refresh_answers_ok, malformed, lost, rejected;
+	uint64_t accepted, fatal;
 };
 
 enum event_kind {
@@ -124,6 +136,8 @@ enum event_kind {
 	EVENT_RECOVERED,
 	EVENT_TEARDOWN,
 	EVENT_EXPIRED,
+	EVENT_AT_RISK,      /* a risk finding put the dialog at risk */
+	EVENT_RISK_CLEARED, /* the risky answer was accepted (or a good refresh followed) */
 };
 
 struct event_record {

@@ -70,7 +70,10 @@ void session_headers_check_2xx(struct analyzer *a, struct dialog *d, const struc
 	if (se->refresher == REFRESHER_UAC) {
 		/* §9: refresher=uac requires Require: timer in the 2xx */
 		if (!m->require_timer)
-			session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER, -1);
+			session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER,
+					  t->kind == TXN_REFRESH && t->timer_active_at_req
+						  ? SEVERITY_RISK
+						  : -1);
 		/* §9: only a UAC that supports the timer may be made refresher (one
 		 * that offered it anywhere in the dialog does: refreshes often omit it) */
 		if (t->request_seen && !d->timer_offered[t->side]) {

@@ -15,6 +15,7 @@
 #include "analyzer/finding_text.h"
 #include "analyzer/session_emit.h"
 #include "analyzer/session_headers.h"
+#include "analyzer/session_risk.h"
 #include "analyzer/sip_parse.h"
 
 #define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
@@ -27,6 +28,9 @@
 #define ST_BYE_GRACE ST_SEC(2)
 /* REFRESH_LATE: after t_ref + SE/2 + max(SE/10, 32 s) */
 #define ST_LATE_SLACK ST_SEC(32)
+/* A retransmission of a refresh this long after its 2xx was seen is no race
+ * with the 2xx in flight (a relay takes milliseconds; T1 is 500 ms). */
+#define ST_RETRANS_GUARD ((int64_t)50000)
 
 #define ST_BIT(c) (1u << (c))
 /* Dooms of a transaction that a well-formed copy of its 2xx on the refresher's
@@ -67,6 +71,17 @@ int64_t session_timer_tolerance(uint32_t se)
 	int64_t pct = ST_SEC(se) / 100;
 
 	return pct > ST_SEC(2) ? pct : ST_SEC(2);
+}
+
+/* session-timers.md: after the deadline the tolerance reaches 0.1 x SE
+ * (JsSIP, the non-refresher, sends its BYE at 1.1 x SE counted from when it
+ * got the 2xx, so its BYE may come just after SESSION_EXPIRED: its Reason
+ * still makes it a TIMER_TEARDOWN). */
+int64_t session_timer_late_tolerance(uint32_t se)
+{
+	int64_t tenth = ST_SEC(se) / 10, tol = session_timer_tolerance(se);
+
+	return tenth > tol ? tenth : tol;
 }
 
 static void st_count_failed(struct dialog *d, struct txn *t)
@@ -175,6 +190,11 @@ static unsigned st_defects(const struct observation *o)
 		f |= FT_NO_SE;
 	else if (m->session_expires.malformed)
 		f |= FT_SE_MALFORMED;
+	/* §9: refresher=uac needs Require: timer (REFRESH_2XX_NO_REQUIRE_TIMER,
+	 * emitted by session_headers: a risk on a refresh answer) */
+	if (session_headers_valid(&m->session_expires) &&
+	    m->session_expires.refresher == REFRESHER_UAC && !m->require_timer)
+		f |= FT_NO_REQUIRE;
 	return f;
 }
 
@@ -190,13 +210,20 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
 	if (defects & FT_NO_CONTACT)
 		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
-	if (!(defects & (FT_NO_SE | FT_NO_CONTACT)))
+	if (!(defects & (FT_NO_SE | FT_NO_CONTACT | FT_NO_REQUIRE)))
 		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
 	if (!t->counted_failed)
 		analyzer_blame(a, o->src, o->agent, ENDPOINT_MALFORMED);
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
 		t->outcome = TXN_MALFORMED;
+	if (!analyzer_strict(a)) {
+		const struct timer_header *se = &o->m->session_expires;
+		bool reached = !t->success && st_on_refresher_leg(o);
+		session_risk_note(d, o, reached,
+				  st_dialog_refresher(t->side, session_headers_valid(se) ? se->refresher
+											 : REFRESHER_NONE));
+	}
 }
 
 static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct observation *o)
@@ -214,6 +241,9 @@ static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct obs
 	d->last_refresh = o->ts;
 	net_addr_format(&t->first_2xx_src, who, sizeof who);
 	analyzer_blame(a, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
+	/* a well-formed refresh reached the refresher: whatever was at risk is not */
+	if (d->risk || d->at_risk)
+		analyzer_risk_cleared(a, d, o->ts, false);
 	/* a sticky doom raised by this very transaction is not recovered from */
 	if (d->doomed && !(t->codes & ST_STICKY_DOOM_CODES))
 		analyzer_recovered(a, d, o->ts);
@@ -280,7 +310,7 @@ static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const stru
  * before the BYE): RESPONSE_NOT_RELAYED if one was seen on another leg, else
  * REFRESH_UNANSWERED. */
 static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, int64_t ts,
-			  bool at_bye)
+			  bool at_bye, bool early)
 {
 	bool answered = t->first_final_status != 0;
 	enum finding_code code = answered ? FINDING_RESPONSE_NOT_RELAYED : FINDING_REFRESH_UNANSWERED;
@@ -295,7 +325,7 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 	x.ft.cseq = t->cseq;
 	x.ft.t_req = t->first_ts;
 	x.ft.count = t->req_retransmissions;
-	x.ft.variant = at_bye ? FT_VARIANT_AT_BYE : FT_VARIANT_DEFAULT;
+	x.ft.variant = at_bye ? FT_VARIANT_AT_BYE : early ? FT_VARIANT_EARLY : FT_VARIANT_DEFAULT;
 	if (answered) {
 		/* blame the hop holding the answer: it received it and did not relay */
 		who_addr = &t->last_final_dst;
@@ -318,9 +348,10 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
 		t->outcome = TXN_LOST;
-	/* RFC 3261 §12.2.1.2: the timed-out requester ends the dialog */
+	/* RFC 3261 §12.2.1.2: the timed-out requester ends the dialog (decided
+	 * early, before its own Timer F/B fires at t_req + 32 s) */
 	if (!at_bye)
-		d->st.fatal_at = ts;
+		d->st.fatal_at = early ? t->first_ts + ST_TXN_TIMEOUT : ts;
 }
 
 static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, int64_t now)
@@ -384,6 +415,10 @@ static void st_check_overdue(struct analyzer *a, struct dialog *d, int64_t now)
 	struct session_timer *st = &d->st;
 
 	st->overdue_done = true;
+	/* a defective answer reached the refresher: its acceptance, not this
+	 * older teardown point, decides (st_accept, or the deadline below) */
+	if (session_risk_pending(d))
+		return;
 	if (st_refresh_in_flight(d, now)) {
 		st->overdue_deferred = true; /* its outcome decides */
 		return;
@@ -419,8 +454,24 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 	struct txn *t = o->t.txn;
 	struct session_timer *st = &d->st;
 
+	/* session-timers.md "Doomed on evidence": the refresh retransmitted after
+	 * its 2xx went back on another leg (by the proxy that never got it, or by
+	 * the requester that never got it): RESPONSE_NOT_RELAYED at once */
+	if (o->t.retransmission && t && st_watch_lost(t) && t->first_2xx_ts != TS_NONE &&
+	    o->ts - t->first_2xx_ts >= ST_RETRANS_GUARD && d->state == DIALOG_CONFIRMED) {
+		st_judge_lost(a, d, t, o->ts, false, true);
+		return;
+	}
 	if (!o->t.first_request || (m->method != SIP_INVITE && m->method != SIP_UPDATE))
 		return;
+	/* session-timers.md "Accepted": the next refresh after a defective 2xx
+	 * that reached the refresher, on schedule (not a retry at once) */
+	if (t->kind == TXN_REFRESH && session_risk_pending(d)) {
+		if (o->ts - d->risk->reached >= ST_BYE_GRACE)
+			session_risk_accept(a, d, o->ts);
+		else
+			d->risk->reached = TS_NONE; /* retried at once: not accepted */
+	}
 	if (m->supported_timer || m->require_timer)
 		d->timer_offered[t->side] = true;
 	session_headers_note_min_se(d, m);
@@ -470,6 +521,12 @@ void session_timer_on_response(struct analyzer *a, struct dialog *d, const struc
 		t->timer_active_at_req = t->kind == TXN_REFRESH && d->st.active;
 	if (status < 200)
 		return;
+	/* a 2xx first seen downstream and now relayed to the requester: how long
+	 * this dialog's proxy takes to relay */
+	if (status < 300 && o->t.to_sender && o->t.first_on_hop && !o->t.first_2xx &&
+	    !o->t.retransmission && t->first_2xx_ts != TS_NONE && o->ts >= t->first_2xx_ts &&
+	    o->ts - t->first_2xx_ts > d->st.relay_us)
+		d->st.relay_us = o->ts - t->first_2xx_ts;
 	if (t->kind == TXN_INITIAL_INVITE) {
 		st_initial_response(a, d, o);
 		return;
@@ -478,7 +535,10 @@ void session_timer_on_response(struct analyzer *a, struct dialog *d, const struc
 		return;
 	if (status < 300)
 		st_refresh_2xx(a, d, o);
-	else if (o->t.first_final)
+	else if (o->t.first_final ||
+		 (o->t.to_sender && o->t.first_on_hop && !(t->codes & ST_BIT(FINDING_REFRESH_REJECTED))))
+		/* also a 408 the proxy sends the requester after a 2xx it never
+		 * relayed: the requester got a rejection (REFRESH_REJECTED) */
 		st_refresh_rejected(a, d, o);
 	st_resolve_deferred(a, d, o->ts);
 }
@@ -512,24 +572,37 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	for (size_t i = 0; i < d->txns.n; i++) {
 		struct txn *t = d->txns.v[i];
 		if (t != o->t.txn && st_watch_lost(t) && o->ts - t->first_ts >= ST_BYE_GRACE)
-			st_judge_lost(a, d, t, o->ts, true);
+			st_judge_lost(a, d, t, o->ts, true, false);
 	}
-	if (!st->active)
+	if (!st->active) {
+		session_risk_accept(a, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
 		return END_NORMAL_BYE;
-	int64_t tol = session_timer_tolerance(st->se);
+	}
+	int64_t tol = session_timer_tolerance(st->se), late = session_timer_late_tolerance(st->se);
 	int64_t tp = session_timer_teardown(st), dl = session_timer_deadline(st);
 	enum finding_variant v = FT_VARIANT_DEFAULT;
 	bool near = true;
+	/* a BYE a proxy originates (one Via, from neither party) between the
+	 * teardown point and the deadline: Kamailio's dialog timeout, to both sides */
+	bool from_proxy = o->m->via_count == 1 && d->caller_addr_known && d->callee_addr_known &&
+			  !net_addr_equal(&o->flow->src, &d->caller_addr) &&
+			  !net_addr_equal(&o->flow->src, &d->callee_addr);
 	if (st_abs(o->ts - tp) <= tol)
 		v = FT_VARIANT_DEFAULT;
-	else if (st_abs(o->ts - dl) <= tol)
+	else if (o->ts >= dl - tol && o->ts <= dl + late)
 		v = FT_VARIANT_DEADLINE;
 	else if (st->fatal_at != TS_NONE && o->ts >= st->fatal_at && o->ts - st->fatal_at <= tol)
 		v = FT_VARIANT_AFTER_FATAL;
+	else if (from_proxy && o->ts >= tp - tol && o->ts <= dl + late)
+		v = o->ts >= dl ? FT_VARIANT_DEADLINE : FT_VARIANT_DEFAULT;
+	else if (o->m->reason_timer) /* the BYE says so (RFC 3326 Reason) */
+		v = o->ts >= dl ? FT_VARIANT_DEADLINE : FT_VARIANT_DEFAULT;
 	else
 		near = false;
-	if (!near)
+	if (!near) {
+		session_risk_accept(a, d, o->ts); /* the call ended normally: the answer was taken */
 		return END_NORMAL_BYE;
+	}
 	struct session_text x;
 	session_emit_init(&x, d, o);
 	const struct txn *elsewhere = v != FT_VARIANT_AFTER_FATAL ? st_refreshed_elsewhere(d) : NULL;
@@ -554,14 +627,14 @@ int64_t session_timer_next_due(const struct dialog *d)
 	for (size_t i = 0; i < d->txns.n; i++) {
 		const struct txn *t = d->txns.v[i];
 		if (st_watch_lost(t))
-			due = st_min_ts(due, t->first_ts + ST_TXN_TIMEOUT);
+			due = st_min_ts(due, session_risk_lost_due(d, t));
 		if (st_watch_ack(t))
 			due = st_min_ts(due, t->first_2xx_ts + ST_TXN_TIMEOUT);
 	}
 	if (st->active && !st->overdue_done)
 		due = st_min_ts(due, session_timer_teardown(st));
 	if (st->active && !st->expired)
-		due = st_min_ts(due, session_timer_deadline(st) + session_timer_tolerance(st->se));
+		due = st_min_ts(due, session_timer_deadline(st) + session_timer_late_tolerance(st->se));
 	return due;
 }
 
@@ -573,15 +646,22 @@ void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
 		return;
 	for (size_t i = 0; i < d->txns.n; i++) {
 		struct txn *t = d->txns.v[i];
-		if (st_watch_lost(t) && t->first_ts + ST_TXN_TIMEOUT <= now)
-			st_judge_lost(a, d, t, now, false);
+		if (st_watch_lost(t) && session_risk_lost_due(d, t) <= now)
+			st_judge_lost(a, d, t, now, false,
+				      t->first_ts + ST_TXN_TIMEOUT > now);
 		if (st_watch_ack(t) && t->first_2xx_ts + ST_TXN_TIMEOUT <= now)
 			st_check_ack(a, d, t, now);
 	}
 	if (st->active && !st->overdue_done && session_timer_teardown(st) <= now)
 		st_check_overdue(a, d, now);
 	if (st->active && !st->expired &&
-	    session_timer_deadline(st) + session_timer_tolerance(st->se) <= now)
-		st_expire(a, d, now);
+	    session_timer_deadline(st) + session_timer_late_tolerance(st->se) <= now) {
+		/* nobody tore the call down for the old deadline: the defective
+		 * answer was accepted (and its own timer, if any, now runs) */
+		if (session_risk_pending(d))
+			session_risk_accept(a, d, now);
+		else
+			st_expire(a, d, now);
+	}
 	st_resolve_deferred(a, d, now);
 }

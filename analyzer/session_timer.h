@@ -20,6 +20,8 @@ int64_t session_timer_deadline(const struct session_timer *st);
 int64_t session_timer_teardown(const struct session_timer *st);
 /* tolerance for classifying a BYE: max(2 s, 1% of SE) */
 int64_t session_timer_tolerance(uint32_t se);
+/* after the deadline: max(tolerance, 0.1 x SE) */
+int64_t session_timer_late_tolerance(uint32_t se);
 
 /* A request's first observation (INVITE/UPDATE: offers, header checks, REFRESH_LATE). */
 void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct observation *o);

@@ -69,6 +69,7 @@ struct sip_msg {
 	bool supported_timer; /* Supported/k lists "timer" */
 	bool require_timer;   /* Require lists "timer" */
 	int retry_after;      /* -1 = absent */
+	bool reason_timer;    /* a Reason says the session timer expired (RFC 3326) */
 
 	/* Mandatory headers present (RFC 3261 §8.1.1); false means malformed. */
 	bool has_via, has_from, has_to, has_call_id, has_cseq;

@@ -204,6 +204,8 @@ static void sip_parse_other_headers(const osip_message_t *sip, struct sip_msg *m
 		} else if (strcmp(name, "retry-after") == 0) {
 			if (msg->retry_after < 0)
 				msg->retry_after = sip_scan_retry_after(v, strlen(v));
+		} else if (strcmp(name, "reason") == 0) {
+			msg->reason_timer |= sip_scan_reason_timer(v, strlen(v));
 		} else if (strcmp(name, "user-agent") == 0) {
 			if (msg->user_agent == NULL)
 				msg->user_agent = xstrdup(v);

@@ -43,6 +43,7 @@ enum sip_scan_hdr {
 	SIP_SCAN_H_SUPPORTED,
 	SIP_SCAN_H_REQUIRE,
 	SIP_SCAN_H_CONTENT_LENGTH,
+	SIP_SCAN_H_REASON,
 };
 
 /* RFC 3261 §7.3.3 compact forms, RFC 4028 §4 ("x"), RFC 3261 §20.37 ("k"). */
@@ -67,6 +68,7 @@ static const struct {
 	SIP_SCAN_HDR("Supported", 'k', SIP_SCAN_H_SUPPORTED),
 	SIP_SCAN_HDR("Require", 0, SIP_SCAN_H_REQUIRE),
 	SIP_SCAN_HDR("Content-Length", 'l', SIP_SCAN_H_CONTENT_LENGTH),
+	SIP_SCAN_HDR("Reason", 0, SIP_SCAN_H_REASON),
 #undef SIP_SCAN_HDR
 };
 
@@ -349,6 +351,51 @@ int sip_scan_retry_after(const char *v, size_t n)
 	if (!parse_uint(v + i, d - i, SIP_SCAN_DELTA_MAX, &secs))
 		return -1;
 	return (int)secs;
+}
+
+/* Whether n bytes at v contain word (ASCII case-insensitive). */
+static bool sip_scan_contains_ci(const char *v, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	for (size_t i = 0; w <= n && i <= n - w; i++)
+		if (sip_scan_eq_ci(v + i, w, word, w))
+			return true;
+	return false;
+}
+
+/* RFC 3326: Reason = "Reason" HCOLON reason-value *(COMMA reason-value);
+ * reason-value = protocol *(SEMI reason-params), cause=N, text=quoted.
+ * session-timers.md (TIMER_TEARDOWN): a BYE whose Reason says the session
+ * timer expired — cause 408 of protocol SIP (JsSIP: SIP ;cause=408;text=
+ * "Session Timer Expired"), or a text naming the session timer the way real
+ * stacks put it ("Session timer expired", "Session-Timer", "session
+ * expired").  Loose on purpose: only a BYE's Reason is asked. */
+bool sip_scan_reason_timer(const char *v, size_t n)
+{
+	static const char *const texts[] = {"session timer", "session-timer", "session_timer",
+					    "session expired", "session-expires", "timer expired"};
+	struct sip_scan_span t = sip_scan_trim(v, n);
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		if (sip_scan_contains_ci(t.p, t.n, texts[i]))
+			return true;
+	if (t.n >= 3 && sip_scan_eq_ci(t.p, 3, "SIP", 3) &&
+	    (t.n == 3 || sip_scan_is_lws(t.p[3]) || t.p[3] == ';')) {
+		/* cause = "cause" EQUAL 1*DIGIT; whitespace around '=' allowed */
+		for (size_t i = 0; i + 5 <= t.n; i++) {
+			if (!sip_scan_eq_ci(t.p + i, 5, "cause", 5))
+				continue;
+			size_t j = sip_scan_skip_lws(t.p, t.n, i + 5);
+			if (j >= t.n || t.p[j] != '=')
+				continue;
+			j = sip_scan_skip_lws(t.p, t.n, j + 1);
+			if (j + 3 <= t.n && memcmp(t.p + j, "408", 3) == 0 &&
+			    (j + 3 == t.n || !sip_scan_is_digit(t.p[j + 3])))
+				return true;
+		}
+	}
+	return false;
 }
 
 size_t sip_scan_body_len(size_t present, const char *cl, size_t n)
@@ -674,6 +721,9 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 		if (!st->have_content_length)
 			st->content_length = (struct sip_scan_span){ v, vn };
 		st->have_content_length = true;
+		break;
+	case SIP_SCAN_H_REASON:
+		msg->reason_timer |= sip_scan_reason_timer(v, vn);
 		break;
 	case SIP_SCAN_H_OTHER:
 		break;

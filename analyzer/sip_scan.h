@@ -52,5 +52,7 @@ bool sip_scan_is_token_text(const char *s, size_t n);
 /* Retry-After (RFC 3261 §20.33): the leading delta-seconds, -1 if absent or
  * not a number up to 2^31-1. */
 int sip_scan_retry_after(const char *v, size_t n);
+/* A Reason header value saying the session timer expired (cause 408 of SIP, or such a text). */
+bool sip_scan_reason_timer(const char *v, size_t n);
 
 #endif

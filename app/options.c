@@ -34,6 +34,8 @@ enum {
 	OPT_SYSLOG,
 	OPT_HEP_LISTEN,
 	OPT_HEP_PORT,
+	/* issue 13: session-timer judging */
+	OPT_STRICT_PEERS,
 };
 
 static const struct option options_long[] = {
@@ -65,6 +67,8 @@ static const struct option options_long[] = {
 	{"syslog", optional_argument, NULL, OPT_SYSLOG},
 	{"hep-listen", required_argument, NULL, OPT_HEP_LISTEN},
 	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
+	/* issue 13 */
+	{"strict-peers", no_argument, NULL, OPT_STRICT_PEERS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
@@ -118,7 +122,7 @@ void options_usage(FILE *out)
 	      "      --report text|json  print the report on stdout when the capture ends (headless\n"
 	      "                          without --report prints the text report)\n"
 	      "      --events FILE       append one JSON line per event (doomed, recovered, teardown,\n"
-	      "                          expired) as it happens; - = stdout\n"
+	      "                          expired, at_risk, risk_cleared) as it happens; - = stdout\n"
 	      "      --alert-exec CMD    run CMD (no shell) for each doomed event, with the event's\n"
 	      "                          JSON on its stdin; bounded in rate and concurrency\n"
 	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
@@ -149,6 +153,10 @@ void options_usage(FILE *out)
 	      "      --hep-port PORT     HEP3 in captured UDP on PORT is decoded too (default 9060)\n"
 	      "      --hep-password KEY  take only HEP whose auth key is KEY (others counted, dropped);\n"
 	      "                          also the key --hep-send sends\n"
+	      "      --strict-peers      the site's proxies and refreshers are strict (Lync, Skype for\n"
+	      "                          Business, UCMA): a defective refresh answer dooms the call at\n"
+	      "                          once (default: it puts the call at risk until the evidence -\n"
+	      "                          a lost answer, a 408, a teardown - dooms it or shows it accepted)\n"
 	      "  -h, --help              show this help\n"
 	      "      --version           show the version\n"
 	      "\n"
@@ -235,6 +243,7 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		o->hep_port = (uint16_t)v;
 		return true;
+	case OPT_STRICT_PEERS: o->strict_peers = true; return true;
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;

@@ -54,6 +54,7 @@ struct options {
 	uint16_t hep_port;        /* --hep-port: HEP inside captures (default 9060) */
 	/* --hep-password: the auth key HEP input must carry and HEP output sends */
 	const char *hep_password;
+	bool strict_peers; /* issue 13: --strict-peers */
 };
 
 enum options_result {

@@ -368,6 +368,7 @@ static void run_new_analyzer(struct run_state *s)
 		ac.max_dialogs = s->opt->max_dialogs;
 	ac.store_bodies = !s->opt->headers_only;
 	ac.utc = s->opt->utc;
+	ac.strict_peers = s->opt->strict_peers;
 	/* Reading a file, a dialog's row waits for its doom or its end (half
 	 * the writer's work was rewriting rows of dialogs still in progress). */
 	ac.defer_dialog_rows = run_reads_file(s->opt);
@@ -410,6 +411,7 @@ static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 		.source = capture_name(s->source),
 		.live = capture_is_live(s->source),
 		.utc = s->opt->utc,
+		.strict_peers = s->opt->strict_peers,
 		.counters = run_dashboard_counters,
 		.ctx = s,
 		.stop_flag = (volatile int *)&run_stop,

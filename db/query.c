@@ -48,14 +48,16 @@ static const char *const query_sql[Q_COUNT] = {
 		      " callee_ua, transport, created, established, ended, session_expires,"
 		      " min_se, refresher, refreshes_ok, refreshes_failed, last_refresh, deadline,"
 		      " teardown_expected, doomed, doomed_at, recovered, end_class, state,"
-		      " n_messages, finding_codes FROM dialogs WHERE capture_id = ?1"
+		      " n_messages, finding_codes, at_risk, at_risk_at FROM dialogs"
+		      " WHERE capture_id = ?1"
 		      " ORDER BY created, id",
 	[Q_FINDINGS] = "SELECT id, dialog_id, message_id, code, severity, ts, detail, endpoint,"
 		       " agent FROM findings WHERE dialog_id = ?1 ORDER BY ts, id",
 	[Q_MESSAGES] = "SELECT id, dialog_id, ts, src, dst, transport, method, status, cseq,"
 		       " cseq_method, call_id, retransmission, header_len, raw FROM messages"
 		       " WHERE dialog_id = ?1 ORDER BY ts, id",
-	[Q_ENDPOINTS] = "SELECT endpoint, agent, refresh_answers_ok, malformed, lost, rejected"
+	[Q_ENDPOINTS] = "SELECT endpoint, agent, refresh_answers_ok, malformed, lost, rejected,"
+			" accepted, fatal"
 			" FROM endpoints WHERE capture_id = ?1 ORDER BY endpoint",
 	[Q_END_CLASSES] = "SELECT coalesce(end_class, 'ACTIVE'), count(*) FROM dialogs"
 			  " WHERE capture_id = ?1 GROUP BY 1 ORDER BY 1",
@@ -355,7 +357,7 @@ static enum transport query_transport(const char *s)
 
 static enum end_class query_end_class(const char *s)
 {
-	for (int e = END_NORMAL_BYE; s && e <= END_EVICTED; e++)
+	for (int e = END_NORMAL_BYE; s && e <= END_REPLACED; e++)
 		if (strcmp(s, end_class_name((enum end_class)e)) == 0)
 			return (enum end_class)e;
 	return END_NONE;
@@ -376,6 +378,8 @@ static enum severity query_severity(const char *s)
 		return SEVERITY_DOOM;
 	if (s && strcmp(s, "warning") == 0)
 		return SEVERITY_WARNING;
+	if (s && strcmp(s, "risk") == 0)
+		return SEVERITY_RISK;
 	return SEVERITY_INFO;
 }
 
@@ -436,6 +440,8 @@ static void query_dialog_row(sqlite3_stmt *st, struct dialog_record *d)
 	d->state = dbutil_column_str(st, 24);
 	d->n_messages = (uint32_t)dbutil_column_u64(st, 25);
 	d->finding_mask = query_codes_mask(dbutil_column_str(st, 26));
+	d->at_risk = sqlite3_column_int(st, 27) != 0;
+	d->at_risk_at = dbutil_column_time(st, 28);
 }
 
 static void query_finding_row(sqlite3_stmt *st, struct finding_record *f)
@@ -483,6 +489,8 @@ static void query_endpoint_row(sqlite3_stmt *st, struct endpoint_record *e)
 	e->malformed = dbutil_column_u64(st, 3);
 	e->lost = dbutil_column_u64(st, 4);
 	e->rejected = dbutil_column_u64(st, 5);
+	e->accepted = dbutil_column_u64(st, 6);
+	e->fatal = dbutil_column_u64(st, 7);
 }
 
 /* Where converted rows go: exactly one callback is set. */

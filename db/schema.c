@@ -188,6 +188,38 @@ static const char SCHEMA_V5[] =
 	" PRIMARY KEY (capture_id, name));"
 	"PRAGMA user_version = 5;";
 
+/* Migration 6 (issue 13; renumbered in landing order;
+ * session-timers.md "Risk and proof", "Blame"): a dialog at risk (a defective
+ * refresh answer not yet proved fatal or accepted) and, per endpoint, how many
+ * of its defective answers were accepted by the refresher and how many the
+ * call did not survive (malformed keeps counting them all). */
+static const char SCHEMA_V6[] =
+	"ALTER TABLE dialogs ADD COLUMN at_risk INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE dialogs ADD COLUMN at_risk_at REAL;"
+	"ALTER TABLE endpoints ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE endpoints ADD COLUMN fatal INTEGER NOT NULL DEFAULT 0;"
+	/* doomed_dialogs, same columns: a doomed dialog's risk findings are among
+	 * its causes (the defect the evidence proved fatal), so the defective
+	 * answer's sender stays the first one blamed, as before risk existed */
+	"DROP VIEW doomed_dialogs;"
+	"CREATE VIEW doomed_dialogs AS SELECT"
+	" d.id, d.capture_id, d.call_id, d.from_uri, d.to_uri, d.caller_ua, d.callee_ua,"
+	" d.created, d.established, d.ended, d.end_class, d.refresher, d.session_expires,"
+	" d.doomed_at, d.teardown_expected, d.deadline,"
+	" (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
+	"   WHERE f.dialog_id = d.id GROUP BY code ORDER BY min(ts), min(id))) AS codes,"
+	" (SELECT group_concat(code, ',') FROM (SELECT code FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.severity IN ('doom', 'risk')"
+	"   GROUP BY code ORDER BY min(ts), min(id))) AS doom_codes,"
+	" (SELECT group_concat(detail, ' | ') FROM (SELECT detail FROM findings f"
+	"   WHERE f.dialog_id = d.id AND f.severity IN ('doom', 'risk') ORDER BY ts, id)) AS cause,"
+	" (SELECT endpoint FROM findings f WHERE f.dialog_id = d.id"
+	"   AND f.severity IN ('doom', 'risk') ORDER BY ts, id LIMIT 1) AS blame_endpoint,"
+	" (SELECT agent FROM findings f WHERE f.dialog_id = d.id"
+	"   AND f.severity IN ('doom', 'risk') ORDER BY ts, id LIMIT 1) AS blame_agent"
+	" FROM dialogs d WHERE d.doomed = 1;"
+	"PRAGMA user_version = 6;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -199,6 +231,7 @@ static const struct schema_migration schema_migrations[] = {
 	{3, SCHEMA_V3},
 	{4, SCHEMA_V4},
 	{5, SCHEMA_V5},
+	{6, SCHEMA_V6},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

@@ -348,6 +348,8 @@ void store_dialog(struct store *s, const struct dialog_record *d)
 	r->refresher = (uint8_t)d->refresher;
 	r->doomed = d->doomed;
 	r->recovered = d->recovered;
+	r->at_risk = d->at_risk;
+	r->at_risk_at = d->at_risk_at;
 	r->end_class = (uint8_t)d->end_class;
 	r->call_id = store_put_str(&p, d->call_id, l[0]);
 	r->from_uri = store_put_str(&p, d->from_uri, l[1]);
@@ -393,6 +395,8 @@ void store_endpoint(struct store *s, const struct endpoint_record *e)
 	r->malformed = e->malformed;
 	r->lost = e->lost;
 	r->rejected = e->rejected;
+	r->accepted = e->accepted;
+	r->fatal = e->fatal;
 	r->endpoint = store_put_str(&p, e->endpoint, le);
 	r->agent = store_put_str(&p, e->agent, la);
 	store_count_row(s);

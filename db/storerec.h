@@ -53,9 +53,9 @@ struct storerec_dialog {
 	struct storerec_hdr h;
 	uint64_t id;
 	int64_t created, established, ended, session_expires, min_se;
-	int64_t last_refresh, deadline, teardown_expected, doomed_at;
+	int64_t last_refresh, deadline, teardown_expected, doomed_at, at_risk_at;
 	uint32_t refreshes_ok, refreshes_failed, n_messages, finding_mask;
-	uint8_t transport, refresher, doomed, recovered, end_class;
+	uint8_t transport, refresher, doomed, recovered, end_class, at_risk;
 	struct storerec_str call_id, from_uri, to_uri, from_tag, to_tag, caller_ua, callee_ua,
 		state;
 };
@@ -70,7 +70,7 @@ struct storerec_finding {
 
 struct storerec_endpoint {
 	struct storerec_hdr h;
-	uint64_t refresh_answers_ok, malformed, lost, rejected;
+	uint64_t refresh_answers_ok, malformed, lost, rejected, accepted, fatal;
 	struct storerec_str endpoint, agent;
 };
 

@@ -82,8 +82,9 @@ static const char *const store_sql[ST_COUNT] = {
 		" caller_ua, callee_ua, transport, created, established, ended, session_expires,"
 		" min_se, refresher, refreshes_ok, refreshes_failed, last_refresh, deadline,"
 		" teardown_expected, doomed, doomed_at, end_class, recovered, state, n_messages,"
-		" finding_codes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-		" ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+		" finding_codes, at_risk, at_risk_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+		" ?26, ?27, ?28, ?29, ?30)"
 		/* call_id, created and capture_id never change: leaving them out
 		 * spares the indexes on them an update per upsert. */
 		" ON CONFLICT (id) DO UPDATE SET from_uri = excluded.from_uri, to_uri = excluded.to_uri,"
@@ -98,17 +99,23 @@ static const char *const store_sql[ST_COUNT] = {
 		" teardown_expected = excluded.teardown_expected, doomed = excluded.doomed,"
 		" doomed_at = excluded.doomed_at, end_class = excluded.end_class,"
 		" recovered = excluded.recovered, state = excluded.state,"
-		" n_messages = excluded.n_messages, finding_codes = excluded.finding_codes",
+		" n_messages = excluded.n_messages, finding_codes = excluded.finding_codes,"
+		" at_risk = excluded.at_risk, at_risk_at = excluded.at_risk_at",
 	[ST_FINDING] = "INSERT INTO findings (id, dialog_id, message_id, code, severity, ts,"
 		       " detail, capture_id, endpoint, agent)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+		       /* a risk finding the refresher accepted comes again as a warning */
+		       " ON CONFLICT (id) DO UPDATE SET severity = excluded.severity,"
+		       " detail = excluded.detail",
 	[ST_ENDPOINT] = "INSERT INTO endpoints (capture_id, endpoint, agent, refresh_answers_ok,"
-			" malformed, lost, rejected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+			" malformed, lost, rejected, accepted, fatal)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 			" ON CONFLICT (capture_id, endpoint) DO UPDATE SET"
 			" agent = coalesce(excluded.agent, agent),"
 			" refresh_answers_ok = excluded.refresh_answers_ok,"
 			" malformed = excluded.malformed, lost = excluded.lost,"
-			" rejected = excluded.rejected",
+			" rejected = excluded.rejected, accepted = excluded.accepted,"
+			" fatal = excluded.fatal",
 	[ST_CAPTURE_INSERT] = "INSERT INTO captures (id, source, kind, started, ended, packets,"
 			      " sip_messages, parse_errors, dropped, duplicates, encrypted,"
 			      " tls_sessions, tls_decrypted, tls_no_keys, hep_packets, hep_errors,"
@@ -398,6 +405,8 @@ static void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
 	rc |= sqlite3_bind_int64(st, 27, d->n_messages);
 	rc |= codes_len ? sqlite3_bind_text(st, 28, codes, (int)codes_len, SQLITE_STATIC)
 			: sqlite3_bind_null(st, 28);
+	rc |= sqlite3_bind_int(st, 29, d->at_risk);
+	rc |= dbutil_bind_time(st, 30, d->at_risk_at);
 	writer_put_row(w, st, rc);
 	w->stats.dialog_rows++;
 }
@@ -512,6 +521,8 @@ static void writer_endpoint(struct writer *w, const struct storerec_endpoint *e)
 	rc |= sqlite3_bind_int64(st, 5, (sqlite3_int64)e->malformed);
 	rc |= sqlite3_bind_int64(st, 6, (sqlite3_int64)e->lost);
 	rc |= sqlite3_bind_int64(st, 7, (sqlite3_int64)e->rejected);
+	rc |= sqlite3_bind_int64(st, 8, (sqlite3_int64)e->accepted);
+	rc |= sqlite3_bind_int64(st, 9, (sqlite3_int64)e->fatal);
 	writer_put_row(w, st, rc);
 }
 

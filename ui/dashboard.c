@@ -165,7 +165,9 @@ void dashboard_draw_header(struct dash *d)
 	end -= 2;
 	dialog_row_cell(name, strlen(name), COLS < 120 ? 16 : 28, false, src, sizeof src);
 	dashboard_dialog_counts(d, &active, &total, &doomed);
-	snprintf(buf, sizeof buf, "%s%s [%s]", lb[L_NAME], src, state);
+	/* issue 13: which judging mode is on */
+	snprintf(buf, sizeof buf, "%s%s [%s] %s", lb[L_NAME], src, state,
+		 d->cfg->strict_peers ? "strict-peers" : "risk-mode");
 	dashboard_segment(&x, end, buf, bar);
 	snprintf(buf, sizeof buf, "%s %llu/%llu", lb[L_DIALOGS], (unsigned long long)active,
 		 (unsigned long long)total);

@@ -26,6 +26,7 @@ struct dashboard_config {
 	const char *source; /* file name or interface, for the header */
 	bool live;
 	bool utc;
+	bool strict_peers; /* --strict-peers: said in the status line */
 	/* Called from the ui thread a few times a second; must be cheap and thread-safe. */
 	void (*counters)(void *ctx, struct dashboard_counters *out);
 	void *ctx;

@@ -34,7 +34,7 @@ static uint64_t dashboard_data_hash_dialog(uint64_t h, const struct dialog_recor
 				 r->doomed_at,    r->session_expires};
 	const uint32_t nums[] = {r->refreshes_ok, r->refreshes_failed, r->n_messages,
 				 r->finding_mask, (uint32_t)r->end_class, (uint32_t)r->refresher,
-				 (uint32_t)r->doomed, (uint32_t)r->recovered};
+				 (uint32_t)r->doomed, (uint32_t)r->recovered, (uint32_t)r->at_risk};
 
 	h = dashboard_data_mix(h, &r->id, sizeof r->id);
 	h = dashboard_data_mix(h, times, sizeof times);

@@ -392,7 +392,8 @@ void dialog_row_codes(uint32_t finding_mask, char *buf, size_t n)
 	buf[0] = '\0';
 	for (int pass = 0; pass < 2; pass++) {
 		for (int c = 0; c < FINDING_CODE_COUNT; c++) {
-			bool doom = finding_code_severity((enum finding_code)c) == SEVERITY_DOOM;
+			enum severity sv = finding_code_severity((enum finding_code)c);
+			bool doom = sv == SEVERITY_DOOM || sv == SEVERITY_RISK;
 			int w;
 
 			if (!(finding_mask & (1u << c)) || doom != (pass == 0))
@@ -464,6 +465,7 @@ void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc
 	out->ended = d->end_class != END_NONE && d->end_class != END_ACTIVE;
 	out->doomed = d->doomed;
 	out->recovered = d->recovered;
+	out->at_risk = d->at_risk && !d->doomed;
 	out->overdue = !out->ended && d->teardown_expected != TS_NONE && clock_us != TS_NONE &&
 		       clock_us > d->teardown_expected;
 
@@ -492,6 +494,7 @@ void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc
 	dialog_row_put(out, lay, DIALOG_COL_TEARDOWN, buf);
 	snprintf(buf, sizeof buf, "%s",
 		 d->end_class != END_NONE ? end_class_name(d->end_class)
+		 : out->at_risk		  ? "AT RISK"
 					  : (d->recovered ? "recovered" : ""));
 	dialog_row_put(out, lay, DIALOG_COL_END, buf);
 	dialog_row_codes(d->finding_mask, buf, sizeof buf);

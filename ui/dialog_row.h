@@ -58,6 +58,7 @@ struct dialog_row {
 	bool overdue;   /* teardown point passed and the dialog still up */
 	bool ended;
 	bool recovered;
+	bool at_risk;   /* a defective refresh answer not yet proved: yellow, countdown */
 };
 
 enum dialog_time_fmt {

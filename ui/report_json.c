@@ -33,7 +33,7 @@ struct jbuf {
 struct report_json {
 	struct jbuf jb;
 	struct db_reader *r;
-	uint64_t end_classes[END_EVICTED + 1];
+	uint64_t end_classes[END_REPLACED + 1];
 	uint64_t codes[FINDING_CODE_COUNT];
 	size_t n; /* items written in the current array */
 	bool failed;
@@ -305,7 +305,7 @@ static void report_json_count_class(void *ctx, const char *name, uint64_t count)
 {
 	struct report_json *j = ctx;
 
-	for (int e = END_NORMAL_BYE; e <= END_EVICTED; e++)
+	for (int e = END_NORMAL_BYE; e <= END_REPLACED; e++)
 		if (strcmp(name, end_class_name((enum end_class)e)) == 0)
 			j->end_classes[e] += count;
 }
@@ -333,9 +333,9 @@ static bool report_json_summary(struct report_json *j, uint64_t capture_id)
 	report_json_u64(out, "doomed", doomed, ",\n    ");
 	report_json_key(out, "by_end_class");
 	jb_putc(out, '{');
-	for (int e = END_NORMAL_BYE; e <= END_EVICTED; e++)
+	for (int e = END_NORMAL_BYE; e <= END_REPLACED; e++)
 		report_json_u64(out, end_class_name((enum end_class)e), j->end_classes[e],
-				e == END_EVICTED ? "}" : ", ");
+				e == END_REPLACED ? "}" : ", ");
 	jb_puts(out, ",\n    ");
 	report_json_key(out, "by_code");
 	jb_putc(out, '{');
@@ -357,7 +357,9 @@ static void report_json_endpoint(void *ctx, const struct endpoint_record *e)
 	report_json_u64(out, "refresh_answers_ok", e->refresh_answers_ok, ", ");
 	report_json_u64(out, "malformed", e->malformed, ", ");
 	report_json_u64(out, "lost", e->lost, ", ");
-	report_json_u64(out, "rejected", e->rejected, "}");
+	report_json_u64(out, "rejected", e->rejected, ", ");
+	report_json_u64(out, "accepted", e->accepted, ", ");
+	report_json_u64(out, "fatal", e->fatal, "}");
 }
 
 static void report_json_finding(void *ctx, const struct finding_record *f)
@@ -403,6 +405,8 @@ static void report_json_dialog(void *ctx, const struct dialog_record *d)
 	report_json_bool(out, "doomed", d->doomed, ", ");
 	report_json_time(out, "doomed_at", d->doomed_at, ", ");
 	report_json_bool(out, "recovered", d->recovered, ", ");
+	report_json_bool(out, "at_risk", d->at_risk, ", ");
+	report_json_time(out, "at_risk_at", d->at_risk_at, ", ");
 	/* Not ended when the report was made (a live capture still running). */
 	report_json_str(out, "end_class", end ? end : "ACTIVE", ",\n      ");
 	report_json_key(out, "findings");

@@ -259,8 +259,8 @@ static void report_text_endpoint(void *ctx, const struct endpoint_record *e)
 
 	fputs("  ", x->out);
 	report_text_put(x->out, e->endpoint, 46);
-	fprintf(x->out, " %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 "  ",
-		e->refresh_answers_ok, e->malformed, e->lost, e->rejected);
+	fprintf(x->out, " %8" PRIu64 " %9" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %5" PRIu64 "  ",
+		e->refresh_answers_ok, e->malformed, e->lost, e->rejected, e->accepted, e->fatal);
 	report_text_put(x->out, e->agent, 0);
 	fputs("\n", x->out);
 }
@@ -282,8 +282,8 @@ static bool report_text_body(struct report_text *x, uint64_t capture_id)
 	if (x->n_doomed == 0)
 		fprintf(x->out, "  (none)\n\n");
 
-	fprintf(x->out, "Refresh answers by endpoint\n  %-46s %8s %9s %8s %8s  %s\n", "endpoint",
-		"ok", "malformed", "lost", "rejected", "agent");
+	fprintf(x->out, "Refresh answers by endpoint\n  %-46s %8s %9s %8s %8s %8s %5s  %s\n",
+		"endpoint", "ok", "malformed", "lost", "rejected", "accepted", "fatal", "agent");
 	int n = db_each_endpoint(x->r, id, report_text_endpoint, x);
 	if (n == 0)
 		fprintf(x->out, "  (no refresh answers seen)\n");

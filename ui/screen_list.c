@@ -111,8 +111,9 @@ static void screen_list_titles(struct dash *d, const struct dialog_row_layout *l
 
 static int screen_list_row_attr(const struct dialog_row *row, bool selected)
 {
-	int attr = row->doomed ? colors_attr(COLOR_ROLE_DOOMED)
-		   : row->ended ? colors_attr(COLOR_ROLE_DIM)
+	int attr = row->doomed	  ? colors_attr(COLOR_ROLE_DOOMED)
+		   : row->at_risk ? colors_attr(COLOR_ROLE_WARNING) | (int)A_BOLD
+		   : row->ended	  ? colors_attr(COLOR_ROLE_DIM)
 				: colors_attr(COLOR_ROLE_NORMAL);
 
 	if (!selected)
@@ -134,7 +135,7 @@ static void screen_list_row(struct dash *d, int y, const struct dialog_record *r
 
 		if (!lay->w[c])
 			continue;
-		if (c == DIALOG_COL_TEARDOWN && (row.doomed || row.overdue))
+		if (c == DIALOG_COL_TEARDOWN && (row.doomed || row.at_risk || row.overdue))
 			a |= (int)A_BOLD;
 		if (c == DIALOG_COL_FINDINGS && !row.doomed && r->finding_mask && !selected)
 			a = colors_attr(COLOR_ROLE_WARNING);
@@ -164,6 +165,13 @@ static void screen_list_info(struct dash *d)
 		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		snprintf(buf + n, sizeof buf - (size_t)n, "  | selected call will drop at %s (%s%s)",
 			 when, left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);
+	} else if (r && r->at_risk && r->teardown_expected != TS_NONE &&
+		   (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
+		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
+		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
+		snprintf(buf + n, sizeof buf - (size_t)n,
+			 "  | selected call AT RISK: a strict peer drops it at %s (%s%s)", when,
+			 left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);
 	}
 	/* the filter is the user's own typing, but it may hold anything: as wire */
 	dashboard_wire(y, 0, COLS, buf, strlen(buf), colors_attr(COLOR_ROLE_TITLE), true);

@@ -78,7 +78,9 @@ for v in "snapcut 4 1 1 -" "cl-udp 10 10 10 after" "cl-tcp 91 1 1 tafter" "bighd
 	"evil 63 63 18 -"; do
 	set -- $v
 	$GEN "$1" "$T/$1.pcap"
-	run "$1" "$T/$1.pcap" --events "$T/$1.events"
+	# --strict-peers: the generator's defective refresh answers doom at once
+	# (its doomed dialogs carry the hostile bytes into findings and reports)
+	run "$1" "$T/$1.pcap" --events "$T/$1.events" --strict-peers
 	check "$1: exit 0, nothing on stderr" "0 " "$rc $(cat "$T/$1.err")"
 	check "$1: packets, SIP messages, dialogs" "$2 $3 $4" \
 		"$(jv "$1" '"\(.capture.packets) \(.capture.sip_messages) \(.dialogs|length)"')"
@@ -92,7 +94,8 @@ for v in "snapcut 4 1 1 -" "cl-udp 10 10 10 after" "cl-tcp 91 1 1 tafter" "bighd
 	if [ -s "$T/$1.events" ]; then
 		check_cmd "$1: event lines valid JSON" jq -e . "$T/$1.events"
 	fi
-	timeout 120 $SIPWATCH -r "$T/$1.pcap" -d "$S/$1-t.db" --no-ui --report text >"$T/$1.txt" 2>&1
+	timeout 120 $SIPWATCH -r "$T/$1.pcap" -d "$S/$1-t.db" --no-ui --report text --strict-peers \
+		>"$T/$1.txt" 2>&1
 	check "$1: text report, exit 0" 0 $?
 	check "$1: text report holds no raw ESC byte" 0 "$(grep -c "$ESC" "$T/$1.txt")"
 	check "$1: text report holds no C1 control (8-bit CSI)" 0 \

@@ -15,6 +15,7 @@ set -u
 SIPWATCH=${SIPWATCH:-$(pwd)/sipwatch}
 SHARED=${SHARED:-../shared}
 PEERS_DIR=${PEERS_DIR:-tests/captures/peers}
+UA_DIR=${UA_DIR:-tests/captures/ua} # real user agents (issue 13)
 CORPUS_DIR=$SHARED/corpus/captures
 
 if ! command -v jq >/dev/null 2>&1; then
@@ -57,6 +58,8 @@ judge() {
 	               - $d.expected_findings - ($d.optional_findings // [])) as $extra
 	            | [ (if $x.doomed != $d.doomed then "doomed (expected \($d.doomed), got \($x.doomed))" else empty end),
 	                (if $x.end_class != $d.end_class then "end_class (expected \($d.end_class), got \($x.end_class))" else empty end),
+	                (if ($d | has("at_risk")) and $x.at_risk != $d.at_risk then "at_risk (expected \($d.at_risk), got \($x.at_risk))" else empty end),
+	                (if ($d | has("refreshes_ok")) and $x.refreshes_ok != $d.refreshes_ok then "refreshes_ok (expected \($d.refreshes_ok), got \($x.refreshes_ok))" else empty end),
 	                (if ($missing | length) > 0 then "findings missing \(list($missing)) (expected \(list($d.expected_findings)), got \(list($got_codes)))" else empty end),
 	                (if ($extra | length) > 0 then "unexpected findings \(list($extra)) (expected \(list($d.expected_findings)), optional \(list($d.optional_findings // [])), got \(list($got_codes)))" else empty end)
 	              ] as $why
@@ -109,6 +112,13 @@ if [ -d "$PEERS_DIR" ]; then
 	check_dir "$PEERS_DIR"
 else
 	echo "not ok - peers_verdicts: $PEERS_DIR missing"
+	failed=1
+fi
+
+if [ -d "$UA_DIR" ]; then
+	check_dir "$UA_DIR"
+else
+	echo "not ok - peers_verdicts: $UA_DIR missing"
 	failed=1
 fi
 

@@ -28,7 +28,13 @@ check "outage: no successful refresh" "null 0 1" "$(j '.dialogs[0]|"\(.last_refr
 check "outage: teardown_expected = t_ref + 60" "$(echo "$t_ref + 60" | bc)" "$(j '.dialogs[0].teardown_expected')"
 check "outage: deadline = t_ref + 90" "$(echo "$t_ref + 90" | bc)" "$(j '.dialogs[0].deadline')"
 doomed_at=$(tshark -r $CAP -Y 'frame.number==12' -T fields -e frame.time_epoch 2>/dev/null | cut -c1-17)
-check "outage: doomed_at = the malformed 200 (frame 12)" "$doomed_at" "$(j '.dialogs[0].doomed_at')"
+# session-timers.md "Risk and proof": the malformed 200 puts the call at risk;
+# the proxy relayed the INVITE's 200 in under a millisecond, so 500 ms (the
+# relay-time floor) without the 200 on the caller's leg dooms it
+# (RESPONSE_NOT_RELAYED), before the caller's retransmission (frame 13)
+check "outage: at_risk_at = the malformed 200 (frame 12)" "$doomed_at" "$(j '.dialogs[0].at_risk_at')"
+check "outage: doomed_at = the malformed 200 + 0.5 s" "$(echo "$doomed_at + 0.5" | bc)" "$(j '.dialogs[0].doomed_at')"
+check "outage: not at risk any more: doomed" "false true" "$(j '.dialogs[0]|"\(.at_risk) \(.doomed)"')"
 check "outage: finding codes" "REFRESH_2XX_NO_CONTACT REFRESH_2XX_NO_SESSION_EXPIRES RESPONSE_NOT_RELAYED TIMER_TEARDOWN" \
 	"$(j '[.dialogs[0].findings[].code]|sort|join(" ")')"
 check "outage: the malformed 200 blamed on the UCMA side" "127.0.1.30:5060" \
@@ -130,5 +136,5 @@ check "--fail-on-doomed: exit 3" 3 $?
 $SIPWATCH -r samples/healthy-update.pcap -d "$T/f.db" --no-ui --fail-on-doomed >/dev/null 2>&1
 check "--fail-on-doomed on a healthy call: exit 0" 0 $?
 $SIPWATCH -r $CAP -d "$T/e.db" --no-ui --events "$T/events.jsonl" >/dev/null 2>&1
-check "events: doomed then teardown" "doomed teardown" "$(jq -r .event "$T/events.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+check "events: at risk, doomed, teardown" "at_risk doomed teardown" "$(jq -r .event "$T/events.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 check "events: doomed event names the call" "u02-1-14299@127.0.1.10" "$(jq -r 'select(.event=="doomed").call_id' "$T/events.jsonl")"

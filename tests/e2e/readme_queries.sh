@@ -5,8 +5,10 @@
 # compared with tests/e2e/readme_queries/NAME.out (checked by hand).
 #
 # The db: p08 re-timed a day earlier (from stdin: yesterday's capture), the 21
-# recordings tests/captures/peers/p*.pcap appended in order, and p04 cut
-# before its BYE (from stdin: a doomed call still up when the capture ends).
+# recordings tests/captures/peers/p*.pcap appended in order, and p05 cut
+# before its BYE (from stdin: a doomed call still up when the capture ends;
+# p05 is doomed by RESPONSE_NOT_RELAYED while up — p04's defect alone only
+# puts it at risk, session-timers.md "Risk and proof").
 #
 #   UPDATE=1 sh tests/e2e/readme_queries.sh   rewrites the .out files (then check them by hand)
 . tests/e2e/lib.sh
@@ -15,7 +17,7 @@ PEERS=tests/captures/peers
 DB=$T/q.db
 
 editcap -F pcap -t -86400 $PEERS/p08_update_481.pcap "$T/yesterday.pcap"
-editcap -F pcap -r $PEERS/p04_outage_a_2xx_no_se.pcap "$T/cut.pcap" 1-13
+editcap -F pcap -r $PEERS/p05_outage_b_2xx_dropped.pcap "$T/cut.pcap" 1-29
 st=0
 $SIPWATCH -r - -d "$DB" --no-ui <"$T/yesterday.pcap" >/dev/null 2>>"$T/build.err" || st=1
 for f in $PEERS/p*.pcap; do

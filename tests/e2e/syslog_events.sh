@@ -50,9 +50,11 @@ check "doomed line: structured data call_id, code, severity, endpoint" 1 \
 stop_pid "$RX"
 
 # ---- SIGHUP reopens --events: nothing lost across a rotation ----
-"$SIPWATCH" -r "$CAP" -d "$T/ref.db" --no-ui --events "$T/ref.events" >/dev/null 2>&1
+# (--strict-peers: the capture's defective answer dooms at once, so the doom is the event
+# written before SIGHUP; by default it would first put the call at risk)
+"$SIPWATCH" -r "$CAP" -d "$T/ref.db" --no-ui --events "$T/ref.events" --strict-peers >/dev/null 2>&1
 mkfifo "$T/fifo"
-"$SIPWATCH" -r - -d "$T/h.db" --no-ui --events "$T/h.events" <"$T/fifo" >"$T/h.out" 2>"$T/h.err" &
+"$SIPWATCH" -r - -d "$T/h.db" --no-ui --events "$T/h.events" --strict-peers <"$T/fifo" >"$T/h.out" 2>"$T/h.err" &
 SW=$!
 track "$SW"
 python3 - "$CAP" "$T/fifo" "$T/h.events" "$SW" <<'EOP'

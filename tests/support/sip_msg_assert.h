@@ -44,6 +44,7 @@ static inline void sip_msg_assert_same(const struct sip_msg *a, const struct sip
 	assert_memory_equal(&a->session_expires, &b->session_expires, sizeof a->session_expires);
 	assert_memory_equal(&a->min_se, &b->min_se, sizeof a->min_se);
 	assert_int_equal(a->supported_timer, b->supported_timer);
+	assert_int_equal(a->reason_timer, b->reason_timer);
 	assert_int_equal(a->require_timer, b->require_timer);
 	assert_int_equal(a->retry_after, b->retry_after);
 	assert_int_equal(a->has_via, b->has_via);

@@ -82,9 +82,16 @@ static void sg_on_dialog(void *ctx, const struct dialog_record *d)
 static void sg_on_finding(void *ctx, const struct finding_record *f)
 {
 	struct sg_harness *h = ctx;
+	struct sg_finding *r = NULL;
 
-	SG_GROW(h->findings, h->n_findings, h->cap_findings);
-	struct sg_finding *r = &h->findings[h->n_findings++];
+	/* the same id again (an accepted risk, now a warning): replaced, as the db does */
+	for (size_t i = h->n_findings; i-- > 0 && !r;)
+		if (h->findings[i].id == f->id)
+			r = &h->findings[i];
+	if (!r) {
+		SG_GROW(h->findings, h->n_findings, h->cap_findings);
+		r = &h->findings[h->n_findings++];
+	}
 	memset(r, 0, sizeof *r);
 	r->id = f->id;
 	r->dialog_id = f->dialog_id;
@@ -130,6 +137,8 @@ static void sg_on_endpoint(void *ctx, const struct endpoint_record *e)
 	r->malformed = e->malformed;
 	r->lost = e->lost;
 	r->rejected = e->rejected;
+	r->accepted = e->accepted;
+	r->fatal = e->fatal;
 }
 
 void sg_init(struct sg_harness *h, const struct analyzer_config *cfg)

@@ -89,7 +89,7 @@ struct sg_event {
 struct sg_endpoint {
 	char endpoint[ENDPOINT_STR_MAX];
 	char agent[128];
-	uint64_t ok, malformed, lost, rejected;
+	uint64_t ok, malformed, lost, rejected, accepted, fatal;
 };
 
 struct sg_harness {

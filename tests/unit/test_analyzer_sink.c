@@ -199,7 +199,8 @@ static void test_deferred_rows_final_only(void **state)
 	assert_int_equal(a->finding_mask, b->finding_mask);
 }
 
-/* ... except the moment it is doomed, which a reader must see at once. */
+/* ... except the moment it is doomed or put at risk, which a reader must see
+ * at once (a defective refresh answer: at risk, session-timers.md "Risk and proof"). */
 static void test_deferred_rows_doom_at_once(void **state)
 {
 	(void)state;
@@ -217,12 +218,16 @@ static void test_deferred_rows_doom_at_once(void **state)
 	sg_req(&c, 900, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
 	sg_resp(&c, 900.003, SG_CALLER, 200, "UPDATE", 2, &bad, SG_ALL);
 	assert_string_equal(f.o.log, "DmmmmmmmD");
-	assert_true(f.last.doomed);
+	assert_false(f.last.doomed);
+	assert_true(f.last.at_risk);
+	SG_ASSERT_TS(f.last.at_risk_at, sg_t(900.003));
 	assert_int_equal(f.last.end_class, END_NONE);
 	sg_finish(&h, 950);
 	assert_string_equal(f.o.log, "DmmmmmmmDD");
 	assert_int_equal(f.last.end_class, END_ACTIVE);
-	assert_true(f.last.doomed);
+	/* the capture ended before the evidence: still at risk, as it stands */
+	assert_true(f.last.at_risk);
+	assert_false(f.last.doomed);
 	sg_fini(&h);
 }
 
@@ -308,8 +313,12 @@ static void test_each_dialog_snapshot(void **state)
 	struct sg_call c;
 	struct snapshot s;
 	struct sg_opts bad = {.supported_timer = true};
+	struct analyzer_config strict;
 
-	sg_init(&h, NULL);
+	analyzer_config_defaults(&strict);
+	strict.utc = true;
+	strict.strict_peers = true; /* the defective answer dooms at once */
+	sg_init(&h, &strict);
 	sg_call_init(&c, &h, "live", false);
 	sg_setup(&c, 0, 1800, "uac");
 	sg_req(&c, 900, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);

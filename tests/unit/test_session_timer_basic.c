@@ -99,11 +99,14 @@ static void outage_dropped(unsigned se)
 	/* the 200 is seen callee → proxy only */
 	sg_resp(&c, half + 0.004, SG_CALLER, 200, "UPDATE", 2, &bad, SG_FAR);
 	const struct sg_dialog *d = sg_dialog(&h, id);
-	assert_true(d->r.doomed);
-	SG_ASSERT_TS(d->r.doomed_at, sg_t(half + 0.004));
+	/* session-timers.md "Risk and proof": the defect alone puts it at risk */
+	assert_false(d->r.doomed);
+	assert_true(d->r.at_risk);
+	SG_ASSERT_TS(d->r.at_risk_at, sg_t(half + 0.004));
 	SG_ASSERT_TS(d->r.teardown_expected, tp);
 	SG_ASSERT_TS(d->r.deadline, t_ref + (int64_t)se * USEC_PER_SEC);
-	assert_int_equal(sg_count_events(&h, id, EVENT_DOOMED), 1);
+	assert_int_equal(sg_count_events(&h, id, EVENT_AT_RISK), 1);
+	assert_int_equal(sg_count_events(&h, id, EVENT_DOOMED), 0);
 	const struct sg_finding *f = sg_find(&h, id, FINDING_REFRESH_2XX_NO_CONTACT);
 	assert_non_null(f);
 	assert_string_equal(f->endpoint, "127.0.1.30:5060");
@@ -121,6 +124,14 @@ static void outage_dropped(unsigned se)
 	double rt[] = {0.5, 1.5, 3.5, 7.5, 11.5};
 	for (size_t i = 0; i < sizeof rt / sizeof rt[0]; i++)
 		sg_req(&c, half + rt[i], SG_CALLER, "UPDATE", 2, &upd, SG_NEAR);
+	/* the first retransmission after the 2xx went back is the proof:
+	 * RESPONSE_NOT_RELAYED, doomed at once (the proxy's learned relay time,
+	 * 1 ms x 4 raised to 500 ms, would have decided at half + 0.504) */
+	d = sg_dialog(&h, id);
+	assert_true(d->r.doomed);
+	assert_false(d->r.at_risk);
+	SG_ASSERT_TS(d->r.doomed_at, sg_t(half + 0.5));
+	assert_int_equal(sg_count_events(&h, id, EVENT_DOOMED), 1);
 	size_t retrans = 0;
 	for (size_t i = 0; i < h.n_msgs; i++)
 		retrans += h.msgs[i].retransmission;
@@ -136,18 +147,21 @@ static void outage_dropped(unsigned se)
 	SG_ASSERT_END(&h, id, END_TIMER_TEARDOWN);
 	d = sg_dialog(&h, id);
 	assert_true(d->r.doomed);
-	SG_ASSERT_TS(d->r.doomed_at, sg_t(half + 0.004));
+	SG_ASSERT_TS(d->r.doomed_at, sg_t(half + 0.5));
 	assert_int_equal(d->r.refreshes_failed, 1);
 	f = sg_find(&h, id, FINDING_RESPONSE_NOT_RELAYED);
 	assert_string_equal(f->endpoint, "127.0.1.20:5060");
-	/* decided by the BYE when it comes first, else at t_req + 32 s */
-	SG_ASSERT_TS(f->ts, tp_s + 0.053 < half + 32 ? sg_t(tp_s + 0.053) : sg_t(half + 32));
+	assert_int_equal(f->severity, SEVERITY_DOOM);
+	SG_ASSERT_TS(f->ts, sg_t(half + 0.5));
+	assert_int_equal(sg_find(&h, id, FINDING_REFRESH_2XX_NO_CONTACT)->severity, SEVERITY_RISK);
 	f = sg_find(&h, id, FINDING_TIMER_TEARDOWN);
 	assert_string_equal(f->endpoint, "127.0.1.10:5060");
 	assert_int_equal(sg_count_events(&h, id, EVENT_TEARDOWN), 1);
 	const struct sg_endpoint *uas = sg_endpoint(&h, "127.0.1.30:5060");
 	assert_non_null(uas);
 	assert_int_equal(uas->malformed, 1);
+	assert_int_equal(uas->fatal, 1); /* malformed, and the call did not survive it */
+	assert_int_equal(uas->accepted, 0);
 	const struct sg_endpoint *px = sg_endpoint(&h, "127.0.1.20:5060");
 	assert_non_null(px);
 	assert_int_equal(px->lost, 1);

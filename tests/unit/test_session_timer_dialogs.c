@@ -274,7 +274,8 @@ static void test_fork_loser_silent(void **state)
 	sg_finish(&h, 500);
 	uint64_t ids[4];
 	assert_int_equal(sg_dialog_ids(&h, "forked-2", ids, 4), 2);
-	SG_ASSERT_END(&h, ids[0], END_CANCELLED);
+	/* issue 13: no CANCEL was sent: the early dialog was replaced (RFC 3261 §13.2.2.4) */
+	SG_ASSERT_END(&h, ids[0], END_REPLACED);
 	SG_ASSERT_END(&h, ids[1], END_ACTIVE);
 	sg_fini(&h);
 }

@@ -153,7 +153,12 @@ static void put_finding(struct store *s, uint64_t id, uint64_t dialog_id, enum f
 			int64_t ts, const char *detail)
 {
 	struct finding_record f = {.id = id, .dialog_id = dialog_id, .message_id = 0,
-				   .code = code, .severity = finding_code_severity(code),
+				   .code = code,
+				   /* the doomed_dialogs view lists doom findings: a risk
+				    * code as --strict-peers writes it */
+				   .severity = finding_code_severity(code) == SEVERITY_RISK
+						       ? SEVERITY_DOOM
+						       : finding_code_severity(code),
 				   .ts_us = ts, .endpoint = "10.0.0.2:5060", .agent = "UCMA/3.0",
 				   .detail = detail};
 	store_finding(s, &f);
@@ -258,8 +263,13 @@ static void test_upgrade_from_v1(void **state)
 
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* Back to a version 1 db: without id_high_water nor the later migrations' columns. */
+	/* Back to a version 1 db: without id_high_water nor the columns of the
+	 * later migrations (TLS, HEP, capture counts, risk). */
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water; DROP TABLE capture_counts;"
+				      " ALTER TABLE dialogs DROP COLUMN at_risk;"
+				      " ALTER TABLE dialogs DROP COLUMN at_risk_at;"
+				      " ALTER TABLE endpoints DROP COLUMN accepted;"
+				      " ALTER TABLE endpoints DROP COLUMN fatal;"
 				      " ALTER TABLE captures DROP COLUMN tls_sessions;"
 				      " ALTER TABLE captures DROP COLUMN tls_decrypted;"
 				      " ALTER TABLE captures DROP COLUMN tls_no_keys;"
@@ -283,6 +293,8 @@ static void test_upgrade_from_v1(void **state)
 	assert_int_equal(count_rows("PRAGMA user_version"), schema_latest_version());
 	assert_int_equal(count_rows("SELECT count(*) FROM pragma_table_info('messages')"
 				    " WHERE name = 'hep_agent_id'"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM pragma_table_info('dialogs')"
+				    " WHERE name IN ('at_risk', 'at_risk_at')"), 2);
 	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'id_high_water'"),
 			 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'capture_counts'"),
