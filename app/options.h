@@ -51,6 +51,9 @@ struct options {
 	uint16_t hep_port;        /* --hep-port: HEP inside captures (default 9060) */
 	/* --hep-password: the auth key HEP input must carry and HEP output sends */
 	const char *hep_password;
+	/* issue 17 */
+	uint64_t db_max_size;   /* --db-max-size bytes, 0 = none */
+	int buffer_kib;         /* -B KiB, 0 = the default */
 };
 
 enum options_result {
