@@ -1,8 +1,9 @@
 /* prune: the --db-max-size order of deletion (prune.h).
  *
- * Each step walks dialogs by id (creation order: oldest first) from its own
- * cursor, 256 dialogs of its class per chunk, so a step never scans what it
- * has already done; once every step has run dry the cursors start over. */
+ * Each step walks from its own cursor (message steps: messages by id, 2000
+ * of a dialog of the step's class per chunk; dialog steps: dialogs by id,
+ * 256 per chunk), so a step never scans what it has already done; once every
+ * step has run dry the cursors start over. */
 #include "db/prune.h"
 
 #include <stdio.h>
@@ -23,6 +24,15 @@
 #define PRUNE_WARNED                                                                    \
 	"ended IS NOT NULL AND doomed = 0 AND finding_codes IS NOT NULL"                \
 	" AND coalesce(end_class, '') <> 'TIMER_TEARDOWN'"
+/* In progress and not doomed: under a tight cap, a busy wire's calls in
+ * progress hold more messages than the cap (7,800 concurrent calls of the
+ * benchmark mix hold ~30 MB of messages). */
+#define PRUNE_ACTIVE "ended IS NULL AND doomed = 0"
+/* ... of those, the ones set up more than a minute before the newest dialog
+ * first: a young call may still turn out doomed (its first refresh is due
+ * after half its Session-Expires), and its setup is the evidence then. */
+#define PRUNE_ACTIVE_OLD                                                                \
+	PRUNE_ACTIVE " AND created < (SELECT max(created) FROM dialogs) - 60"
 #define PRUNE_EVIDENCE "ended IS NOT NULL AND (doomed = 1 OR end_class = 'TIMER_TEARDOWN')"
 #define PRUNE_ENDED "ended IS NOT NULL"
 
@@ -36,7 +46,9 @@ struct prune_step_def {
 static const struct prune_step_def prune_steps[] = {
 	{PRUNE_RAW, PRUNE_HEALTHY},       {PRUNE_LOOSE, NULL},
 	{PRUNE_MESSAGES, PRUNE_HEALTHY},  {PRUNE_RAW, PRUNE_WARNED},
-	{PRUNE_MESSAGES, PRUNE_WARNED},   {PRUNE_DIALOGS, PRUNE_HEALTHY},
+	{PRUNE_MESSAGES, PRUNE_WARNED},   {PRUNE_RAW, PRUNE_ACTIVE_OLD},
+	{PRUNE_MESSAGES, PRUNE_ACTIVE_OLD}, {PRUNE_RAW, PRUNE_ACTIVE},
+	{PRUNE_MESSAGES, PRUNE_ACTIVE},   {PRUNE_DIALOGS, PRUNE_HEALTHY},
 	{PRUNE_RAW, PRUNE_EVIDENCE},      {PRUNE_MESSAGES, PRUNE_EVIDENCE},
 	{PRUNE_DIALOGS, PRUNE_ENDED},
 };
@@ -56,6 +68,25 @@ static const char prune_high_water_sql[] =
  * found ?2, the 256th such dialog past ?1). */
 #define PRUNE_IN "(SELECT id FROM dialogs WHERE id > ?1 AND id <= ?2 AND %s)"
 
+/* Message steps walk messages (oldest first) from a cursor on their id: the
+ * chunk is the next PRUNE_CHUNK_MESSAGES messages of a dialog of the class. */
+#define PRUNE_CHUNK_MESSAGES "2000"
+#define PRUNE_OF "EXISTS (SELECT 1 FROM dialogs d WHERE d.id = messages.dialog_id AND %s)"
+
+/* The query that finds the chunk's last id past ?1 (NULL: the step is dry). */
+static void prune_cursor_sql(const struct prune_step_def *d, char *buf, size_t n)
+{
+	if (d->kind == PRUNE_DIALOGS)
+		snprintf(buf, n, "SELECT max(id) FROM (SELECT id FROM dialogs WHERE"
+			 " id > ?1 AND %s ORDER BY id LIMIT " PRUNE_CHUNK_DIALOGS ")", d->cls);
+	else
+		/* CROSS JOIN: messages outside, in id order, so LIMIT stops the scan. */
+		snprintf(buf, n, "SELECT max(mid) FROM (SELECT m.id AS mid FROM messages m"
+			 " CROSS JOIN dialogs d ON d.id = m.dialog_id WHERE m.id > ?1%s AND %s"
+			 " ORDER BY m.id LIMIT " PRUNE_CHUNK_MESSAGES ")",
+			 d->kind == PRUNE_RAW ? " AND m.raw IS NOT NULL" : "", d->cls);
+}
+
 /* Writes step's statements' SQL into sql[] (NULL past the last). */
 static void prune_sql(const struct prune_step_def *d, char sql[PRUNE_MAX_SQL][600])
 {
@@ -68,12 +99,12 @@ static void prune_sql(const struct prune_step_def *d, char sql[PRUNE_MAX_SQL][60
 		break;
 	case PRUNE_RAW:
 		snprintf(sql[0], sizeof sql[0],
-			 "UPDATE messages SET raw = NULL WHERE raw IS NOT NULL AND dialog_id IN " PRUNE_IN,
-			 d->cls);
+			 "UPDATE messages SET raw = NULL WHERE id > ?1 AND id <= ?2 AND raw IS NOT NULL"
+			 " AND " PRUNE_OF, d->cls);
 		break;
 	case PRUNE_MESSAGES:
-		snprintf(sql[0], sizeof sql[0], "DELETE FROM messages WHERE dialog_id IN " PRUNE_IN,
-			 d->cls);
+		snprintf(sql[0], sizeof sql[0],
+			 "DELETE FROM messages WHERE id > ?1 AND id <= ?2 AND " PRUNE_OF, d->cls);
 		break;
 	case PRUNE_DIALOGS:
 		snprintf(sql[0], sizeof sql[0], "DELETE FROM messages WHERE dialog_id IN " PRUNE_IN,
@@ -92,6 +123,8 @@ struct pruner {
 	sqlite3_stmt *high_water, *sizes;
 	int64_t pos[PRUNE_N_STEPS];
 	size_t step;
+	bool dry;   /* the last round found nothing more to remove */
+	bool swept; /* this round's message steps ran from their start */
 };
 
 static int prune_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
@@ -110,12 +143,11 @@ struct pruner *prune_new(sqlite3 *db, int *rc)
 	p->db = db;
 	*rc = SQLITE_OK;
 	for (size_t i = 0; i < PRUNE_N_STEPS && *rc == SQLITE_OK; i++) {
-		char sql[PRUNE_MAX_SQL][600], cur[400];
+		char sql[PRUNE_MAX_SQL][600], cur[600];
 		const struct prune_step_def *d = &prune_steps[i];
 		prune_sql(d, sql);
 		if (d->cls) {
-			snprintf(cur, sizeof cur, "SELECT max(id) FROM (SELECT id FROM dialogs WHERE"
-				 " id > ?1 AND %s ORDER BY id LIMIT " PRUNE_CHUNK_DIALOGS ")", d->cls);
+			prune_cursor_sql(d, cur, sizeof cur);
 			*rc = prune_prepare(db, cur, &p->cursor[i]);
 		}
 		for (int k = 0; k < PRUNE_MAX_SQL && *rc == SQLITE_OK; k++)
@@ -176,6 +208,12 @@ bool prune_sizes(struct pruner *p, const char *path, uint64_t *used, uint64_t *f
 void prune_rewind(struct pruner *p)
 {
 	p->step = 0;
+	p->swept = false;
+}
+
+bool prune_dry(const struct pruner *p)
+{
+	return p->dry;
 }
 
 static int prune_exec(sqlite3 *db, const char *sql)
@@ -237,6 +275,17 @@ int64_t prune_step(struct pruner *p, bool messages_only, int *rc)
 	for (int tries = 0; *rc == SQLITE_OK && changed == 0 && tries < 64; tries++) {
 		if (p->step >= PRUNE_N_STEPS)
 			break;
+		if (prune_steps[p->step].kind == PRUNE_DIALOGS && !p->swept) {
+			/* Before any dialog goes: every message step once more from
+			 * its start (a cursor passes over the messages of dialogs
+			 * that changed class since, e.g. ended). */
+			p->swept = true;
+			for (size_t k = 0; k < p->step; k++)
+				if (prune_steps[k].kind != PRUNE_DIALOGS)
+					p->pos[k] = 0;
+			p->step = 0;
+			continue;
+		}
 		int r = messages_only && prune_steps[p->step].kind == PRUNE_DIALOGS
 				? SQLITE_DONE : prune_chunk(p, p->step, &changed);
 		if (r == SQLITE_DONE)
@@ -255,6 +304,9 @@ int64_t prune_step(struct pruner *p, bool messages_only, int *rc)
 		/* Everything ran dry: the next round starts over. */
 		memset(p->pos, 0, sizeof p->pos);
 		p->step = 0;
+		p->dry = true;
+	} else if (changed) {
+		p->dry = false;
 	}
 	return changed;
 }

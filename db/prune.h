@@ -6,11 +6,15 @@
  *      not doomed, not torn down by the timer), and messages of no dialog;
  *   2. those messages' rows;
  *   3-4. the same for ended dialogs that have findings but are not doomed;
- *   5. the rows of healthy, ended dialogs themselves;
- *   6-7. raw text, then rows, of the messages of doomed and timer-torn-down
- *      dialogs: their evidence is kept longest;
- *   8. the remaining ended dialogs with their findings.
- * Dialogs still in progress (not ended) are never touched.  Ids stay unique
+ *   5-8. the same for dialogs in progress that are not doomed, set up over
+ *      a minute before the newest, then the younger ones (a busy wire's
+ *      calls in progress can hold more than a small cap);
+ *   9. the rows of healthy, ended dialogs themselves, only after every
+ *      message step has run once more from its start;
+ *   10-11. raw text, then rows, of the messages of doomed and
+ *      timer-torn-down dialogs: their evidence is kept longest;
+ *   12. the remaining ended dialogs with their findings.
+ * The rows of dialogs in progress are never removed.  Ids stay unique
  * across deletions (id_high_water is raised first, as retention does).
  *
  * The db is created with incremental auto_vacuum (schema.c): the freed pages
@@ -35,13 +39,15 @@ void prune_free(struct pruner *p);
 bool prune_sizes(struct pruner *p, const char *path, uint64_t *used, uint64_t *files);
 
 /* Removes one chunk of the least valuable rows in its own transaction (none
- * may be open); messages_only: never a dialog or finding (steps 5 and 8
+ * may be open); messages_only: never a dialog or finding (steps 9 and 12
  * skipped).  Returns the rows changed (> 0), 0 once nothing more can go, or
  * -1 with *rc on failure (the transaction is rolled back). */
 int64_t prune_step(struct pruner *p, bool messages_only, int *rc);
 
 /* Starts the order again from step 1 (new dialogs may have ended since). */
 void prune_rewind(struct pruner *p);
+/* The last step found nothing left to remove in any step. */
+bool prune_dry(const struct pruner *p);
 
 /* Releases free pages beyond keep_pages to the file system (auto_vacuum db). */
 int prune_release(struct pruner *p, int64_t keep_pages);

@@ -223,6 +223,7 @@ struct writer {
 	struct pruner *pruner;
 	uint64_t prune_high, prune_low; /* bytes of pages in use: prune above, down to */
 	int64_t wal_budget;      /* bytes (journal_size_limit) */
+	uint64_t dry_used;       /* bytes in use when pruning last ran */
 	uint64_t health_capture_id; /* under lock */
 	uint64_t dbstate_sig;       /* of the health last written to the captures row */
 	atomic_int level_pub;
@@ -1005,6 +1006,10 @@ static void writer_bound(struct writer *w)
 		return;
 	if (used <= w->prune_high && files <= w->opt.max_bytes)
 		return;
+	/* Nothing was left to remove: wait until the db has grown by 1/16
+	 * before trying again, not at every commit. */
+	if (prune_dry(w->pruner) && used < w->dry_used + w->prune_high / 16)
+		return;
 	int64_t freed = 0;
 	prune_rewind(w->pruner);
 	for (int i = 0; i < 4096 && used > w->prune_low; i++) {
@@ -1015,11 +1020,20 @@ static void writer_bound(struct writer *w)
 		if (n <= 0 || !prune_sizes(w->pruner, w->path, &used, &files))
 			break;
 		freed += n;
+		/* The deletions' own WAL and free pages: given back as it goes. */
+		if (i % 4 == 3) {
+			prune_release(w->pruner, 16);
+			sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		}
 	}
+	w->dry_used = used;
 	if (!w->blocked && !w->dead) {
 		prune_release(w->pruner, 16);
-		/* The file shrinks and the WAL restarts once this is checkpointed. */
-		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		/* The file shrinks and the WAL restarts once this is checkpointed;
+		 * past the cap, one that truncates the WAL (it waits for readers). */
+		prune_sizes(w->pruner, w->path, &used, &files);
+		sqlite3_wal_checkpoint_v2(w->db, NULL, files > w->opt.max_bytes
+				? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
 	pthread_mutex_lock(&w->lock);
 	w->health.pruned += (uint64_t)freed;
@@ -1228,8 +1242,8 @@ static int writer_setup_bound(struct writer *w, char *err, size_t n)
 	if (wal > 64u << 20)
 		wal = 64u << 20;
 	w->wal_budget = (int64_t)wal;
-	w->prune_high = cap > 3 * wal ? cap - 2 * wal : cap / 3;
-	w->prune_low = w->prune_high / 10 * 9;
+	w->prune_high = cap > 4 * wal ? cap - 3 * wal : cap / 4;
+	w->prune_low = w->prune_high / 20 * 19;
 	/* ~1 KiB of WAL per row (16 KiB pages rewritten for index inserts). */
 	w->txn_rows_max = (size_t)(wal / 4 / 1024);
 	if (w->txn_rows_max < 100)
@@ -1323,14 +1337,17 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 		}
 	}
 	char why[128];
-	w->ckpt = checkpoint_start(path, why, sizeof why);
-	if (w->ckpt && w->opt.max_bytes) {
-		/* Within the cap, the WAL is checkpointed early and often. */
-		int pages = (int)(w->wal_budget / 16384);
-		checkpoint_attach(w->ckpt, db, pages / 4 > 8 ? pages / 4 : 8, pages > 32 ? pages : 32);
-	} else if (w->ckpt) {
-		checkpoint_attach(w->ckpt, db, WRITER_CKPT_WAKE_PAGES, WRITER_CKPT_SYNC_PAGES);
+	if (w->opt.max_bytes) {
+		/* Within a cap the WAL must restart often, which a checkpoint
+		 * thread racing the writer never lets it do: SQLite's own
+		 * checkpoint, in the commit, with nothing else writing. */
+		int pages = (int)(w->wal_budget / 16384 / 2);
+		sqlite3_wal_autocheckpoint(db, pages > 16 ? pages : 16);
+		return w;
 	}
+	w->ckpt = checkpoint_start(path, why, sizeof why);
+	if (w->ckpt)
+		checkpoint_attach(w->ckpt, db, WRITER_CKPT_WAKE_PAGES, WRITER_CKPT_SYNC_PAGES);
 	return w;
 }
 
