@@ -82,7 +82,8 @@ static void prune_cursor_sql(const struct prune_step_def *d, char *buf, size_t n
 	else
 		/* CROSS JOIN: messages outside, in id order, so LIMIT stops the scan. */
 		snprintf(buf, n, "SELECT max(mid) FROM (SELECT m.id AS mid FROM messages m"
-			 " CROSS JOIN dialogs d ON d.id = m.dialog_id WHERE m.id > ?1%s AND %s"
+			 " CROSS JOIN dialogs d ON d.id = m.dialog_id WHERE m.id > ?1"
+			 " AND (?2 = 0 OR m.capture_id = ?2)%s AND %s"
 			 " ORDER BY m.id LIMIT " PRUNE_CHUNK_MESSAGES ")",
 			 d->kind == PRUNE_RAW ? " AND m.raw IS NOT NULL" : "", d->cls);
 }
@@ -95,16 +96,18 @@ static void prune_sql(const struct prune_step_def *d, char sql[PRUNE_MAX_SQL][60
 	switch (d->kind) {
 	case PRUNE_LOOSE:
 		snprintf(sql[0], sizeof sql[0], "DELETE FROM messages WHERE id IN (SELECT id FROM"
-			 " messages WHERE dialog_id IS NULL ORDER BY id LIMIT " PRUNE_CHUNK_LOOSE ")");
+			 " messages WHERE dialog_id IS NULL AND (?1 = 0 OR capture_id = ?1)"
+			 " ORDER BY id LIMIT " PRUNE_CHUNK_LOOSE ")");
 		break;
 	case PRUNE_RAW:
 		snprintf(sql[0], sizeof sql[0],
 			 "UPDATE messages SET raw = NULL WHERE id > ?1 AND id <= ?2 AND raw IS NOT NULL"
-			 " AND " PRUNE_OF, d->cls);
+			 " AND (?3 = 0 OR capture_id = ?3) AND " PRUNE_OF, d->cls);
 		break;
 	case PRUNE_MESSAGES:
 		snprintf(sql[0], sizeof sql[0],
-			 "DELETE FROM messages WHERE id > ?1 AND id <= ?2 AND " PRUNE_OF, d->cls);
+			 "DELETE FROM messages WHERE id > ?1 AND id <= ?2 AND (?3 = 0 OR capture_id = ?3)"
+			 " AND " PRUNE_OF, d->cls);
 		break;
 	case PRUNE_DIALOGS:
 		snprintf(sql[0], sizeof sql[0], "DELETE FROM messages WHERE dialog_id IN " PRUNE_IN,
@@ -125,6 +128,7 @@ struct pruner {
 	size_t step;
 	bool dry;   /* the last round found nothing more to remove */
 	bool swept; /* this round's message steps ran from their start */
+	int64_t capture; /* messages_only: of this capture only (0 = any) */
 };
 
 static int prune_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
@@ -230,6 +234,8 @@ static int prune_chunk(struct pruner *p, size_t i, int64_t *changed)
 
 	if (p->cursor[i]) {
 		sqlite3_bind_int64(p->cursor[i], 1, p->pos[i]);
+		if (sqlite3_bind_parameter_count(p->cursor[i]) >= 2)
+			sqlite3_bind_int64(p->cursor[i], 2, p->capture);
 		rc = sqlite3_step(p->cursor[i]);
 		if (rc == SQLITE_ROW) {
 			last = sqlite3_column_int64(p->cursor[i], 0);
@@ -244,10 +250,13 @@ static int prune_chunk(struct pruner *p, size_t i, int64_t *changed)
 	int64_t before = *changed;
 	for (int k = 0; k < PRUNE_MAX_SQL && p->change[i][k]; k++) {
 		sqlite3_stmt *st = p->change[i][k];
-		if (sqlite3_bind_parameter_count(st) >= 2) {
+		int np = sqlite3_bind_parameter_count(st);
+		if (np >= 2) {
 			sqlite3_bind_int64(st, 1, p->pos[i]);
 			sqlite3_bind_int64(st, 2, last);
 		}
+		if (np == 1 || np >= 3)
+			sqlite3_bind_int64(st, np, p->capture);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -260,8 +269,11 @@ static int prune_chunk(struct pruner *p, size_t i, int64_t *changed)
 	return SQLITE_OK;
 }
 
-int64_t prune_step(struct pruner *p, bool messages_only, int *rc)
+int64_t prune_step(struct pruner *p, bool messages_only, uint64_t capture, int *rc)
 {
+	if (p->capture != (int64_t)capture) /* another scope: other cursors */
+		memset(p->pos, 0, sizeof p->pos);
+	p->capture = (int64_t)capture;
 	int64_t changed = 0;
 
 	*rc = prune_exec(p->db, "BEGIN IMMEDIATE");

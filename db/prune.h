@@ -40,9 +40,9 @@ bool prune_sizes(struct pruner *p, const char *path, uint64_t *used, uint64_t *f
 
 /* Removes one chunk of the least valuable rows in its own transaction (none
  * may be open); messages_only: never a dialog or finding (steps 9 and 12
- * skipped).  Returns the rows changed (> 0), 0 once nothing more can go, or
+ * skipped); capture (non-zero): only messages of that capture.  Returns the rows changed (> 0), 0 once nothing more can go, or
  * -1 with *rc on failure (the transaction is rolled back). */
-int64_t prune_step(struct pruner *p, bool messages_only, int *rc);
+int64_t prune_step(struct pruner *p, bool messages_only, uint64_t capture, int *rc);
 
 /* Starts the order again from step 1 (new dialogs may have ended since). */
 void prune_rewind(struct pruner *p);

@@ -85,8 +85,10 @@ static struct storerec_str store_put_str(struct store_pack *p, const void *s, si
 }
 
 /* A record of kind with room for extra bytes of strings after its body.
- * NULL only for an optional record (a row, not a control record) while the
- * writer is failing and its queue is full: the analyzer does not wait. */
+ * NULL only for an optional record (a message, an endpoint) while the writer is failing and its queue is full: the analyzer
+ * does not wait for those.  Dialogs and findings, which the report is made
+ * of, always wait for room (the failing writer drains fast: it keeps them
+ * in its log until it can write). */
 static void *store_rec_opt(struct store *s, enum storerec_kind kind, size_t body, size_t extra,
 			   struct store_pack *p, bool optional)
 {
@@ -239,8 +241,7 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 {
 	struct store_pack p;
 	size_t ls = store_len(c->source), lk = store_len(c->kind);
-	struct storerec_capture *r = store_rec_opt(s, kind, sizeof *r, ls + lk, &p,
-						   kind == REC_CAPTURE_UPDATE);
+	struct storerec_capture *r = store_rec_opt(s, kind, sizeof *r, ls + lk, &p, false);
 	if (!r)
 		return NULL;
 
@@ -354,7 +355,7 @@ void store_dialog(struct store *s, const struct dialog_record *d)
 	struct store_pack p;
 	struct storerec_dialog *r = store_rec_opt(s, REC_DIALOG, sizeof *r,
 						  l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7],
-						  &p, true);
+						  &p, false);
 	if (!r)
 		return;
 
@@ -395,7 +396,7 @@ void store_finding(struct store *s, const struct finding_record *f)
 		return;
 	size_t le = strlen(f->endpoint), la = store_len(f->agent), ld = store_len(f->detail);
 	struct store_pack p;
-	struct storerec_finding *r = store_rec_opt(s, REC_FINDING, sizeof *r, le + la + ld, &p, true);
+	struct storerec_finding *r = store_rec_opt(s, REC_FINDING, sizeof *r, le + la + ld, &p, false);
 	if (!r)
 		return;
 

@@ -22,8 +22,10 @@
 #include <time.h>
 
 #include "common/xalloc.h"
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "db/checkpoint.h"
 #include "db/dbutil.h"
@@ -64,6 +66,9 @@
 /* Below this much free space, transactions are short (writer_maybe_commit). */
 #define WRITER_LOW_SPACE_BYTES (UINT64_C(256) << 20)
 #define WRITER_SPACE_CHECK_ROWS 4096
+/* After a full disk, storing steps back up only with this much free (or a
+ * quarter of the file system, if smaller). */
+#define WRITER_ROOM_BYTES (UINT64_C(24) << 20)
 
 enum store_stmt {
 	ST_BEGIN = 0,
@@ -226,6 +231,7 @@ struct writer {
 	uint64_t dry_used;       /* bytes in use when pruning last ran */
 	uint64_t health_capture_id; /* under lock */
 	uint64_t dbstate_sig;       /* of the health last written to the captures row */
+	char *reserve;              /* the <db>-reserve file's name, NULL: none */
 	atomic_int level_pub;
 	atomic_bool failing_pub;
 	struct store_health health; /* under lock */
@@ -930,6 +936,10 @@ static void writer_trouble(struct writer *w, int rc)
 	w->last_full = (rc & 0xff) == SQLITE_FULL;
 	if (w->level < STORE_ESSENTIAL)
 		w->level++;
+	/* A full disk has no room for body-less messages either: the room
+	 * that is left (and the reserve's) is for the dialogs and findings. */
+	if (w->last_full && w->level < STORE_NO_MESSAGES)
+		w->level = STORE_NO_MESSAGES;
 	w->level_ok_since = 0;
 	int64_t base = w->opt.retry_interval_us > 0 ? w->opt.retry_interval_us : USEC_PER_SEC;
 	w->retry_us = w->retry_us ? w->retry_us * 2 : base;
@@ -954,32 +964,74 @@ static void writer_trouble(struct writer *w, int rc)
 }
 
 /* The disk was full: the WAL's space back (a checkpoint that truncates it),
- * and with --db-max-size, once messages are no longer stored, room inside
- * the db for the dialogs and findings: the bodies and messages of healthy
- * ended dialogs go (never a dialog or a finding: the report is made of them). */
+ * and once messages are no longer stored, room inside the db for the
+ * dialogs and findings: the bodies and messages of healthy ended dialogs go
+ * (never a dialog or a finding: the report is made of them); of this run's
+ * capture only, unless --db-max-size allows any. */
 static void writer_make_room(struct writer *w)
 {
+	/* The WAL's committed pages may need the db to grow, which a full disk
+	 * refuses, and then the WAL can never restart: the reserve's room
+	 * lets that checkpoint through. */
+	if (w->reserve) {
+		unlink(w->reserve);
+		free(w->reserve);
+		w->reserve = NULL;
+	}
 	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	/* Deleting stored rows is for a user who asked for it (--db-max-size). */
-	if (w->level < STORE_NO_MESSAGES || !w->pruner || !w->opt.max_bytes)
+	/* Without --db-max-size, only this run's own messages go: what earlier
+	 * runs stored is not deleted unasked. */
+	if (w->level < STORE_NO_MESSAGES || !w->pruner || (!w->opt.max_bytes && !w->capture_id))
 		return;
 	int64_t freed = 0;
 	prune_rewind(w->pruner);
 	for (int i = 0; i < 64; i++) {
 		int rc;
-		int64_t n = prune_step(w->pruner, true, &rc);
+		int64_t n = prune_step(w->pruner, true, w->opt.max_bytes ? 0 : w->capture_id, &rc);
 		if (n <= 0)
 			break;
 		freed += n;
-		if (freed >= 20000)
+		if (freed >= 50000)
 			break;
 	}
 	if (freed) {
 		pthread_mutex_lock(&w->lock);
 		w->health.pruned += (uint64_t)freed;
 		pthread_mutex_unlock(&w->lock);
+		/* The pages freed inside the db are no room for the WAL: give them
+		 * back to the file system (the file shrinks at the checkpoint). */
+		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		prune_release(w->pruner, 0);
 		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	}
+}
+
+/* <db>-reserve: a file of a few MB (a share of the free space, at most
+ * 8 MiB) kept next to the db while it is open, given up when the disk is
+ * full (writer_make_room) and made again once everything is stored again. */
+static void writer_reserve(struct writer *w, unsigned share)
+{
+	char name[4096];
+	struct statvfs vfs;
+
+	if (w->reserve || statvfs(w->path, &vfs) != 0)
+		return;
+	uint64_t size = (uint64_t)vfs.f_bavail * vfs.f_frsize / share;
+	if (size > (8u << 20))
+		size = 8u << 20;
+	if (size < (256u << 10))
+		return;
+	snprintf(name, sizeof name, "%s-reserve", w->path);
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (posix_fallocate(fd, 0, (off_t)size) != 0) {
+		close(fd);
+		unlink(name);
+		return;
+	}
+	close(fd);
+	w->reserve = xstrdup(name);
 }
 
 /* Blocked and the retry time has come (or the end: final): try again. */
@@ -1014,7 +1066,7 @@ static void writer_bound(struct writer *w)
 	prune_rewind(w->pruner);
 	for (int i = 0; i < 4096 && used > w->prune_low; i++) {
 		int rc;
-		int64_t n = prune_step(w->pruner, false, &rc);
+		int64_t n = prune_step(w->pruner, false, 0, &rc);
 		if (n < 0)
 			writer_fail(w, rc);
 		if (n <= 0 || !prune_sizes(w->pruner, w->path, &used, &files))
@@ -1051,7 +1103,17 @@ static void writer_committed(struct writer *w)
 	if (w->level > STORE_ALL) {
 		int64_t now = writer_wall_us();
 		int64_t base = w->opt.retry_interval_us > 0 ? w->opt.retry_interval_us : USEC_PER_SEC;
-		if (!w->level_ok_since) {
+		struct statvfs vfs;
+		/* After a full disk, only once there is room again (not just the
+		 * reserve's, given up to get there). */
+		bool room = !w->last_full;
+		if (!room && statvfs(w->path, &vfs) == 0) {
+			uint64_t want = (uint64_t)vfs.f_blocks * vfs.f_frsize / 4;
+			if (want > WRITER_ROOM_BYTES)
+				want = WRITER_ROOM_BYTES;
+			room = (uint64_t)vfs.f_bavail * vfs.f_frsize >= want;
+		}
+		if (!w->level_ok_since || !room) {
 			w->level_ok_since = now;
 		} else if (now - w->level_ok_since >= base) {
 			w->level--;
@@ -1059,6 +1121,7 @@ static void writer_committed(struct writer *w)
 			writer_publish_level(w);
 			if (w->level == STORE_ALL) {
 				w->retry_us = 0;
+				writer_reserve(w, 8);
 				struct store_health h;
 				writer_get_health(w, &h);
 				if (w->opt.say_on_stderr)
@@ -1085,6 +1148,15 @@ static void writer_maybe_commit(struct writer *w)
 		struct statvfs vfs;
 		w->low_space = statvfs(w->path, &vfs) == 0 &&
 			       (uint64_t)vfs.f_bavail * vfs.f_frsize < WRITER_LOW_SPACE_BYTES;
+		if (w->low_space && w->ckpt) {
+			/* The checkpoint thread racing the writer never lets the WAL
+			 * restart: on a filling disk the WAL would take the last of it
+			 * and leave no room to checkpoint.  From now on SQLite's own
+			 * checkpoint runs in the commit (it replaces the hook first). */
+			sqlite3_wal_autocheckpoint(w->db, 256);
+			checkpoint_stop(w->ckpt);
+			w->ckpt = NULL;
+		}
 		w->space_check_at = w->txn_rows + WRITER_SPACE_CHECK_ROWS;
 	}
 	size_t max = w->level > STORE_ALL || w->low_space ? WRITER_DEGRADED_TXN_ROWS : w->txn_rows_max;
@@ -1336,6 +1408,7 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 			return NULL;
 		}
 	}
+	writer_reserve(w, 8);
 	char why[128];
 	if (w->opt.max_bytes) {
 		/* Within a cap the WAL must restart often, which a checkpoint
@@ -1376,6 +1449,9 @@ void writer_close(struct writer *w)
 	checkpoint_stop(w->ckpt);
 	prune_free(w->pruner);
 	wlog_free(&w->log);
+	if (w->reserve)
+		unlink(w->reserve);
+	free(w->reserve);
 	free(w->pending_capture);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
