@@ -354,8 +354,8 @@ static bool options_check(struct options *o)
 			o->duration ? "--duration" : "-Z");
 		return false;
 	}
-	if ((o->hep_id || o->hep_password) && !o->hep_send) {
-		fprintf(stderr, "sipwatch: --hep-id and --hep-password need --hep-send\n");
+	if (o->hep_id && !o->hep_send) {
+		fprintf(stderr, "sipwatch: --hep-id needs --hep-send\n");
 		return false;
 	}
 	return true;
