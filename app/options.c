@@ -36,6 +36,7 @@ enum {
 	OPT_HEP_PORT,
 	/* issue 13: session-timer judging */
 	OPT_STRICT_PEERS,
+	OPT_DB_MAX_SIZE, /* issue 17 */
 };
 
 static const struct option options_long[] = {
@@ -72,6 +73,9 @@ static const struct option options_long[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
+	/* issue 17: always on */
+	{"db-max-size", required_argument, NULL, OPT_DB_MAX_SIZE},
+	{"buffer-size", required_argument, NULL, 'B'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -102,6 +106,9 @@ void options_usage(FILE *out)
 	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
 	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
 	      "                          the database are open (the db files are handed to USER)\n"
+	      "  -B, --buffer-size KIB   live: the kernel capture buffer in KiB (as tcpdump -B;\n"
+	      "                          default 32768); kernel drops are counted in the captures\n"
+	      "                          row, the report and the dashboard\n"
 	      "\n"
 	      "TLS and WebSocket (SIP over TLS, WS and WSS is found by content on any port):\n"
 	      "      --tls-keylog FILE   NSS key log (SSLKEYLOGFILE format) to decrypt TLS 1.2 and\n"
@@ -116,6 +123,12 @@ void options_usage(FILE *out)
 	      "      --retention-days N  on start and hourly, delete what is older than N days\n"
 	      "      --max-dialogs N     dialogs kept in memory at most (default 100000); the oldest\n"
 	      "                          idle ones are written out with end class EVICTED\n"
+	      "      --db-max-size SIZE  keep the db and its WAL within SIZE (suffix K, M or G;\n"
+	      "                          +10%): the bodies, then the messages of healthy ended\n"
+	      "                          dialogs go first, doomed and timer-torn-down ones last\n"
+	      "  Storage trouble (full disk, I/O error, a lock held too long) never stops the\n"
+	      "  analysis: storing degrades (no bodies, no messages, only dialogs and findings),\n"
+	      "  is said once on stderr and in the captures row, and resumes by itself.\n"
 	      "\n"
 	      "Output:\n"
 	      "      --no-ui             no dashboard (the default when stdout is not a terminal)\n"
@@ -161,7 +174,8 @@ void options_usage(FILE *out)
 	      "      --version           show the version\n"
 	      "\n"
 	      "Exit status: 0 done; 1 runtime failure (one line on stderr); 2 bad usage;\n"
-	      "3 --fail-on-doomed and a dialog was doomed.\n"
+	      "3 --fail-on-doomed and a dialog was doomed; 4 done, but the db is incomplete\n"
+	      "(storage trouble: something could not be stored; the report is complete).\n"
 	      "\n"
 	      "Examples:\n"
 	      "  sipwatch -r outage.pcap                     browse a capture (text report if piped)\n"
@@ -180,6 +194,29 @@ static bool options_number(const char *name, const char *arg, uint64_t max, uint
 			(unsigned long long)max);
 		return false;
 	}
+	return true;
+}
+
+/* SIZE with an optional K, M or G (powers of 1024), at least 1 MiB. */
+static bool options_size(const char *name, const char *arg, uint64_t *out)
+{
+	size_t n = strlen(arg);
+	uint64_t mult = 1, v;
+
+	if (n > 0) {
+		switch (arg[n - 1]) {
+		case 'k': case 'K': mult = UINT64_C(1) << 10; n--; break;
+		case 'm': case 'M': mult = UINT64_C(1) << 20; n--; break;
+		case 'g': case 'G': mult = UINT64_C(1) << 30; n--; break;
+		default: break;
+		}
+	}
+	if (!parse_uint(arg, n, UINT64_MAX / mult, &v) || v * mult < (UINT64_C(1) << 20)) {
+		fprintf(stderr, "sipwatch: %s: '%s' is not a size of at least 1M (suffix K, M or G)\n",
+			name, arg);
+		return false;
+	}
+	*out = v * mult;
 	return true;
 }
 
@@ -299,6 +336,17 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		}
 		return true;
+	case OPT_DB_MAX_SIZE:
+		return options_size("--db-max-size", arg, &o->db_max_size);
+	case 'B':
+		if (!options_number("-B", arg, 4u << 20, &v))
+			return false;
+		if (v == 0) {
+			fprintf(stderr, "sipwatch: -B must be at least 1 (KiB)\n");
+			return false;
+		}
+		o->buffer_kib = (int)v;
+		return true;
 	case OPT_DURATION:
 		if (!options_number("--duration", arg, 100000000, &v))
 			return false;
@@ -343,7 +391,7 @@ enum options_result options_parse(int argc, char **argv, struct options *o)
 	o->hep_port = HEP_PORT_DEFAULT;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:h", options_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:f:p:d:c:w:Z:k:B:h", options_long, NULL)) != -1) {
 		if (c == 'h') {
 			options_usage(stdout);
 			return OPTIONS_EXIT_OK;

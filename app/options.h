@@ -55,6 +55,9 @@ struct options {
 	/* --hep-password: the auth key HEP input must carry and HEP output sends */
 	const char *hep_password;
 	bool strict_peers; /* issue 13: --strict-peers */
+	/* issue 17 */
+	uint64_t db_max_size;   /* --db-max-size bytes, 0 = none */
+	int buffer_kib;         /* -B KiB, 0 = the default */
 };
 
 enum options_result {

@@ -23,6 +23,7 @@ struct pipeline {
 	int64_t stop_at_us;            /* live --duration: wall time to stop; 0 = none */
 	volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM or the dashboard */
 	int retention_days;
+	int64_t retention_clock_scale; /* tests: retention's clock runs this much faster (1 = real) */
 	/* Live: called on the pipeline thread about once a second (it may write
 	 * to the store), e.g. to bring the captures row's counters up to date. */
 	void (*progress)(void *ctx);

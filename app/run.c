@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "app/tls_setup.h"
 #include "capture/source.h"
 #include "capture/tls_keylog.h"
+#include "common/numparse.h"
 #include "db/query.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
@@ -136,6 +138,28 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	cc->decoder.hep_ports[0] = o->hep_port;
 	cc->decoder.n_hep_ports = 1;
 	cc->decoder.hep_password = o->hep_password;
+	if (o->buffer_kib > 0)
+		cc->buffer_bytes = o->buffer_kib * 1024;
+}
+
+/* Test hooks (not options: nobody needs them in the field), read once.
+ * SIPWATCH_STORE_RETRY_MS: how often a failing store tries again (default
+ * 5000 live, 250 for a file).  SIPWATCH_RETENTION_CLOCK_SCALE: retention's
+ * clock runs this many times faster than the wall clock from the start of
+ * the run, so a test sees hourly passes in seconds. */
+static int64_t run_env_int(const char *name, int64_t dflt, int64_t max)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+
+	if (!v || !parse_uint(v, strlen(v), (uint64_t)max, &n) || n == 0)
+		return dflt;
+	return (int64_t)n;
+}
+
+static bool run_wants_ui(const struct options *o)
+{
+	return !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 }
 
 /* A capture file, read faster than real time and watched by no one as it
@@ -256,6 +280,11 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 	store_options_defaults(&so);
 	so.store_bodies = !o->headers_only;
 	so.retention_days = o->retention_days;
+	so.max_bytes = o->db_max_size;
+	so.retry_interval_us = run_env_int("SIPWATCH_STORE_RETRY_MS",
+					   run_reads_file(o) ? 250 : 5000, 3600000) * 1000;
+	/* Under the dashboard, stderr is its screen: said at the end instead. */
+	so.say_on_stderr = !run_wants_ui(o);
 	if (run_reads_file(o)) {
 		/* A file: fewer, larger commits (each rewrites the pages of the
 		 * indexes it touched, scattered over the live dialogs); a reader
@@ -400,6 +429,18 @@ static void run_dashboard_counters(void *ctx, struct dashboard_counters *out)
 	out->input_finished = done;
 	out->input_failed = cs.failed;
 	snprintf(out->input_error, sizeof out->input_error, "%s", cs.error);
+	/* issue 17: storage trouble on the status line. */
+	struct store_health h;
+	store_get_health(s->store, &h);
+	if (h.failing || h.level != STORE_ALL)
+		snprintf(out->store_status, sizeof out->store_status, "db: storing %s (%s)",
+			 store_level_name(h.level), h.reason);
+	else if (h.incomplete)
+		snprintf(out->store_status, sizeof out->store_status,
+			 "db: incomplete (%llu not stored), storing everything again",
+			 (unsigned long long)(h.skipped + h.lost));
+	else
+		out->store_status[0] = '\0';
 }
 
 static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
@@ -477,7 +518,7 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
 	bool live = capture_is_live(s->source);
-	bool ui = !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	bool ui = run_wants_ui(o);
 	int rc = 0;
 
 	s->queue = queue_new(live ? RUN_QUEUE_LIVE : RUN_QUEUE_OFFLINE);
@@ -488,6 +529,7 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 	s->pipeline.live = live;
 	s->pipeline.stop = &run_stop;
 	s->pipeline.retention_days = o->retention_days;
+	s->pipeline.retention_clock_scale = run_env_int("SIPWATCH_RETENTION_CLOCK_SCALE", 1, 1000000);
 	s->pipeline.progress = run_progress;
 	s->pipeline.progress_ctx = s;
 	if (live && o->duration)
@@ -547,6 +589,22 @@ int run(const struct options *o)
 	report_tls_advice(ci.tls_no_keys, advice, sizeof advice);
 	if (advice[0])
 		fprintf(stderr, "sipwatch: %s\n", advice);
+	/* issue 17: the captures row may have been written late (storage trouble). */
+	struct store_health health;
+	store_get_health(s.store, &health);
+	s.capture_id = store_capture_id(s.store);
+	if (!s.capture_id) {
+		fprintf(stderr, "sipwatch: %s: nothing could be stored, no report\n",
+			health.reason[0] ? health.reason : o->db_path);
+		run_close(&s);
+		return EXIT_RUNTIME;
+	}
+	if (health.incomplete && (prc == 1 || health.lost))
+		/* Under the dashboard it could not be said as it happened. */
+		fprintf(stderr, "sipwatch: %s: db incomplete: %llu records not stored%s\n",
+			health.reason[0] ? health.reason : o->db_path,
+			(unsigned long long)(health.skipped + health.lost),
+			health.lost ? ", the report lacks some dialogs or findings" : "");
 	int doomed = run_report(&s, prc == 0);
 	if (doomed < 0)
 		status = EXIT_RUNTIME;
@@ -557,6 +615,8 @@ int run(const struct options *o)
 	}
 	if (status == EXIT_DONE && o->fail_on_doomed && doomed > 0)
 		status = EXIT_DOOMED;
+	if (status == EXIT_DONE && health.incomplete)
+		status = EXIT_DB_INCOMPLETE;
 	run_close(&s);
 	return status;
 }

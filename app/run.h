@@ -10,6 +10,7 @@ enum {
 	EXIT_RUNTIME = 1,
 	EXIT_USAGE = 2,
 	EXIT_DOOMED = 3,
+	EXIT_DB_INCOMPLETE = 4, /* done, the report is whole, the db lacks rows (issue 17) */
 };
 
 int run(const struct options *o);

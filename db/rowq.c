@@ -82,15 +82,21 @@ void rowq_publish(struct rowq *q)
 }
 
 /* A new open chunk of at least n bytes, within the budget (waits for it). */
-static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n)
+/* NULL only when !wait and the budget is spent. */
+static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n, bool wait)
 {
 	size_t cap = n > q->chunk_size ? n : q->chunk_size;
 	struct rowq_chunk *c = NULL;
 
 	pthread_mutex_lock(&q->lock);
 	/* An outsize record goes alone once the queue is empty, whatever the budget. */
-	while (q->bytes + cap > q->max_bytes && q->bytes != 0)
+	while (q->bytes + cap > q->max_bytes && q->bytes != 0) {
+		if (!wait) {
+			pthread_mutex_unlock(&q->lock);
+			return NULL;
+		}
 		pthread_cond_wait(&q->room, &q->lock);
+	}
 	if (cap == q->chunk_size && q->spare) {
 		c = q->spare;
 		q->spare = c->next;
@@ -108,16 +114,28 @@ static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n)
 	return c;
 }
 
-void *rowq_alloc(struct rowq *q, size_t n)
+static void *rowq_alloc_wait(struct rowq *q, size_t n, bool wait)
 {
 	n = rowq_round(n);
 	if (q->open && q->open->cap - q->open->used < n)
 		rowq_publish(q);
 	if (!q->open)
-		q->open = rowq_get_chunk(q, n);
+		q->open = rowq_get_chunk(q, n, wait);
+	if (!q->open)
+		return NULL;
 	void *p = q->open->data + q->open->used;
 	q->open->used += n;
 	return p;
+}
+
+void *rowq_alloc(struct rowq *q, size_t n)
+{
+	return rowq_alloc_wait(q, n, true);
+}
+
+void *rowq_try_alloc(struct rowq *q, size_t n)
+{
+	return rowq_alloc_wait(q, n, false);
 }
 
 struct rowq_chunk *rowq_take(struct rowq *q)

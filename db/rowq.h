@@ -37,6 +37,9 @@ void rowq_free(struct rowq *q);
 /* Producer: room for n bytes (aligned) in the open chunk, handing over the
  * open chunk and waiting for budget if it is full.  Never NULL. */
 void *rowq_alloc(struct rowq *q, size_t n);
+/* Producer: the same, but NULL rather than wait when the budget is spent
+ * (while storage is failing, the analyzer must not wait for the writer). */
+void *rowq_try_alloc(struct rowq *q, size_t n);
 /* Producer: hands the open chunk (if it holds anything) to the consumer. */
 void rowq_publish(struct rowq *q);
 

@@ -175,6 +175,16 @@ static const char SCHEMA_V4[] =
 	"ALTER TABLE captures ADD COLUMN hep_auth_failed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 4;";
+/* Migration 7 (issue 17): what storage trouble left out of a capture.
+ * db_status is NULL when everything was stored, else one line ("degraded
+ * (storing no messages): PATH: database or disk is full", or "incomplete,
+ * then stored everything again: ..."); db_errors counts the failed writes,
+ * db_skipped the messages, bodies and rows not stored. */
+static const char SCHEMA_V7[] =
+	"ALTER TABLE captures ADD COLUMN db_status TEXT;"
+	"ALTER TABLE captures ADD COLUMN db_errors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE captures ADD COLUMN db_skipped INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 7;";
 
 /* Migration 5 (issue 15): named counters of a capture, so a user sees what
  * arrived (packets per encapsulation: "encap.vxlan") and what was not read
@@ -232,6 +242,7 @@ static const struct schema_migration schema_migrations[] = {
 	{4, SCHEMA_V4},
 	{5, SCHEMA_V5},
 	{6, SCHEMA_V6},
+	{7, SCHEMA_V7},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])
@@ -272,6 +283,11 @@ int schema_configure(sqlite3 *db, const char *path, int busy_timeout_ms, char *e
 	 * halve the syscalls per row of an append-mostly table of SIP texts. */
 	if (rc == SQLITE_OK)
 		rc = dbutil_exec(db, "PRAGMA page_size = 16384");
+	/* Also only on a new db (before its first table): pages freed by
+	 * --db-max-size and --retention-days can be given back to the file
+	 * system (PRAGMA incremental_vacuum, db/prune.c). */
+	if (rc == SQLITE_OK)
+		rc = dbutil_exec(db, "PRAGMA auto_vacuum = INCREMENTAL");
 	if (rc == SQLITE_OK)
 		rc = schema_pragma_text(db, "PRAGMA journal_mode = WAL", mode, sizeof mode);
 	if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {

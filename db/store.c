@@ -55,6 +55,9 @@ void store_options_defaults(struct store_options *o)
 	o->batch_interval_us = 500 * 1000;
 	o->queue_bytes = 2u << 20;
 	o->cache_kib = 0;
+	o->max_bytes = 0;
+	o->retry_interval_us = 5 * USEC_PER_SEC;
+	o->say_on_stderr = false;
 }
 
 /* ---- packing records ---- */
@@ -82,11 +85,21 @@ static struct storerec_str store_put_str(struct store_pack *p, const void *s, si
 	return r;
 }
 
-/* A record of kind with room for extra bytes of strings after its body. */
-static void *store_rec(struct store *s, enum storerec_kind kind, size_t body, size_t extra,
-		       struct store_pack *p)
+/* A record of kind with room for extra bytes of strings after its body.
+ * NULL only for an optional record (a message, an endpoint) while the writer is failing and its queue is full: the analyzer
+ * does not wait for those.  Dialogs and findings, which the report is made
+ * of, always wait for room (the failing writer drains fast: it keeps them
+ * in its log until it can write). */
+static void *store_rec_opt(struct store *s, enum storerec_kind kind, size_t body, size_t extra,
+			   struct store_pack *p, bool optional)
 {
-	struct storerec_hdr *h = rowq_alloc(s->q, body + extra);
+	struct storerec_hdr *h = optional && writer_failing(s->w)
+					 ? rowq_try_alloc(s->q, body + extra)
+					 : rowq_alloc(s->q, body + extra);
+	if (!h) {
+		writer_count_skipped(s->w, 1);
+		return NULL;
+	}
 
 	h->kind = kind;
 	h->size = (uint32_t)(body + extra);
@@ -97,6 +110,12 @@ static void *store_rec(struct store *s, enum storerec_kind kind, size_t body, si
 		p->off = body;
 	}
 	return h;
+}
+
+static void *store_rec(struct store *s, enum storerec_kind kind, size_t body, size_t extra,
+		       struct store_pack *p)
+{
+	return store_rec_opt(s, kind, body, extra, p, false);
 }
 
 /* Queues a record with a ticket and waits until the writer has done it. */
@@ -192,6 +211,20 @@ void store_get_stats(struct store *s, int64_t now_us, struct store_stats *out)
 	out->failed = writer_failed(s->w);
 }
 
+void store_get_health(struct store *s, struct store_health *h)
+{
+	if (s) {
+		writer_get_health(s->w, h);
+	} else {
+		memset(h, 0, sizeof *h);
+	}
+}
+
+uint64_t store_capture_id(struct store *s)
+{
+	return s ? writer_capture_id(s->w) : 0;
+}
+
 bool store_failed(const struct store *s)
 {
 	return s && writer_failed(s->w);
@@ -209,7 +242,9 @@ static struct storerec_capture *store_capture_rec(struct store *s, enum storerec
 {
 	struct store_pack p;
 	size_t ls = store_len(c->source), lk = store_len(c->kind);
-	struct storerec_capture *r = store_rec(s, kind, sizeof *r, ls + lk, &p);
+	struct storerec_capture *r = store_rec_opt(s, kind, sizeof *r, ls + lk, &p, false);
+	if (!r)
+		return NULL;
 
 	r->started = c->started;
 	r->ended = c->ended;
@@ -265,8 +300,8 @@ void store_update_capture(struct store *s, const struct capture_info *c)
 {
 	if (!store_ok(s))
 		return;
-	store_capture_rec(s, REC_CAPTURE_UPDATE, c);
-	store_count_row(s);
+	if (store_capture_rec(s, REC_CAPTURE_UPDATE, c))
+		store_count_row(s);
 }
 
 void store_next_ids(struct store *s, uint64_t *dialog_id, uint64_t *message_id,
@@ -291,14 +326,26 @@ void store_message(struct store *s, const struct message_record *m)
 {
 	if (!store_ok(s))
 		return;
+	/* Storage trouble: fewer bytes first, then no messages (store.h). */
+	int level = writer_level(s->w);
+	if (level >= STORE_NO_MESSAGES) {
+		writer_count_skipped(s->w, 1);
+		return;
+	}
 	size_t raw_len = m->raw ? m->raw_len : 0;
-	if (!s->opt.store_bodies && m->header_len > 0 && m->header_len < raw_len)
+	if ((!s->opt.store_bodies || level >= STORE_NO_BODIES) && m->header_len > 0 &&
+	    m->header_len < raw_len) {
+		if (s->opt.store_bodies)
+			writer_count_skipped(s->w, 1);
 		raw_len = m->header_len;
+	}
 	size_t lsrc = strlen(m->src), ldst = strlen(m->dst), lm = store_len(m->method);
 	size_t lcm = store_len(m->cseq_method), lcid = store_len(m->call_id);
 	struct store_pack p;
-	struct storerec_message *r = store_rec(s, REC_MESSAGE, sizeof *r,
-					       lsrc + ldst + lm + lcm + lcid + raw_len, &p);
+	struct storerec_message *r = store_rec_opt(s, REC_MESSAGE, sizeof *r,
+						   lsrc + ldst + lm + lcm + lcid + raw_len, &p, true);
+	if (!r)
+		return;
 
 	r->id = m->id;
 	r->dialog_id = m->dialog_id;
@@ -326,9 +373,11 @@ void store_dialog(struct store *s, const struct dialog_record *d)
 		       store_len(d->from_tag), store_len(d->to_tag), store_len(d->caller_ua),
 		       store_len(d->callee_ua), store_len(d->state)};
 	struct store_pack p;
-	struct storerec_dialog *r = store_rec(s, REC_DIALOG, sizeof *r,
-					      l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7],
-					      &p);
+	struct storerec_dialog *r = store_rec_opt(s, REC_DIALOG, sizeof *r,
+						  l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7],
+						  &p, false);
+	if (!r)
+		return;
 
 	r->id = d->id;
 	r->created = d->created;
@@ -369,7 +418,9 @@ void store_finding(struct store *s, const struct finding_record *f)
 		return;
 	size_t le = strlen(f->endpoint), la = store_len(f->agent), ld = store_len(f->detail);
 	struct store_pack p;
-	struct storerec_finding *r = store_rec(s, REC_FINDING, sizeof *r, le + la + ld, &p);
+	struct storerec_finding *r = store_rec_opt(s, REC_FINDING, sizeof *r, le + la + ld, &p, false);
+	if (!r)
+		return;
 
 	r->id = f->id;
 	r->dialog_id = f->dialog_id;
@@ -387,9 +438,15 @@ void store_endpoint(struct store *s, const struct endpoint_record *e)
 {
 	if (!store_ok(s))
 		return;
+	if (writer_level(s->w) >= STORE_ESSENTIAL) {
+		writer_count_skipped(s->w, 1);
+		return;
+	}
 	size_t le = strlen(e->endpoint), la = store_len(e->agent);
 	struct store_pack p;
-	struct storerec_endpoint *r = store_rec(s, REC_ENDPOINT, sizeof *r, le + la, &p);
+	struct storerec_endpoint *r = store_rec_opt(s, REC_ENDPOINT, sizeof *r, le + la, &p, true);
+	if (!r)
+		return;
 
 	r->refresh_answers_ok = e->refresh_answers_ok;
 	r->malformed = e->malformed;

@@ -16,11 +16,31 @@
  *   - store_flush, store_begin_capture, store_next_ids, store_sync: queued,
  *     and wait until the writer has done them (the flush: committed).
  *
- * Every failure (full disk, read-only, locked past the timeout) is sticky:
- * store_failed() turns true (seen by the caller's thread as soon as the
- * writer meets it; at the latest after the next store_flush or store_sync),
- * store_error() says why in one line, the open batch is rolled back, and what
- * was committed before stays intact. */
+ * Storage trouble degrades, never stops (issue 17): a full disk, an I/O
+ * error, a db made read-only or locked past the busy timeout rolls the batch
+ * back, and the store goes on storing less, in steps (store_level): first no
+ * message bodies, then no messages, then only dialogs, findings and the
+ * captures row.  The dialogs, findings, endpoints and capture updates of the
+ * failed batch are kept in memory and written again first thing in the next
+ * transaction that succeeds (db/wlog.h), so the report, made from them,
+ * stays whole.  While failing, the store tries again every retry interval
+ * (backing off), frees room when the disk is full (a WAL checkpoint, then
+ * the bodies and messages of healthy ended dialogs, db/prune.h), and steps
+ * back up to storing everything once writes succeed.  The problem is said
+ * once on stderr (say_on_stderr), counted and described in store_health and
+ * in the captures row (db_status, db_errors, db_skipped).  While failing, the
+ * store_* calls never wait for the writer: a record with no room is counted
+ * as skipped.
+ *
+ * Other failures (a second sipwatch writing the same db, a corrupt db) stay
+ * sticky as before: store_failed() turns true (seen by the caller's thread
+ * as soon as the writer meets it; at the latest after the next store_flush or
+ * store_sync), store_error() says why in one line, the open batch is rolled
+ * back, and what was committed before stays intact.
+ *
+ * --db-max-size (max_bytes): after each commit the writer measures the db and
+ * its WAL and, past the cap, prunes (db/prune.h) and releases the freed
+ * pages; its transactions and WAL are sized from the cap. */
 #ifndef SIPWATCH_STORE_H
 #define SIPWATCH_STORE_H
 
@@ -38,6 +58,31 @@ struct store_options {
 	int64_t batch_interval_us; /* ... or this long after the batch began (packet or wall time) */
 	size_t queue_bytes;     /* the writer's queue: records waiting, in bytes */
 	int cache_kib;          /* SQLite page cache of the writer (0: the schema's default) */
+	/* issue 17: always on */
+	uint64_t max_bytes;         /* --db-max-size: db + WAL within this (0 = no cap) */
+	int64_t retry_interval_us;  /* while storing fails: try again this often (wall clock) */
+	bool say_on_stderr;         /* one line on stderr when storing degrades and resumes */
+};
+
+/* How much is being stored (issue 17), in the order storage trouble steps down. */
+enum store_level {
+	STORE_ALL = 0,
+	STORE_NO_BODIES,   /* messages without their bodies */
+	STORE_NO_MESSAGES, /* dialogs, findings, endpoints, captures */
+	STORE_ESSENTIAL,   /* dialogs, findings and the captures row only */
+};
+
+const char *store_level_name(int level); /* "everything", "no bodies", ... */
+
+struct store_health {
+	int level;             /* enum store_level now */
+	bool failing;          /* the last write failed; retrying */
+	bool incomplete;       /* this run left something unstored */
+	uint64_t errors;       /* storage errors met */
+	uint64_t skipped;      /* messages, bodies cut and rows not stored */
+	uint64_t lost;         /* dialog/finding records given up (the report lacks them) */
+	uint64_t pruned;       /* rows and bodies removed to stay within max_bytes or make room */
+	char reason[256];      /* the first error, "path: reason"; "" if none */
 };
 
 /* A named counter of a capture (table capture_counts): packets per
@@ -118,6 +163,10 @@ struct store_stats {
 	bool failed;
 };
 void store_get_stats(struct store *s, int64_t now_us, struct store_stats *out);
+/* Thread-safe (the dashboard's thread reads it). */
+void store_get_health(struct store *s, struct store_health *h);
+/* The captures row of this run (0 while it could not be written yet). */
+uint64_t store_capture_id(struct store *s);
 
 bool store_failed(const struct store *s);
 const char *store_error(const struct store *s);

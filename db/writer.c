@@ -22,10 +22,17 @@
 #include <time.h>
 
 #include "common/xalloc.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include "db/checkpoint.h"
 #include "db/dbutil.h"
+#include "db/prune.h"
 #include "db/schema.h"
 #include "db/storerec.h"
+#include "db/wlog.h"
 
 /* WAL size (16 KB pages) that wakes the checkpoint thread (16 MB), and the
  * size (512 MB) at which the writer runs a checkpoint itself.  The thread
@@ -47,6 +54,22 @@
 #define WRITER_MAP_SLOTS (2 * WRITER_MAP_MAX) /* a power of two */
 #define WRITER_MAP_MAX_BYTES (4u << 20) /* of record buffers */
 
+/* The log of a transaction's essentials (wlog.h): past the soft size a
+ * healthy writer commits early, so the log stays small; the hard size bounds
+ * what a long outage keeps in memory (past it, records are lost, counted). */
+#define WRITER_LOG_SOFT_BYTES (8u << 20)
+#define WRITER_LOG_MAX_BYTES (64u << 20)
+/* While degraded, transactions are short: a failure loses less. */
+#define WRITER_DEGRADED_TXN_ROWS 2000
+/* Retries back off to this many times the retry interval. */
+#define WRITER_RETRY_BACKOFF_MAX 12
+/* Below this much free space, transactions are short (writer_maybe_commit). */
+#define WRITER_LOW_SPACE_BYTES (UINT64_C(256) << 20)
+#define WRITER_SPACE_CHECK_ROWS 4096
+/* After a full disk, storing steps back up only with this much free (or a
+ * quarter of the file system, if smaller). */
+#define WRITER_ROOM_BYTES (UINT64_C(24) << 20)
+
 enum store_stmt {
 	ST_BEGIN = 0,
 	ST_COMMIT,
@@ -66,6 +89,7 @@ enum store_stmt {
 	ST_RET_CAPTURES,
 	ST_RET_ENDPOINTS,
 	ST_RET_COUNTS,
+	ST_CAPTURE_DBSTATE,
 	ST_COUNT
 };
 
@@ -163,6 +187,9 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_RET_ENDPOINTS] = "DELETE FROM endpoints WHERE capture_id NOT IN (SELECT id FROM captures)",
 	[ST_RET_COUNTS] = "DELETE FROM capture_counts WHERE capture_id NOT IN"
 			  " (SELECT id FROM captures)",
+	/* issue 17: what this run could not store, on its captures row. */
+	[ST_CAPTURE_DBSTATE] = "UPDATE captures SET db_status = ?1, db_errors = ?2, db_skipped = ?3"
+			       " WHERE id = ?4",
 };
 
 struct writer_entry {
@@ -196,6 +223,32 @@ struct writer {
 	struct writer_map map;
 	struct writer_stats stats;
 
+	/* Degrading (issue 17), the writer thread's. */
+	int level;               /* enum store_level */
+	bool blocked;            /* a write failed: nothing is tried before retry_at */
+	bool replay;             /* the log goes first into the next transaction */
+	bool last_full;          /* the last failure was a full disk */
+	bool said;               /* the trouble was said on stderr */
+	int64_t retry_at, retry_us;
+	int64_t level_ok_since;  /* the current level's writes have succeeded since */
+	size_t txn_rows;         /* rows in the open transaction */
+	uint64_t txn_messages;   /* messages in it: lost if it fails */
+	size_t txn_rows_max;     /* healthy: commit past this many rows (from max_bytes) */
+	size_t space_check_at;   /* txn_rows at which to look at the free space again */
+	bool low_space;          /* the file system is nearly full: short transactions */
+	struct wlog log;
+	uint8_t *pending_capture; /* a REC_CAPTURE_BEGIN not written yet */
+	struct pruner *pruner;
+	uint64_t prune_high, prune_low; /* bytes of pages in use: prune above, down to */
+	int64_t wal_budget;      /* bytes (journal_size_limit) */
+	uint64_t dry_used;       /* bytes in use when pruning last ran */
+	uint64_t health_capture_id; /* under lock */
+	uint64_t dbstate_sig;       /* of the health last written to the captures row */
+	char *reserve;              /* the <db>-reserve file's name, NULL: none */
+	atomic_int level_pub;
+	atomic_bool failing_pub;
+	struct store_health health; /* under lock */
+
 	/* Shared: failed is raised after err is written and never lowered. */
 	atomic_bool failed;
 	/* Shared, for the metrics (writer_get_progress): records taken off the
@@ -218,11 +271,35 @@ struct writer {
 static void writer_map_clear(struct writer *w);
 static int64_t writer_wall_us(void);
 
+/* Full, I/O, read-only, busy: the storage's trouble, not the db's; worth
+ * another try later (the disk may get room, the lock may be released). */
+static bool writer_transient(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void writer_trouble(struct writer *w, int rc);
+
 /* Records the first failure and abandons the open batch. */
 static void writer_fail(struct writer *w, int rc)
 {
-	if (w->dead)
+	if (w->dead || w->blocked)
 		return;
+	if (writer_transient(rc)) {
+		writer_trouble(w, rc);
+		return;
+	}
 	w->dead = true;
 	if (sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		/* Ids come from store_next_ids at start: a clash means a second
@@ -253,6 +330,41 @@ const char *writer_error(const struct writer *w)
 	return writer_failed(w) ? w->err : "";
 }
 
+int writer_level(const struct writer *w)
+{
+	return atomic_load_explicit(&w->level_pub, memory_order_relaxed);
+}
+
+bool writer_failing(const struct writer *w)
+{
+	return atomic_load_explicit(&w->failing_pub, memory_order_relaxed);
+}
+
+void writer_count_skipped(struct writer *w, uint64_t n)
+{
+	pthread_mutex_lock(&w->lock);
+	w->health.skipped += n;
+	w->health.incomplete = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void writer_get_health(struct writer *w, struct store_health *h)
+{
+	pthread_mutex_lock(&w->lock);
+	*h = w->health;
+	pthread_mutex_unlock(&w->lock);
+	h->level = writer_level(w);
+	h->failing = writer_failing(w);
+}
+
+uint64_t writer_capture_id(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	uint64_t id = w->health_capture_id;
+	pthread_mutex_unlock(&w->lock);
+	return id;
+}
+
 /* Steps a statement that returns no rows, resets it, and fails on error. */
 static bool writer_run(struct writer *w, sqlite3_stmt *st)
 {
@@ -267,14 +379,27 @@ static bool writer_run(struct writer *w, sqlite3_stmt *st)
 	return true;
 }
 
+static bool writer_insert_capture(struct writer *w);
+static void writer_replay(struct writer *w);
+
+/* Opens a transaction if none is.  After a failure, the captures row that
+ * could not be written and the log of essentials go in first. */
 static bool writer_begin(struct writer *w)
 {
 	if (w->in_batch)
 		return true;
+	if (w->blocked)
+		return false;
 	if (!writer_run(w, w->st[ST_BEGIN]))
 		return false;
 	w->in_batch = true;
-	return true;
+	w->txn_rows = 0;
+	w->txn_messages = 0;
+	if (w->pending_capture && !writer_insert_capture(w))
+		return false;
+	if (w->replay)
+		writer_replay(w);
+	return w->in_batch;
 }
 
 /* A row may be written: healthy and a batch open. */
@@ -291,7 +416,25 @@ static void writer_put_row(struct writer *w, sqlite3_stmt *st, int bind_rc)
 		sqlite3_clear_bindings(st);
 		return;
 	}
-	writer_run(w, st);
+	if (writer_run(w, st))
+		w->txn_rows++;
+}
+
+/* Keeps a copy of an essential record until its transaction commits. */
+static void writer_log(struct writer *w, const struct storerec_hdr *h)
+{
+	if (wlog_append(&w->log, h, h->size))
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->health.lost++;
+	w->health.incomplete = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void writer_skipped(struct writer *w, uint64_t n)
+{
+	if (n)
+		writer_count_skipped(w, n);
 }
 
 /* ---- binding from records ---- */
@@ -412,16 +555,22 @@ static void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
 }
 
 /* Writes every dialog of the map (first-seen order, so new rows go in as
- * they would have one by one) into the open batch, and empties the map. */
+ * they would have one by one) into the open batch, and empties the map.
+ * Each goes into the log as well: if the transaction fails, they are
+ * written again (while failing, the log is all that keeps them). */
 static void writer_map_write(struct writer *w)
 {
 	struct writer_map *m = &w->map;
 
 	if (m->n == 0)
 		return;
-	if (writer_ready(w))
-		for (size_t i = 0; i < m->n && !w->dead; i++)
-			writer_dialog_row(w, (const struct storerec_dialog *)m->e[i].buf);
+	bool ready = writer_ready(w);
+	for (size_t i = 0; i < m->n && !w->dead; i++) {
+		const struct storerec_dialog *d = (const struct storerec_dialog *)m->e[i].buf;
+		writer_log(w, &d->h);
+		if (ready && !w->blocked)
+			writer_dialog_row(w, d);
+	}
 	writer_map_clear(w);
 }
 
@@ -461,9 +610,18 @@ static void writer_dialog(struct writer *w, const struct storerec_dialog *d)
 
 static void writer_message(struct writer *w, const struct storerec_message *m)
 {
-	if (!writer_ready(w))
+	if (w->level >= STORE_NO_MESSAGES || !writer_ready(w)) {
+		writer_skipped(w, 1);
 		return;
+	}
 	sqlite3_stmt *st = w->st[ST_MESSAGE];
+	struct storerec_str raw = m->raw;
+	/* Queued before the level changed: cut here (the producer cuts the rest). */
+	if (w->level >= STORE_NO_BODIES && raw.len != STOREREC_NULL && m->header_len > 0 &&
+	    m->header_len < raw.len) {
+		raw.len = (uint32_t)m->header_len;
+		writer_skipped(w, 1);
+	}
 
 	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)m->id);
 	rc |= dbutil_bind_id(st, 2, m->dialog_id);
@@ -481,16 +639,15 @@ static void writer_message(struct writer *w, const struct storerec_message *m)
 	rc |= writer_bind_str(st, 12, m, m->call_id);
 	rc |= sqlite3_bind_int(st, 13, m->retransmission);
 	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)m->header_len);
-	rc |= writer_bind_str(st, 15, m, m->raw);
+	rc |= writer_bind_str(st, 15, m, raw);
 	rc |= m->hep_agent_id < 0 ? sqlite3_bind_null(st, 16)
 				  : sqlite3_bind_int64(st, 16, m->hep_agent_id);
 	writer_put_row(w, st, rc);
+	w->txn_messages++;
 }
 
-static void writer_finding(struct writer *w, const struct storerec_finding *f)
+static void writer_finding_row(struct writer *w, const struct storerec_finding *f)
 {
-	if (!writer_ready(w))
-		return;
 	sqlite3_stmt *st = w->st[ST_FINDING];
 
 	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
@@ -508,10 +665,15 @@ static void writer_finding(struct writer *w, const struct storerec_finding *f)
 	writer_put_row(w, st, rc);
 }
 
-static void writer_endpoint(struct writer *w, const struct storerec_endpoint *e)
+static void writer_finding(struct writer *w, const struct storerec_finding *f)
 {
-	if (!writer_ready(w))
-		return;
+	writer_log(w, &f->h);
+	if (writer_ready(w))
+		writer_finding_row(w, f);
+}
+
+static void writer_endpoint_row(struct writer *w, const struct storerec_endpoint *e)
+{
 	sqlite3_stmt *st = w->st[ST_ENDPOINT];
 
 	int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)w->capture_id);
@@ -526,10 +688,41 @@ static void writer_endpoint(struct writer *w, const struct storerec_endpoint *e)
 	writer_put_row(w, st, rc);
 }
 
+static void writer_endpoint(struct writer *w, const struct storerec_endpoint *e)
+{
+	if (w->level >= STORE_ESSENTIAL) {
+		writer_skipped(w, 1);
+		return;
+	}
+	writer_log(w, &e->h);
+	if (writer_ready(w))
+		writer_endpoint_row(w, e);
+}
+
+static void writer_capture_row(struct writer *w, const struct storerec_capture *c);
+static void writer_committed(struct writer *w);
+
+static void writer_capture_dbstate(struct writer *w);
+
+/* The captures row's db_* columns are behind what the health says. */
+static bool writer_dbstate_stale(struct writer *w)
+{
+	struct store_health h;
+
+	if (!w->capture_id || w->blocked || w->dead)
+		return false;
+	writer_get_health(w, &h);
+	uint64_t sig = h.errors * 1000003u + (h.skipped + h.lost) * 31u + (uint64_t)h.level * 7u +
+		       (h.failing ? 1u : 0u);
+	return h.incomplete && sig != w->dbstate_sig;
+}
+
 /* Writes the coalesced dialogs and commits the open batch. */
 static void writer_commit(struct writer *w)
 {
 	writer_map_write(w);
+	if (writer_dbstate_stale(w) && writer_ready(w))
+		writer_capture_dbstate(w);
 	if (w->dead || !w->in_batch)
 		return;
 	if (writer_run(w, w->st[ST_COMMIT])) {
@@ -538,6 +731,35 @@ static void writer_commit(struct writer *w)
 		atomic_store_explicit(&w->committed_records, w->records_done, memory_order_relaxed);
 		atomic_store_explicit(&w->last_commit_us, writer_wall_us(), memory_order_relaxed);
 		atomic_fetch_add_explicit(&w->commits, 1, memory_order_relaxed);
+		writer_committed(w);
+	}
+}
+
+/* After a failure: the essentials of the failed transactions, again (not
+ * logged twice: they are in the log already). */
+static void writer_replay(struct writer *w)
+{
+	size_t off = 0;
+	const struct storerec_hdr *h;
+
+	w->replay = false;
+	while (!w->blocked && !w->dead && (h = wlog_next(&w->log, &off))) {
+		switch ((enum storerec_kind)h->kind) {
+		case REC_DIALOG:
+			writer_dialog_row(w, (const struct storerec_dialog *)h);
+			break;
+		case REC_FINDING:
+			writer_finding_row(w, (const struct storerec_finding *)h);
+			break;
+		case REC_ENDPOINT:
+			writer_endpoint_row(w, (const struct storerec_endpoint *)h);
+			break;
+		case REC_CAPTURE_UPDATE:
+			writer_capture_row(w, (const struct storerec_capture *)h);
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -565,26 +787,69 @@ static int writer_bind_capture(sqlite3_stmt *st, const struct storerec_capture *
 	return rc;
 }
 
+/* Inserts the pending captures row, inside the open transaction. */
+static bool writer_insert_capture(struct writer *w)
+{
+	const struct storerec_capture *c = (const struct storerec_capture *)w->pending_capture;
+	sqlite3_stmt *st = w->st[ST_CAPTURE_INSERT];
+
+	writer_put_row(w, st, writer_bind_capture(st, c));
+	if (w->dead || w->blocked)
+		return false;
+	w->capture_id = (uint64_t)sqlite3_last_insert_rowid(w->db);
+	free(w->pending_capture);
+	w->pending_capture = NULL;
+	pthread_mutex_lock(&w->lock);
+	w->health_capture_id = w->capture_id;
+	pthread_mutex_unlock(&w->lock);
+	return true;
+}
+
 static uint64_t writer_begin_capture(struct writer *w, const struct storerec_capture *c)
 {
 	writer_commit(w);
-	if (!writer_ready(w))
-		return 0;
-	sqlite3_stmt *st = w->st[ST_CAPTURE_INSERT];
-	writer_put_row(w, st, writer_bind_capture(st, c));
 	if (w->dead)
 		return 0;
-	w->capture_id = (uint64_t)sqlite3_last_insert_rowid(w->db);
 	w->capture_is_file = c->kind.len == 4 && memcmp((const char *)c + c->kind.off, "file", 4) == 0;
+	/* Kept until written: while storage fails, the next transaction that
+	 * succeeds starts with it. */
+	free(w->pending_capture);
+	w->pending_capture = xmalloc(c->h.size);
+	memcpy(w->pending_capture, c, c->h.size);
+	w->capture_id = 0;
+	if (!writer_ready(w))
+		return 0;
 	/* Visible at once: a reader (the dashboard) looks the capture up first. */
 	writer_commit(w);
-	return w->dead ? 0 : w->capture_id;
+	return w->dead || w->blocked ? 0 : w->capture_id;
 }
 
-static void writer_update_capture(struct writer *w, const struct storerec_capture *c)
+/* The db_* columns of this run's captures row: what storage trouble left out. */
+static void writer_capture_dbstate(struct writer *w)
 {
-	if (!w->capture_id || !writer_ready(w))
+	char status[400];
+	struct store_health h;
+
+	writer_get_health(w, &h);
+	if (!h.incomplete)
 		return;
+	w->dbstate_sig = h.errors * 1000003u + (h.skipped + h.lost) * 31u + (uint64_t)h.level * 7u +
+			 (h.failing ? 1u : 0u);
+	if (h.level == STORE_ALL && !h.failing)
+		snprintf(status, sizeof status, "incomplete, then stored everything again: %s", h.reason);
+	else
+		snprintf(status, sizeof status, "degraded (storing %s): %s",
+			 store_level_name(h.level), h.reason);
+	sqlite3_stmt *st = w->st[ST_CAPTURE_DBSTATE];
+	int rc = sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT);
+	rc |= sqlite3_bind_int64(st, 2, (sqlite3_int64)h.errors);
+	rc |= sqlite3_bind_int64(st, 3, (sqlite3_int64)(h.skipped + h.lost));
+	rc |= dbutil_bind_id(st, 4, w->capture_id);
+	writer_put_row(w, st, rc);
+}
+
+static void writer_capture_row(struct writer *w, const struct storerec_capture *c)
+{
 	sqlite3_stmt *st = w->st[ST_CAPTURE_UPDATE];
 	int rc = writer_bind_capture(st, c);
 	rc |= dbutil_bind_id(st, 18, w->capture_id);
@@ -596,6 +861,15 @@ static void writer_update_capture(struct writer *w, const struct storerec_captur
 		rc |= sqlite3_bind_int64(st, 3, (sqlite3_int64)c->counts[i].value);
 		writer_put_row(w, st, rc);
 	}
+	if (!w->blocked && !w->dead)
+		writer_capture_dbstate(w);
+}
+
+static void writer_update_capture(struct writer *w, const struct storerec_capture *c)
+{
+	writer_log(w, &c->h);
+	if (writer_ready(w) && w->capture_id)
+		writer_capture_row(w, c);
 }
 
 static void writer_next_ids(struct writer *w, struct writer_reply *r)
@@ -646,13 +920,281 @@ static void writer_retention(struct writer *w, int64_t now_us)
 			return;
 	}
 	writer_commit(w);
+	/* An auto_vacuum db gives the deleted pages back to the file system. */
+	if (w->pruner && !w->blocked && !w->dead)
+		prune_release(w->pruner, 64);
+}
+
+/* ---- storage trouble (issue 17) ---- */
+
+static int64_t writer_wall_us(void);
+
+const char *store_level_name(int level)
+{
+	static const char *const names[] = {"everything", "no message bodies",
+					    "no messages", "only dialogs and findings"};
+	return level >= 0 && level <= STORE_ESSENTIAL ? names[level] : "?";
+}
+
+static void writer_publish_level(struct writer *w)
+{
+	atomic_store_explicit(&w->level_pub, w->level, memory_order_relaxed);
+	atomic_store_explicit(&w->failing_pub, w->blocked, memory_order_relaxed);
+}
+
+/* A write failed for the storage's sake: roll back, keep the essentials for
+ * a replay, store less, and wait a retry interval (longer each time). */
+static void writer_trouble(struct writer *w, int rc)
+{
+	char why[256];
+	bool first;
+
+	dbutil_format_error(why, sizeof why, w->path, w->db, rc, w->opt.busy_timeout_ms);
+	if (!sqlite3_get_autocommit(w->db)) {
+		sqlite3_step(w->st[ST_ROLLBACK]);
+		sqlite3_reset(w->st[ST_ROLLBACK]);
+	}
+	w->in_batch = false;
+	w->replay = true;
+	w->blocked = true;
+	w->last_full = (rc & 0xff) == SQLITE_FULL;
+	if (w->level < STORE_ESSENTIAL)
+		w->level++;
+	/* A full disk has no room for body-less messages either: the room
+	 * that is left (and the reserve's) is for the dialogs and findings. */
+	if (w->last_full && w->level < STORE_NO_MESSAGES)
+		w->level = STORE_NO_MESSAGES;
+	w->level_ok_since = 0;
+	int64_t base = w->opt.retry_interval_us > 0 ? w->opt.retry_interval_us : USEC_PER_SEC;
+	w->retry_us = w->retry_us ? w->retry_us * 2 : base;
+	if (w->retry_us > base * WRITER_RETRY_BACKOFF_MAX)
+		w->retry_us = base * WRITER_RETRY_BACKOFF_MAX;
+	w->retry_at = writer_wall_us() + w->retry_us;
+	pthread_mutex_lock(&w->lock);
+	w->health.errors++;
+	w->health.incomplete = true;
+	w->health.skipped += w->txn_messages;
+	if (!w->health.reason[0])
+		snprintf(w->health.reason, sizeof w->health.reason, "%s", why);
+	first = !w->said;
+	w->said = true;
+	pthread_mutex_unlock(&w->lock);
+	w->txn_rows = 0;
+	w->txn_messages = 0;
+	writer_publish_level(w);
+	if (first && w->opt.say_on_stderr)
+		fprintf(stderr, "sipwatch: %s: storing less (%s) until the db can be written again;"
+			" the analysis goes on\n", why, store_level_name(w->level));
+}
+
+/* The disk was full: the WAL's space back (a checkpoint that truncates it),
+ * and once messages are no longer stored, room inside the db for the
+ * dialogs and findings: the bodies and messages of healthy ended dialogs go
+ * (never a dialog or a finding: the report is made of them); of this run's
+ * capture only, unless --db-max-size allows any. */
+static void writer_make_room(struct writer *w)
+{
+	/* The WAL's committed pages may need the db to grow, which a full disk
+	 * refuses, and then the WAL can never restart: the reserve's room
+	 * lets that checkpoint through. */
+	if (w->reserve) {
+		unlink(w->reserve);
+		free(w->reserve);
+		w->reserve = NULL;
+	}
+	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	/* Without --db-max-size, only this run's own messages go: what earlier
+	 * runs stored is not deleted unasked. */
+	if (w->level < STORE_NO_MESSAGES || !w->pruner || (!w->opt.max_bytes && !w->capture_id))
+		return;
+	int64_t freed = 0;
+	prune_rewind(w->pruner);
+	for (int i = 0; i < 64; i++) {
+		int rc;
+		int64_t n = prune_step(w->pruner, true, w->opt.max_bytes ? 0 : w->capture_id, &rc);
+		if (n <= 0)
+			break;
+		freed += n;
+		if (freed >= 50000)
+			break;
+	}
+	if (freed) {
+		pthread_mutex_lock(&w->lock);
+		w->health.pruned += (uint64_t)freed;
+		pthread_mutex_unlock(&w->lock);
+		/* The pages freed inside the db are no room for the WAL: give them
+		 * back to the file system (the file shrinks at the checkpoint). */
+		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		prune_release(w->pruner, 0);
+		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
+}
+
+/* <db>-reserve: a file of a few MB (a share of the free space, at most
+ * 8 MiB) kept next to the db while it is open, given up when the disk is
+ * full (writer_make_room) and made again once everything is stored again. */
+static void writer_reserve(struct writer *w, unsigned share)
+{
+	char name[4096];
+	struct statvfs vfs;
+
+	if (w->reserve || statvfs(w->path, &vfs) != 0)
+		return;
+	uint64_t size = (uint64_t)vfs.f_bavail * vfs.f_frsize / share;
+	if (size > (8u << 20))
+		size = 8u << 20;
+	if (size < (256u << 10))
+		return;
+	snprintf(name, sizeof name, "%s-reserve", w->path);
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (posix_fallocate(fd, 0, (off_t)size) != 0) {
+		close(fd);
+		unlink(name);
+		return;
+	}
+	close(fd);
+	w->reserve = xstrdup(name);
+}
+
+/* Blocked and the retry time has come (or the end: final): try again. */
+static void writer_retry(struct writer *w, bool final)
+{
+	if (!w->blocked || (!final && writer_wall_us() < w->retry_at))
+		return;
+	w->blocked = false;
+	if (w->last_full)
+		writer_make_room(w);
+	writer_publish_level(w);
+	/* Begins (the captures row, the log's replay), writes the map, commits. */
+	if (writer_ready(w))
+		writer_commit(w);
+}
+
+/* ---- --db-max-size ---- */
+
+static void writer_bound(struct writer *w)
+{
+	uint64_t used, files;
+
+	if (!w->opt.max_bytes || !w->pruner || !prune_sizes(w->pruner, w->path, &used, &files))
+		return;
+	if (used <= w->prune_high && files <= w->opt.max_bytes)
+		return;
+	/* Nothing was left to remove: wait until the db has grown by 1/16
+	 * before trying again, not at every commit. */
+	if (prune_dry(w->pruner) && used < w->dry_used + w->prune_high / 16)
+		return;
+	int64_t freed = 0;
+	prune_rewind(w->pruner);
+	for (int i = 0; i < 4096 && used > w->prune_low; i++) {
+		int rc;
+		int64_t n = prune_step(w->pruner, false, 0, &rc);
+		if (n < 0)
+			writer_fail(w, rc);
+		if (n <= 0 || !prune_sizes(w->pruner, w->path, &used, &files))
+			break;
+		freed += n;
+		/* The deletions' own WAL and free pages: given back as it goes. */
+		if (i % 4 == 3) {
+			prune_release(w->pruner, 16);
+			sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		}
+	}
+	w->dry_used = used;
+	if (!w->blocked && !w->dead) {
+		prune_release(w->pruner, 16);
+		/* The file shrinks and the WAL restarts once this is checkpointed;
+		 * past the cap, one that truncates the WAL (it waits for readers). */
+		prune_sizes(w->pruner, w->path, &used, &files);
+		sqlite3_wal_checkpoint_v2(w->db, NULL, files > w->opt.max_bytes
+				? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	pthread_mutex_lock(&w->lock);
+	w->health.pruned += (uint64_t)freed;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A commit succeeded: forget the log; after trouble, step back up a level
+ * once the current one has worked for a retry interval. */
+static void writer_committed(struct writer *w)
+{
+	wlog_reset(&w->log);
+	w->space_check_at = 0;
+	w->txn_rows = 0;
+	w->txn_messages = 0;
+	if (w->level > STORE_ALL) {
+		int64_t now = writer_wall_us();
+		int64_t base = w->opt.retry_interval_us > 0 ? w->opt.retry_interval_us : USEC_PER_SEC;
+		struct statvfs vfs;
+		/* After a full disk, only once there is room again (not just the
+		 * reserve's, given up to get there). */
+		bool room = !w->last_full;
+		if (!room && statvfs(w->path, &vfs) == 0) {
+			uint64_t want = (uint64_t)vfs.f_blocks * vfs.f_frsize / 4;
+			if (want > WRITER_ROOM_BYTES)
+				want = WRITER_ROOM_BYTES;
+			room = (uint64_t)vfs.f_bavail * vfs.f_frsize >= want;
+		}
+		if (!w->level_ok_since || !room) {
+			w->level_ok_since = now;
+		} else if (now - w->level_ok_since >= base) {
+			w->level--;
+			w->level_ok_since = now;
+			writer_publish_level(w);
+			if (w->level == STORE_ALL) {
+				w->retry_us = 0;
+				writer_reserve(w, 8);
+				struct store_health h;
+				writer_get_health(w, &h);
+				if (w->opt.say_on_stderr)
+					fprintf(stderr, "sipwatch: %s: storing everything again (%llu records"
+						" were not stored)\n", w->path,
+						(unsigned long long)(h.skipped + h.lost));
+			}
+		}
+	}
+	writer_bound(w);
 }
 
 /* ---- the thread ---- */
 
+/* Healthy: commits early past the transaction's rows (bounded by
+ * --db-max-size) or a big log; degraded: every few thousand rows. */
+static void writer_maybe_commit(struct writer *w)
+{
+	if (!w->in_batch)
+		return;
+	/* Running out of disk: a big transaction would fail whole (its rows are
+	 * all in the WAL until the COMMIT), so commit often and lose little. */
+	if (w->txn_rows >= w->space_check_at) {
+		struct statvfs vfs;
+		w->low_space = statvfs(w->path, &vfs) == 0 &&
+			       (uint64_t)vfs.f_bavail * vfs.f_frsize < WRITER_LOW_SPACE_BYTES;
+		if (w->low_space && w->ckpt) {
+			/* The checkpoint thread racing the writer never lets the WAL
+			 * restart: on a filling disk the WAL would take the last of it
+			 * and leave no room to checkpoint.  From now on SQLite's own
+			 * checkpoint runs in the commit (it replaces the hook first). */
+			sqlite3_wal_autocheckpoint(w->db, 256);
+			checkpoint_stop(w->ckpt);
+			w->ckpt = NULL;
+		}
+		w->space_check_at = w->txn_rows + WRITER_SPACE_CHECK_ROWS;
+	}
+	size_t max = w->level > STORE_ALL || w->low_space ? WRITER_DEGRADED_TXN_ROWS : w->txn_rows_max;
+	if (w->txn_rows >= max || w->log.len >= WRITER_LOG_SOFT_BYTES)
+		writer_commit(w);
+}
+
 /* Runs one record; false after REC_STOP. */
 static bool writer_do(struct writer *w, const struct storerec_hdr *h, struct writer_reply *r)
 {
+	if (w->blocked)
+		writer_retry(w, h->kind == REC_STOP || (h->ticket && h->kind == REC_COMMIT));
+	else
+		writer_maybe_commit(w);
 	switch ((enum storerec_kind)h->kind) {
 	case REC_MESSAGE:
 		if (!w->dead)
@@ -774,6 +1316,42 @@ static void writer_open_fail(sqlite3 *db, const char *path, int rc, char *err, s
 	sqlite3_close(db);
 }
 
+/* --db-max-size: the WAL's share of the cap (an eighth, 256 KiB to 64 MiB),
+ * the pages in use pruned above what leaves room for two WALs, transactions
+ * small enough for their WAL to fit.  The pruner also makes room when the
+ * disk is full, with or without a cap. */
+static int writer_setup_bound(struct writer *w, char *err, size_t n)
+{
+	int rc;
+
+	w->pruner = prune_new(w->db, &rc);
+	if (!w->pruner) {
+		dbutil_format_error(err, n, w->path, w->db, rc, 0);
+		return rc;
+	}
+	if (!w->opt.max_bytes)
+		return SQLITE_OK;
+	uint64_t cap = w->opt.max_bytes;
+	uint64_t wal = cap / 8;
+	if (wal < 256 * 1024)
+		wal = 256 * 1024;
+	if (wal > 64u << 20)
+		wal = 64u << 20;
+	w->wal_budget = (int64_t)wal;
+	w->prune_high = cap > 4 * wal ? cap - 3 * wal : cap / 4;
+	w->prune_low = w->prune_high / 20 * 19;
+	/* ~1 KiB of WAL per row (16 KiB pages rewritten for index inserts). */
+	w->txn_rows_max = (size_t)(wal / 4 / 1024);
+	if (w->txn_rows_max < 100)
+		w->txn_rows_max = 100;
+	char sql[80];
+	snprintf(sql, sizeof sql, "PRAGMA journal_size_limit = %lld", (long long)wal);
+	rc = dbutil_exec(w->db, sql);
+	if (rc != SQLITE_OK)
+		dbutil_format_error(err, n, w->path, w->db, rc, 0);
+	return rc;
+}
+
 static int writer_prepare_all(struct writer *w, char *err, size_t n)
 {
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -834,10 +1412,14 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 	atomic_init(&w->committed_records, 0);
 	atomic_init(&w->last_commit_us, writer_wall_us());
 	atomic_init(&w->commits, 0);
+	atomic_init(&w->level_pub, STORE_ALL);
+	atomic_init(&w->failing_pub, false);
+	wlog_init(&w->log, WRITER_LOG_MAX_BYTES);
+	w->txn_rows_max = SIZE_MAX;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done_cond, NULL);
 	writer_map_init(&w->map);
-	if (writer_prepare_all(w, err, n) != SQLITE_OK) {
+	if (writer_prepare_all(w, err, n) != SQLITE_OK || writer_setup_bound(w, err, n) != SQLITE_OK) {
 		writer_close(w);
 		return NULL;
 	}
@@ -850,7 +1432,16 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 			return NULL;
 		}
 	}
+	writer_reserve(w, 8);
 	char why[128];
+	if (w->opt.max_bytes) {
+		/* Within a cap the WAL must restart often, which a checkpoint
+		 * thread racing the writer never lets it do: SQLite's own
+		 * checkpoint, in the commit, with nothing else writing. */
+		int pages = (int)(w->wal_budget / 16384 / 2);
+		sqlite3_wal_autocheckpoint(db, pages > 16 ? pages : 16);
+		return w;
+	}
 	w->ckpt = checkpoint_start(path, why, sizeof why);
 	if (w->ckpt)
 		checkpoint_attach(w->ckpt, db, WRITER_CKPT_WAKE_PAGES, WRITER_CKPT_SYNC_PAGES);
@@ -880,6 +1471,12 @@ void writer_close(struct writer *w)
 		writer_commit(w);
 	}
 	checkpoint_stop(w->ckpt);
+	prune_free(w->pruner);
+	wlog_free(&w->log);
+	if (w->reserve)
+		unlink(w->reserve);
+	free(w->reserve);
+	free(w->pending_capture);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(w->st[i]);
 	sqlite3_close(w->db);

@@ -8,9 +8,13 @@
  * once, just before the COMMIT (or earlier when the map is full, or before
  * anything that reads or deletes dialogs).
  *
- * Failures are sticky: the first one rolls the transaction back, records the
- * reason (writer_error) and raises writer_failed, which any thread may read;
- * every later record is dropped (tickets are still answered). */
+ * Storage trouble (full, I/O, read-only, busy) degrades instead (store.h):
+ * the transaction is rolled back, the essentials of it are kept in a log
+ * (wlog.h) and written again later, the level steps down, and the writer
+ * retries on the wall clock.  Other failures are sticky: the first one rolls
+ * the transaction back, records the reason (writer_error) and raises
+ * writer_failed, which any thread may read; every later record is dropped
+ * (tickets are still answered). */
 #ifndef SIPWATCH_WRITER_H
 #define SIPWATCH_WRITER_H
 
@@ -38,6 +42,13 @@ bool writer_start(struct writer *w, struct rowq *q, char *err, size_t n);
 void writer_close(struct writer *w);
 
 bool writer_failed(const struct writer *w);
+/* Any thread: the level (enum store_level) and whether writes are failing now. */
+int writer_level(const struct writer *w);
+bool writer_failing(const struct writer *w);
+/* Any thread: the producer skipped n records or cut n bodies (counted in the health). */
+void writer_count_skipped(struct writer *w, uint64_t n);
+void writer_get_health(struct writer *w, struct store_health *h);
+uint64_t writer_capture_id(struct writer *w);
 const char *writer_error(const struct writer *w); /* "" unless failed */
 
 /* Waits until the record with this ticket has been done; fills *r if given. */

@@ -198,6 +198,8 @@ void dashboard_draw_bottom(struct dash *d, const char *hint)
 	if (d->status[0])
 		dashboard_text(y, 0, COLS, d->status,
 			       colors_attr(d->status_error ? COLOR_ROLE_DOOMED : COLOR_ROLE_STATUS), true);
+	else if (d->counters.store_status[0]) /* storage trouble (issue 17) */
+		dashboard_text(y, 0, COLS, d->counters.store_status, colors_attr(COLOR_ROLE_DOOMED), true);
 	else
 		dashboard_text(y, 0, COLS, hint, colors_attr(COLOR_ROLE_STATUS), true);
 }

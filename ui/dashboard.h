@@ -18,6 +18,7 @@ struct dashboard_counters {
 	bool input_finished;  /* file read to the end (offline: browse mode) */
 	bool input_failed;
 	char input_error[256];
+	char store_status[320]; /* storage trouble (issue 17), "" when all is stored */
 };
 
 struct dashboard_config {
