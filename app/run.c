@@ -22,12 +22,15 @@
 #include "db/query.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
+#include "ui/dashboard_feed.h"
 #include "ui/report.h"
 
 #define RUN_QUEUE_OFFLINE 4096
 #define RUN_QUEUE_LIVE 65536
 #define RUN_FILE_BATCH_ROWS 250000
 #define RUN_FILE_BATCH_US (2 * USEC_PER_SEC)
+/* Dialog rows the dashboard may lag behind: about two seconds at 50k packets/s */
+#define RUN_FEED_ROWS 65536
 
 static volatile sig_atomic_t run_stop;
 
@@ -65,6 +68,7 @@ struct run_sink {
 	struct counters counters;
 	struct hep_send *hep;
 	bool syslog;
+	struct dashboard_feed *feed; /* the dashboard's, while one is open */
 };
 
 static void run_sink_message(void *ctx, const struct message_record *m)
@@ -78,7 +82,11 @@ static void run_sink_message(void *ctx, const struct message_record *m)
 
 static void run_sink_dialog(void *ctx, const struct dialog_record *d)
 {
-	store_dialog(((struct run_sink *)ctx)->store, d);
+	struct run_sink *k = ctx;
+
+	store_dialog(k->store, d);
+	if (k->feed)
+		dashboard_feed_push(k->feed, d); /* never blocks: a full ring resyncs from the db */
 }
 
 static void run_sink_finding(void *ctx, const struct finding_record *f)
@@ -382,10 +390,14 @@ static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 		.stop_flag = (volatile int *)&run_stop,
 	};
 
+	dc.feed = dashboard_feed_new(RUN_FEED_ROWS);
+	s->sink.feed = dc.feed;
 	pthread_create(&tid, NULL, pipeline_thread, &s->pipeline);
 	int rc = dashboard_run(&dc, err, errlen);
 	run_stop = 1; /* leaving the dashboard ends the capture */
 	pthread_join(tid, NULL);
+	s->sink.feed = NULL;
+	dashboard_feed_free(dc.feed);
 	return rc;
 }
 

@@ -58,7 +58,58 @@ static void screen_list_keep_visible(struct dash *d)
 		d->top = d->cursor;
 	if (d->cursor >= d->top + (size_t)page)
 		d->top = d->cursor - (size_t)page + 1;
+	/* a shorter view (End, then a filter) fills the page rather than
+	 * leaving one row at the top of a blank screen */
+	if (d->top + (size_t)page > d->n_view)
+		d->top = d->n_view > (size_t)page ? d->n_view - (size_t)page : 0;
 	d->selected_id = d->list.v[d->view[d->cursor]].r.id;
+}
+
+bool screen_list_shows(const struct dash *d, const struct dialog_record *r)
+{
+	if (d->doomed_only && !r->doomed)
+		return false;
+	return dialog_row_matches(r, d->filter);
+}
+
+bool screen_list_sort_fixed(const struct dash *d)
+{
+	return d->sort_col == DIALOG_COL_START || d->sort_col == DIALOG_COL_CALLID;
+}
+
+void screen_list_insert(struct dash *d, size_t idx)
+{
+	size_t lo = 0, hi = d->n_view, page = (size_t)screen_list_page();
+
+	if (d->n_view == d->cap_view) {
+		d->cap_view = d->cap_view ? d->cap_view * 2 : 1024;
+		d->view = xrealloc(d->view, d->cap_view * sizeof *d->view);
+	}
+	screen_list_sorting = d;
+	/* the first place whose row sorts after idx's: usually the end */
+	if (hi && screen_list_cmp(&d->view[hi - 1], &idx) <= 0) {
+		lo = hi;
+	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (screen_list_cmp(&d->view[mid], &idx) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	screen_list_sorting = NULL;
+	memmove(&d->view[lo + 1], &d->view[lo], (d->n_view - lo) * sizeof *d->view);
+	d->view[lo] = idx;
+	d->n_view++;
+	/* the selected row and the rows on screen stay where they are */
+	if (d->n_view > 1 && lo <= d->cursor)
+		d->cursor++;
+	if (d->n_view > page && lo < d->top)
+		d->top++;
+	if (lo >= d->top && lo < d->top + page)
+		d->dirty = true;
 }
 
 void screen_list_rebuild(struct dash *d)
@@ -69,18 +120,14 @@ void screen_list_rebuild(struct dash *d)
 	}
 	d->n_view = 0;
 	for (size_t i = 0; i < d->list.n; i++) {
-		const struct dialog_record *r = &d->list.v[i].r;
-
-		if (d->doomed_only && !r->doomed)
-			continue;
-		if (!dialog_row_matches(r, d->filter))
-			continue;
-		d->view[d->n_view++] = i;
+		if (screen_list_shows(d, &d->list.v[i].r))
+			d->view[d->n_view++] = i;
 	}
 	screen_list_sorting = d;
 	if (d->n_view > 1)
 		qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
 	screen_list_sorting = NULL;
+	d->view_stale = false;
 	for (size_t i = 0; i < d->n_view; i++) {
 		if (d->list.v[d->view[i]].r.id == d->selected_id) {
 			d->cursor = i;
