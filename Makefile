@@ -5,7 +5,7 @@
 #   make demo       install missing deps, build, run on the bundled sample capture
 #   make SAN=address check   the same under ASan+UBSan (SAN=thread: ThreadSanitizer)
 #   make check-asan | check-tsan | valgrind | fuzz   robustness gates (FUZZ_TIME=s)
-#   make bench | lint | install
+#   make bench | bench-live | bench-dash | lint | install
 
 PREFIX   ?= /usr/local
 SAN      ?=
@@ -44,7 +44,7 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA      = $(BUILD)/libsipwatch.a
 SUPA      = $(BUILD)/libsupport.a
 
-.PHONY: all deps check check-asan check-tsan valgrind unit e2e demo bench bench-live fuzz lint install clean tools
+.PHONY: all deps check check-asan check-tsan valgrind unit e2e demo bench bench-live bench-dash fuzz lint install clean tools
 
 all: sipwatch
 
@@ -120,6 +120,11 @@ bench: deps
 bench-live: deps
 	$(MAKE) --no-print-directory all tools
 	@BUILD=$(BUILD) sh tests/bench/bench-live.sh
+
+# The live dashboard at 140k dialogs (issue 18): drops, ui CPU, key latency, RSS.
+bench-dash: deps
+	$(MAKE) --no-print-directory all tools
+	@BUILD=$(BUILD) sh tests/bench/bench-dash.sh
 
 # libFuzzer targets (clang, ASan+UBSan), FUZZ_TIME seconds each (default 60).
 fuzz: deps
