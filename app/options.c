@@ -33,6 +33,8 @@ enum {
 	OPT_SYSLOG,
 	OPT_HEP_LISTEN,
 	OPT_HEP_PORT,
+	OPT_OPEN,
+	OPT_AGAIN,
 };
 
 static const struct option options_long[] = {
@@ -64,6 +66,8 @@ static const struct option options_long[] = {
 	{"syslog", optional_argument, NULL, OPT_SYSLOG},
 	{"hep-listen", required_argument, NULL, OPT_HEP_LISTEN},
 	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
+	{"open", required_argument, NULL, OPT_OPEN},
+	{"again", no_argument, NULL, OPT_AGAIN},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -73,6 +77,7 @@ void options_usage(FILE *out)
 {
 	fputs("Usage: sipwatch [options] -r FILE     analyse a capture file (pcap or pcapng; - = stdin)\n"
 	      "       sipwatch [options] -i IFACE    capture live (a mirror/SPAN port, or any interface)\n"
+	      "       sipwatch [options] --open DB   browse a db written before (or -d DB alone)\n"
 	      "\n"
 	      "sipwatch follows SIP dialogs passively and checks RFC 4028 session timers: it flags a\n"
 	      "dialog as doomed the moment a refresh gets a malformed, rejected or lost answer, names\n"
@@ -86,7 +91,7 @@ void options_usage(FILE *out)
 	      "  -f, --filter EXPR       BPF capture filter (default: SIP ports and IP fragments)\n"
 	      "  -p, --ports LIST        SIP ports, comma separated (default 5060); SIP on other ports\n"
 	      "                          is still recognised by its first line\n"
-	      "  -c, --count N           stop after N packets\n"
+	      "  -c, --count N           stop after N packets (N >= 1)\n"
 	      "      --duration SECONDS  live: stop after SECONDS\n"
 	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
 	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
@@ -100,7 +105,13 @@ void options_usage(FILE *out)
 	      "\n"
 	      "Storage:\n"
 	      "  -d, --db FILE           SQLite database (default sipwatch.db); created if missing,\n"
-	      "                          appended to if present\n"
+	      "                          appended to if present.  Browsing a file in the dashboard\n"
+	      "                          (-r FILE on a terminal) without -d uses a temporary db,\n"
+	      "                          removed at exit; headless runs write sipwatch.db\n"
+	      "      --open DB           browse DB's newest capture (no capture; a report when\n"
+	      "                          not on a terminal)\n"
+	      "      --again             read a file the db already holds (same size and first\n"
+	      "                          bytes) once more; without it the file is skipped\n"
 	      "      --headers-only      store message headers but not bodies\n"
 	      "      --retention-days N  on start and hourly, delete what is older than N days\n"
 	      "      --max-dialogs N     dialogs kept in memory at most (default 100000); the oldest\n"
@@ -158,14 +169,25 @@ void options_usage(FILE *out)
 	      out);
 }
 
-static bool options_number(const char *name, const char *arg, uint64_t max, uint64_t *out)
+static bool options_number_min(const char *name, const char *arg, uint64_t min, uint64_t max,
+			       uint64_t *out)
 {
-	if (!parse_uint(arg, strlen(arg), max, out)) {
-		fprintf(stderr, "sipwatch: %s: '%s' is not a number between 0 and %llu\n", name, arg,
-			(unsigned long long)max);
+	if (!parse_uint(arg, strlen(arg), max, out) || *out < min) {
+		if (max == UINT64_MAX) {
+			fprintf(stderr, "sipwatch: %s: '%s' is not a number of at least %llu\n", name,
+				arg, (unsigned long long)min);
+			return false;
+		}
+		fprintf(stderr, "sipwatch: %s: '%s' is not a number between %llu and %llu\n", name, arg,
+			(unsigned long long)min, (unsigned long long)max);
 		return false;
 	}
 	return true;
+}
+
+static bool options_number(const char *name, const char *arg, uint64_t max, uint64_t *out)
+{
+	return options_number_min(name, arg, 0, max, out);
 }
 
 static bool options_ports(const char *arg, struct options *o)
@@ -202,7 +224,9 @@ static bool options_one(int c, const char *arg, struct options *o)
 	case 'i': o->iface = arg; return true;
 	case 'f': o->filter = arg; return true;
 	case 'p': return options_ports(arg, o);
-	case 'd': o->db_path = arg; return true;
+	case 'd': o->db_path = arg; o->db_given = true; return true;
+	case OPT_OPEN: o->db_path = arg; o->db_given = true; o->open_db = true; return true;
+	case OPT_AGAIN: o->again = true; return true;
 	case 'w': o->write_file = arg; return true;
 	case 'Z': o->user = arg; return true;
 	case OPT_NO_UI: o->no_ui = true; return true;
@@ -236,17 +260,11 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		}
 		return true;
-	case 'c':
-		if (!options_number("-c", arg, UINT64_MAX, &o->count))
+	case 'c': /* like tcpdump: 0 is not "no limit" (leave -c out for that) */
+		return options_number_min("-c", arg, 1, UINT64_MAX, &o->count);
+	case OPT_MAX_DIALOGS: /* one message for 0, -5 and 12x alike */
+		if (!options_number_min("--max-dialogs", arg, 1, 100000000, &v))
 			return false;
-		return true;
-	case OPT_MAX_DIALOGS:
-		if (!options_number("--max-dialogs", arg, 100000000, &v))
-			return false;
-		if (v == 0) {
-			fprintf(stderr, "sipwatch: --max-dialogs must be at least 1\n");
-			return false;
-		}
 		o->max_dialogs = (size_t)v;
 		return true;
 	case OPT_RETENTION_DAYS:
@@ -293,6 +311,15 @@ static bool options_one(int c, const char *arg, struct options *o)
 
 static bool options_check(struct options *o)
 {
+	/* sipwatch --open DB, or -d DB alone: browse what a db holds */
+	if (!o->read_file && !o->iface && !o->hep_listen && o->db_given) {
+		o->open_db = true;
+		return true;
+	}
+	if (o->open_db) {
+		fprintf(stderr, "sipwatch: --open browses a db: it takes no -r, -i or --hep-listen (use -d to add to it)\n");
+		return false;
+	}
 	if (o->read_file && o->iface) {
 		fprintf(stderr, "sipwatch: give exactly one of -r FILE or -i IFACE (try --help)\n");
 		return false;

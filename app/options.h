@@ -22,6 +22,9 @@ struct options {
 	uint16_t ports[DECODER_MAX_PORTS];
 	size_t n_ports;
 	const char *db_path;    /* -d */
+	bool db_given;          /* -d or --open on the command line */
+	bool open_db;           /* --open, or -d without -r/-i: browse the db */
+	bool again;             /* --again: read a file the db already holds */
 	bool no_ui;
 	enum report_format report;
 	const char *events_path;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/xalloc.h"
 #include "db/dbutil.h"
@@ -148,8 +149,19 @@ struct db_reader *db_reader_open(const char *path, char *err, size_t n)
 {
 	sqlite3 *db = NULL;
 	int version = 0;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	struct stat st;
+	int rc;
 
+	/* SQLite says only "unable to open database file" for both */
+	if (stat(path, &st) != 0) {
+		snprintf(err, n, "%s: no such db (sipwatch -r FILE -d %s writes one)", path, path);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, n, "%s: is a directory, not a db file", path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(db, 5000);
 	if (rc == SQLITE_OK)

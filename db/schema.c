@@ -175,6 +175,13 @@ static const char SCHEMA_V4[] =
 	"ALTER TABLE captures ADD COLUMN hep_auth_failed INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE captures ADD COLUMN hep_tcp_closed INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 4;";
+/* Migration 8: which file a capture was read from, so reading the same file
+ * into the same db again is noticed (db/capture_file.c): its size in bytes
+ * and a digest of its first 64 KiB (the file header and first packets). */
+static const char SCHEMA_V8[] =
+	"ALTER TABLE captures ADD COLUMN file_size INTEGER;"
+	"ALTER TABLE captures ADD COLUMN file_digest TEXT;"
+	"PRAGMA user_version = 8;";
 
 struct schema_migration {
 	int version;
@@ -186,6 +193,7 @@ static const struct schema_migration schema_migrations[] = {
 	{2, SCHEMA_V2},
 	{3, SCHEMA_V3},
 	{4, SCHEMA_V4},
+	{8, SCHEMA_V8},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

@@ -258,7 +258,7 @@ static void test_upgrade_from_v1(void **state)
 
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* Back to a version 1 db: without id_high_water nor migrations 5's and 6's columns. */
+	/* Back to a version 1 db: without id_high_water nor the later migrations' columns. */
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE id_high_water;"
 				      " ALTER TABLE captures DROP COLUMN tls_sessions;"
 				      " ALTER TABLE captures DROP COLUMN tls_decrypted;"
@@ -268,6 +268,8 @@ static void test_upgrade_from_v1(void **state)
 				      " ALTER TABLE captures DROP COLUMN hep_errors;"
 				      " ALTER TABLE captures DROP COLUMN hep_auth_failed;"
 				      " ALTER TABLE captures DROP COLUMN hep_tcp_closed;"
+				      " ALTER TABLE captures DROP COLUMN file_size;"
+				      " ALTER TABLE captures DROP COLUMN file_digest;"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
