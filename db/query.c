@@ -31,6 +31,7 @@ enum query_stmt {
 	Q_BEGIN,
 	Q_END,
 	Q_DATA_VERSION,
+	Q_SEARCH,
 	Q_COUNT
 };
 
@@ -62,6 +63,10 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN",
 	[Q_END] = "COMMIT",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
+	/* sngrep's payload search: every message's raw text, headers and body
+	 * (a scan of the capture's messages: run on demand, not per refresh) */
+	[Q_SEARCH] = "SELECT DISTINCT dialog_id FROM messages WHERE capture_id = ?1"
+		     " AND dialog_id IS NOT NULL AND instr(lower(raw), lower(?2)) > 0",
 };
 
 struct db_reader {
@@ -574,4 +579,29 @@ int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
 	return query_each(r, Q_CODES, capture_id, true, &k);
+}
+
+int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char *needle,
+			    db_id_fn fn, void *ctx)
+{
+	struct query_cursor c;
+	bool ok = true;
+	int rows = 0, rc;
+
+	capture_id = query_resolve_capture(r, capture_id, &ok);
+	if (!ok || !query_cursor_open(&c, r, Q_SEARCH))
+		return -1;
+	if (!query_bind_id(&c, capture_id))
+		ok = false;
+	rc = sqlite3_bind_text(c.st, 2, needle, -1, SQLITE_STATIC);
+	if (ok && rc != SQLITE_OK) {
+		query_fail(r, rc);
+		ok = false;
+	}
+	while (ok && query_cursor_next(&c, &ok)) {
+		fn(ctx, dbutil_column_u64(c.st, 0));
+		rows++;
+	}
+	query_cursor_close(&c);
+	return ok ? rows : -1;
 }

@@ -110,6 +110,8 @@ struct dash {
 	bool sort_rev;
 	bool doomed_only;
 	char filter[DASH_FILTER_MAX];
+	uint64_t *hits; /* sorted ids of dialogs whose messages hold the filter */
+	size_t n_hits, cap_hits;
 	bool prompting;
 	char prompt[DASH_FILTER_MAX];
 

@@ -15,7 +15,7 @@
 static const struct dash_key screen_list_keys[] = {
 	{"Up Down PgUp PgDn Home End", "move the cursor"},
 	{"Enter", "open the dialog: ladder, messages, findings"},
-	{"/", "filter by text (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
+	{"/", "filter by text, also in every header and body (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
 	{"d", "show doomed dialogs only (toggle)"},
 	{"s  >", "sort by the next column"},
 	{"<", "sort by the previous column"},
@@ -65,11 +65,52 @@ static void screen_list_keep_visible(struct dash *d)
 	d->selected_id = d->list.v[d->view[d->cursor]].r.id;
 }
 
+static int screen_list_id_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
 bool screen_list_shows(const struct dash *d, const struct dialog_record *r)
 {
 	if (d->doomed_only && !r->doomed)
 		return false;
-	return dialog_row_matches(r, d->filter);
+	if (dialog_row_matches(r, d->filter))
+		return true;
+	return d->n_hits && bsearch(&r->id, d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
+}
+
+static void screen_list_on_hit(void *ctx, uint64_t id)
+{
+	struct dash *d = ctx;
+
+	if (d->n_hits == d->cap_hits) {
+		d->cap_hits = d->cap_hits ? d->cap_hits * 2 : 256;
+		d->hits = xrealloc(d->hits, d->cap_hits * sizeof *d->hits);
+	}
+	d->hits[d->n_hits++] = id;
+}
+
+/* Like sngrep's payload search: the filter also matches any header or body
+ * of a dialog's messages (read from the db once, when the filter is set;
+ * dialogs that come later match by their list fields until / is used again). */
+static void screen_list_search(struct dash *d)
+{
+	int n;
+
+	d->n_hits = 0;
+	if (!d->filter[0])
+		return;
+	n = db_each_dialog_matching(d->reader, d->capture_id, d->filter, screen_list_on_hit, d);
+	if (n < 0) {
+		dashboard_set_status(d, true, "search: %s", db_reader_error(d->reader));
+		d->n_hits = 0;
+		return;
+	}
+	if (d->n_hits > 1)
+		qsort(d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
+	dashboard_set_status(d, false, "%d dialog(s) with \"%s\" in a header or body", n, d->filter);
 }
 
 bool screen_list_sort_fixed(const struct dash *d)
@@ -255,6 +296,7 @@ static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 	if ((!fn && (ch == '\r' || ch == '\n')) || (fn && ch == KEY_ENTER)) {
 		snprintf(d->filter, sizeof d->filter, "%s", d->prompt);
 		d->prompting = false;
+		screen_list_search(d);
 		screen_list_rebuild(d);
 	} else if (!fn && ch == 27) {
 		d->prompting = false;

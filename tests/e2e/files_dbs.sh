@@ -6,7 +6,8 @@
 # - reading a file the db already holds is skipped with a message (and the same
 #   report), --again reads it once more;
 # - --open DB / -d DB alone browse a db (dashboard, or the report when piped);
-#   the live list follows increments, End then d fills the page;
+#   the live list follows increments, End then d fills the page; / finds a
+#   dialog by a header value;
 # - the messages: -c 0, --max-dialogs 0 / -5, -d DIRECTORY, a gzipped capture,
 #   a missing db.
 set -u
@@ -123,6 +124,17 @@ if [ -x "$GEN" ] && "$GEN" -n 600 --seed 3 --rate 50 -o "$tmp/g.pcap" >/dev/null
 		if [ "$rows" -ge 10 ]; then ok "End then d fills the page ($rows doomed rows)"; else notok "End then d fills the page ($rows rows, expected >= 10 of ${expect:-?})" c; fi
 	else
 		notok "d shows doomed only" c
+	fi
+	# / also searches headers and bodies: a Via branch is in no list column
+	branch=$(sqlite3 "$tmp/g0.db" "SELECT raw FROM messages WHERE dialog_id = (SELECT max(id) FROM dialogs)
+		ORDER BY id LIMIT 1" | sed -n 's/.*branch=\([A-Za-z0-9.]*\).*/\1/p' | head -n 1)
+	T send-keys -t c d
+	T send-keys -t c / "$branch" Enter
+	if [ -n "$branch" ] && wait_for c "1 dialog(s) with \"$branch\" in a header or body" &&
+		wait_for c " 1 of $total dialogs"; then
+		ok "/ finds a dialog by a header value (its Via branch)"
+	else
+		notok "/ finds a dialog by a header value (branch '$branch')" c
 	fi
 	T send-keys -t c q
 	wait_exit c || notok "q quits the big browse"
