@@ -11,10 +11,10 @@
 
 #define CAPTURE_FILE_BUSY_MS 5000
 
-static sqlite3 *capture_file_open(const char *db_path, char *err, size_t errlen)
+static sqlite3 *capture_file_open(const char *db_path, int flags, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
+	int rc = sqlite3_open_v2(db_path, &db, flags, NULL);
 
 	if (rc != SQLITE_OK) {
 		dbutil_format_error(err, errlen, db_path, db, rc, 0);
@@ -35,19 +35,20 @@ int capture_file_find(const char *db_path, int64_t size, const char *digest, uin
 
 	if (stat(db_path, &st) != 0 || st.st_size == 0)
 		return 0; /* a new db: nothing read yet */
-	db = capture_file_open(db_path, err, errlen);
+	/* read-only, and any failure is "not found": the store opens the db
+	 * next and reports what is wrong with it in its own words */
+	db = capture_file_open(db_path, SQLITE_OPEN_READONLY, err, errlen);
 	if (!db)
-		return -1;
+		return 0;
 	rc = sqlite3_prepare_v2(db,
 				"SELECT id, source FROM captures WHERE file_size = ?1 AND file_digest = ?2"
 				" ORDER BY id DESC LIMIT 1",
 				-1, &q, NULL);
-	if (rc == SQLITE_ERROR) { /* no such column: a db older than migration 8 */
+	if (rc != SQLITE_OK) { /* no such column (older than migration 8), not a db ... */
 		sqlite3_close(db);
 		return 0;
 	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(q, 1, size);
+	rc = sqlite3_bind_int64(q, 1, size);
 	if (rc == SQLITE_OK)
 		rc = dbutil_bind_str(q, 2, digest);
 	if (rc == SQLITE_OK)
@@ -58,9 +59,6 @@ int capture_file_find(const char *db_path, int64_t size, const char *digest, uin
 		*capture_id = dbutil_column_u64(q, 0);
 		snprintf(source, source_len, "%s", src ? src : "?");
 		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		dbutil_format_error(err, errlen, db_path, db, rc, CAPTURE_FILE_BUSY_MS);
-		found = -1;
 	}
 	sqlite3_finalize(q);
 	sqlite3_close(db);
@@ -70,7 +68,7 @@ int capture_file_find(const char *db_path, int64_t size, const char *digest, uin
 bool capture_file_mark(const char *db_path, uint64_t capture_id, int64_t size, const char *digest,
 		       char *err, size_t errlen)
 {
-	sqlite3 *db = capture_file_open(db_path, err, errlen);
+	sqlite3 *db = capture_file_open(db_path, SQLITE_OPEN_READWRITE, err, errlen);
 	sqlite3_stmt *u = NULL;
 	int rc;
 
@@ -96,7 +94,7 @@ bool capture_file_mark(const char *db_path, uint64_t capture_id, int64_t size, c
 bool capture_file_truncate_wal(const char *db_path, int busy_ms)
 {
 	char err[256];
-	sqlite3 *db = capture_file_open(db_path, err, sizeof err);
+	sqlite3 *db = capture_file_open(db_path, SQLITE_OPEN_READWRITE, err, sizeof err);
 	int rc;
 
 	if (!db)

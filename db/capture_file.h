@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 /* 1 and the capture's id and source when a capture of db_path has this size
- * and digest; 0 when none has (or db_path does not exist yet); -1 on error. */
+ * and digest; 0 when none has, or the db cannot be read (missing, older,
+ * unreadable: the store's open reports that).  err is unused (kept for -1). */
 int capture_file_find(const char *db_path, int64_t size, const char *digest, uint64_t *capture_id,
 		      char *source, size_t source_len, char *err, size_t errlen);
 /* Records size and digest on capture capture_id.  False (and err) on failure. */
