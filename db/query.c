@@ -32,6 +32,7 @@ enum query_stmt {
 	Q_END,
 	Q_DATA_VERSION,
 	Q_SEARCH,
+	Q_METHODS_OUTSIDE,
 	Q_COUNT
 };
 
@@ -67,6 +68,9 @@ static const char *const query_sql[Q_COUNT] = {
 	 * (a scan of the capture's messages: run on demand, not per refresh) */
 	[Q_SEARCH] = "SELECT DISTINCT dialog_id FROM messages WHERE capture_id = ?1"
 		     " AND dialog_id IS NOT NULL AND instr(lower(raw), lower(?2)) > 0",
+	[Q_METHODS_OUTSIDE] = "SELECT method, count(*) FROM messages WHERE capture_id = ?1"
+			      " AND dialog_id IS NULL AND method IS NOT NULL AND NOT retransmission"
+			      " GROUP BY method ORDER BY method",
 };
 
 struct db_reader {
@@ -573,6 +577,12 @@ int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn f
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
 	return query_each(r, Q_END_CLASSES, capture_id, true, &k);
+}
+
+int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
+{
+	struct query_sink k = {.count = fn, .ctx = ctx};
+	return query_each(r, Q_METHODS_OUTSIDE, capture_id, true, &k);
 }
 
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)

@@ -64,5 +64,8 @@ typedef void (*db_id_fn)(void *ctx, uint64_t id);
 int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char *needle,
 			    db_id_fn fn, void *ctx);
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
+/* (method, count) of the requests outside every INVITE dialog (REGISTER,
+ * OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE ...), retransmissions not counted. */
+int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 
 #endif

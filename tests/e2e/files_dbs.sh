@@ -9,7 +9,8 @@
 #   the live list follows increments, End then d fills the page; / finds a
 #   dialog by a header value;
 # - the messages: -c 0, --max-dialogs 0 / -5, -d DIRECTORY, a gzipped capture,
-#   a missing db.
+#   a missing db;
+# - the text report counts requests outside INVITE dialogs by method.
 set -u
 LC_ALL=C.UTF-8
 export LC_ALL
@@ -161,4 +162,13 @@ gzip -c "$OUTAGE" >"$tmp/o.pcap.gz"
 msg "a gzipped capture gets a hint" 1 "gzip-compressed: try  zcat" -r "$tmp/o.pcap.gz" -d "$tmp/z.db" --no-ui
 msg "--open a missing db says so" 1 "no such db" --open "$tmp/none.db"
 msg "--open with -r is bad usage" 2 "--open browses a db" --open "$db" -r "$OUTAGE"
+
+# 6. requests outside INVITE dialogs are in the report (p11 has an OPTIONS ping)
+"$SIPWATCH" -r tests/captures/peers/p11_session_expired.pcap -d "$tmp/m.db" --no-ui >"$tmp/m.txt" 2>&1
+if sed -n '/requests outside INVITE dialogs, by method/,/^$/p' "$tmp/m.txt" | grep -qE '^ +OPTIONS +1$'; then
+	ok "the report counts the OPTIONS outside the call"
+else
+	notok "the report counts the OPTIONS outside the call"
+	sed 's/^/#   /' "$tmp/m.txt" | head -30
+fi
 [ "$fails" = 0 ]

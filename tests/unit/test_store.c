@@ -270,6 +270,7 @@ static void test_upgrade_from_v1(void **state)
 				      " ALTER TABLE captures DROP COLUMN hep_tcp_closed;"
 				      " ALTER TABLE captures DROP COLUMN file_size;"
 				      " ALTER TABLE captures DROP COLUMN file_digest;"
+				      " DROP INDEX messages_outside;"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
