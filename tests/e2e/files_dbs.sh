@@ -10,8 +10,11 @@
 #   dialog by a header value;
 # - the messages: -c 0, --max-dialogs 0 / -5, -d DIRECTORY, a gzipped capture,
 #   a missing db;
+# - default flags from a config file (SIPWATCH_CONFIG), the command line winning;
 # - the text report counts requests outside INVITE dialogs by method.
 set -u
+SIPWATCH_CONFIG=/dev/null # no machine config; the config tests set their own
+export SIPWATCH_CONFIG
 LC_ALL=C.UTF-8
 export LC_ALL
 BUILD=${BUILD:-build}
@@ -163,7 +166,20 @@ msg "a gzipped capture gets a hint" 1 "gzip-compressed: try  zcat" -r "$tmp/o.pc
 msg "--open a missing db says so" 1 "no such db" --open "$tmp/none.db"
 msg "--open with -r is bad usage" 2 "--open browses a db" --open "$db" -r "$OUTAGE"
 
-# 6. requests outside INVITE dialogs are in the report (p11 has an OPTIONS ping)
+# 6. default flags from a config file; the command line wins
+printf '# defaults\n--report json\n\n  --utc\n' >"$tmp/config"
+out=$(SIPWATCH_CONFIG=$tmp/config "$SIPWATCH" -r "$OUTAGE" -d "$tmp/c1.db" --no-ui 2>&1 | head -c 1)
+if [ "$out" = "{" ]; then ok "config file: --report json applies"; else notok "config file: --report json applies (got '$out')"; fi
+out=$(SIPWATCH_CONFIG=$tmp/config "$SIPWATCH" -r "$OUTAGE" -d "$tmp/c2.db" --no-ui --report text 2>&1 | head -n 1)
+case $out in "sipwatch report:"*) ok "config file: the command line wins" ;; *) notok "config file: the command line wins (got '$out')" ;; esac
+printf -- '--max-dialogs 0\n' >"$tmp/config"
+SIPWATCH_CONFIG=$tmp/config msg "config file: its options are checked like the command line's" 2 "--max-dialogs: '0' is not a number" -r "$OUTAGE"
+printf -- '-r other.pcap\n' >"$tmp/config"
+SIPWATCH_CONFIG=$tmp/config msg "config file: a line that is not a long option names file and line" 2 "$tmp/config:1: not a long option" -r "$OUTAGE"
+SIPWATCH_CONFIG=/dev/null
+export SIPWATCH_CONFIG
+
+# 7. requests outside INVITE dialogs are in the report (p11 has an OPTIONS ping)
 "$SIPWATCH" -r tests/captures/peers/p11_session_expired.pcap -d "$tmp/m.db" --no-ui >"$tmp/m.txt" 2>&1
 if sed -n '/requests outside INVITE dialogs, by method/,/^$/p' "$tmp/m.txt" | grep -qE '^ +OPTIONS +1$'; then
 	ok "the report counts the OPTIONS outside the call"
