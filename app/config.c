@@ -10,8 +10,9 @@
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_ARGS_MAX 128
 
-/* The config's strings, reachable until the exit (options point into them). */
+/* The config's strings, until config_free (options point into them). */
 static char *config_args[CONFIG_ARGS_MAX + 1];
+static int config_n;
 static char **config_out;
 
 static FILE *config_open(char *path, size_t n)
@@ -68,6 +69,7 @@ char **config_argv(int argc, char **argv, int *argc_out)
 				n + 2 > CONFIG_ARGS_MAX ? "too many options"
 							: "not a long option (one --option [value] a line)");
 			fclose(f);
+			config_free();
 			return NULL;
 		}
 		value = s + strcspn(s, " \t");
@@ -78,12 +80,24 @@ char **config_argv(int argc, char **argv, int *argc_out)
 		config_args[n++] = xstrdup(s);
 		if (*value)
 			config_args[n++] = xstrdup(value);
+		config_n = n;
 	}
 	fclose(f);
+	if (n == 0)
+		return argv;
 	config_out = xcalloc((size_t)(argc + n + 1), sizeof *config_out);
 	config_out[0] = argv[0];
 	memcpy(config_out + 1, config_args, (size_t)n * sizeof *config_out);
 	memcpy(config_out + 1 + n, argv + 1, (size_t)(argc - 1) * sizeof *config_out);
 	*argc_out = argc + n;
 	return config_out;
+}
+
+void config_free(void)
+{
+	for (int i = 0; i < config_n; i++)
+		free(config_args[i]);
+	config_n = 0;
+	free(config_out);
+	config_out = NULL;
 }

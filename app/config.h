@@ -10,7 +10,9 @@
 
 /* A new argv: argv[0], the config file's options, then argv[1..].  On a bad
  * line prints "sipwatch: FILE:LINE: reason" and returns NULL.  Without a
- * config file returns argv itself.  The strings live until the exit. */
+ * config file (or an empty one) returns argv itself. */
 char **config_argv(int argc, char **argv, int *argc_out);
+/* Frees what config_argv made (at the exit: options point into it). */
+void config_free(void);
 
 #endif

@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	char **args;
-	int n;
+	int n, rc;
 
 	setlocale(LC_ALL, "");
 	store_library_init();
@@ -19,10 +19,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	switch (options_parse(n, args, &o)) {
 	case OPTIONS_EXIT_OK:
-		return EXIT_DONE;
+		rc = EXIT_DONE;
+		break;
 	case OPTIONS_USAGE_ERROR:
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		break;
 	default:
-		return run(&o);
+		rc = run(&o);
 	}
+	config_free();
+	return rc;
 }
