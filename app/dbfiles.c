@@ -99,6 +99,7 @@ void dbfiles_gzip_hint(const char *path, char *err, size_t errlen)
 		return;
 	if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b && len < errlen)
 		snprintf(err + len, errlen - len,
-			 "; it is gzip-compressed: try  zcat '%s' | sipwatch -r -", path);
+			 " (it is gzip-compressed, which sipwatch reads: what it holds is not a capture"
+			 " either; check with  zcat '%s' | file -)", path);
 	fclose(f);
 }

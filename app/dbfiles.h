@@ -30,7 +30,8 @@ void dbfiles_temp_remove(struct dbfiles_temp *t);
 bool dbfiles_check_db_path(const char *path, char *err, size_t errlen);
 /* The file's size and "fnv1a64:<hex>" of its first 64 KiB.  False if unreadable. */
 bool dbfiles_digest(const char *path, int64_t *size, char *digest, size_t n);
-/* Appends a hint to err when path starts like a gzip file. */
+/* Appends a hint to err when path starts like a gzip file (read as such:
+ * then its contents are what is wrong). */
 void dbfiles_gzip_hint(const char *path, char *err, size_t errlen);
 
 #endif

@@ -161,8 +161,8 @@ msg "-c 0 rejected like tcpdump" 2 "-c: '0' is not a number of at least 1" -r "$
 msg "--max-dialogs 0: one clear range" 2 "--max-dialogs: '0' is not a number between 1 and" -r "$OUTAGE" --max-dialogs 0
 msg "--max-dialogs -5: the same message" 2 "--max-dialogs: '-5' is not a number between 1 and" -r "$OUTAGE" --max-dialogs -5
 msg "-d DIRECTORY says it is a directory" 1 "is a directory" -r "$OUTAGE" -d "$tmp" --no-ui
-gzip -c "$OUTAGE" >"$tmp/o.pcap.gz"
-msg "a gzipped capture gets a hint" 1 "gzip-compressed: try  zcat" -r "$tmp/o.pcap.gz" -d "$tmp/z.db" --no-ui
+gzip -c README.md >"$tmp/o.pcap.gz" # gzip, but no capture inside
+msg "an unreadable gzip file gets a hint" 1 "it is gzip-compressed, which sipwatch reads" -r "$tmp/o.pcap.gz" -d "$tmp/z.db" --no-ui
 msg "--open a missing db says so" 1 "no such db" --open "$tmp/none.db"
 msg "--open with -r is bad usage" 2 "--open browses a db" --open "$db" -r "$OUTAGE"
 
