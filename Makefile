@@ -2,10 +2,10 @@
 #
 #   make            build ./sipwatch
 #   make check      install missing deps, build, run every test (ends "N passed, N failed")
-#   make demo       install missing deps, build, run on the bundled sample capture
+#   make demo       install missing build deps (not the test tools), build, run on the sample
 #   make SAN=address check   the same under ASan+UBSan (SAN=thread: ThreadSanitizer)
 #   make check-asan | check-tsan | valgrind | fuzz   robustness gates (FUZZ_TIME=s)
-#   make bench | lint | install
+#   make bench | bench-live | bench-dash | lint | install
 
 PREFIX   ?= /usr/local
 SAN      ?=
@@ -44,7 +44,7 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA      = $(BUILD)/libsipwatch.a
 SUPA      = $(BUILD)/libsupport.a
 
-.PHONY: all deps check check-asan check-tsan valgrind unit e2e demo bench bench-live fuzz lint install clean tools
+.PHONY: all deps deps-demo check check-asan check-tsan valgrind unit e2e demo bench bench-live bench-dash fuzz lint install clean tools
 
 all: sipwatch
 
@@ -101,7 +101,7 @@ check-asan: deps
 
 check-tsan: deps
 	$(MAKE) --no-print-directory SAN=thread BUILD=build-thread build-thread/sipwatch \
-		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tests/test_writer \
+		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tests/test_writer build-thread/tests/test_dashboard_feed \
 		build-thread/tools/gen_flood
 	@sh tests/sanitize/tsan.sh build-thread
 
@@ -109,7 +109,11 @@ valgrind: deps
 	$(MAKE) --no-print-directory $(BUILD)/sipwatch
 	@sh tests/sanitize/valgrind.sh $(BUILD)/sipwatch
 
-demo: deps
+# make demo installs only what building and running needs (make deps: the test tools too)
+deps-demo:
+	@sh .ci/deps.sh demo
+
+demo: deps-demo
 	$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
 
@@ -120,6 +124,11 @@ bench: deps
 bench-live: deps
 	$(MAKE) --no-print-directory all tools
 	@BUILD=$(BUILD) sh tests/bench/bench-live.sh
+
+# The live dashboard at 140k dialogs (issue 18): drops, ui CPU, key latency, RSS.
+bench-dash: deps
+	$(MAKE) --no-print-directory all tools
+	@BUILD=$(BUILD) sh tests/bench/bench-dash.sh
 
 # libFuzzer targets (clang, ASan+UBSan), FUZZ_TIME seconds each (default 60).
 fuzz: deps

@@ -1,6 +1,7 @@
-/* main: parse the command line and run. */
+/* main: parse the config file's flags and the command line, and run. */
 #include <locale.h>
 
+#include "app/config.h"
 #include "app/options.h"
 #include "app/run.h"
 #include "db/store.h"
@@ -8,15 +9,24 @@
 int main(int argc, char **argv)
 {
 	struct options o;
+	char **args;
+	int n, rc;
 
 	setlocale(LC_ALL, "");
 	store_library_init();
-	switch (options_parse(argc, argv, &o)) {
-	case OPTIONS_EXIT_OK:
-		return EXIT_DONE;
-	case OPTIONS_USAGE_ERROR:
+	args = config_argv(argc, argv, &n); /* default flags, before the command line's */
+	if (!args)
 		return EXIT_USAGE;
+	switch (options_parse(n, args, &o)) {
+	case OPTIONS_EXIT_OK:
+		rc = EXIT_DONE;
+		break;
+	case OPTIONS_USAGE_ERROR:
+		rc = EXIT_USAGE;
+		break;
 	default:
-		return run(&o);
+		rc = run(&o);
 	}
+	config_free();
+	return rc;
 }

@@ -37,6 +37,8 @@ enum {
 	/* issue 13: session-timer judging */
 	OPT_STRICT_PEERS,
 	OPT_DB_MAX_SIZE, /* issue 17 */
+	OPT_OPEN,
+	OPT_AGAIN,
 };
 
 static const struct option options_long[] = {
@@ -70,6 +72,8 @@ static const struct option options_long[] = {
 	{"hep-port", required_argument, NULL, OPT_HEP_PORT},
 	/* issue 13 */
 	{"strict-peers", no_argument, NULL, OPT_STRICT_PEERS},
+	{"open", required_argument, NULL, OPT_OPEN},
+	{"again", no_argument, NULL, OPT_AGAIN},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
@@ -83,6 +87,7 @@ void options_usage(FILE *out)
 {
 	fputs("Usage: sipwatch [options] -r FILE     analyse a capture file (pcap or pcapng; - = stdin)\n"
 	      "       sipwatch [options] -i IFACE    capture live (a mirror/SPAN port, or any interface)\n"
+	      "       sipwatch [options] --open DB   browse a db written before (or -d DB alone)\n"
 	      "\n"
 	      "sipwatch follows SIP dialogs passively and checks RFC 4028 session timers: it flags a\n"
 	      "dialog as doomed the moment a refresh gets a malformed, rejected or lost answer, names\n"
@@ -101,7 +106,7 @@ void options_usage(FILE *out)
 	      "                          GRE and GRETAP, ERSPAN I/II/III, MPLS, IP-in-IP, 6in4,\n"
 	      "                          PPPoE, VLAN tags, SIP over SCTP; the report counts packets\n"
 	      "                          per encapsulation and every packet not decoded, by reason\n"
-	      "  -c, --count N           stop after N packets\n"
+	      "  -c, --count N           stop after N packets (N >= 1)\n"
 	      "      --duration SECONDS  live: stop after SECONDS\n"
 	      "  -w, --write FILE        also write the captured packets to a pcap file\n"
 	      "  -Z, --user USER         live: drop root privileges to USER once the capture and\n"
@@ -118,7 +123,13 @@ void options_usage(FILE *out)
 	      "\n"
 	      "Storage:\n"
 	      "  -d, --db FILE           SQLite database (default sipwatch.db); created if missing,\n"
-	      "                          appended to if present\n"
+	      "                          appended to if present.  Browsing a file in the dashboard\n"
+	      "                          (-r FILE on a terminal) without -d uses a temporary db,\n"
+	      "                          removed at exit; headless runs write sipwatch.db\n"
+	      "      --open DB           browse DB's newest capture (no capture; a report when\n"
+	      "                          not on a terminal)\n"
+	      "      --again             read a file the db already holds (same size and first\n"
+	      "                          bytes) once more; without it the file is skipped\n"
 	      "      --headers-only      store message headers but not bodies\n"
 	      "      --retention-days N  on start and hourly, delete what is older than N days\n"
 	      "      --max-dialogs N     dialogs kept in memory at most (default 100000); the oldest\n"
@@ -173,6 +184,10 @@ void options_usage(FILE *out)
 	      "  -h, --help              show this help\n"
 	      "      --version           show the version\n"
 	      "\n"
+	      "Default flags: one long option a line (\"--utc\", \"--max-dialogs 50000\", # comments)\n"
+	      "in $SIPWATCH_CONFIG, else ~/.config/sipwatch/config ($XDG_CONFIG_HOME), else\n"
+	      "/etc/sipwatch.conf; the command line wins.\n"
+	      "\n"
 	      "Exit status: 0 done; 1 runtime failure (one line on stderr); 2 bad usage;\n"
 	      "3 --fail-on-doomed and a dialog was doomed; 4 done, but the db is incomplete\n"
 	      "(storage trouble: something could not be stored; the report is complete).\n"
@@ -187,14 +202,25 @@ void options_usage(FILE *out)
 	      out);
 }
 
-static bool options_number(const char *name, const char *arg, uint64_t max, uint64_t *out)
+static bool options_number_min(const char *name, const char *arg, uint64_t min, uint64_t max,
+			       uint64_t *out)
 {
-	if (!parse_uint(arg, strlen(arg), max, out)) {
-		fprintf(stderr, "sipwatch: %s: '%s' is not a number between 0 and %llu\n", name, arg,
-			(unsigned long long)max);
+	if (!parse_uint(arg, strlen(arg), max, out) || *out < min) {
+		if (max == UINT64_MAX) {
+			fprintf(stderr, "sipwatch: %s: '%s' is not a number of at least %llu\n", name,
+				arg, (unsigned long long)min);
+			return false;
+		}
+		fprintf(stderr, "sipwatch: %s: '%s' is not a number between %llu and %llu\n", name, arg,
+			(unsigned long long)min, (unsigned long long)max);
 		return false;
 	}
 	return true;
+}
+
+static bool options_number(const char *name, const char *arg, uint64_t max, uint64_t *out)
+{
+	return options_number_min(name, arg, 0, max, out);
 }
 
 /* SIZE with an optional K, M or G (powers of 1024), at least 1 MiB. */
@@ -256,7 +282,9 @@ static bool options_one(int c, const char *arg, struct options *o)
 	case 'p': return options_port_list("-p", arg, o->ports, &o->n_ports);
 	case OPT_VXLAN_PORT:
 		return options_port_list("--vxlan-port", arg, o->vxlan_ports, &o->n_vxlan_ports);
-	case 'd': o->db_path = arg; return true;
+	case 'd': o->db_path = arg; o->db_given = true; return true;
+	case OPT_OPEN: o->db_path = arg; o->db_given = true; o->open_db = true; return true;
+	case OPT_AGAIN: o->again = true; return true;
 	case 'w': o->write_file = arg; return true;
 	case 'Z': o->user = arg; return true;
 	case OPT_NO_UI: o->no_ui = true; return true;
@@ -291,17 +319,11 @@ static bool options_one(int c, const char *arg, struct options *o)
 			return false;
 		}
 		return true;
-	case 'c':
-		if (!options_number("-c", arg, UINT64_MAX, &o->count))
+	case 'c': /* like tcpdump: 0 is not "no limit" (leave -c out for that) */
+		return options_number_min("-c", arg, 1, UINT64_MAX, &o->count);
+	case OPT_MAX_DIALOGS: /* one message for 0, -5 and 12x alike */
+		if (!options_number_min("--max-dialogs", arg, 1, 100000000, &v))
 			return false;
-		return true;
-	case OPT_MAX_DIALOGS:
-		if (!options_number("--max-dialogs", arg, 100000000, &v))
-			return false;
-		if (v == 0) {
-			fprintf(stderr, "sipwatch: --max-dialogs must be at least 1\n");
-			return false;
-		}
 		o->max_dialogs = (size_t)v;
 		return true;
 	case OPT_RETENTION_DAYS:
@@ -359,6 +381,15 @@ static bool options_one(int c, const char *arg, struct options *o)
 
 static bool options_check(struct options *o)
 {
+	/* sipwatch --open DB, or -d DB alone: browse what a db holds */
+	if (!o->read_file && !o->iface && !o->hep_listen && o->db_given) {
+		o->open_db = true;
+		return true;
+	}
+	if (o->open_db) {
+		fprintf(stderr, "sipwatch: --open browses a db: it takes no -r, -i or --hep-listen (use -d to add to it)\n");
+		return false;
+	}
 	if (o->read_file && o->iface) {
 		fprintf(stderr, "sipwatch: give exactly one of -r FILE or -i IFACE (try --help)\n");
 		return false;

@@ -25,6 +25,9 @@ struct options {
 	uint16_t vxlan_ports[DECODER_MAX_PORTS]; /* --vxlan-port, beyond 4789 and 8472 */
 	size_t n_vxlan_ports;
 	const char *db_path;    /* -d */
+	bool db_given;          /* -d or --open on the command line */
+	bool open_db;           /* --open, or -d without -r/-i: browse the db */
+	bool again;             /* --again: read a file the db already holds */
 	bool no_ui;
 	enum report_format report;
 	const char *events_path;

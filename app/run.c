@@ -11,6 +11,7 @@
 #include "analyzer/analyzer.h"
 #include "analyzer/sip_parse.h"
 #include "app/counters.h"
+#include "app/dbfiles.h"
 #include "app/events.h"
 #include "app/hep_send.h"
 #include "app/metrics.h"
@@ -21,15 +22,19 @@
 #include "capture/source.h"
 #include "capture/tls_keylog.h"
 #include "common/numparse.h"
+#include "db/capture_file.h"
 #include "db/query.h"
 #include "db/store.h"
 #include "ui/dashboard.h"
+#include "ui/dashboard_feed.h"
 #include "ui/report.h"
 
 #define RUN_QUEUE_OFFLINE 4096
 #define RUN_QUEUE_LIVE 65536
 #define RUN_FILE_BATCH_ROWS 250000
 #define RUN_FILE_BATCH_US (2 * USEC_PER_SEC)
+/* Dialog rows the dashboard may lag behind: about two seconds at 50k packets/s */
+#define RUN_FEED_ROWS 65536
 
 static volatile sig_atomic_t run_stop;
 
@@ -67,6 +72,7 @@ struct run_sink {
 	struct counters counters;
 	struct hep_send *hep;
 	bool syslog;
+	struct dashboard_feed *feed; /* the dashboard's, while one is open */
 };
 
 static void run_sink_message(void *ctx, const struct message_record *m)
@@ -80,7 +86,11 @@ static void run_sink_message(void *ctx, const struct message_record *m)
 
 static void run_sink_dialog(void *ctx, const struct dialog_record *d)
 {
-	store_dialog(((struct run_sink *)ctx)->store, d);
+	struct run_sink *k = ctx;
+
+	store_dialog(k->store, d);
+	if (k->feed)
+		dashboard_feed_push(k->feed, d); /* never blocks: a full ring resyncs from the db */
 }
 
 static void run_sink_finding(void *ctx, const struct finding_record *f)
@@ -123,6 +133,7 @@ struct run_state {
 	uint64_t capture_id;
 	int64_t wall_start;
 	struct tls_keys *tls_keys; /* --tls-keylog, -k: outlives the capture */
+	bool read_to_end; /* the pipeline ended with its input, not stopped */
 };
 
 static void run_capture_config(const struct options *o, struct capture_config *cc)
@@ -275,7 +286,12 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 		s->source = capture_open_file(o->read_file, &cc, err, errlen);
 	else
 		s->source = capture_open_hep(&cc, err, errlen);
-	if (!s->source)
+	if (!s->source) {
+		if (o->read_file && strcmp(o->read_file, "-") != 0)
+			dbfiles_gzip_hint(o->read_file, err, errlen);
+		return false;
+	}
+	if (!dbfiles_check_db_path(o->db_path, err, errlen))
 		return false;
 	store_options_defaults(&so);
 	so.store_bodies = !o->headers_only;
@@ -443,6 +459,20 @@ static void run_dashboard_counters(void *ctx, struct dashboard_counters *out)
 		out->store_status[0] = '\0';
 }
 
+/* The pipeline under the dashboard.  A file read to its end leaves the
+ * dashboard browsing: the WAL is folded into the db then, so that a long
+ * browse does not hold it (hundreds of MB after a big capture). */
+static void *run_pipeline_thread(void *arg)
+{
+	struct run_state *s = arg;
+
+	pipeline_run(&s->pipeline);
+	s->read_to_end = !run_stop;
+	if (s->read_to_end && !capture_is_live(s->source))
+		capture_file_truncate_wal(s->opt->db_path, 1000);
+	return NULL;
+}
+
 static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 {
 	pthread_t tid;
@@ -458,10 +488,14 @@ static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 		.stop_flag = (volatile int *)&run_stop,
 	};
 
-	pthread_create(&tid, NULL, pipeline_thread, &s->pipeline);
+	dc.feed = dashboard_feed_new(RUN_FEED_ROWS);
+	s->sink.feed = dc.feed;
+	pthread_create(&tid, NULL, run_pipeline_thread, s);
 	int rc = dashboard_run(&dc, err, errlen);
 	run_stop = 1; /* leaving the dashboard ends the capture */
 	pthread_join(tid, NULL);
+	s->sink.feed = NULL;
+	dashboard_feed_free(dc.feed);
 	return rc;
 }
 
@@ -538,13 +572,15 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 		return -1;
 	if (ui)
 		rc = run_with_dashboard(s, err, errlen);
-	else
+	else {
 		pipeline_run(&s->pipeline);
+		s->read_to_end = !run_stop;
+	}
 	capture_join(s->source);
 	return rc ? -1 : (ui ? 1 : 0);
 }
 
-int run(const struct options *o)
+static int run_capture(const struct options *o, const char *digest, int64_t file_size)
 {
 	struct run_state s;
 	struct capture_info ci;
@@ -605,6 +641,11 @@ int run(const struct options *o)
 			health.reason[0] ? health.reason : o->db_path,
 			(unsigned long long)(health.skipped + health.lost),
 			health.lost ? ", the report lacks some dialogs or findings" : "");
+	capture_get_stats(s.source, &cs);
+	/* a file read whole: the next run with the same file finds it */
+	if (digest && s.read_to_end && !cs.failed && !o->count &&
+	    !capture_file_mark(o->db_path, s.capture_id, file_size, digest, err, sizeof err))
+		fprintf(stderr, "sipwatch: %s (the file is not marked as read)\n", err);
 	int doomed = run_report(&s, prc == 0);
 	if (doomed < 0)
 		status = EXIT_RUNTIME;
@@ -618,5 +659,90 @@ int run(const struct options *o)
 	if (status == EXIT_DONE && health.incomplete)
 		status = EXIT_DB_INCOMPLETE;
 	run_close(&s);
+	return status;
+}
+
+/* Browses a db written before: the dashboard on a terminal, else the report
+ * (--report json, or text).  capture_id 0 = the newest capture. */
+static int run_browse(const struct options *o, uint64_t capture_id, bool ui)
+{
+	char err[512] = "";
+	int doomed;
+
+	if (ui) {
+		struct dashboard_config dc = {
+			.db_path = o->db_path,
+			.capture_id = capture_id,
+			.utc = o->utc,
+			.stop_flag = (volatile int *)&run_stop,
+		};
+
+		if (dashboard_run(&dc, err, sizeof err) != 0) {
+			fprintf(stderr, "sipwatch: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+		return EXIT_DONE;
+	}
+	struct db_reader *r = db_reader_open(o->db_path, err, sizeof err);
+	if (!r) {
+		fprintf(stderr, "sipwatch: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	if (o->report == REPORT_JSON)
+		report_json(stdout, r, capture_id);
+	else
+		report_text(stdout, r, capture_id, o->utc);
+	fflush(stdout);
+	doomed = report_count_doomed(r, capture_id);
+	db_reader_close(r);
+	if (doomed < 0)
+		return EXIT_RUNTIME;
+	return o->fail_on_doomed && doomed > 0 ? EXIT_DOOMED : EXIT_DONE;
+}
+
+int run(const struct options *given)
+{
+	struct options o = *given;
+	struct dbfiles_temp tmp;
+	char err[512] = "", digest[DBFILES_DIGEST_MAX] = "", source[256];
+	int64_t size = 0;
+	uint64_t id = 0;
+	bool ui = !o.no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	bool have_digest = false;
+	int status;
+
+	memset(&tmp, 0, sizeof tmp);
+	run_signals();
+	if (o.open_db)
+		return run_browse(&o, 0, ui);
+	if (ui && run_reads_file(&o) && !o.db_given) {
+		/* browsing a file: nothing left behind (contract.md's sipwatch.db
+		 * stays the default of headless runs, which scripts query after) */
+		if (!dbfiles_temp_make(&tmp, err, sizeof err)) {
+			fprintf(stderr, "sipwatch: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+		o.db_path = tmp.db;
+	} else if (run_reads_file(&o)) {
+		have_digest = dbfiles_digest(o.read_file, &size, digest, sizeof digest);
+	}
+	if (have_digest && !o.again && dbfiles_check_db_path(o.db_path, err, sizeof err)) {
+		int found = capture_file_find(o.db_path, size, digest, &id, source, sizeof source, err,
+					      sizeof err);
+
+		if (found < 0) {
+			fprintf(stderr, "sipwatch: %s\n", err);
+			return EXIT_RUNTIME;
+		}
+		if (found > 0) {
+			fprintf(stderr,
+				"sipwatch: %s is already in %s (capture %llu, read from %s): not read again "
+				"(--again reads it once more)\n",
+				o.read_file, o.db_path, (unsigned long long)id, source);
+			return run_browse(&o, id, ui);
+		}
+	}
+	status = run_capture(&o, have_digest ? digest : NULL, size);
+	dbfiles_temp_remove(&tmp);
 	return status;
 }

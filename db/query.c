@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/xalloc.h"
 #include "db/dbutil.h"
@@ -31,6 +32,8 @@ enum query_stmt {
 	Q_BEGIN,
 	Q_END,
 	Q_DATA_VERSION,
+	Q_SEARCH,
+	Q_METHODS_OUTSIDE,
 	Q_COUNT
 };
 
@@ -66,6 +69,13 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN",
 	[Q_END] = "COMMIT",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
+	/* sngrep's payload search: every message's raw text, headers and body
+	 * (a scan of the capture's messages: run on demand, not per refresh) */
+	[Q_SEARCH] = "SELECT DISTINCT dialog_id FROM messages WHERE capture_id = ?1"
+		     " AND dialog_id IS NOT NULL AND instr(lower(raw), lower(?2)) > 0",
+	[Q_METHODS_OUTSIDE] = "SELECT method, count(*) FROM messages WHERE capture_id = ?1"
+			      " AND dialog_id IS NULL AND method IS NOT NULL AND NOT retransmission"
+			      " GROUP BY method ORDER BY method",
 };
 
 struct db_reader {
@@ -154,8 +164,19 @@ struct db_reader *db_reader_open(const char *path, char *err, size_t n)
 {
 	sqlite3 *db = NULL;
 	int version = 0;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	struct stat st;
+	int rc;
 
+	/* SQLite says only "unable to open database file" for both */
+	if (stat(path, &st) != 0) {
+		snprintf(err, n, "%s: no such db (sipwatch -r FILE -d %s writes one)", path, path);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, n, "%s: is a directory, not a db file", path);
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(db, 5000);
 	if (rc == SQLITE_OK)
@@ -580,8 +601,39 @@ int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn f
 	return query_each(r, Q_END_CLASSES, capture_id, true, &k);
 }
 
+int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
+{
+	struct query_sink k = {.count = fn, .ctx = ctx};
+	return query_each(r, Q_METHODS_OUTSIDE, capture_id, true, &k);
+}
+
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
 	return query_each(r, Q_CODES, capture_id, true, &k);
+}
+
+int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char *needle,
+			    db_id_fn fn, void *ctx)
+{
+	struct query_cursor c;
+	bool ok = true;
+	int rows = 0, rc;
+
+	capture_id = query_resolve_capture(r, capture_id, &ok);
+	if (!ok || !query_cursor_open(&c, r, Q_SEARCH))
+		return -1;
+	if (!query_bind_id(&c, capture_id))
+		ok = false;
+	rc = sqlite3_bind_text(c.st, 2, needle, -1, SQLITE_STATIC);
+	if (ok && rc != SQLITE_OK) {
+		query_fail(r, rc);
+		ok = false;
+	}
+	while (ok && query_cursor_next(&c, &ok)) {
+		fn(ctx, dbutil_column_u64(c.st, 0));
+		rows++;
+	}
+	query_cursor_close(&c);
+	return ok ? rows : -1;
 }

@@ -57,6 +57,15 @@ int db_each_endpoint(struct db_reader *r, uint64_t capture_id, db_endpoint_fn fn
 /* (name, count) per end class (a dialog not ended yet counts as ACTIVE) and
  * per finding code, of a capture, by name. */
 int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
+/* Dialogs of a capture with a message whose raw text (headers and body)
+ * holds needle, ignoring ASCII case; each id once, in no order.  Reads every
+ * message of the capture: for a search the user asked for. */
+typedef void (*db_id_fn)(void *ctx, uint64_t id);
+int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char *needle,
+			    db_id_fn fn, void *ctx);
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
+/* (method, count) of the requests outside every INVITE dialog (REGISTER,
+ * OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE ...), retransmissions not counted. */
+int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 
 #endif

@@ -230,6 +230,18 @@ static const char SCHEMA_V6[] =
 	" FROM dialogs d WHERE d.doomed = 1;"
 	"PRAGMA user_version = 6;";
 
+/* Migration 8: which file a capture was read from, so reading the same file
+ * into the same db again is noticed (db/capture_file.c): its size in bytes
+ * and a digest of its first 64 KiB (the file header and first packets); and
+ * an index on the messages outside INVITE dialogs. */
+static const char SCHEMA_V8[] =
+	"ALTER TABLE captures ADD COLUMN file_size INTEGER;"
+	"ALTER TABLE captures ADD COLUMN file_digest TEXT;"
+	/* REGISTER, OPTIONS, SUBSCRIBE/NOTIFY, MESSAGE ... outside any INVITE
+	 * dialog, counted per capture by the report without a scan of messages */
+	"CREATE INDEX messages_outside ON messages(capture_id, method) WHERE dialog_id IS NULL;"
+	"PRAGMA user_version = 8;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -243,6 +255,7 @@ static const struct schema_migration schema_migrations[] = {
 	{5, SCHEMA_V5},
 	{6, SCHEMA_V6},
 	{7, SCHEMA_V7},
+	{8, SCHEMA_V8},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

@@ -18,6 +18,8 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-exitcode=86}"
+# a config file of the machine (~/.config/sipwatch/config, /etc/sipwatch.conf) must not change the tests
+export SIPWATCH_CONFIG="${SIPWATCH_CONFIG:-/dev/null}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}"
 LOG=$BUILD/test-logs
 mkdir -p "$LOG"

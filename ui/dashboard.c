@@ -26,6 +26,8 @@
 #define DASH_RELOAD_MS 500      /* at most this often while data moves */
 #define DASH_SETTLE_MS 3000     /* keep reloading this long after the last move */
 #define DASH_LIVE_RELOAD_MS 2000 /* live: timers fire in the db without packets */
+#define DASH_VIEW_REBUILD_MS 1000 /* a stale view (sort by a moving column) */
+#define DASH_RESYNC_MS 3000     /* after a feed overflow: re-read once more */
 
 static const struct dash_screen *const dashboard_screens[DASH_SCREEN_COUNT] = {
 	[DASH_SCREEN_LIST] = &screen_list,
@@ -110,10 +112,10 @@ static bool dashboard_segment(int *x, int end, const char *text, int attr)
 }
 
 /* Header labels: full, and short for terminals under 120 columns. */
-enum dashboard_label { L_NAME, L_DIALOGS, L_DOOMED, L_PKTS, L_SIP, L_DROPS, L_ENC, L_COUNT };
+enum dashboard_label { L_NAME, L_DIALOGS, L_ACTIVE, L_DOOMED, L_PKTS, L_SIP, L_DROPS, L_ENC, L_COUNT };
 static const char *const dashboard_labels[2][L_COUNT] = {
-	{"sipwatch ", "dialogs", "DOOMED", "packets", "SIP", "drops", "encrypted"},
-	{"", "dlg", "DOOMED", "pkt", "SIP", "drop", "enc"},
+	{"sipwatch ", "dialogs", "active", "DOOMED", "packets", "SIP", "drops", "encrypted"},
+	{"", "dlg", "act", "DOOMED", "pkt", "SIP", "drop", "enc"},
 };
 
 /* Dialog counts: the analyzer's (live, ahead of the db) or the db's (what the
@@ -121,14 +123,8 @@ static const char *const dashboard_labels[2][L_COUNT] = {
 static void dashboard_dialog_counts(const struct dash *d, uint64_t *active, uint64_t *total,
 				    uint64_t *doomed)
 {
-	uint64_t a = 0, m = 0;
+	uint64_t a = d->list.n_active, m = d->list.n_doomed;
 
-	for (size_t i = 0; i < d->list.n; i++) {
-		const struct dialog_record *r = &d->list.v[i].r;
-
-		a += r->end_class == END_NONE || r->end_class == END_ACTIVE;
-		m += r->doomed;
-	}
 	*active = d->counters.dialogs_active > a ? d->counters.dialogs_active : a;
 	*total = d->counters.dialogs_total > d->list.n ? d->counters.dialogs_total : d->list.n;
 	*doomed = d->counters.dialogs_doomed > m ? d->counters.dialogs_doomed : m;
@@ -169,8 +165,9 @@ void dashboard_draw_header(struct dash *d)
 	snprintf(buf, sizeof buf, "%s%s [%s] %s", lb[L_NAME], src, state,
 		 d->cfg->strict_peers ? "strict-peers" : "risk-mode");
 	dashboard_segment(&x, end, buf, bar);
-	snprintf(buf, sizeof buf, "%s %llu/%llu", lb[L_DIALOGS], (unsigned long long)active,
-		 (unsigned long long)total);
+	/* labelled: "dialogs 0/140000" read as a fraction of a limit */
+	snprintf(buf, sizeof buf, "%s %llu (%s %llu)", lb[L_DIALOGS], (unsigned long long)total,
+		 lb[L_ACTIVE], (unsigned long long)active);
 	dashboard_segment(&x, end, buf, bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_DOOMED], (unsigned long long)doomed);
 	dashboard_segment(&x, end, buf, doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
@@ -345,10 +342,44 @@ static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, c
 	return true;
 }
 
+/* Live with a feed: rows come by increments; the db is read only for the
+ * opened dialog's messages, and in full only after the ring overflowed (the
+ * rows it lost are in the db, once the writer commits them: read twice). */
+static void dashboard_follow_feed(struct dash *d, int64_t now, int64_t *resync_at,
+				  int64_t *last_rebuild, int64_t *last_detail)
+{
+	if (dashboard_feed_overflowed(d->cfg->feed)) {
+		dashboard_data_load_list(d);
+		*resync_at = now + DASH_RESYNC_MS;
+		d->dirty = true;
+	} else if (*resync_at && now >= *resync_at) {
+		dashboard_data_load_list(d);
+		*resync_at = 0;
+	}
+	if (dashboard_live_apply(d, d->cfg->feed))
+		d->dirty = true;
+	if (d->view_stale && now - *last_rebuild >= DASH_VIEW_REBUILD_MS) {
+		screen_list_rebuild(d);
+		*last_rebuild = now;
+	}
+	/* messages the writer has not committed yet: look again */
+	if (d->detail.have_dialog && d->detail.n_msgs < d->detail.dialog.r.n_messages)
+		d->detail_changed = true;
+	if ((d->screen == DASH_SCREEN_DIALOG || d->back == DASH_SCREEN_DIALOG) &&
+	    d->detail_changed && now - *last_detail >= DASH_RELOAD_MS) {
+		d->detail_changed = false;
+		*last_detail = now;
+		if (dashboard_data_load_detail(d, d->detail.dialog_id)) {
+			d->ladder_width = -1;
+			d->dirty = true;
+		}
+	}
+}
+
 int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 {
 	struct dash d;
-	int64_t last_load = 0, last_move, now;
+	int64_t last_load = 0, last_move, now, resync_at = 0, last_rebuild = 0, last_detail = 0;
 
 	if (!dashboard_open(&d, cfg, err, errlen))
 		return 1;
@@ -368,8 +399,10 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 		now = dashboard_mono_ms();
 		if (dashboard_poll_counters(&d))
 			last_move = now;
-		if ((now - last_load >= DASH_RELOAD_MS && now - last_move <= DASH_SETTLE_MS) ||
-		    (cfg->live && now - last_load >= DASH_LIVE_RELOAD_MS)) {
+		if (cfg->feed) {
+			dashboard_follow_feed(&d, now, &resync_at, &last_rebuild, &last_detail);
+		} else if ((now - last_load >= DASH_RELOAD_MS && now - last_move <= DASH_SETTLE_MS) ||
+			   (cfg->live && now - last_load >= DASH_LIVE_RELOAD_MS)) {
 			dashboard_reload(&d);
 			last_load = now;
 		}

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct dashboard_feed;
+
 struct dashboard_counters {
 	uint64_t packets, sip_messages, parse_errors, duplicates, dropped, encrypted;
 	uint64_t tls_sessions, tls_decrypted; /* TLS sessions seen / opened with a key */
@@ -31,6 +33,9 @@ struct dashboard_config {
 	/* Called from the ui thread a few times a second; must be cheap and thread-safe. */
 	void (*counters)(void *ctx, struct dashboard_counters *out);
 	void *ctx;
+	/* Live: the changed dialog rows, pushed by the analyzer's thread (NULL:
+	 * the dashboard re-reads the db while the counters move). */
+	struct dashboard_feed *feed;
 	/* Set by a signal handler: leave the dashboard. */
 	volatile int *stop_flag;
 };

@@ -4,6 +4,7 @@
  * into memory the dashboard owns (one allocation per record).  A fingerprint
  * of what the screens show tells the loop whether a reload changed anything,
  * so an idle dashboard does not redraw. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,36 +45,13 @@ static uint64_t dashboard_data_hash_dialog(uint64_t h, const struct dialog_recor
 	return dashboard_data_mix_str(h, r->callee_ua);
 }
 
-/* Copies n strings into one block; *fields[i] point into it afterwards. */
-static char *dashboard_data_pack(const char **fields[], size_t n)
-{
-	size_t total = 0, o = 0;
-	char *block;
-
-	for (size_t i = 0; i < n; i++)
-		total += *fields[i] ? strlen(*fields[i]) + 1 : 0;
-	block = xmalloc(total ? total : 1);
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
-		if (!*fields[i])
-			continue;
-		len = strlen(*fields[i]) + 1;
-		memcpy(block + o, *fields[i], len);
-		*fields[i] = block + o;
-		o += len;
-	}
-	return block;
-}
-
 static void dashboard_data_copy_dialog(struct dash_dialog *dst, const struct dialog_record *src)
 {
-	const char **fields[] = {&dst->r.call_id,   &dst->r.from_uri,  &dst->r.to_uri,
-				 &dst->r.from_tag,  &dst->r.to_tag,    &dst->r.caller_ua,
-				 &dst->r.callee_ua, &dst->r.state};
+	struct dashboard_feed_row row;
 
-	dst->r = *src;
-	dst->strings = dashboard_data_pack(fields, sizeof fields / sizeof fields[0]);
+	dashboard_feed_copy(&row, src);
+	dst->r = row.r;
+	dst->strings = row.strings;
 }
 
 static void dashboard_data_list_clear(struct dash_list *l)
@@ -120,18 +98,21 @@ bool dashboard_data_load_list(struct dash *d)
 	}
 	dashboard_data_list_clear(&d->list);
 	free(d->list.v);
-	d->list = fresh;
+	d->list.v = fresh.v;
+	d->list.n = fresh.n;
+	d->list.cap = fresh.cap;
+	d->list.fingerprint = fresh.fingerprint;
+	dashboard_live_index(&d->list);
+	d->view_stale = false;
 	screen_list_rebuild(d);
 	return true;
 }
 
 const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id)
 {
-	for (size_t i = 0; i < d->list.n; i++) {
-		if (d->list.v[i].r.id == dialog_id)
-			return &d->list.v[i];
-	}
-	return NULL;
+	size_t ix = dashboard_live_lookup(&d->list, dialog_id);
+
+	return ix == SIZE_MAX ? NULL : &d->list.v[ix];
 }
 
 static void dashboard_data_detail_clear(struct dash_detail *t)
@@ -209,7 +190,10 @@ bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 
 	if (dd) {
 		h = dashboard_data_hash_dialog(h, &dd->r);
-		if (t->dialog_id == dialog_id && t->have_dialog && h == t->fingerprint)
+		/* the same row, and every message it counts already read (live, the
+		 * row can come through the feed before the writer commits them) */
+		if (t->dialog_id == dialog_id && t->have_dialog && h == t->fingerprint &&
+		    t->n_msgs >= dd->r.n_messages)
 			return false;
 	}
 	dashboard_data_detail_clear(t);
@@ -229,11 +213,15 @@ void dashboard_data_free(struct dash *d)
 {
 	dashboard_data_list_clear(&d->list);
 	free(d->list.v);
+	dashboard_live_free(&d->list);
 	memset(&d->list, 0, sizeof d->list);
 	dashboard_data_detail_clear(&d->detail);
 	free(d->detail.msgs);
 	free(d->detail.findings);
 	memset(&d->detail, 0, sizeof d->detail);
+	free(d->hits);
+	d->hits = NULL;
+	d->n_hits = d->cap_hits = 0;
 	free(d->view);
 	d->view = NULL;
 	d->n_view = d->cap_view = 0;

@@ -18,6 +18,7 @@
 #include "db/query.h"
 #include "ui/colors.h"
 #include "ui/dashboard.h"
+#include "ui/dashboard_feed.h"
 #include "ui/dialog_row.h"
 #include "ui/ladder.h"
 
@@ -35,6 +36,11 @@ struct dash_list {
 	struct dash_dialog *v;
 	size_t n, cap;
 	uint64_t fingerprint;
+	/* id -> index + 1 (0 = free slot), open addressing; dashboard_live.c */
+	uint64_t *slot_id;
+	size_t *slot_ix;
+	size_t n_slots;
+	size_t n_active, n_doomed; /* of v, kept as rows come and change */
 };
 
 /* The dialog screen's data: the dialog, its messages and findings. */
@@ -85,6 +91,8 @@ struct dash {
 	bool ascii;       /* no UTF-8 on this terminal */
 	bool quit;
 	bool dirty;
+	bool view_stale;     /* a changed row may have moved in the sort or filter */
+	bool detail_changed; /* the open dialog got a new row from the feed */
 
 	enum dash_screen_id screen, back;
 	char status[512]; /* one-shot bottom-line message */
@@ -102,6 +110,8 @@ struct dash {
 	bool sort_rev;
 	bool doomed_only;
 	char filter[DASH_FILTER_MAX];
+	uint64_t *hits; /* sorted ids of dialogs whose messages hold the filter */
+	size_t n_hits, cap_hits;
 	bool prompting;
 	char prompt[DASH_FILTER_MAX];
 
@@ -140,7 +150,23 @@ bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
 const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id);
 void dashboard_data_free(struct dash *d);
 
+/* dashboard_live.c */
+/* Rebuilds the id index and the counts of d->list from its rows. */
+void dashboard_live_index(struct dash_list *l);
+/* The index in l->v of dialog id, or SIZE_MAX. */
+size_t dashboard_live_lookup(const struct dash_list *l, uint64_t id);
+/* Takes every row waiting in the feed into the list and the view; true if
+ * anything changed.  Sets d->view_stale when the view needs a rebuild. */
+bool dashboard_live_apply(struct dash *d, struct dashboard_feed *feed);
+void dashboard_live_free(struct dash_list *l);
+
 /* screen_list.c: rebuilds the filtered, sorted view, keeping the selection. */
 void screen_list_rebuild(struct dash *d);
+/* Whether the main screen's filters let r through. */
+bool screen_list_shows(const struct dash *d, const struct dialog_record *r);
+/* Puts list row idx (which it shows) at its sorted place in the view. */
+void screen_list_insert(struct dash *d, size_t idx);
+/* True when the sort key cannot change as a dialog goes on (start, Call-ID). */
+bool screen_list_sort_fixed(const struct dash *d);
 
 #endif

@@ -158,6 +158,13 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 	int n = db_count_finding_codes(x->r, id, report_text_count, x);
 	if (n == 0)
 		fprintf(out, "    (none)\n");
+	if (n < 0)
+		return false;
+	/* stored but in no dialog row: said here, so "dialogs 0" is not "nothing" */
+	fprintf(out, "  requests outside INVITE dialogs, by method\n");
+	n = db_count_methods_outside(x->r, id, report_text_count, x);
+	if (n == 0)
+		fprintf(out, "    (none)\n");
 	char advice[512];
 	report_tls_advice(c->tls_no_keys, advice, sizeof advice);
 	if (advice[0])

@@ -15,7 +15,7 @@
 static const struct dash_key screen_list_keys[] = {
 	{"Up Down PgUp PgDn Home End", "move the cursor"},
 	{"Enter", "open the dialog: ladder, messages, findings"},
-	{"/", "filter by text (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
+	{"/", "filter by text, also in every header and body (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
 	{"d", "show doomed dialogs only (toggle)"},
 	{"s  >", "sort by the next column"},
 	{"<", "sort by the previous column"},
@@ -58,7 +58,99 @@ static void screen_list_keep_visible(struct dash *d)
 		d->top = d->cursor;
 	if (d->cursor >= d->top + (size_t)page)
 		d->top = d->cursor - (size_t)page + 1;
+	/* a shorter view (End, then a filter) fills the page rather than
+	 * leaving one row at the top of a blank screen */
+	if (d->top + (size_t)page > d->n_view)
+		d->top = d->n_view > (size_t)page ? d->n_view - (size_t)page : 0;
 	d->selected_id = d->list.v[d->view[d->cursor]].r.id;
+}
+
+static int screen_list_id_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+bool screen_list_shows(const struct dash *d, const struct dialog_record *r)
+{
+	if (d->doomed_only && !r->doomed)
+		return false;
+	if (dialog_row_matches(r, d->filter))
+		return true;
+	return d->n_hits && bsearch(&r->id, d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
+}
+
+static void screen_list_on_hit(void *ctx, uint64_t id)
+{
+	struct dash *d = ctx;
+
+	if (d->n_hits == d->cap_hits) {
+		d->cap_hits = d->cap_hits ? d->cap_hits * 2 : 256;
+		d->hits = xrealloc(d->hits, d->cap_hits * sizeof *d->hits);
+	}
+	d->hits[d->n_hits++] = id;
+}
+
+/* Like sngrep's payload search: the filter also matches any header or body
+ * of a dialog's messages (read from the db once, when the filter is set;
+ * dialogs that come later match by their list fields until / is used again). */
+static void screen_list_search(struct dash *d)
+{
+	int n;
+
+	d->n_hits = 0;
+	if (!d->filter[0])
+		return;
+	n = db_each_dialog_matching(d->reader, d->capture_id, d->filter, screen_list_on_hit, d);
+	if (n < 0) {
+		dashboard_set_status(d, true, "search: %s", db_reader_error(d->reader));
+		d->n_hits = 0;
+		return;
+	}
+	if (d->n_hits > 1)
+		qsort(d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
+	dashboard_set_status(d, false, "%d dialog(s) with \"%s\" in a header or body", n, d->filter);
+}
+
+bool screen_list_sort_fixed(const struct dash *d)
+{
+	return d->sort_col == DIALOG_COL_START || d->sort_col == DIALOG_COL_CALLID;
+}
+
+void screen_list_insert(struct dash *d, size_t idx)
+{
+	size_t lo = 0, hi = d->n_view, page = (size_t)screen_list_page();
+
+	if (d->n_view == d->cap_view) {
+		d->cap_view = d->cap_view ? d->cap_view * 2 : 1024;
+		d->view = xrealloc(d->view, d->cap_view * sizeof *d->view);
+	}
+	screen_list_sorting = d;
+	/* the first place whose row sorts after idx's: usually the end */
+	if (hi && screen_list_cmp(&d->view[hi - 1], &idx) <= 0) {
+		lo = hi;
+	} else {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (screen_list_cmp(&d->view[mid], &idx) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	screen_list_sorting = NULL;
+	memmove(&d->view[lo + 1], &d->view[lo], (d->n_view - lo) * sizeof *d->view);
+	d->view[lo] = idx;
+	d->n_view++;
+	/* the selected row and the rows on screen stay where they are */
+	if (d->n_view > 1 && lo <= d->cursor)
+		d->cursor++;
+	if (d->n_view > page && lo < d->top)
+		d->top++;
+	if (lo >= d->top && lo < d->top + page)
+		d->dirty = true;
 }
 
 void screen_list_rebuild(struct dash *d)
@@ -69,18 +161,14 @@ void screen_list_rebuild(struct dash *d)
 	}
 	d->n_view = 0;
 	for (size_t i = 0; i < d->list.n; i++) {
-		const struct dialog_record *r = &d->list.v[i].r;
-
-		if (d->doomed_only && !r->doomed)
-			continue;
-		if (!dialog_row_matches(r, d->filter))
-			continue;
-		d->view[d->n_view++] = i;
+		if (screen_list_shows(d, &d->list.v[i].r))
+			d->view[d->n_view++] = i;
 	}
 	screen_list_sorting = d;
 	if (d->n_view > 1)
 		qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
 	screen_list_sorting = NULL;
+	d->view_stale = false;
 	for (size_t i = 0; i < d->n_view; i++) {
 		if (d->list.v[d->view[i]].r.id == d->selected_id) {
 			d->cursor = i;
@@ -216,6 +304,7 @@ static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 	if ((!fn && (ch == '\r' || ch == '\n')) || (fn && ch == KEY_ENTER)) {
 		snprintf(d->filter, sizeof d->filter, "%s", d->prompt);
 		d->prompting = false;
+		screen_list_search(d);
 		screen_list_rebuild(d);
 	} else if (!fn && ch == 27) {
 		d->prompting = false;

@@ -26,6 +26,7 @@ run() { # name command...
 run test_queue "$B/tests/test_queue"
 run test_source "$B/tests/test_source"
 run test_writer "$B/tests/test_writer"
+run test_dashboard_feed "$B/tests/test_dashboard_feed"
 run outage "$B/sipwatch" -r samples/outage-update-200-dropped.pcap -d "$T/a.db" --no-ui --report json
 run peers-tcp "$B/sipwatch" -r tests/captures/peers/p21_tcp_healthy_update.pcap -d "$T/b.db" --no-ui
 run stdin "$B/sipwatch" -r - -d "$T/c.db" --no-ui <tests/captures/peers/p01_healthy_update.pcap

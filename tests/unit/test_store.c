@@ -281,6 +281,9 @@ static void test_upgrade_from_v1(void **state)
 				      " ALTER TABLE captures DROP COLUMN db_status;"
 				      " ALTER TABLE captures DROP COLUMN db_errors;"
 				      " ALTER TABLE captures DROP COLUMN db_skipped;"
+				      " ALTER TABLE captures DROP COLUMN file_size;"
+				      " ALTER TABLE captures DROP COLUMN file_digest;"
+				      " DROP INDEX messages_outside;"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);

@@ -1,0 +1,18 @@
+/* config: default flags from a config file, sngrep's habit.
+ *
+ * $SIPWATCH_CONFIG, else $XDG_CONFIG_HOME/sipwatch/config (or
+ * ~/.config/sipwatch/config), else /etc/sipwatch.conf: the first that exists.
+ * One long option a line ("--utc", "--max-dialogs 50000", "--db calls.db"),
+ * "#" comments and blank lines ignored.  Its options come before the command
+ * line's, so the command line wins. */
+#ifndef SIPWATCH_CONFIG_H
+#define SIPWATCH_CONFIG_H
+
+/* A new argv: argv[0], the config file's options, then argv[1..].  On a bad
+ * line prints "sipwatch: FILE:LINE: reason" and returns NULL.  Without a
+ * config file (or an empty one) returns argv itself. */
+char **config_argv(int argc, char **argv, int *argc_out);
+/* Frees what config_argv made (at the exit: options point into it). */
+void config_free(void);
+
+#endif
