@@ -642,8 +642,9 @@ static int run_capture(const struct options *o, const char *digest, int64_t file
 			(unsigned long long)(health.skipped + health.lost),
 			health.lost ? ", the report lacks some dialogs or findings" : "");
 	capture_get_stats(s.source, &cs);
-	/* a file read whole: the next run with the same file finds it */
-	if (digest && s.read_to_end && !cs.failed && !o->count &&
+	/* a file read whole and stored whole: the next run with the same file finds
+	 * it (an incomplete import is not marked: reading it again may fill the gaps) */
+	if (digest && s.read_to_end && !cs.failed && !o->count && !health.incomplete &&
 	    !capture_file_mark(o->db_path, s.capture_id, file_size, digest, err, sizeof err))
 		fprintf(stderr, "sipwatch: %s (the file is not marked as read)\n", err);
 	int doomed = run_report(&s, prc == 0);

@@ -144,7 +144,9 @@ A=127.0.170.10 B=127.0.170.30
 F="net 127.0.170.0/24"
 if mount -t tmpfs -o size=8m tmpfs "$MNT" 2>/dev/null; then
 	LDB=$MNT/live.db
-	SIPWATCH_STORE_RETRY_MS=300 sw_start live "$LDB" -i lo -f "$F"
+	# --strict-peers: the defective answers of "doomed" calls doom at once
+	# (without it they only put the calls at risk: session-timers.md "Risk and proof")
+	SIPWATCH_STORE_RETRY_MS=300 sw_start live "$LDB" -i lo -f "$F" --strict-peers
 	LIVE=$SW_PID
 	$SEND dialog $A $B before-1 invite,ok,ack,bye,bye_ok
 	waitfor 5 sh -c "[ \"\$(sqlite3 -readonly '$LDB' \"SELECT count(*) FROM dialogs WHERE call_id = 'before-1'\" 2>/dev/null)\" = 1 ]"
