@@ -139,6 +139,12 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 /* A capture file, read faster than real time and watched by no one as it
  * goes.  Standard input is not one: it may be a live pipe
  * (tcpdump -w - | sipwatch -r -), whose readers expect live behaviour. */
+/* The dashboard runs (it reads the db while the capture is read). */
+static bool run_has_ui(const struct options *o)
+{
+	return !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+}
+
 static bool run_reads_file(const struct options *o)
 {
 	return !o->iface && !o->hep_listen && o->read_file && strcmp(o->read_file, "-") != 0;
@@ -260,6 +266,9 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 		 * still sees progress every RUN_FILE_BATCH_US. */
 		so.batch_rows = RUN_FILE_BATCH_ROWS;
 		so.batch_interval_us = RUN_FILE_BATCH_US;
+		/* Without a dashboard reading along, into an empty db: the
+		 * secondary indexes are built once at the end (db/index_build.h). */
+		so.defer_indexes = !run_has_ui(o);
 	}
 	s->store = store_open(o->db_path, &so, err, errlen);
 	if (!s->store)
@@ -442,7 +451,7 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
 	bool live = capture_is_live(s->source);
-	bool ui = !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	bool ui = run_has_ui(o);
 	int rc = 0;
 
 	s->queue = queue_new(live ? RUN_QUEUE_LIVE : RUN_QUEUE_OFFLINE);
@@ -499,6 +508,7 @@ int run(const struct options *o)
 	run_capture_info(&s, &ci);
 	store_update_capture(s.store, &ci);
 	store_flush(s.store);
+	store_build_indexes(s.store);
 	if (prc < 0) {
 		fprintf(stderr, "sipwatch: %s\n", err);
 		status = EXIT_RUNTIME;

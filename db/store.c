@@ -54,6 +54,7 @@ void store_options_defaults(struct store_options *o)
 	o->batch_interval_us = 500 * 1000;
 	o->queue_bytes = 2u << 20;
 	o->cache_kib = 0;
+	o->defer_indexes = false;
 }
 
 /* ---- packing records ---- */
@@ -404,6 +405,14 @@ void store_sync(struct store *s)
 {
 	if (s)
 		store_wait(s, store_rec(s, REC_SYNC, sizeof(struct storerec_hdr), 0, NULL), NULL);
+}
+
+void store_build_indexes(struct store *s)
+{
+	if (!s)
+		return;
+	store_wait(s, store_rec(s, REC_INDEXES, sizeof(struct storerec_hdr), 0, NULL), NULL);
+	store_end_batch(s);
 }
 
 void store_apply_retention(struct store *s, int64_t now_us)

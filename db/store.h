@@ -38,6 +38,7 @@ struct store_options {
 	int64_t batch_interval_us; /* ... or this long after the batch began (packet or wall time) */
 	size_t queue_bytes;     /* the writer's queue: records waiting, in bytes */
 	int cache_kib;          /* SQLite page cache of the writer (0: the schema's default) */
+	bool defer_indexes;     /* a file import: secondary indexes built at the end (index_build.h) */
 };
 
 struct capture_info {
@@ -81,6 +82,10 @@ void store_flush(struct store *s);
 /* Waits until the writer has done everything queued so far (commits only
  * the batches that were due).  For tests and tools. */
 void store_sync(struct store *s);
+/* Commits, then builds the indexes deferred by defer_indexes (nothing to do
+ * otherwise) and waits for them: before the db is read (the report).
+ * store_close does it too. */
+void store_build_indexes(struct store *s);
 /* Deletes captures, dialogs, messages and findings older than retention_days
  * before now_us (wall clock), except the capture being read from a file:
  * importing an old capture keeps it whole.  store_open runs it once itself
