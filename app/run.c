@@ -136,15 +136,15 @@ static void run_capture_config(const struct options *o, struct capture_config *c
 	cc->decoder.hep_password = o->hep_password;
 }
 
-/* A capture file, read faster than real time and watched by no one as it
- * goes.  Standard input is not one: it may be a live pipe
- * (tcpdump -w - | sipwatch -r -), whose readers expect live behaviour. */
 /* The dashboard runs (it reads the db while the capture is read). */
 static bool run_has_ui(const struct options *o)
 {
 	return !o->no_ui && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 }
 
+/* A capture file, read faster than real time and watched by no one as it
+ * goes.  Standard input is not one: it may be a live pipe
+ * (tcpdump -w - | sipwatch -r -), whose readers expect live behaviour. */
 static bool run_reads_file(const struct options *o)
 {
 	return !o->iface && !o->hep_listen && o->read_file && strcmp(o->read_file, "-") != 0;
