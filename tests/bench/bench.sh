@@ -181,7 +181,6 @@ scale="sipwatch@${main_packets}:${sw:--}"
 for n in ${BENCH_SCALE-26000 650000}; do
 	[ "$n" = "$main_calls" ] && continue
 	bench_capture "$n"
-	SIP_MSGS=""
 	run_sipwatch "sipwatch ($n calls)"
 	scale="$scale sipwatch@$PACKETS:$(pick "sipwatch ($n calls)")"
 	[ "${BENCH_KEEP_CAPTURES:-1}" = 1 ] || rm -f "$pcap" "$pcap.params"
