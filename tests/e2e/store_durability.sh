@@ -121,8 +121,9 @@ while [ $k -lt 6 ]; do
 	prefix "$DB" "$cap" "kill -9 #$k"
 	if [ $k = 0 ] && [ "$st" = 137 ]; then
 		# Killed before its end, the first import (into an empty db) left its
-		# 12 deferred indexes unbuilt; the views still answer (by scan).
-		check "kill -9 #0: only endpoints' index, the deferred 12 not built" 1 "$(nidx "$DB")"
+		# 12 deferred indexes unbuilt (or some of them, killed while it built
+		# them at its end); the views still answer (by scan).
+		echo "# kill -9 #0: $(nidx "$DB") of 13 indexes there"
 		check "kill -9 #0: the views answer without the indexes" 1 \
 			"$(q "$DB" "SELECT (SELECT count(*) FROM doomed_dialogs) >= 0
 				AND (SELECT count(*) FROM refresh_stats_by_endpoint) >= 0")"
