@@ -307,6 +307,10 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 		 * still sees progress every RUN_FILE_BATCH_US. */
 		so.batch_rows = RUN_FILE_BATCH_ROWS;
 		so.batch_interval_us = RUN_FILE_BATCH_US;
+		/* Without a dashboard reading along, into an empty db: the
+		 * secondary indexes are built once at the end (db/index_build.h).
+		 * Not with --db-max-size: pruning finds its rows by those indexes. */
+		so.defer_indexes = !run_wants_ui(o) && !o->db_max_size;
 	}
 	s->store = store_open(o->db_path, &so, err, errlen);
 	if (!s->store)
@@ -612,6 +616,7 @@ static int run_capture(const struct options *o, const char *digest, int64_t file
 	run_capture_info(&s, &ci);
 	store_update_capture(s.store, &ci);
 	store_flush(s.store);
+	store_build_indexes(s.store);
 	if (prc < 0) {
 		fprintf(stderr, "sipwatch: %s\n", err);
 		status = EXIT_RUNTIME;

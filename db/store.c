@@ -58,6 +58,7 @@ void store_options_defaults(struct store_options *o)
 	o->max_bytes = 0;
 	o->retry_interval_us = 5 * USEC_PER_SEC;
 	o->say_on_stderr = false;
+	o->defer_indexes = false;
 }
 
 /* ---- packing records ---- */
@@ -485,6 +486,14 @@ void store_sync(struct store *s)
 {
 	if (s)
 		store_wait(s, store_rec(s, REC_SYNC, sizeof(struct storerec_hdr), 0, NULL), NULL);
+}
+
+void store_build_indexes(struct store *s)
+{
+	if (!s)
+		return;
+	store_wait(s, store_rec(s, REC_INDEXES, sizeof(struct storerec_hdr), 0, NULL), NULL);
+	store_end_batch(s);
 }
 
 void store_apply_retention(struct store *s, int64_t now_us)

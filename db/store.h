@@ -62,6 +62,7 @@ struct store_options {
 	uint64_t max_bytes;         /* --db-max-size: db + WAL within this (0 = no cap) */
 	int64_t retry_interval_us;  /* while storing fails: try again this often (wall clock) */
 	bool say_on_stderr;         /* one line on stderr when storing degrades and resumes */
+	bool defer_indexes;     /* a file import: secondary indexes built at the end (index_build.h) */
 };
 
 /* How much is being stored (issue 17), in the order storage trouble steps down. */
@@ -149,6 +150,10 @@ void store_flush(struct store *s);
 /* Waits until the writer has done everything queued so far (commits only
  * the batches that were due).  For tests and tools. */
 void store_sync(struct store *s);
+/* Commits, then builds the indexes deferred by defer_indexes (nothing to do
+ * otherwise) and waits for them: before the db is read (the report).
+ * store_close does it too. */
+void store_build_indexes(struct store *s);
 /* Deletes captures, dialogs, messages and findings older than retention_days
  * before now_us (wall clock), except the capture being read from a file:
  * importing an old capture keeps it whole.  store_open runs it once itself

@@ -25,6 +25,7 @@ enum storerec_kind {
 	REC_COMMIT,         /* write the coalesced rows, commit */
 	REC_RETENTION,
 	REC_SYNC,           /* nothing: its ticket says everything before it is done */
+	REC_INDEXES,        /* commit, build the deferred indexes (index_build.h) */
 	REC_STOP,           /* the last record: commit, end the thread */
 };
 

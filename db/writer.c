@@ -30,6 +30,7 @@
 #include "db/checkpoint.h"
 #include "db/dbutil.h"
 #include "db/prune.h"
+#include "db/index_build.h"
 #include "db/schema.h"
 #include "db/storerec.h"
 #include "db/wlog.h"
@@ -220,6 +221,7 @@ struct writer {
 	bool capture_is_file; /* retention keeps the capture being read */
 	bool in_batch;
 	bool dead;            /* failed, seen from this thread */
+	int indexes_deferred; /* dropped by index_build_defer, not built yet */
 	struct writer_map map;
 	struct writer_stats stats;
 
@@ -1188,6 +1190,17 @@ static void writer_maybe_commit(struct writer *w)
 		writer_commit(w);
 }
 
+/* After the last commit of a file import: the deferred indexes. */
+static void writer_build_indexes(struct writer *w)
+{
+	if (w->indexes_deferred == 0 || w->dead)
+		return;
+	int rc = index_build_restore(w->db);
+	if (rc != SQLITE_OK)
+		writer_fail(w, rc);
+	w->indexes_deferred = 0;
+}
+
 /* Runs one record; false after REC_STOP. */
 static bool writer_do(struct writer *w, const struct storerec_hdr *h, struct writer_reply *r)
 {
@@ -1230,8 +1243,13 @@ static bool writer_do(struct writer *w, const struct storerec_hdr *h, struct wri
 		break;
 	case REC_SYNC:
 		break;
+	case REC_INDEXES:
+		writer_commit(w);
+		writer_build_indexes(w);
+		break;
 	case REC_STOP:
 		writer_commit(w);
+		writer_build_indexes(w);
 		return false;
 	}
 	return true;
@@ -1420,6 +1438,16 @@ struct writer *writer_open(const char *path, const struct store_options *o, char
 	pthread_cond_init(&w->done_cond, NULL);
 	writer_map_init(&w->map);
 	if (writer_prepare_all(w, err, n) != SQLITE_OK || writer_setup_bound(w, err, n) != SQLITE_OK) {
+		writer_close(w);
+		return NULL;
+	}
+	/* Indexes a killed import left unbuilt, then (a new file import into an
+	 * empty db) the ones this run builds at its end. */
+	rc = index_build_restore(db);
+	if (rc == SQLITE_OK && o->defer_indexes)
+		rc = index_build_defer(db, &w->indexes_deferred);
+	if (rc != SQLITE_OK) {
+		dbutil_format_error(err, n, path, db, rc, o->busy_timeout_ms);
 		writer_close(w);
 		return NULL;
 	}

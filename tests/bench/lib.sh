@@ -2,15 +2,15 @@
 #
 # bench_capture sets $pcap to the generated capture, making it only when it is
 # missing or was made with other parameters or another gen_bench.c.
-# Needs BUILD; reads BENCH_CALLS, BENCH_SEED, BENCH_RATE, BENCH_TCP.
+# Needs BUILD; reads BENCH_CALLS (or its argument), BENCH_SEED, BENCH_RATE, BENCH_TCP.
 
 bench_die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-bench_capture() {
-	CALLS=${BENCH_CALLS:-140000}
+bench_capture() { # [calls]
+	CALLS=${1:-${BENCH_CALLS:-140000}}
 	SEED=${BENCH_SEED:-1}
 	RATE=${BENCH_RATE:-300}
 	tflag=""
