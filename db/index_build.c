@@ -26,6 +26,7 @@ static const struct index_build_def index_build_defs[] = {
 	 "ON dialogs(capture_id, ended) WHERE end_class = 'TIMER_TEARDOWN'"},
 	{"messages_dialog", "ON messages(dialog_id, ts) WHERE dialog_id IS NOT NULL"},
 	{"messages_ts", "ON messages(ts)"},
+	{"messages_outside", "ON messages(capture_id, method) WHERE dialog_id IS NULL"},
 	{"findings_dialog", "ON findings(dialog_id, ts)"},
 	{"findings_code", "ON findings(code, ts)"},
 	{"findings_endpoint", "ON findings(endpoint)"},
