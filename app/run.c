@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/analyzer.h"
@@ -261,6 +262,17 @@ static bool run_open_monitoring(struct run_state *s, char *err, size_t errlen)
  * before the db, so a failed start leaves no db behind; then the db (its
  * -wal/-shm files exist once it is open), the events file; and only then
  * drops root (-Z), handing the files it created to the user. */
+/* Deferring the secondary indexes pays from files of this size on. */
+#define RUN_DEFER_INDEXES_MIN_BYTES (32LL << 20)
+
+/* The size of a capture file, 0 if unknown. */
+static long long run_file_size(const char *path)
+{
+	struct stat st;
+
+	return path && stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
 static bool run_open(struct run_state *s, char *err, size_t errlen)
 {
 	const struct options *o = s->opt;
@@ -309,8 +321,11 @@ static bool run_open(struct run_state *s, char *err, size_t errlen)
 		so.batch_interval_us = RUN_FILE_BATCH_US;
 		/* Without a dashboard reading along, into an empty db: the
 		 * secondary indexes are built once at the end (db/index_build.h).
-		 * Not with --db-max-size: pruning finds its rows by those indexes. */
-		so.defer_indexes = !run_wants_ui(o) && !o->db_max_size;
+		 * Not with --db-max-size: pruning finds its rows by those indexes;
+		 * not for a small file, where dropping and building them again only
+		 * churns the WAL (a nearly full disk ran out of room for it). */
+		so.defer_indexes = !run_wants_ui(o) && !o->db_max_size &&
+				   run_file_size(o->read_file) >= RUN_DEFER_INDEXES_MIN_BYTES;
 	}
 	s->store = store_open(o->db_path, &so, err, errlen);
 	if (!s->store)

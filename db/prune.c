@@ -27,7 +27,9 @@
 /* In progress and not doomed: under a tight cap, a busy wire's calls in
  * progress hold more messages than the cap (7,800 concurrent calls of the
  * benchmark mix hold ~30 MB of messages). */
-#define PRUNE_ACTIVE "ended IS NULL AND doomed = 0"
+/* A call at risk (a defective refresh answer, session-timers.md "Risk and
+ * proof") is kept like evidence: the next seconds tell whether it is doomed. */
+#define PRUNE_ACTIVE "ended IS NULL AND doomed = 0 AND at_risk = 0"
 /* ... of those, the ones set up more than a minute before the newest dialog
  * first: a young call may still turn out doomed (its first refresh is due
  * after half its Session-Expires), and its setup is the evidence then. */

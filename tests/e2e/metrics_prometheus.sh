@@ -65,6 +65,10 @@ nd=$(jq -r 'select(.event == "doomed") | .call_id' "$T/events" 2>/dev/null | wc 
 check "Prometheus: sum(sipwatch_doomed_total) = doomed events ($nd)" "$nd" "$(promq 'sum(sipwatch_doomed_total)')"
 echo "# doomed by code: $(curl -s --max-time 2 "http://$NET.2:$PPORT/api/v1/query" --data-urlencode 'query=sipwatch_doomed_total > 0' |
 	jq -c '[.data.result[] | {(.metric.code): .value[1]}] | add')"
+# The writer commits live batches every 500 ms: the db catches up with the
+# counter within a few seconds (bounded wait), then the two must agree.
+db_caught_up() { [ "$(q "$T/sw.db" 'select count(*) from messages')" = "$(promq 'sipwatch_sip_messages_total')" ]; }
+waitfor 10 db_caught_up
 check "Prometheus: SIP messages counted" "$(q "$T/sw.db" 'select count(*) from messages')" \
 	"$(promq 'sipwatch_sip_messages_total')"
 check "Prometheus: one dialog seen" 1 "$(promq 'sipwatch_dialogs_total')"

@@ -107,11 +107,17 @@ check "--db-max-size 24M: db + WAL within the cap + 10% all along" 1 \
 check "--db-max-size 24M: the report is the same" same "$(same_report "$T/ref.json" "$T/cap.json")"
 check "--db-max-size 24M: the capture's counters in the report too" same \
 	"$(jq -c .capture "$T/ref.json" | cmp -s - "$(jq -c .capture "$T/cap.json" >"$T/cap.c"; echo "$T/cap.c")" && echo same || echo differs)"
-check "--db-max-size 24M: the seed dialog keeps its 21 messages, their text, its 4 findings" "21 21 4" \
-	"$(q "$T/cap.db" "SELECT (SELECT count(*) FROM messages m WHERE m.dialog_id = d.id),
-		(SELECT count(*) FROM messages m WHERE m.dialog_id = d.id AND m.raw IS NOT NULL),
-		(SELECT count(*) FROM findings f WHERE f.dialog_id = d.id) FROM dialogs d
+# Its findings and the messages they point at (with their text) are kept
+# whatever the timing.  The setup of a call still in progress may be pruned
+# under a cap too tight for the calls in progress, before the call turns out
+# doomed (prune.c: young calls in progress go before ended evidence); how many
+# of the seed's 21 messages survived depends on when the cap was reached.
+check "--db-max-size 24M: the seed dialog keeps its 4 findings and the messages they point at, with text" "4 4" \
+	"$(q "$T/cap.db" "SELECT (SELECT count(*) FROM findings f WHERE f.dialog_id = d.id),
+		(SELECT count(*) FROM findings f JOIN messages m ON m.id = f.message_id
+		 WHERE f.dialog_id = d.id AND m.raw IS NOT NULL) FROM dialogs d
 		WHERE call_id = '$SEED_CID'" | tr '|' ' ')"
+echo "# --db-max-size 24M: the seed dialog kept $(q "$T/cap.db" "SELECT count(*) FROM messages m JOIN dialogs d ON d.id = m.dialog_id WHERE d.call_id = '$SEED_CID'") of its 21 messages"
 check "--db-max-size 24M: it did prune (fewer messages than the capture's)" 1 \
 	"$([ "$(q "$T/cap.db" 'SELECT count(*) FROM messages')" -lt "$total" ] && echo 1)"
 check "--db-max-size 24M: integrity_check" ok "$(q "$T/cap.db" 'PRAGMA integrity_check')"
