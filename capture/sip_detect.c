@@ -62,6 +62,8 @@ bool sip_detect_start_line(const uint8_t *line, size_t len)
 
 bool sip_detect_starts_sip(const uint8_t *p, size_t len)
 {
+	if (!len)	/* an empty payload may come with p == NULL: memchr's UB */
+		return false;
 	size_t n = len < SIP_LINE_MAX ? len : SIP_LINE_MAX;
 	const uint8_t *lf = memchr(p, '\n', n);
 
@@ -72,6 +74,8 @@ bool sip_detect_could_start(const uint8_t *p, size_t len)
 {
 	if (len > SIP_LINE_MAX)
 		return false;
+	if (!len)	/* nothing yet contradicts a start line (and p may be NULL) */
+		return true;
 	size_t n = len < SIP_VERSION_LEN ? len : SIP_VERSION_LEN;
 	if (memcmp(p, SIP_VERSION, n) == 0)
 		return true;

@@ -347,7 +347,7 @@ static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, 
  * segment's end)? */
 static bool tcp_stream_begins_sip(const uint8_t *data, size_t len)
 {
-	if (memchr(data, '\n', len))
+	if (len && memchr(data, '\n', len))
 		return sip_detect_starts_sip(data, len);
 	return sip_detect_could_start(data, len);
 }

@@ -62,6 +62,8 @@
 #define WRITER_LOG_MAX_BYTES (64u << 20)
 /* While degraded, transactions are short: a failure loses less. */
 #define WRITER_DEGRADED_TXN_ROWS 2000
+/* At the end, after the last retry failed, this many more (each makes room). */
+#define WRITER_FINAL_RETRIES 3
 /* Retries back off to this many times the retry interval. */
 #define WRITER_RETRY_BACKOFF_MAX 12
 /* Below this much free space, transactions are short (writer_maybe_commit). */
@@ -722,6 +724,11 @@ static bool writer_dbstate_stale(struct writer *w)
 /* Writes the coalesced dialogs and commits the open batch. */
 static void writer_commit(struct writer *w)
 {
+	/* Blocked, the map keeps coalescing: copied into the log at every
+	 * commit request, each dialog's every update would fill the log (and
+	 * then the findings behind them were lost). */
+	if (w->blocked)
+		return;
 	writer_map_write(w);
 	if (writer_dbstate_stale(w) && writer_ready(w))
 		writer_capture_dbstate(w);
@@ -994,6 +1001,8 @@ static void writer_trouble(struct writer *w, int rc)
  * dialogs and findings: the bodies and messages of healthy ended dialogs go
  * (never a dialog or a finding: the report is made of them); of this run's
  * capture only, unless --db-max-size allows any. */
+static void writer_reserve(struct writer *w, unsigned share);
+
 static void writer_make_room(struct writer *w)
 {
 	/* The WAL's committed pages may need the db to grow, which a full disk
@@ -1029,6 +1038,11 @@ static void writer_make_room(struct writer *w)
 		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		prune_release(w->pruner, 0);
 		sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		/* A reserve again, out of what was freed: without one, the next
+		 * full disk leaves no room for the deletions that make room (each
+		 * writes its pages to the WAL first), and what the log keeps
+		 * (dialogs, findings) could never be written. */
+		writer_reserve(w, 4);
 	}
 }
 
@@ -1060,11 +1074,21 @@ static void writer_reserve(struct writer *w, unsigned share)
 	w->reserve = xstrdup(name);
 }
 
-/* Blocked and the retry time has come (or the end: final): try again. */
+static void writer_retry_once(struct writer *w);
+
+/* Blocked and the retry time has come (or the end: final, a few times over,
+ * each making room again): try again. */
 static void writer_retry(struct writer *w, bool final)
 {
 	if (!w->blocked || (!final && writer_wall_us() < w->retry_at))
 		return;
+	writer_retry_once(w);
+	for (int i = 0; final && w->blocked && !w->dead && i < WRITER_FINAL_RETRIES; i++)
+		writer_retry_once(w);
+}
+
+static void writer_retry_once(struct writer *w)
+{
 	w->blocked = false;
 	if (w->last_full)
 		writer_make_room(w);

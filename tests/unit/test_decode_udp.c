@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "capture/sip_detect.h"
 #include "tests/support/frames.h"
 
 #define SINK_MAX 16
@@ -172,12 +173,22 @@ static void test_custom_ports(void **state)
 	decoder_free(d);
 }
 
+/* An empty payload may be handed over as (NULL, 0): found by fuzz_decap. */
+static void test_detect_empty(void **state)
+{
+	(void)state;
+	assert_false(sip_detect_starts_sip(NULL, 0));
+	assert_true(sip_detect_could_start(NULL, 0));
+	assert_false(sip_detect_starts_sip((const uint8_t *)"\n", 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_udp_length_checks),
 		cmocka_unit_test(test_classification),
 		cmocka_unit_test(test_custom_ports),
+		cmocka_unit_test(test_detect_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
