@@ -46,7 +46,8 @@ SUPA      = $(BUILD)/libsupport.a
 
 .PHONY: all deps deps-demo check check-asan check-tsan valgrind unit e2e demo bench bench-live bench-dash fuzz lint install clean tools
 
-all: sipwatch
+# A sanitizer build (SAN=...) stays in its own $(BUILD): ./sipwatch is always the normal one.
+all: $(if $(SAN),$(BUILD)/sipwatch,sipwatch)
 
 sipwatch: $(BUILD)/sipwatch
 	cp $< $@.tmp && mv -f $@.tmp $@ # a rename, so a running ./sipwatch is not 'text file busy'
