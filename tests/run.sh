@@ -30,7 +30,8 @@ failures=""
 
 # cmocka binaries: their own summary lines "[  PASSED  ] N test(s)." and
 # "[  FAILED  ] N test(s), listed below:".  Scripts: "ok"/"not ok"/"skip" lines.
-count() { # kind name logfile status
+count() { # kind name logfile status [seconds]
+	secs=${5:+, ${5} s}
 	if [ "$1" = cmocka ]; then
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$3" | tail -1)
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' "$3" | tail -1)
@@ -46,12 +47,12 @@ count() { # kind name logfile status
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	if [ "$f" != 0 ]; then
 		failures="$failures $2"
-		echo "FAIL $2 ($p passed, $f failed; log: $3)"
+		echo "FAIL $2 ($p passed, $f failed$secs; log: $3)"
 		grep -E '^(\[  FAILED  \]|\[  ERROR   \]|not ok|#)' "$3" | head -20 | sed 's/^/    /'
 	elif [ "$s" != 0 ]; then
-		echo "ok   $2 ($p passed, $s skipped)"
+		echo "ok   $2 ($p passed, $s skipped$secs)"
 	else
-		echo "ok   $2 ($p passed)"
+		echo "ok   $2 ($p passed$secs)"
 	fi
 }
 
@@ -66,8 +67,10 @@ for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
 	[ "$n" = lib ] && continue # sourced by the others, not a test
+	t0=$(date +%s)
 	timeout 600 sh "$t" >"$LOG/$n.log" 2>&1
-	count script "$n" "$LOG/$n.log" $?
+	rc=$?
+	count script "$n" "$LOG/$n.log" $rc $(($(date +%s) - t0))
 done
 
 [ -n "$failures" ] && echo "failed:$failures"
