@@ -131,6 +131,8 @@ extern const struct dash_screen screen_help;
 /* dashboard.c */
 const struct dash_screen *dashboard_screen(enum dash_screen_id id);
 void dashboard_switch(struct dash *d, enum dash_screen_id id);
+
+/* dashboard_draw.c: a leaf (calls nothing above it in ui/) */
 void dashboard_set_status(struct dash *d, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Our own text at (y, x), cut to w columns (padded when pad). */
