@@ -35,12 +35,8 @@ static const struct dash_screen *const dashboard_screens[DASH_SCREEN_COUNT] = {
 	[DASH_SCREEN_HELP] = &screen_help,
 };
 
-const struct dash_screen *dashboard_screen(enum dash_screen_id id)
-{
-	return dashboard_screens[id];
-}
-
-void dashboard_switch(struct dash *d, enum dash_screen_id id)
+/* Carries out a screen switch (asked for with dashboard_switch). */
+static void dashboard_enter(struct dash *d, enum dash_screen_id id)
 {
 	if (id == DASH_SCREEN_HELP && d->screen != DASH_SCREEN_HELP)
 		d->back = d->screen;
@@ -99,16 +95,37 @@ static bool dashboard_poll_counters(struct dash *d)
 	return moved;
 }
 
+/* The list from the db, and what its change means for the screens. */
+static bool dashboard_load_list(struct dash *d)
+{
+	enum dash_load r = dashboard_data_load_list(d);
+
+	if (r == DASH_LOAD_FAILED)
+		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
+	else if (r == DASH_LOAD_CHANGED)
+		screen_list_rebuild(d);
+	return r != DASH_LOAD_SAME;
+}
+
+/* The open dialog's data from the db; relayout when it changed. */
+static void dashboard_load_detail(struct dash *d)
+{
+	enum dash_load r = dashboard_data_load_detail(d, d->detail.dialog_id);
+
+	if (r == DASH_LOAD_FAILED)
+		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
+	if (r != DASH_LOAD_SAME) {
+		d->ladder_width = -1; /* relayout on the next draw */
+		d->dirty = true;
+	}
+}
+
 static void dashboard_reload(struct dash *d)
 {
-	if (dashboard_data_load_list(d))
+	if (dashboard_load_list(d))
 		d->dirty = true;
-	if (d->screen == DASH_SCREEN_DIALOG || d->back == DASH_SCREEN_DIALOG) {
-		if (dashboard_data_load_detail(d, d->detail.dialog_id)) {
-			d->ladder_width = -1; /* relayout on the next draw */
-			d->dirty = true;
-		}
-	}
+	if (d->screen == DASH_SCREEN_DIALOG || d->back == DASH_SCREEN_DIALOG)
+		dashboard_load_detail(d);
 }
 
 static void dashboard_key(struct dash *d, wint_t ch, bool fn)
@@ -187,6 +204,7 @@ static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, c
 	d->counters.clock_us = TS_NONE;
 	d->sort_col = DIALOG_COL_START;
 	d->ladder_width = -1;
+	d->switch_to = DASH_SCREEN_NONE;
 	d->reader = db_reader_open(cfg->db_path, err, errlen);
 	if (!d->reader)
 		return false;
@@ -209,11 +227,11 @@ static void dashboard_follow_feed(struct dash *d, int64_t now, int64_t *resync_a
 				  int64_t *last_rebuild, int64_t *last_detail)
 {
 	if (dashboard_feed_overflowed(d->cfg->feed)) {
-		dashboard_data_load_list(d);
+		dashboard_load_list(d);
 		*resync_at = now + DASH_RESYNC_MS;
 		d->dirty = true;
 	} else if (*resync_at && now >= *resync_at) {
-		dashboard_data_load_list(d);
+		dashboard_load_list(d);
 		*resync_at = 0;
 	}
 	if (dashboard_live_apply(d, d->cfg->feed))
@@ -229,10 +247,7 @@ static void dashboard_follow_feed(struct dash *d, int64_t now, int64_t *resync_a
 	    d->detail_changed && now - *last_detail >= DASH_RELOAD_MS) {
 		d->detail_changed = false;
 		*last_detail = now;
-		if (dashboard_data_load_detail(d, d->detail.dialog_id)) {
-			d->ladder_width = -1;
-			d->dirty = true;
-		}
+		dashboard_load_detail(d);
 	}
 }
 
@@ -249,9 +264,9 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 		return 1;
 	}
 	dashboard_poll_counters(&d);
-	dashboard_data_load_list(&d);
+	dashboard_load_list(&d);
 	last_load = last_move = dashboard_mono_ms();
-	dashboard_switch(&d, DASH_SCREEN_LIST);
+	dashboard_enter(&d, DASH_SCREEN_LIST);
 	while (!d.quit && !(cfg->stop_flag && *cfg->stop_flag)) {
 		wint_t ch;
 		int r;
@@ -274,6 +289,12 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 		if (r == ERR)
 			continue;
 		dashboard_key(&d, ch, r == KEY_CODE_YES);
+		if (d.switch_to != DASH_SCREEN_NONE) { /* asked for by the key */
+			enum dash_screen_id id = d.switch_to;
+
+			d.switch_to = DASH_SCREEN_NONE;
+			dashboard_enter(&d, id);
+		}
 		d.dirty = true;
 	}
 	dashboard_end_curses(&d);

@@ -79,7 +79,7 @@ static void dashboard_data_on_dialog(void *ctx, const struct dialog_record *r)
 	k->hash = dashboard_data_hash_dialog(k->hash, r);
 }
 
-bool dashboard_data_load_list(struct dash *d)
+enum dash_load dashboard_data_load_list(struct dash *d)
 {
 	struct dash_list fresh = {0};
 	struct dashboard_data_load k = {&fresh, DASH_FNV_OFFSET};
@@ -87,14 +87,13 @@ bool dashboard_data_load_list(struct dash *d)
 	if (db_each_dialog(d->reader, d->capture_id, dashboard_data_on_dialog, &k) < 0) {
 		dashboard_data_list_clear(&fresh);
 		free(fresh.v);
-		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
-		return true;
+		return DASH_LOAD_FAILED;
 	}
 	fresh.fingerprint = k.hash;
 	if (fresh.fingerprint == d->list.fingerprint && fresh.n == d->list.n) {
 		dashboard_data_list_clear(&fresh);
 		free(fresh.v);
-		return false;
+		return DASH_LOAD_SAME;
 	}
 	dashboard_data_list_clear(&d->list);
 	free(d->list.v);
@@ -103,9 +102,8 @@ bool dashboard_data_load_list(struct dash *d)
 	d->list.cap = fresh.cap;
 	d->list.fingerprint = fresh.fingerprint;
 	dashboard_live_index(&d->list);
-	d->view_stale = false;
-	screen_list_rebuild(d);
-	return true;
+	d->view_stale = true; /* the caller rebuilds the view */
+	return DASH_LOAD_CHANGED;
 }
 
 const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id)
@@ -182,7 +180,7 @@ static void dashboard_data_on_finding(void *ctx, const struct finding_record *f)
 	c->agent = agent ? block + dl : NULL;
 }
 
-bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
+enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 {
 	struct dash_detail *t = &d->detail;
 	const struct dash_dialog *dd = dashboard_data_find(d, dialog_id);
@@ -194,7 +192,7 @@ bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 		 * row can come through the feed before the writer commits them) */
 		if (t->dialog_id == dialog_id && t->have_dialog && h == t->fingerprint &&
 		    t->n_msgs >= dd->r.n_messages)
-			return false;
+			return DASH_LOAD_SAME;
 	}
 	dashboard_data_detail_clear(t);
 	t->dialog_id = dialog_id;
@@ -205,8 +203,8 @@ bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 	}
 	if (db_each_message(d->reader, dialog_id, dashboard_data_on_message, t) < 0 ||
 	    db_each_finding(d->reader, dialog_id, dashboard_data_on_finding, t) < 0)
-		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
-	return true;
+		return DASH_LOAD_FAILED;
+	return DASH_LOAD_CHANGED;
 }
 
 void dashboard_data_free(struct dash *d)

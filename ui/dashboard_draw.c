@@ -14,6 +14,11 @@
 
 #include "ui/dashboard_int.h"
 
+void dashboard_switch(struct dash *d, enum dash_screen_id id)
+{
+	d->switch_to = id;
+}
+
 void dashboard_set_status(struct dash *d, bool error, const char *fmt, ...)
 {
 	va_list ap;

@@ -59,7 +59,15 @@ enum dash_screen_id {
 	DASH_SCREEN_LIST = 0,
 	DASH_SCREEN_DIALOG,
 	DASH_SCREEN_HELP,
-	DASH_SCREEN_COUNT
+	DASH_SCREEN_COUNT,
+	DASH_SCREEN_NONE = DASH_SCREEN_COUNT /* no switch asked for */
+};
+
+/* What a load from the db did. */
+enum dash_load {
+	DASH_LOAD_SAME = 0, /* nothing shown changed */
+	DASH_LOAD_CHANGED,
+	DASH_LOAD_FAILED /* db_reader_error() says why */
 };
 
 struct dash;
@@ -95,6 +103,7 @@ struct dash {
 	bool detail_changed; /* the open dialog got a new row from the feed */
 
 	enum dash_screen_id screen, back;
+	enum dash_screen_id switch_to; /* asked for by a key; the loop switches */
 	char status[512]; /* one-shot bottom-line message */
 	bool status_error;
 
@@ -128,11 +137,10 @@ extern const struct dash_screen screen_list;
 extern const struct dash_screen screen_dialog;
 extern const struct dash_screen screen_help;
 
-/* dashboard.c */
-const struct dash_screen *dashboard_screen(enum dash_screen_id id);
-void dashboard_switch(struct dash *d, enum dash_screen_id id);
-
 /* dashboard_draw.c: a leaf (calls nothing above it in ui/) */
+/* Asks the loop to switch to screen id once the key is handled (it clears
+ * the status line and runs the screen's enter). */
+void dashboard_switch(struct dash *d, enum dash_screen_id id);
 void dashboard_set_status(struct dash *d, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Our own text at (y, x), cut to w columns (padded when pad). */
@@ -145,10 +153,11 @@ void dashboard_draw_header(struct dash *d);
 void dashboard_draw_bottom(struct dash *d, const char *hint);
 
 /* dashboard_data.c */
-/* Reloads the dialog list; true if anything shown changed. */
-bool dashboard_data_load_list(struct dash *d);
-/* Reloads the dialog screen's data for dialog_id; true if it changed. */
-bool dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
+/* Re-reads the dialog list and says what changed; on a change the caller
+ * rebuilds the view (screen_list_rebuild), on a failure it tells the user. */
+enum dash_load dashboard_data_load_list(struct dash *d);
+/* Re-reads the dialog screen's data for dialog_id and says what changed. */
+enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
 const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id);
 void dashboard_data_free(struct dash *d);
 

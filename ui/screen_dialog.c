@@ -73,7 +73,8 @@ static size_t screen_dialog_first_pick(const struct dash_detail *t)
 
 static void screen_dialog_enter(struct dash *d)
 {
-	dashboard_data_load_detail(d, d->detail.dialog_id);
+	if (dashboard_data_load_detail(d, d->detail.dialog_id) == DASH_LOAD_FAILED)
+		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
 	d->ladder_width = -1;
 	d->msg_sel = screen_dialog_first_pick(&d->detail);
 	d->ladder_top = 0;

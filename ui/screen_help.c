@@ -42,8 +42,8 @@ static void screen_help_draw(struct dash *d)
 
 	dashboard_draw_header(d);
 	dashboard_text(1, 0, COLS, "sipwatch dashboard: keys", colors_attr(COLOR_ROLE_TITLE), true);
-	y = screen_help_table(y, dashboard_screen(DASH_SCREEN_LIST));
-	y = screen_help_table(y, dashboard_screen(DASH_SCREEN_DIALOG));
+	y = screen_help_table(y, &screen_list);
+	y = screen_help_table(y, &screen_dialog);
 	for (size_t i = 0; i < sizeof screen_help_legend / sizeof screen_help_legend[0]; i++) {
 		if (y >= LINES - 1)
 			break;
