@@ -115,7 +115,7 @@ static void dashboard_load_detail(struct dash *d)
 	if (r == DASH_LOAD_FAILED)
 		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
 	if (r != DASH_LOAD_SAME) {
-		d->ladder_width = -1; /* relayout on the next draw */
+		d->ds.ladder_width = -1; /* relayout on the next draw */
 		d->dirty = true;
 	}
 }
@@ -131,7 +131,7 @@ static void dashboard_reload(struct dash *d)
 static void dashboard_key(struct dash *d, wint_t ch, bool fn)
 {
 	if (fn && ch == KEY_RESIZE) {
-		d->ladder_width = -1;
+		d->ds.ladder_width = -1;
 		return;
 	}
 	if (dashboard_screens[d->screen]->key(d, ch, fn))
@@ -202,8 +202,8 @@ static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, c
 	d->cfg = cfg;
 	d->clock_us = TS_NONE;
 	d->counters.clock_us = TS_NONE;
-	d->sort_col = DIALOG_COL_START;
-	d->ladder_width = -1;
+	d->ls.sort_col = DIALOG_COL_START;
+	d->ds.ladder_width = -1;
 	d->switch_to = DASH_SCREEN_NONE;
 	d->reader = db_reader_open(cfg->db_path, err, errlen);
 	if (!d->reader)
@@ -298,7 +298,8 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 		d.dirty = true;
 	}
 	dashboard_end_curses(&d);
-	ladder_free(&d.ladder);
+	ladder_free(&d.ds.ladder);
+	screen_list_free(&d);
 	dashboard_data_free(&d);
 	db_reader_close(d.reader);
 	return 0;

@@ -217,10 +217,4 @@ void dashboard_data_free(struct dash *d)
 	free(d->detail.msgs);
 	free(d->detail.findings);
 	memset(&d->detail, 0, sizeof d->detail);
-	free(d->hits);
-	d->hits = NULL;
-	d->n_hits = d->cap_hits = 0;
-	free(d->view);
-	d->view = NULL;
-	d->n_view = d->cap_view = 0;
 }

@@ -1,6 +1,7 @@
 /* dashboard_int: what the dashboard's files share (not for outside ui/).
  *
- * One struct dash holds the state; each screen is a const vtable (sngrep's
+ * struct dash holds what the screens share, each screen's own state in a
+ * struct of its own; each screen is a const vtable (sngrep's
  * panel idea) with a const key table that the help screen lists.  Data comes
  * from the db as owned copies (dashboard_data.c), never as pointers into the
  * reader.  Drawing helpers fit every text to its width in display columns;
@@ -87,6 +88,34 @@ struct dash_screen {
 	size_t n_keys;
 };
 
+/* The main screen's state (screen_list.c; dashboard_live.c patches the view). */
+struct screen_list_state {
+	size_t *view; /* indexes into list.v after filter and sort */
+	size_t n_view, cap_view;
+	uint64_t selected_id;
+	size_t cursor, top;
+	enum dialog_col sort_col;
+	bool sort_rev;
+	bool doomed_only;
+	char filter[DASH_FILTER_MAX];
+	uint64_t *hits; /* sorted ids of dialogs whose messages hold the filter */
+	size_t n_hits, cap_hits;
+	bool prompting;
+	char prompt[DASH_FILTER_MAX];
+};
+
+/* The dialog screen's state (screen_dialog.c). */
+struct screen_dialog_state {
+	struct ladder ladder;
+	int ladder_width; /* -1: lay the ladder out again on the next draw */
+	size_t msg_sel;
+	size_t ladder_top;
+	bool ladder_center; /* next draw puts the selection a third down the ladder */
+	int text_top;
+};
+
+/* What every part of the dashboard shares: the terminal, the db, the data,
+ * the counters and the status line; each screen's own state beside it. */
 struct dash {
 	const struct dashboard_config *cfg;
 	void *screen_ptr; /* the curses SCREEN */
@@ -110,27 +139,8 @@ struct dash {
 	struct dash_list list;
 	struct dash_detail detail;
 
-	/* main screen */
-	size_t *view; /* indexes into list.v after filter and sort */
-	size_t n_view, cap_view;
-	uint64_t selected_id;
-	size_t cursor, top;
-	enum dialog_col sort_col;
-	bool sort_rev;
-	bool doomed_only;
-	char filter[DASH_FILTER_MAX];
-	uint64_t *hits; /* sorted ids of dialogs whose messages hold the filter */
-	size_t n_hits, cap_hits;
-	bool prompting;
-	char prompt[DASH_FILTER_MAX];
-
-	/* dialog screen */
-	struct ladder ladder;
-	int ladder_width;
-	size_t msg_sel;
-	size_t ladder_top;
-	bool ladder_center; /* next draw puts the selection a third down the ladder */
-	int text_top;
+	struct screen_list_state ls;   /* main screen */
+	struct screen_dialog_state ds; /* dialog screen */
 };
 
 extern const struct dash_screen screen_list;
@@ -171,7 +181,9 @@ size_t dashboard_live_lookup(const struct dash_list *l, uint64_t id);
 bool dashboard_live_apply(struct dash *d, struct dashboard_feed *feed);
 void dashboard_live_free(struct dash_list *l);
 
-/* screen_list.c: rebuilds the filtered, sorted view, keeping the selection. */
+/* screen_list.c: frees the main screen's state. */
+void screen_list_free(struct dash *d);
+/* Rebuilds the filtered, sorted view, keeping the selection. */
 void screen_list_rebuild(struct dash *d);
 /* Whether the main screen's filters let r through. */
 bool screen_list_shows(const struct dash *d, const struct dialog_record *r);

@@ -75,11 +75,11 @@ static void screen_dialog_enter(struct dash *d)
 {
 	if (dashboard_data_load_detail(d, d->detail.dialog_id) == DASH_LOAD_FAILED)
 		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
-	d->ladder_width = -1;
-	d->msg_sel = screen_dialog_first_pick(&d->detail);
-	d->ladder_top = 0;
-	d->ladder_center = true;
-	d->text_top = 0;
+	d->ds.ladder_width = -1;
+	d->ds.msg_sel = screen_dialog_first_pick(&d->detail);
+	d->ds.ladder_top = 0;
+	d->ds.ladder_center = true;
+	d->ds.text_top = 0;
 }
 
 static void screen_dialog_relayout(struct dash *d, const struct screen_dialog_geom *g)
@@ -95,13 +95,13 @@ static void screen_dialog_relayout(struct dash *d, const struct screen_dialog_ge
 		.ascii = d->ascii,
 	};
 
-	if (d->ladder_width == g->diagram_w)
+	if (d->ds.ladder_width == g->diagram_w)
 		return;
-	ladder_free(&d->ladder);
-	ladder_build(&in, &d->ladder);
-	d->ladder_width = g->diagram_w;
-	if (d->msg_sel >= d->detail.n_msgs)
-		d->msg_sel = d->detail.n_msgs ? d->detail.n_msgs - 1 : 0;
+	ladder_free(&d->ds.ladder);
+	ladder_build(&in, &d->ds.ladder);
+	d->ds.ladder_width = g->diagram_w;
+	if (d->ds.msg_sel >= d->detail.n_msgs)
+		d->ds.msg_sel = d->detail.n_msgs ? d->detail.n_msgs - 1 : 0;
 }
 
 static void screen_dialog_title(struct dash *d)
@@ -162,30 +162,30 @@ static int screen_dialog_row_attr(const struct dash *d, const struct ladder_row 
 static void screen_dialog_ladder(struct dash *d, const struct screen_dialog_geom *g)
 {
 	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)], t[DIALOG_ROW_TIME_MAX];
-	const struct ladder *l = &d->ladder;
-	size_t sel = ladder_row_of_message(l, d->msg_sel);
+	const struct ladder *l = &d->ds.ladder;
+	size_t sel = ladder_row_of_message(l, d->ds.msg_sel);
 	int x = SCREEN_DIALOG_TIME_W + 1, nx = x + g->diagram_w + 1;
 
 	ladder_render_hosts(l, buf, sizeof buf);
 	dashboard_text(2, x, g->diagram_w, buf, colors_attr(COLOR_ROLE_TITLE), false);
-	if (sel < l->n_rows && d->ladder_center) {
+	if (sel < l->n_rows && d->ds.ladder_center) {
 		/* first view: what led to the selection above it, what follows below */
-		d->ladder_top = sel > (size_t)g->ladder_h / 3 ? sel - (size_t)g->ladder_h / 3 : 0;
-		d->ladder_center = false;
+		d->ds.ladder_top = sel > (size_t)g->ladder_h / 3 ? sel - (size_t)g->ladder_h / 3 : 0;
+		d->ds.ladder_center = false;
 	}
 	if (sel < l->n_rows) {
 		/* keep the selection in view, a little context below it */
-		if (sel < d->ladder_top)
-			d->ladder_top = sel;
-		if (sel + 2 >= d->ladder_top + (size_t)g->ladder_h)
-			d->ladder_top = sel + 3 - (size_t)g->ladder_h;
-		if (d->ladder_top + (size_t)g->ladder_h > l->n_rows)
-			d->ladder_top = l->n_rows > (size_t)g->ladder_h ? l->n_rows - (size_t)g->ladder_h : 0;
-		if (sel < d->ladder_top)
-			d->ladder_top = sel;
+		if (sel < d->ds.ladder_top)
+			d->ds.ladder_top = sel;
+		if (sel + 2 >= d->ds.ladder_top + (size_t)g->ladder_h)
+			d->ds.ladder_top = sel + 3 - (size_t)g->ladder_h;
+		if (d->ds.ladder_top + (size_t)g->ladder_h > l->n_rows)
+			d->ds.ladder_top = l->n_rows > (size_t)g->ladder_h ? l->n_rows - (size_t)g->ladder_h : 0;
+		if (sel < d->ds.ladder_top)
+			d->ds.ladder_top = sel;
 	}
 	for (int i = 0; i < g->ladder_h; i++) {
-		size_t k = d->ladder_top + (size_t)i;
+		size_t k = d->ds.ladder_top + (size_t)i;
 		const struct ladder_row *lr;
 		int attr;
 
@@ -351,10 +351,10 @@ static void screen_dialog_message(struct dash *d, const struct screen_dialog_geo
 			       colors_attr(COLOR_ROLE_DIM), true);
 		return;
 	}
-	m = &t->msgs[d->msg_sel];
+	m = &t->msgs[d->ds.msg_sel];
 	dialog_row_time(m->ts_us, d->cfg->utc, DIALOG_TIME_HMS_MS, ts, sizeof ts);
 	snprintf(buf, sizeof buf, "message %zu/%zu  %s  %s -> %s  %s%s  (PgUp/PgDn scroll)",
-		 d->msg_sel + 1, t->n_msgs, ts, m->src, m->dst, transport_name(m->transport),
+		 d->ds.msg_sel + 1, t->n_msgs, ts, m->src, m->dst, transport_name(m->transport),
 		 m->retransmission ? "  retransmission" : "");
 	dashboard_wire(g->sep_y, 0, COLS, buf, strlen(buf), colors_attr(COLOR_ROLE_TITLE), true);
 	screen_dialog_faults(t, m, missing, offending, sizeof missing);
@@ -379,11 +379,11 @@ static void screen_dialog_message(struct dash *d, const struct screen_dialog_geo
 	}
 	raw = (const char *)m->raw;
 	end = raw + m->raw_len;
-	if (d->text_top > screen_dialog_lines(raw, m->raw_len) - 1)
-		d->text_top = screen_dialog_lines(raw, m->raw_len) - 1;
-	if (d->text_top < 0)
-		d->text_top = 0;
-	skip = d->text_top;
+	if (d->ds.text_top > screen_dialog_lines(raw, m->raw_len) - 1)
+		d->ds.text_top = screen_dialog_lines(raw, m->raw_len) - 1;
+	if (d->ds.text_top < 0)
+		d->ds.text_top = 0;
+	skip = d->ds.text_top;
 	for (p = raw; p < end && y < LINES - 1;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((nl ? nl : end) - p);
@@ -447,26 +447,26 @@ static bool screen_dialog_key(struct dash *d, wint_t ch, bool fn)
 	if (fn) {
 		switch (ch) {
 		case KEY_UP:
-			d->msg_sel -= d->msg_sel > 0;
-			d->text_top = 0;
+			d->ds.msg_sel -= d->ds.msg_sel > 0;
+			d->ds.text_top = 0;
 			return true;
 		case KEY_DOWN:
-			d->msg_sel += d->msg_sel + 1 < n;
-			d->text_top = 0;
+			d->ds.msg_sel += d->ds.msg_sel + 1 < n;
+			d->ds.text_top = 0;
 			return true;
 		case KEY_HOME:
-			d->msg_sel = 0;
-			d->text_top = 0;
+			d->ds.msg_sel = 0;
+			d->ds.text_top = 0;
 			return true;
 		case KEY_END:
-			d->msg_sel = n ? n - 1 : 0;
-			d->text_top = 0;
+			d->ds.msg_sel = n ? n - 1 : 0;
+			d->ds.text_top = 0;
 			return true;
 		case KEY_PPAGE:
-			d->text_top = d->text_top > 10 ? d->text_top - 10 : 0;
+			d->ds.text_top = d->ds.text_top > 10 ? d->ds.text_top - 10 : 0;
 			return true;
 		case KEY_NPAGE:
-			d->text_top += d->text_top < 100000 ? 10 : 0;
+			d->ds.text_top += d->ds.text_top < 100000 ? 10 : 0;
 			return true;
 		default:
 			return false;

@@ -32,9 +32,9 @@ static int screen_list_cmp(const void *pa, const void *pb)
 	const struct dash *d = screen_list_sorting;
 	const struct dialog_record *a = &d->list.v[*(const size_t *)pa].r;
 	const struct dialog_record *b = &d->list.v[*(const size_t *)pb].r;
-	int r = dialog_row_compare(a, b, d->sort_col, d->clock_us);
+	int r = dialog_row_compare(a, b, d->ls.sort_col, d->clock_us);
 
-	return d->sort_rev ? -r : r;
+	return d->ls.sort_rev ? -r : r;
 }
 
 static int screen_list_page(void)
@@ -48,21 +48,21 @@ static void screen_list_keep_visible(struct dash *d)
 {
 	int page = screen_list_page();
 
-	if (d->n_view == 0) {
-		d->cursor = d->top = 0;
+	if (d->ls.n_view == 0) {
+		d->ls.cursor = d->ls.top = 0;
 		return;
 	}
-	if (d->cursor >= d->n_view)
-		d->cursor = d->n_view - 1;
-	if (d->cursor < d->top)
-		d->top = d->cursor;
-	if (d->cursor >= d->top + (size_t)page)
-		d->top = d->cursor - (size_t)page + 1;
+	if (d->ls.cursor >= d->ls.n_view)
+		d->ls.cursor = d->ls.n_view - 1;
+	if (d->ls.cursor < d->ls.top)
+		d->ls.top = d->ls.cursor;
+	if (d->ls.cursor >= d->ls.top + (size_t)page)
+		d->ls.top = d->ls.cursor - (size_t)page + 1;
 	/* a shorter view (End, then a filter) fills the page rather than
 	 * leaving one row at the top of a blank screen */
-	if (d->top + (size_t)page > d->n_view)
-		d->top = d->n_view > (size_t)page ? d->n_view - (size_t)page : 0;
-	d->selected_id = d->list.v[d->view[d->cursor]].r.id;
+	if (d->ls.top + (size_t)page > d->ls.n_view)
+		d->ls.top = d->ls.n_view > (size_t)page ? d->ls.n_view - (size_t)page : 0;
+	d->ls.selected_id = d->list.v[d->ls.view[d->ls.cursor]].r.id;
 }
 
 static int screen_list_id_cmp(const void *pa, const void *pb)
@@ -74,22 +74,22 @@ static int screen_list_id_cmp(const void *pa, const void *pb)
 
 bool screen_list_shows(const struct dash *d, const struct dialog_record *r)
 {
-	if (d->doomed_only && !r->doomed)
+	if (d->ls.doomed_only && !r->doomed)
 		return false;
-	if (dialog_row_matches(r, d->filter))
+	if (dialog_row_matches(r, d->ls.filter))
 		return true;
-	return d->n_hits && bsearch(&r->id, d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
+	return d->ls.n_hits && bsearch(&r->id, d->ls.hits, d->ls.n_hits, sizeof *d->ls.hits, screen_list_id_cmp);
 }
 
 static void screen_list_on_hit(void *ctx, uint64_t id)
 {
 	struct dash *d = ctx;
 
-	if (d->n_hits == d->cap_hits) {
-		d->cap_hits = d->cap_hits ? d->cap_hits * 2 : 256;
-		d->hits = xrealloc(d->hits, d->cap_hits * sizeof *d->hits);
+	if (d->ls.n_hits == d->ls.cap_hits) {
+		d->ls.cap_hits = d->ls.cap_hits ? d->ls.cap_hits * 2 : 256;
+		d->ls.hits = xrealloc(d->ls.hits, d->ls.cap_hits * sizeof *d->ls.hits);
 	}
-	d->hits[d->n_hits++] = id;
+	d->ls.hits[d->ls.n_hits++] = id;
 }
 
 /* Like sngrep's payload search: the filter also matches any header or body
@@ -99,79 +99,86 @@ static void screen_list_search(struct dash *d)
 {
 	int n;
 
-	d->n_hits = 0;
-	if (!d->filter[0])
+	d->ls.n_hits = 0;
+	if (!d->ls.filter[0])
 		return;
-	n = db_each_dialog_matching(d->reader, d->capture_id, d->filter, screen_list_on_hit, d);
+	n = db_each_dialog_matching(d->reader, d->capture_id, d->ls.filter, screen_list_on_hit, d);
 	if (n < 0) {
 		dashboard_set_status(d, true, "search: %s", db_reader_error(d->reader));
-		d->n_hits = 0;
+		d->ls.n_hits = 0;
 		return;
 	}
-	if (d->n_hits > 1)
-		qsort(d->hits, d->n_hits, sizeof *d->hits, screen_list_id_cmp);
-	dashboard_set_status(d, false, "%d dialog(s) with \"%s\" in a header or body", n, d->filter);
+	if (d->ls.n_hits > 1)
+		qsort(d->ls.hits, d->ls.n_hits, sizeof *d->ls.hits, screen_list_id_cmp);
+	dashboard_set_status(d, false, "%d dialog(s) with \"%s\" in a header or body", n, d->ls.filter);
 }
 
 bool screen_list_sort_fixed(const struct dash *d)
 {
-	return d->sort_col == DIALOG_COL_START || d->sort_col == DIALOG_COL_CALLID;
+	return d->ls.sort_col == DIALOG_COL_START || d->ls.sort_col == DIALOG_COL_CALLID;
 }
 
 void screen_list_insert(struct dash *d, size_t idx)
 {
-	size_t lo = 0, hi = d->n_view, page = (size_t)screen_list_page();
+	size_t lo = 0, hi = d->ls.n_view, page = (size_t)screen_list_page();
 
-	if (d->n_view == d->cap_view) {
-		d->cap_view = d->cap_view ? d->cap_view * 2 : 1024;
-		d->view = xrealloc(d->view, d->cap_view * sizeof *d->view);
+	if (d->ls.n_view == d->ls.cap_view) {
+		d->ls.cap_view = d->ls.cap_view ? d->ls.cap_view * 2 : 1024;
+		d->ls.view = xrealloc(d->ls.view, d->ls.cap_view * sizeof *d->ls.view);
 	}
 	screen_list_sorting = d;
 	/* the first place whose row sorts after idx's: usually the end */
-	if (hi && screen_list_cmp(&d->view[hi - 1], &idx) <= 0) {
+	if (hi && screen_list_cmp(&d->ls.view[hi - 1], &idx) <= 0) {
 		lo = hi;
 	} else {
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (screen_list_cmp(&d->view[mid], &idx) <= 0)
+			if (screen_list_cmp(&d->ls.view[mid], &idx) <= 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
 	}
 	screen_list_sorting = NULL;
-	memmove(&d->view[lo + 1], &d->view[lo], (d->n_view - lo) * sizeof *d->view);
-	d->view[lo] = idx;
-	d->n_view++;
+	memmove(&d->ls.view[lo + 1], &d->ls.view[lo], (d->ls.n_view - lo) * sizeof *d->ls.view);
+	d->ls.view[lo] = idx;
+	d->ls.n_view++;
 	/* the selected row and the rows on screen stay where they are */
-	if (d->n_view > 1 && lo <= d->cursor)
-		d->cursor++;
-	if (d->n_view > page && lo < d->top)
-		d->top++;
-	if (lo >= d->top && lo < d->top + page)
+	if (d->ls.n_view > 1 && lo <= d->ls.cursor)
+		d->ls.cursor++;
+	if (d->ls.n_view > page && lo < d->ls.top)
+		d->ls.top++;
+	if (lo >= d->ls.top && lo < d->ls.top + page)
 		d->dirty = true;
+}
+
+void screen_list_free(struct dash *d)
+{
+	free(d->ls.hits);
+	free(d->ls.view);
+	memset(&d->ls, 0, sizeof d->ls);
 }
 
 void screen_list_rebuild(struct dash *d)
 {
-	if (d->cap_view < d->list.n) {
-		d->cap_view = d->list.n;
-		d->view = xrealloc(d->view, d->cap_view * sizeof *d->view);
+	if (d->ls.cap_view < d->list.n) {
+		d->ls.cap_view = d->list.n;
+		d->ls.view = xrealloc(d->ls.view, d->ls.cap_view * sizeof *d->ls.view);
 	}
-	d->n_view = 0;
+	d->ls.n_view = 0;
 	for (size_t i = 0; i < d->list.n; i++) {
 		if (screen_list_shows(d, &d->list.v[i].r))
-			d->view[d->n_view++] = i;
+			d->ls.view[d->ls.n_view++] = i;
 	}
 	screen_list_sorting = d;
-	if (d->n_view > 1)
-		qsort(d->view, d->n_view, sizeof *d->view, screen_list_cmp);
+	if (d->ls.n_view > 1)
+		qsort(d->ls.view, d->ls.n_view, sizeof *d->ls.view, screen_list_cmp);
 	screen_list_sorting = NULL;
 	d->view_stale = false;
-	for (size_t i = 0; i < d->n_view; i++) {
-		if (d->list.v[d->view[i]].r.id == d->selected_id) {
-			d->cursor = i;
+	for (size_t i = 0; i < d->ls.n_view; i++) {
+		if (d->list.v[d->ls.view[i]].r.id == d->ls.selected_id) {
+			d->ls.cursor = i;
 			break;
 		}
 	}
@@ -186,13 +193,13 @@ static void screen_list_titles(struct dash *d, const struct dialog_row_layout *l
 	dashboard_text(1, 0, COLS, "", attr, true);
 	for (int c = 0; c < DIALOG_COL_COUNT; c++) {
 		char t[64];
-		const char *mark = d->ascii ? (d->sort_rev ? "v" : "^")
-					    : (d->sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
+		const char *mark = d->ascii ? (d->ls.sort_rev ? "v" : "^")
+					    : (d->ls.sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
 
 		if (!lay->w[c])
 			continue;
 		snprintf(t, sizeof t, "%s%s", dialog_row_column((enum dialog_col)c)->title,
-			 (enum dialog_col)c == d->sort_col ? mark : "");
+			 (enum dialog_col)c == d->ls.sort_col ? mark : "");
 		dashboard_text(1, lay->x[c], lay->w[c], t, attr, true);
 	}
 }
@@ -237,16 +244,16 @@ static void screen_list_info(struct dash *d)
 {
 	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
 	const struct dialog_record *r =
-		d->n_view ? &d->list.v[d->view[d->cursor]].r : NULL;
+		d->ls.n_view ? &d->list.v[d->ls.view[d->ls.cursor]].r : NULL;
 	int n, y = LINES - 2;
 
-	n = snprintf(buf, sizeof buf, " %zu of %zu dialogs", d->n_view, d->list.n);
-	if (d->filter[0])
-		n += snprintf(buf + n, sizeof buf - (size_t)n, "  filter \"%s\"", d->filter);
-	if (d->doomed_only)
+	n = snprintf(buf, sizeof buf, " %zu of %zu dialogs", d->ls.n_view, d->list.n);
+	if (d->ls.filter[0])
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "  filter \"%s\"", d->ls.filter);
+	if (d->ls.doomed_only)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "  doomed only");
 	n += snprintf(buf + n, sizeof buf - (size_t)n, "  sort %s%s",
-		      dialog_row_column(d->sort_col)->title, d->sort_rev ? " (reversed)" : "");
+		      dialog_row_column(d->ls.sort_col)->title, d->ls.sort_rev ? " (reversed)" : "");
 	if (r && r->doomed && r->teardown_expected != TS_NONE &&
 	    (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
 		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
@@ -274,21 +281,21 @@ static void screen_list_draw(struct dash *d)
 	dialog_row_layout(COLS, &lay);
 	screen_list_titles(d, &lay);
 	screen_list_keep_visible(d);
-	for (int i = 0; i < page && d->top + (size_t)i < d->n_view; i++) {
-		size_t k = d->top + (size_t)i;
+	for (int i = 0; i < page && d->ls.top + (size_t)i < d->ls.n_view; i++) {
+		size_t k = d->ls.top + (size_t)i;
 
-		screen_list_row(d, 2 + i, &d->list.v[d->view[k]].r, &lay, k == d->cursor);
+		screen_list_row(d, 2 + i, &d->list.v[d->ls.view[k]].r, &lay, k == d->ls.cursor);
 	}
-	if (d->n_view == 0)
+	if (d->ls.n_view == 0)
 		dashboard_text(3, 2, COLS - 4,
 			       d->list.n ? "no dialog matches (/ to change the filter, d for all)"
 					 : "no dialogs yet",
 			       colors_attr(COLOR_ROLE_DIM), false);
 	screen_list_info(d);
-	if (d->prompting) {
+	if (d->ls.prompting) {
 		char p[DASH_FILTER_MAX + 16];
 
-		snprintf(p, sizeof p, "/%s_", d->prompt);
+		snprintf(p, sizeof p, "/%s_", d->ls.prompt);
 		dashboard_wire(LINES - 1, 0, COLS, p, strlen(p), colors_attr(COLOR_ROLE_PROMPT), true);
 	} else {
 		dashboard_draw_bottom(d, "q quit  Enter dialog  / filter  d doomed-only  s < > sort  "
@@ -299,21 +306,21 @@ static void screen_list_draw(struct dash *d)
 /* Typing at the filter prompt. */
 static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 {
-	size_t len = strlen(d->prompt);
+	size_t len = strlen(d->ls.prompt);
 
 	if ((!fn && (ch == '\r' || ch == '\n')) || (fn && ch == KEY_ENTER)) {
-		snprintf(d->filter, sizeof d->filter, "%s", d->prompt);
-		d->prompting = false;
+		snprintf(d->ls.filter, sizeof d->ls.filter, "%s", d->ls.prompt);
+		d->ls.prompting = false;
 		screen_list_search(d);
 		screen_list_rebuild(d);
 	} else if (!fn && ch == 27) {
-		d->prompting = false;
+		d->ls.prompting = false;
 	} else if (!fn && ch == 21) { /* Ctrl-U */
-		d->prompt[0] = '\0';
+		d->ls.prompt[0] = '\0';
 	} else if ((fn && ch == KEY_BACKSPACE) || (!fn && (ch == 127 || ch == 8))) {
-		while (len > 0 && ((unsigned char)d->prompt[len - 1] & 0xc0) == 0x80)
+		while (len > 0 && ((unsigned char)d->ls.prompt[len - 1] & 0xc0) == 0x80)
 			len--; /* a whole UTF-8 character */
-		d->prompt[len > 0 ? len - 1 : 0] = '\0';
+		d->ls.prompt[len > 0 ? len - 1 : 0] = '\0';
 	} else if (!fn && iswprint(ch)) {
 		char mb[MB_LEN_MAX];
 		mbstate_t st;
@@ -321,9 +328,9 @@ static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 
 		memset(&st, 0, sizeof st);
 		n = wcrtomb(mb, (wchar_t)ch, &st);
-		if (n != (size_t)-1 && len + n < sizeof d->prompt) {
-			memcpy(d->prompt + len, mb, n);
-			d->prompt[len + n] = '\0';
+		if (n != (size_t)-1 && len + n < sizeof d->ls.prompt) {
+			memcpy(d->ls.prompt + len, mb, n);
+			d->ls.prompt[len + n] = '\0';
 		}
 	}
 	return true;
@@ -332,7 +339,7 @@ static bool screen_list_prompt_key(struct dash *d, wint_t ch, bool fn)
 static void screen_list_sort_step(struct dash *d, int step)
 {
 	struct dialog_row_layout lay;
-	int c = (int)d->sort_col;
+	int c = (int)d->ls.sort_col;
 
 	dialog_row_layout(COLS, &lay);
 	for (int i = 0; i < DIALOG_COL_COUNT; i++) {
@@ -340,7 +347,7 @@ static void screen_list_sort_step(struct dash *d, int step)
 		if (lay.w[c])
 			break;
 	}
-	d->sort_col = (enum dialog_col)c;
+	d->ls.sort_col = (enum dialog_col)c;
 	screen_list_rebuild(d);
 }
 
@@ -350,22 +357,22 @@ static bool screen_list_move(struct dash *d, wint_t ch)
 
 	switch (ch) {
 	case KEY_UP:
-		d->cursor -= d->cursor > 0;
+		d->ls.cursor -= d->ls.cursor > 0;
 		break;
 	case KEY_DOWN:
-		d->cursor += d->cursor + 1 < d->n_view;
+		d->ls.cursor += d->ls.cursor + 1 < d->ls.n_view;
 		break;
 	case KEY_PPAGE:
-		d->cursor = d->cursor > page ? d->cursor - page : 0;
+		d->ls.cursor = d->ls.cursor > page ? d->ls.cursor - page : 0;
 		break;
 	case KEY_NPAGE:
-		d->cursor += page;
+		d->ls.cursor += page;
 		break;
 	case KEY_HOME:
-		d->cursor = 0;
+		d->ls.cursor = 0;
 		break;
 	case KEY_END:
-		d->cursor = d->n_view ? d->n_view - 1 : 0;
+		d->ls.cursor = d->ls.n_view ? d->ls.n_view - 1 : 0;
 		break;
 	default:
 		return false;
@@ -376,7 +383,7 @@ static bool screen_list_move(struct dash *d, wint_t ch)
 
 static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 {
-	if (d->prompting)
+	if (d->ls.prompting)
 		return screen_list_prompt_key(d, ch, fn);
 	if (fn && ch == KEY_ENTER)
 		ch = '\r';
@@ -386,17 +393,17 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 	switch (ch) {
 	case '\r':
 	case '\n':
-		if (d->n_view == 0)
+		if (d->ls.n_view == 0)
 			return true;
-		d->detail.dialog_id = d->list.v[d->view[d->cursor]].r.id;
+		d->detail.dialog_id = d->list.v[d->ls.view[d->ls.cursor]].r.id;
 		dashboard_switch(d, DASH_SCREEN_DIALOG);
 		return true;
 	case '/':
-		d->prompting = true;
-		snprintf(d->prompt, sizeof d->prompt, "%s", d->filter);
+		d->ls.prompting = true;
+		snprintf(d->ls.prompt, sizeof d->ls.prompt, "%s", d->ls.filter);
 		return true;
 	case 'd':
-		d->doomed_only = !d->doomed_only;
+		d->ls.doomed_only = !d->ls.doomed_only;
 		screen_list_rebuild(d);
 		return true;
 	case 's':
@@ -407,7 +414,7 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 		screen_list_sort_step(d, -1);
 		return true;
 	case 'r':
-		d->sort_rev = !d->sort_rev;
+		d->ls.sort_rev = !d->ls.sort_rev;
 		screen_list_rebuild(d);
 		return true;
 	case 'k':

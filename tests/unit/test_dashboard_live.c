@@ -31,7 +31,7 @@ static void push(struct dashboard_feed *f, uint64_t id, int64_t created, bool do
 
 static uint64_t view_id(const struct dash *d, size_t i)
 {
-	return d->list.v[d->view[i]].r.id;
+	return d->list.v[d->ls.view[i]].r.id;
 }
 
 static void test_rows_join_replace_and_sort(void **state)
@@ -41,13 +41,13 @@ static void test_rows_join_replace_and_sort(void **state)
 	struct dashboard_feed *f = dashboard_feed_new(64);
 
 	memset(&d, 0, sizeof d);
-	d.sort_col = DIALOG_COL_START;
+	d.ls.sort_col = DIALOG_COL_START;
 	push(f, 10, 1000, false, "early");
 	push(f, 11, 3000, false, "early");
 	push(f, 12, 2000, false, "early"); /* starts between the two: inserted between */
 	assert_true(dashboard_live_apply(&d, f));
 	assert_int_equal(d.list.n, 3);
-	assert_int_equal(d.n_view, 3);
+	assert_int_equal(d.ls.n_view, 3);
 	assert_int_equal(view_id(&d, 0), 10);
 	assert_int_equal(view_id(&d, 1), 12);
 	assert_int_equal(view_id(&d, 2), 11);
@@ -57,13 +57,14 @@ static void test_rows_join_replace_and_sort(void **state)
 	push(f, 12, 2000, true, "confirmed"); /* a change: replaces, no new row */
 	assert_true(dashboard_live_apply(&d, f));
 	assert_int_equal(d.list.n, 3);
-	assert_int_equal(d.n_view, 3);
+	assert_int_equal(d.ls.n_view, 3);
 	assert_int_equal(d.list.n_doomed, 1);
 	assert_string_equal(d.list.v[dashboard_live_lookup(&d.list, 12)].r.state, "confirmed");
 	assert_false(d.view_stale); /* start time cannot move: the view stays */
 	assert_int_equal(dashboard_live_lookup(&d.list, 99), SIZE_MAX);
 	assert_false(dashboard_live_apply(&d, f)); /* nothing waiting */
 	dashboard_feed_free(f);
+	screen_list_free(&d);
 	dashboard_data_free(&d);
 }
 
@@ -74,13 +75,13 @@ static void test_filters_and_stale_view(void **state)
 	struct dashboard_feed *f = dashboard_feed_new(64);
 
 	memset(&d, 0, sizeof d);
-	d.sort_col = DIALOG_COL_START;
-	d.doomed_only = true;
+	d.ls.sort_col = DIALOG_COL_START;
+	d.ls.doomed_only = true;
 	push(f, 1, 1000, true, "confirmed");
 	push(f, 2, 2000, false, "confirmed");
 	assert_true(dashboard_live_apply(&d, f));
 	assert_int_equal(d.list.n, 2);
-	assert_int_equal(d.n_view, 1); /* the healthy one is kept, not shown */
+	assert_int_equal(d.ls.n_view, 1); /* the healthy one is kept, not shown */
 	assert_int_equal(view_id(&d, 0), 1);
 
 	push(f, 2, 2000, true, "confirmed"); /* now doomed: the view must change */
@@ -88,7 +89,7 @@ static void test_filters_and_stale_view(void **state)
 	assert_true(d.view_stale);
 	screen_list_rebuild(&d);
 	assert_false(d.view_stale);
-	assert_int_equal(d.n_view, 2);
+	assert_int_equal(d.ls.n_view, 2);
 
 	/* many rows: the index grows and finds every one */
 	for (uint64_t id = 100; id < 5100; id++) {
@@ -111,6 +112,7 @@ static void test_filters_and_stale_view(void **state)
 		assert_int_equal(d.list.v[dashboard_live_lookup(&d.list, id)].r.id, id);
 	assert_int_equal(d.list.n_active, 5002);
 	dashboard_feed_free(f);
+	screen_list_free(&d);
 	dashboard_data_free(&d);
 }
 
