@@ -1,5 +1,6 @@
 #!/bin/sh
-# Holds the module boundaries: each library header only where it belongs.
+# Holds the module boundaries: each library header only where it belongs,
+# and no circle of calls between the files of a folder where one was cut.
 set -u
 bad=0
 chk() { # pattern allowed-files-regex what
@@ -12,6 +13,46 @@ chk '#include <n?curses' '^ui/' 'ncurses.h'
 chk '#include <openssl/' '^capture/tls_crypto\.c$' 'OpenSSL (libcrypto)'
 chk '#include <pcap' '^capture/(source|live|offline|writer)[a-z_-]*\.c$|^capture/' 'pcap.h'
 chk '#include "ui/' '^(ui/|app/)' 'ui/ headers'
+# circles DIR: the files of DIR that call each other in a circle (a file uses
+# another when it names a function or const object the other defines without
+# static).  Read as text, comments dropped: enough for this code's style.
+circles() {
+	for f in "$1"/*.c; do
+		sed -e 's|/\*.*\*/||g' -e '/^[ 	]*\*/d' -e '/^\/\*/d' "$f" >"$tmp/$(basename "$f")"
+		sed -nE -e '/^(static|typedef|#|[ 	]|\/)/d' \
+			-e 's/^[A-Za-z_][A-Za-z0-9_ *]*[ *]([a-z_][a-z0-9_]*)\(.*[^;]$/\1/p' \
+			-e 's/^const struct [a-z_]+ ([a-z_]+) = .*/\1/p' "$f" | sed "s|\$| $(basename "$f")|"
+	done >"$tmp/defs"
+	: >"$tmp/edges"
+	while read -r name file; do
+		grep -lw "$name" "$tmp"/*.c | while read -r u; do
+			u=$(basename "$u")
+			[ "$u" != "$file" ] && echo "$u $file"
+		done
+	done <"$tmp/defs" | sort -u >"$tmp/edges"
+	# peel files that use no one left, then files no one left uses: what
+	# remains lies on a circle
+	left=$(echo $(ls "$tmp"/*.c | xargs -n1 basename))
+	while :; do
+		keep=$(echo $(for f in $left; do
+			awk -v f="$f" -v l=" $left " '$1 == f && index(l, " " $2 " ") { print f; exit }' "$tmp/edges"
+		done))
+		keep=$(echo $(for f in $keep; do
+			awk -v f="$f" -v l=" $keep " '$2 == f && index(l, " " $1 " ") { print f; exit }' "$tmp/edges"
+		done))
+		[ "$keep" = "$left" ] && break
+		left=$keep
+	done
+	[ -n "$left" ] && echo "lint: files of $1/ that call each other in a circle:" $left &&
+		awk -v l=" $left " 'index(l, " " $1 " ") && index(l, " " $2 " ") { print "lint:   " $1 " uses " $2 }' "$tmp/edges"
+	rm -f "$tmp"/*.c "$tmp/defs" "$tmp/edges"
+	[ -z "$left" ]
+}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipwatch-lint.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+for dir in ${LINT_CIRCLE_DIRS:-ui}; do # issue 14: the folders whose circles were cut
+	circles "$dir" || bad=1
+done
 if grep -rnE '\batoi\s*\(|\bsprintf\s*\(|\bstrcpy\s*\(' common capture analyzer db ui app; then
 	echo "lint: atoi/sprintf/strcpy on the wire path"; bad=1
 fi
