@@ -1,7 +1,8 @@
 /* dashboard_data: the dashboard's copies of what it shows, read from the db.
  *
  * The reader's strings live only during a callback, so every row is copied
- * into memory the dashboard owns (one allocation per record).  A fingerprint
+ * into memory the dashboard owns: the list's compact rows (dashboard_rows.c),
+ * the open dialog's messages and findings one allocation per record.  A fingerprint
  * of what the screens show tells the loop whether a reload changed anything,
  * so an idle dashboard does not redraw. */
 #include <stdint.h>
@@ -54,13 +55,6 @@ static void dashboard_data_copy_dialog(struct dash_dialog *dst, const struct dia
 	dst->strings = row.strings;
 }
 
-static void dashboard_data_list_clear(struct dash_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].strings);
-	l->n = 0;
-}
-
 struct dashboard_data_load {
 	struct dash_list *list;
 	uint64_t hash;
@@ -69,48 +63,40 @@ struct dashboard_data_load {
 static void dashboard_data_on_dialog(void *ctx, const struct dialog_record *r)
 {
 	struct dashboard_data_load *k = ctx;
-	struct dash_list *l = k->list;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
-	}
-	dashboard_data_copy_dialog(&l->v[l->n++], r);
+	dashboard_rows_put(k->list, r, NULL);
 	k->hash = dashboard_data_hash_dialog(k->hash, r);
 }
 
 enum dash_load dashboard_data_load_list(struct dash *d)
 {
-	struct dash_list fresh = {0};
+	struct dash_list fresh;
 	struct dashboard_data_load k = {&fresh, DASH_FNV_OFFSET};
 
+	memset(&fresh, 0, sizeof fresh);
 	if (db_each_dialog(d->reader, d->capture_id, dashboard_data_on_dialog, &k) < 0) {
-		dashboard_data_list_clear(&fresh);
-		free(fresh.v);
+		dashboard_rows_free(&fresh);
 		return DASH_LOAD_FAILED;
 	}
 	fresh.fingerprint = k.hash;
 	if (fresh.fingerprint == d->list.fingerprint && fresh.n == d->list.n) {
-		dashboard_data_list_clear(&fresh);
-		free(fresh.v);
+		dashboard_rows_free(&fresh);
 		return DASH_LOAD_SAME;
 	}
-	dashboard_data_list_clear(&d->list);
-	free(d->list.v);
-	d->list.v = fresh.v;
-	d->list.n = fresh.n;
-	d->list.cap = fresh.cap;
-	d->list.fingerprint = fresh.fingerprint;
-	dashboard_live_index(&d->list);
+	dashboard_rows_free(&d->list);
+	d->list = fresh;
 	d->view_stale = true; /* the caller rebuilds the view */
 	return DASH_LOAD_CHANGED;
 }
 
-const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id)
+bool dashboard_data_find(const struct dash *d, uint64_t dialog_id, struct dialog_record *out)
 {
-	size_t ix = dashboard_live_lookup(&d->list, dialog_id);
+	size_t ix = dashboard_rows_lookup(&d->list, dialog_id);
 
-	return ix == SIZE_MAX ? NULL : &d->list.v[ix];
+	if (ix == SIZE_MAX)
+		return false;
+	dashboard_rows_get(&d->list, ix, out);
+	return true;
 }
 
 static void dashboard_data_detail_clear(struct dash_detail *t)
@@ -183,22 +169,23 @@ static void dashboard_data_on_finding(void *ctx, const struct finding_record *f)
 enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 {
 	struct dash_detail *t = &d->detail;
-	const struct dash_dialog *dd = dashboard_data_find(d, dialog_id);
+	struct dialog_record row;
+	const struct dialog_record *dd = dashboard_data_find(d, dialog_id, &row) ? &row : NULL;
 	uint64_t h = DASH_FNV_OFFSET;
 
 	if (dd) {
-		h = dashboard_data_hash_dialog(h, &dd->r);
+		h = dashboard_data_hash_dialog(h, dd);
 		/* the same row, and every message it counts already read (live, the
 		 * row can come through the feed before the writer commits them) */
 		if (t->dialog_id == dialog_id && t->have_dialog && h == t->fingerprint &&
-		    t->n_msgs >= dd->r.n_messages)
+		    t->n_msgs >= dd->n_messages)
 			return DASH_LOAD_SAME;
 	}
 	dashboard_data_detail_clear(t);
 	t->dialog_id = dialog_id;
 	t->fingerprint = h;
 	if (dd) {
-		dashboard_data_copy_dialog(&t->dialog, &dd->r);
+		dashboard_data_copy_dialog(&t->dialog, dd);
 		t->have_dialog = true;
 	}
 	if (db_each_message(d->reader, dialog_id, dashboard_data_on_message, t) < 0 ||
@@ -209,10 +196,7 @@ enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id)
 
 void dashboard_data_free(struct dash *d)
 {
-	dashboard_data_list_clear(&d->list);
-	free(d->list.v);
-	dashboard_live_free(&d->list);
-	memset(&d->list, 0, sizeof d->list);
+	dashboard_rows_free(&d->list);
 	dashboard_data_detail_clear(&d->detail);
 	free(d->detail.msgs);
 	free(d->detail.findings);

@@ -4,7 +4,9 @@
  * the consumer, tail only by the producer; each reads the other's index with
  * acquire and publishes its own with release, so a slot's contents are
  * visible before the index that hands it over.  The producer allocates the
- * copy, the consumer owns it from the pop on. */
+ * copy, the consumer owns it from the pop on.  A slot is one pointer: the
+ * copy is a single block (the record, then its strings), so the ring costs
+ * 8 bytes a slot and only the rows waiting in it hold memory. */
 #include "ui/dashboard_feed.h"
 
 #include <stdatomic.h>
@@ -15,7 +17,7 @@
 
 struct dashboard_feed {
 	size_t mask;
-	struct dashboard_feed_row *slots;
+	char **slots; /* blocks: struct dialog_record, then its strings */
 	_Atomic size_t head; /* next slot to pop */
 	_Atomic size_t tail; /* next slot to push */
 	atomic_bool overflow;
@@ -48,40 +50,55 @@ void dashboard_feed_free(struct dashboard_feed *f)
 	free(f);
 }
 
-void dashboard_feed_copy(struct dashboard_feed_row *out, const struct dialog_record *r)
+/* Copies r into *rec and its strings into one new block of head + their
+ * length bytes, after the first head bytes; returns the block. */
+static char *dashboard_feed_block(struct dialog_record *rec, const struct dialog_record *r,
+				  size_t head)
 {
-	const char **fields[] = {&out->r.call_id,   &out->r.from_uri,  &out->r.to_uri,
-				 &out->r.from_tag,  &out->r.to_tag,    &out->r.caller_ua,
-				 &out->r.callee_ua, &out->r.state};
+	const char **fields[] = {&rec->call_id,   &rec->from_uri,  &rec->to_uri,
+				 &rec->from_tag,  &rec->to_tag,    &rec->caller_ua,
+				 &rec->callee_ua, &rec->state};
 	const size_t n = sizeof fields / sizeof fields[0];
-	size_t total = 0, o = 0;
+	size_t total = 0, o = head;
+	char *block;
 
-	out->r = *r;
+	*rec = *r;
 	for (size_t i = 0; i < n; i++)
 		total += *fields[i] ? strlen(*fields[i]) + 1 : 0;
-	out->strings = xmalloc(total ? total : 1);
+	block = xmalloc(head + total + 1);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 
 		if (!*fields[i])
 			continue;
 		len = strlen(*fields[i]) + 1;
-		memcpy(out->strings + o, *fields[i], len);
-		*fields[i] = out->strings + o;
+		memcpy(block + o, *fields[i], len);
+		*fields[i] = block + o;
 		o += len;
 	}
+	return block;
+}
+
+void dashboard_feed_copy(struct dashboard_feed_row *out, const struct dialog_record *r)
+{
+	out->strings = dashboard_feed_block(&out->r, r, 0);
 }
 
 bool dashboard_feed_push(struct dashboard_feed *f, const struct dialog_record *r)
 {
 	size_t tail = atomic_load_explicit(&f->tail, memory_order_relaxed);
 	size_t head = atomic_load_explicit(&f->head, memory_order_acquire);
+	struct dialog_record rec;
+	char *block;
 
 	if (tail - head > f->mask) {
 		atomic_store_explicit(&f->overflow, true, memory_order_release);
 		return false;
 	}
-	dashboard_feed_copy(&f->slots[tail & f->mask], r);
+	block = dashboard_feed_block(&rec, r, sizeof rec);
+
+	memcpy(block, &rec, sizeof rec); /* its pointers point into the block */
+	f->slots[tail & f->mask] = block;
 	atomic_store_explicit(&f->tail, tail + 1, memory_order_release);
 	return true;
 }
@@ -93,7 +110,8 @@ bool dashboard_feed_pop(struct dashboard_feed *f, struct dashboard_feed_row *out
 
 	if (head == tail)
 		return false;
-	*out = f->slots[head & f->mask];
+	out->strings = f->slots[head & f->mask];
+	memcpy(&out->r, out->strings, sizeof out->r);
 	atomic_store_explicit(&f->head, head + 1, memory_order_release);
 	return true;
 }

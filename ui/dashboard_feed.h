@@ -28,7 +28,8 @@ struct dashboard_feed *dashboard_feed_new(size_t cap);
 void dashboard_feed_free(struct dashboard_feed *f);
 /* Producer side: copies r.  False (row dropped, overflow set) when full. */
 bool dashboard_feed_push(struct dashboard_feed *f, const struct dialog_record *r);
-/* Consumer side: the next row (the caller frees row->strings), false if empty. */
+/* Consumer side: the next row, false if empty.  The caller frees
+ * row->strings (the one block that holds the row's strings). */
 bool dashboard_feed_pop(struct dashboard_feed *f, struct dashboard_feed_row *out);
 /* Consumer side: true once since the last call if a push was dropped. */
 bool dashboard_feed_overflowed(struct dashboard_feed *f);

@@ -3,8 +3,8 @@
  * struct dash holds what the screens share, each screen's own state in a
  * struct of its own; each screen is a const vtable (sngrep's
  * panel idea) with a const key table that the help screen lists.  Data comes
- * from the db as owned copies (dashboard_data.c), never as pointers into the
- * reader.  Drawing helpers fit every text to its width in display columns;
+ * from the db and the feed as owned copies (the list compact, in
+ * dashboard_rows.c), never as pointers into the reader.  Drawing helpers fit every text to its width in display columns;
  * the *_wire variants run wire bytes through sanitize_text first. */
 #ifndef SIPWATCH_DASHBOARD_INT_H
 #define SIPWATCH_DASHBOARD_INT_H
@@ -20,6 +20,7 @@
 #include "ui/colors.h"
 #include "ui/dashboard.h"
 #include "ui/dashboard_feed.h"
+#include "ui/dashboard_rows.h"
 #include "ui/dialog_row.h"
 #include "ui/ladder.h"
 
@@ -27,21 +28,10 @@
 #define DASH_MIN_LINES 24
 #define DASH_FILTER_MAX 128
 
-/* A dialog record whose strings the dashboard owns. */
+/* A dialog record whose strings the dashboard owns (the open dialog's copy). */
 struct dash_dialog {
 	struct dialog_record r;
 	char *strings;
-};
-
-struct dash_list {
-	struct dash_dialog *v;
-	size_t n, cap;
-	uint64_t fingerprint;
-	/* id -> index + 1 (0 = free slot), open addressing; dashboard_live.c */
-	uint64_t *slot_id;
-	size_t *slot_ix;
-	size_t n_slots;
-	size_t n_active, n_doomed; /* of v, kept as rows come and change */
 };
 
 /* The dialog screen's data: the dialog, its messages and findings. */
@@ -168,18 +158,16 @@ void dashboard_draw_bottom(struct dash *d, const char *hint);
 enum dash_load dashboard_data_load_list(struct dash *d);
 /* Re-reads the dialog screen's data for dialog_id and says what changed. */
 enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
-const struct dash_dialog *dashboard_data_find(const struct dash *d, uint64_t dialog_id);
+/* The list's row of dialog_id into out (strings valid until the list changes). */
+bool dashboard_data_find(const struct dash *d, uint64_t dialog_id, struct dialog_record *out);
 void dashboard_data_free(struct dash *d);
 
 /* dashboard_live.c */
-/* Rebuilds the id index and the counts of d->list from its rows. */
-void dashboard_live_index(struct dash_list *l);
-/* The index in l->v of dialog id, or SIZE_MAX. */
+/* The index in l->v of dialog id, or SIZE_MAX (dashboard_rows_lookup). */
 size_t dashboard_live_lookup(const struct dash_list *l, uint64_t id);
 /* Takes every row waiting in the feed into the list and the view; true if
  * anything changed.  Sets d->view_stale when the view needs a rebuild. */
 bool dashboard_live_apply(struct dash *d, struct dashboard_feed *feed);
-void dashboard_live_free(struct dash_list *l);
 
 /* screen_list.c: frees the main screen's state. */
 void screen_list_free(struct dash *d);

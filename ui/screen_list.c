@@ -30,9 +30,12 @@ static const struct dash *screen_list_sorting;
 static int screen_list_cmp(const void *pa, const void *pb)
 {
 	const struct dash *d = screen_list_sorting;
-	const struct dialog_record *a = &d->list.v[*(const size_t *)pa].r;
-	const struct dialog_record *b = &d->list.v[*(const size_t *)pb].r;
-	int r = dialog_row_compare(a, b, d->ls.sort_col, d->clock_us);
+	struct dialog_record a, b;
+	int r;
+
+	dashboard_rows_get(&d->list, *(const size_t *)pa, &a);
+	dashboard_rows_get(&d->list, *(const size_t *)pb, &b);
+	r = dialog_row_compare(&a, &b, d->ls.sort_col, d->clock_us);
 
 	return d->ls.sort_rev ? -r : r;
 }
@@ -62,7 +65,7 @@ static void screen_list_keep_visible(struct dash *d)
 	 * leaving one row at the top of a blank screen */
 	if (d->ls.top + (size_t)page > d->ls.n_view)
 		d->ls.top = d->ls.n_view > (size_t)page ? d->ls.n_view - (size_t)page : 0;
-	d->ls.selected_id = d->list.v[d->ls.view[d->ls.cursor]].r.id;
+	d->ls.selected_id = d->list.v[d->ls.view[d->ls.cursor]].id;
 }
 
 static int screen_list_id_cmp(const void *pa, const void *pb)
@@ -168,7 +171,10 @@ void screen_list_rebuild(struct dash *d)
 	}
 	d->ls.n_view = 0;
 	for (size_t i = 0; i < d->list.n; i++) {
-		if (screen_list_shows(d, &d->list.v[i].r))
+		struct dialog_record r;
+
+		dashboard_rows_get(&d->list, i, &r);
+		if (screen_list_shows(d, &r))
 			d->ls.view[d->ls.n_view++] = i;
 	}
 	screen_list_sorting = d;
@@ -177,7 +183,7 @@ void screen_list_rebuild(struct dash *d)
 	screen_list_sorting = NULL;
 	d->view_stale = false;
 	for (size_t i = 0; i < d->ls.n_view; i++) {
-		if (d->list.v[d->ls.view[i]].r.id == d->ls.selected_id) {
+		if (d->list.v[d->ls.view[i]].id == d->ls.selected_id) {
 			d->ls.cursor = i;
 			break;
 		}
@@ -243,9 +249,14 @@ static void screen_list_row(struct dash *d, int y, const struct dialog_record *r
 static void screen_list_info(struct dash *d)
 {
 	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
-	const struct dialog_record *r =
-		d->ls.n_view ? &d->list.v[d->ls.view[d->ls.cursor]].r : NULL;
+	struct dialog_record row;
+	const struct dialog_record *r = NULL;
 	int n, y = LINES - 2;
+
+	if (d->ls.n_view) {
+		dashboard_rows_get(&d->list, d->ls.view[d->ls.cursor], &row);
+		r = &row;
+	}
 
 	n = snprintf(buf, sizeof buf, " %zu of %zu dialogs", d->ls.n_view, d->list.n);
 	if (d->ls.filter[0])
@@ -283,8 +294,10 @@ static void screen_list_draw(struct dash *d)
 	screen_list_keep_visible(d);
 	for (int i = 0; i < page && d->ls.top + (size_t)i < d->ls.n_view; i++) {
 		size_t k = d->ls.top + (size_t)i;
+		struct dialog_record r;
 
-		screen_list_row(d, 2 + i, &d->list.v[d->ls.view[k]].r, &lay, k == d->ls.cursor);
+		dashboard_rows_get(&d->list, d->ls.view[k], &r);
+		screen_list_row(d, 2 + i, &r, &lay, k == d->ls.cursor);
 	}
 	if (d->ls.n_view == 0)
 		dashboard_text(3, 2, COLS - 4,
@@ -395,7 +408,7 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 	case '\n':
 		if (d->ls.n_view == 0)
 			return true;
-		d->detail.dialog_id = d->list.v[d->ls.view[d->ls.cursor]].r.id;
+		d->detail.dialog_id = d->list.v[d->ls.view[d->ls.cursor]].id;
 		dashboard_switch(d, DASH_SCREEN_DIALOG);
 		return true;
 	case '/':

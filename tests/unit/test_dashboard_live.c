@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static void push(struct dashboard_feed *f, uint64_t id, int64_t created, bool do
 
 static uint64_t view_id(const struct dash *d, size_t i)
 {
-	return d->list.v[d->ls.view[i]].r.id;
+	return d->list.v[d->ls.view[i]].id;
 }
 
 static void test_rows_join_replace_and_sort(void **state)
@@ -39,6 +40,7 @@ static void test_rows_join_replace_and_sort(void **state)
 	(void)state;
 	struct dash d;
 	struct dashboard_feed *f = dashboard_feed_new(64);
+	struct dialog_record row;
 
 	memset(&d, 0, sizeof d);
 	d.ls.sort_col = DIALOG_COL_START;
@@ -59,7 +61,8 @@ static void test_rows_join_replace_and_sort(void **state)
 	assert_int_equal(d.list.n, 3);
 	assert_int_equal(d.ls.n_view, 3);
 	assert_int_equal(d.list.n_doomed, 1);
-	assert_string_equal(d.list.v[dashboard_live_lookup(&d.list, 12)].r.state, "confirmed");
+	dashboard_rows_get(&d.list, dashboard_live_lookup(&d.list, 12), &row);
+	assert_string_equal(row.state, "confirmed");
 	assert_false(d.view_stale); /* start time cannot move: the view stays */
 	assert_int_equal(dashboard_live_lookup(&d.list, 99), SIZE_MAX);
 	assert_false(dashboard_live_apply(&d, f)); /* nothing waiting */
@@ -109,11 +112,119 @@ static void test_filters_and_stale_view(void **state)
 	dashboard_live_apply(&d, f);
 	assert_int_equal(d.list.n, 5002);
 	for (uint64_t id = 100; id < 5100; id++)
-		assert_int_equal(d.list.v[dashboard_live_lookup(&d.list, id)].r.id, id);
+		assert_int_equal(d.list.v[dashboard_live_lookup(&d.list, id)].id, id);
 	assert_int_equal(d.list.n_active, 5002);
 	dashboard_feed_free(f);
 	screen_list_free(&d);
 	dashboard_data_free(&d);
+}
+
+/* The compact list gives back exactly what was put: every field, NULL and
+ * "" apart, the last strings of a changed row, also after its text arena was
+ * rewritten; interned agents are stored once. */
+static void test_rows_compact_roundtrip(void **state)
+{
+	(void)state;
+	struct dash_list l;
+	struct dialog_record r, got;
+	char call[64], from[64], tag[32];
+	const size_t n = 3000;
+
+	memset(&l, 0, sizeof l);
+	for (int round = 0; round < 12; round++) {
+		for (size_t i = 0; i < n; i++) {
+			bool added;
+
+			memset(&r, 0, sizeof r);
+			snprintf(call, sizeof call, "call-%zu@host.example.com.long.enough.to.count", i);
+			snprintf(from, sizeof from, "sip:+1425555%04zu@127.0.230.%zu", i, i % 250);
+			snprintf(tag, sizeof tag, "tag-%d-%zu", round, i); /* changes every round */
+			r.id = 1000 + i;
+			r.call_id = call;
+			r.from_uri = from;
+			r.to_uri = i % 7 ? "sip:bob@example.com" : NULL;
+			r.from_tag = "";
+			r.to_tag = round ? tag : NULL;
+			r.caller_ua = "Asterisk PBX 18.10.0";
+			r.callee_ua = i % 2 ? "Linphone/5.2" : NULL;
+			r.state = round ? "confirmed" : "early";
+			r.transport = TRANSPORT_TCP;
+			r.created = (int64_t)i * 1000 + 1;
+			r.established = round ? r.created + 5 : TS_NONE;
+			r.ended = TS_NONE;
+			r.session_expires = 1800;
+			r.min_se = 90 + round;
+			r.refresher = DIALOG_REFRESHER_UAS;
+			r.refreshes_ok = (uint32_t)round;
+			r.refreshes_failed = 1;
+			r.last_refresh = 7;
+			r.deadline = 8;
+			r.teardown_expected = 9;
+			r.doomed = i % 3 == 0;
+			r.doomed_at = 10;
+			r.recovered = i % 5 == 0;
+			r.at_risk = i % 4 == 0;
+			r.at_risk_at = 11;
+			r.end_class = END_ACTIVE;
+			r.n_messages = (uint32_t)(round + 1);
+			r.finding_mask = (uint32_t)i;
+			assert_int_equal(dashboard_rows_put(&l, &r, &added), i);
+			assert_int_equal(added, round == 0);
+		}
+	}
+	assert_int_equal(l.n, n);
+	assert_int_equal(l.n_active, n);
+	assert_int_equal(l.n_doomed, n / 3);
+	/* 11 rounds of new tags: garbage was reclaimed, not kept */
+	assert_true(l.text_len < 3 * (n * 120));
+	assert_int_equal(l.n_intern, 4); /* two agents, two states */
+	for (size_t i = 0; i < n; i++) {
+		size_t ix = dashboard_rows_lookup(&l, 1000 + i);
+
+		assert_int_equal(ix, i);
+		dashboard_rows_get(&l, ix, &got);
+		snprintf(call, sizeof call, "call-%zu@host.example.com.long.enough.to.count", i);
+		snprintf(tag, sizeof tag, "tag-11-%zu", i);
+		assert_int_equal(got.id, 1000 + i);
+		assert_string_equal(got.call_id, call);
+		if (i % 7)
+			assert_string_equal(got.to_uri, "sip:bob@example.com");
+		else
+			assert_null(got.to_uri);
+		assert_non_null(got.from_tag);
+		assert_string_equal(got.from_tag, "");
+		assert_string_equal(got.to_tag, tag);
+		assert_string_equal(got.caller_ua, "Asterisk PBX 18.10.0");
+		if (i % 2)
+			assert_string_equal(got.callee_ua, "Linphone/5.2");
+		else
+			assert_null(got.callee_ua);
+		assert_string_equal(got.state, "confirmed");
+		assert_int_equal(got.transport, TRANSPORT_TCP);
+		assert_int_equal(got.created, (int64_t)i * 1000 + 1);
+		assert_int_equal(got.established, got.created + 5);
+		assert_int_equal(got.ended, TS_NONE);
+		assert_int_equal(got.session_expires, 1800);
+		assert_int_equal(got.min_se, 101);
+		assert_int_equal(got.refresher, DIALOG_REFRESHER_UAS);
+		assert_int_equal(got.refreshes_ok, 11);
+		assert_int_equal(got.refreshes_failed, 1);
+		assert_int_equal(got.last_refresh, 7);
+		assert_int_equal(got.deadline, 8);
+		assert_int_equal(got.teardown_expected, 9);
+		assert_int_equal(got.doomed, i % 3 == 0);
+		assert_int_equal(got.doomed_at, 10);
+		assert_int_equal(got.recovered, i % 5 == 0);
+		assert_int_equal(got.at_risk, i % 4 == 0);
+		assert_int_equal(got.at_risk_at, 11);
+		assert_int_equal(got.end_class, END_ACTIVE);
+		assert_int_equal(got.n_messages, 12);
+		assert_int_equal(got.finding_mask, i);
+	}
+	assert_int_equal(dashboard_rows_lookup(&l, 999), SIZE_MAX);
+	dashboard_rows_free(&l);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(dashboard_rows_lookup(&l, 1000), SIZE_MAX);
 }
 
 int main(void)
@@ -121,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_join_replace_and_sort),
 		cmocka_unit_test(test_filters_and_stale_view),
+		cmocka_unit_test(test_rows_compact_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,372 @@
+/* dashboard_rows: the compact dialog list (see the header).
+ *
+ * A row's own text is appended once and kept while a changed row brings the
+ * same strings (the usual case: only counters, times and state move); when
+ * they differ the new text is appended and the old counted as garbage, and
+ * the arena is rewritten once garbage passes half of it, so a long live run
+ * stays within twice what its rows need.  Interned strings are never freed:
+ * there is at most one per distinct value, and no more than the rows would
+ * have held themselves. */
+#include "ui/dashboard_rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+enum {
+	DASH_ROW_DOOMED = 1 << 0,
+	DASH_ROW_RECOVERED = 1 << 1,
+	DASH_ROW_AT_RISK = 1 << 2,
+	DASH_ROW_HAS_TEXT = 1 << 3, /* << 3 + i: text field i is present (not NULL) */
+};
+
+#define DASH_ROWS_TEXT_FIELDS 5
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+/* A field added to struct dialog_record must be added to struct dash_row,
+ * dashboard_rows_put and dashboard_rows_get too (then change this size). */
+_Static_assert(sizeof(struct dialog_record) == 208, "struct dialog_record changed: see dashboard_rows");
+#endif
+#define DASH_ROWS_COMPACT_MIN (1u << 20) /* no rewrite of a small arena */
+#define DASH_FNV_OFFSET 1469598103934665603ULL
+#define DASH_FNV_PRIME 1099511628211ULL
+
+/* Fibonacci hashing: dialog ids are mostly consecutive. */
+static size_t dashboard_rows_hash_id(uint64_t id, size_t n_slots)
+{
+	return (size_t)((id * 11400714819323198485ULL) >> 20) & (n_slots - 1);
+}
+
+static size_t dashboard_rows_hash_str(const char *s)
+{
+	uint64_t h = DASH_FNV_OFFSET;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * DASH_FNV_PRIME;
+	return (size_t)h;
+}
+
+/* ---- interned strings ---- */
+
+static const char *dashboard_rows_interned(const struct dash_list *l, uint32_t id)
+{
+	return id ? l->itext + l->ioff[id] : NULL;
+}
+
+static void dashboard_rows_islot_put(struct dash_list *l, uint32_t id)
+{
+	size_t h = dashboard_rows_hash_str(dashboard_rows_interned(l, id)) & (l->n_islots - 1);
+
+	while (l->islot[h])
+		h = (h + 1) & (l->n_islots - 1);
+	l->islot[h] = id;
+}
+
+static uint32_t dashboard_rows_intern(struct dash_list *l, const char *s)
+{
+	size_t h, len;
+	uint32_t id;
+
+	if (!s)
+		return 0;
+	if (l->n_islots) {
+		h = dashboard_rows_hash_str(s) & (l->n_islots - 1);
+		while ((id = l->islot[h]) != 0) {
+			if (strcmp(dashboard_rows_interned(l, id), s) == 0)
+				return id;
+			h = (h + 1) & (l->n_islots - 1);
+		}
+	}
+	if (l->n_intern + 2 > l->cap_intern) { /* ids from 1 */
+		l->cap_intern = l->cap_intern ? l->cap_intern * 2 : 64;
+		l->ioff = xrealloc(l->ioff, l->cap_intern * sizeof *l->ioff);
+	}
+	len = strlen(s) + 1;
+	if (l->itext_len + len > l->itext_cap) {
+		while (l->itext_len + len > l->itext_cap)
+			l->itext_cap = l->itext_cap ? l->itext_cap * 2 : 4096;
+		l->itext = xrealloc(l->itext, l->itext_cap);
+	}
+	memcpy(l->itext + l->itext_len, s, len);
+	id = (uint32_t)++l->n_intern;
+	l->ioff[id] = l->itext_len;
+	l->itext_len += len;
+	if ((l->n_intern + 1) * 2 > l->n_islots) { /* at most half full */
+		free(l->islot);
+		l->n_islots = l->n_islots ? l->n_islots * 2 : 256;
+		l->islot = xcalloc(l->n_islots, sizeof *l->islot);
+		for (uint32_t i = 1; i <= l->n_intern; i++)
+			dashboard_rows_islot_put(l, i);
+	} else {
+		dashboard_rows_islot_put(l, id);
+	}
+	return id;
+}
+
+/* ---- the rows' own text ---- */
+
+static void dashboard_rows_fields(const struct dialog_record *r, const char *f[DASH_ROWS_TEXT_FIELDS])
+{
+	f[0] = r->call_id;
+	f[1] = r->from_uri;
+	f[2] = r->to_uri;
+	f[3] = r->from_tag;
+	f[4] = r->to_tag;
+}
+
+static size_t dashboard_rows_text_len(const struct dash_list *l, const struct dash_row *w)
+{
+	const char *p = l->text + w->text;
+
+	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
+		if (w->flags & (DASH_ROW_HAS_TEXT << i))
+			p += strlen(p) + 1;
+	}
+	return (size_t)(p - (l->text + w->text));
+}
+
+/* Whether row w already holds exactly the strings f. */
+static bool dashboard_rows_same_text(const struct dash_list *l, const struct dash_row *w,
+				     const char *f[DASH_ROWS_TEXT_FIELDS])
+{
+	const char *p = l->text + w->text;
+
+	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
+		bool has = (w->flags & (DASH_ROW_HAS_TEXT << i)) != 0;
+
+		if (has != (f[i] != NULL))
+			return false;
+		if (!has)
+			continue;
+		if (strcmp(p, f[i]) != 0)
+			return false;
+		p += strlen(p) + 1;
+	}
+	return true;
+}
+
+static void dashboard_rows_reserve_text(struct dash_list *l, size_t more)
+{
+	if (l->text && l->text_len + more <= l->text_cap)
+		return;
+	while (l->text_len + more > l->text_cap)
+		l->text_cap = l->text_cap ? l->text_cap * 2 : 65536;
+	l->text = xrealloc(l->text, l->text_cap);
+}
+
+/* Rewrites the arena with only the text rows point at. */
+static void dashboard_rows_compact(struct dash_list *l)
+{
+	size_t cap = l->text_len - l->text_garbage + 1, o = 0;
+	char *fresh = xmalloc(cap);
+
+	for (size_t i = 0; i < l->n; i++) {
+		size_t len = dashboard_rows_text_len(l, &l->v[i]);
+
+		memcpy(fresh + o, l->text + l->v[i].text, len);
+		l->v[i].text = o;
+		o += len;
+	}
+	free(l->text);
+	l->text = fresh;
+	l->text_len = o;
+	l->text_cap = cap;
+	l->text_garbage = 0;
+}
+
+/* Appends f as row w's text (flags' text bits set from f). */
+static void dashboard_rows_set_text(struct dash_list *l, struct dash_row *w,
+				    const char *f[DASH_ROWS_TEXT_FIELDS])
+{
+	size_t total = 0;
+
+	w->flags &= (uint8_t)(DASH_ROW_HAS_TEXT - 1);
+	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++)
+		total += f[i] ? strlen(f[i]) + 1 : 0;
+	dashboard_rows_reserve_text(l, total);
+	w->text = l->text_len;
+	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
+		size_t len;
+
+		if (!f[i])
+			continue;
+		len = strlen(f[i]) + 1;
+		memcpy(l->text + l->text_len, f[i], len);
+		l->text_len += len;
+		w->flags |= (uint8_t)(DASH_ROW_HAS_TEXT << i);
+	}
+}
+
+/* ---- the id index and the counts ---- */
+
+static void dashboard_rows_slot_put(struct dash_list *l, size_t ix)
+{
+	size_t h = dashboard_rows_hash_id(l->v[ix].id, l->n_slots);
+
+	while (l->slot[h])
+		h = (h + 1) & (l->n_slots - 1);
+	l->slot[h] = (uint32_t)(ix + 1);
+}
+
+/* Grows the index to keep it at most half full. */
+static void dashboard_rows_reserve_index(struct dash_list *l, size_t n)
+{
+	size_t want = 1024;
+
+	if (l->n_slots && n * 2 <= l->n_slots)
+		return;
+	while (want < n * 2)
+		want *= 2;
+	free(l->slot);
+	l->n_slots = want;
+	l->slot = xcalloc(want, sizeof *l->slot);
+	for (size_t i = 0; i < l->n; i++)
+		dashboard_rows_slot_put(l, i);
+}
+
+size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id)
+{
+	size_t h;
+
+	if (!l->n_slots)
+		return SIZE_MAX;
+	h = dashboard_rows_hash_id(id, l->n_slots);
+	while (l->slot[h]) {
+		if (l->v[l->slot[h] - 1].id == id)
+			return l->slot[h] - 1;
+		h = (h + 1) & (l->n_slots - 1);
+	}
+	return SIZE_MAX;
+}
+
+static void dashboard_rows_count(struct dash_list *l, const struct dash_row *w, int sign)
+{
+	size_t active = w->end_class == END_NONE || w->end_class == END_ACTIVE;
+	size_t doomed = (w->flags & DASH_ROW_DOOMED) != 0;
+
+	if (sign > 0) {
+		l->n_active += active;
+		l->n_doomed += doomed;
+	} else {
+		l->n_active -= active;
+		l->n_doomed -= doomed;
+	}
+}
+
+/* ---- rows ---- */
+
+size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bool *added)
+{
+	const char *f[DASH_ROWS_TEXT_FIELDS];
+	size_t ix = dashboard_rows_lookup(l, r->id);
+	struct dash_row *w;
+
+	dashboard_rows_fields(r, f);
+	if (added)
+		*added = ix == SIZE_MAX;
+	if (ix == SIZE_MAX) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap + l->cap / 2 : 1024; /* 1.5x: less slack at 140k */
+			l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+		}
+		dashboard_rows_reserve_index(l, l->n + 1);
+		ix = l->n++;
+		w = &l->v[ix];
+		memset(w, 0, sizeof *w);
+		w->id = r->id;
+		dashboard_rows_slot_put(l, ix);
+		dashboard_rows_set_text(l, w, f);
+	} else {
+		w = &l->v[ix];
+		dashboard_rows_count(l, w, -1);
+		if (!dashboard_rows_same_text(l, w, f)) {
+			l->text_garbage += dashboard_rows_text_len(l, w);
+			dashboard_rows_set_text(l, w, f);
+		}
+	}
+	w->created = r->created;
+	w->established = r->established;
+	w->ended = r->ended;
+	w->last_refresh = r->last_refresh;
+	w->deadline = r->deadline;
+	w->teardown_expected = r->teardown_expected;
+	w->doomed_at = r->doomed_at;
+	w->at_risk_at = r->at_risk_at;
+	w->session_expires = r->session_expires;
+	w->min_se = r->min_se;
+	w->refreshes_ok = r->refreshes_ok;
+	w->refreshes_failed = r->refreshes_failed;
+	w->n_messages = r->n_messages;
+	w->finding_mask = r->finding_mask;
+	w->caller_ua = dashboard_rows_intern(l, r->caller_ua);
+	w->callee_ua = dashboard_rows_intern(l, r->callee_ua);
+	w->state = dashboard_rows_intern(l, r->state);
+	w->transport = (uint8_t)r->transport;
+	w->refresher = (uint8_t)r->refresher;
+	w->end_class = (uint8_t)r->end_class;
+	w->flags &= (uint8_t) ~(DASH_ROW_DOOMED | DASH_ROW_RECOVERED | DASH_ROW_AT_RISK);
+	w->flags |= (uint8_t)((r->doomed ? DASH_ROW_DOOMED : 0) | (r->recovered ? DASH_ROW_RECOVERED : 0) |
+			      (r->at_risk ? DASH_ROW_AT_RISK : 0));
+	dashboard_rows_count(l, w, 1);
+	if (l->text_garbage > DASH_ROWS_COMPACT_MIN && l->text_garbage * 2 > l->text_len)
+		dashboard_rows_compact(l);
+	return ix;
+}
+
+void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_record *out)
+{
+	const struct dash_row *w = &l->v[ix];
+	const char **f[DASH_ROWS_TEXT_FIELDS] = {&out->call_id, &out->from_uri, &out->to_uri,
+						 &out->from_tag, &out->to_tag};
+	const char *p = l->text + w->text;
+
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
+		if (!(w->flags & (DASH_ROW_HAS_TEXT << i)))
+			continue;
+		*f[i] = p;
+		p += strlen(p) + 1;
+	}
+	out->id = w->id;
+	out->caller_ua = dashboard_rows_interned(l, w->caller_ua);
+	out->callee_ua = dashboard_rows_interned(l, w->callee_ua);
+	out->state = dashboard_rows_interned(l, w->state);
+	out->transport = (enum transport)w->transport;
+	out->created = w->created;
+	out->established = w->established;
+	out->ended = w->ended;
+	out->session_expires = w->session_expires;
+	out->min_se = w->min_se;
+	out->refresher = (enum dialog_refresher)w->refresher;
+	out->refreshes_ok = w->refreshes_ok;
+	out->refreshes_failed = w->refreshes_failed;
+	out->last_refresh = w->last_refresh;
+	out->deadline = w->deadline;
+	out->teardown_expected = w->teardown_expected;
+	out->doomed = (w->flags & DASH_ROW_DOOMED) != 0;
+	out->doomed_at = w->doomed_at;
+	out->recovered = (w->flags & DASH_ROW_RECOVERED) != 0;
+	out->at_risk = (w->flags & DASH_ROW_AT_RISK) != 0;
+	out->at_risk_at = w->at_risk_at;
+	out->end_class = (enum end_class)w->end_class;
+	out->n_messages = w->n_messages;
+	out->finding_mask = w->finding_mask;
+}
+
+size_t dashboard_rows_bytes(const struct dash_list *l)
+{
+	return l->cap * sizeof *l->v + l->n_slots * sizeof *l->slot + l->text_cap + l->itext_cap +
+	       l->cap_intern * sizeof *l->ioff + l->n_islots * sizeof *l->islot;
+}
+
+void dashboard_rows_free(struct dash_list *l)
+{
+	free(l->v);
+	free(l->slot);
+	free(l->text);
+	free(l->itext);
+	free(l->ioff);
+	free(l->islot);
+	memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,66 @@
+/* dashboard_rows: the dashboard's list of dialogs, kept compact.
+ *
+ * 140,000 dialogs as full struct dialog_record copies, each with its strings
+ * in a malloc block of its own, cost the dashboard ~420 bytes a dialog (and
+ * pinned the pipeline thread's heap, where the feed allocated them).  Here a
+ * dialog is a fixed 120-byte row; the strings that belong to one dialog
+ * (Call-ID, URIs, tags) are appended to one text arena, and the few that
+ * repeat across dialogs (user agents, state) are interned once.  A row is
+ * read back as a struct dialog_record whose strings point into the arenas,
+ * valid until the next put.  An id index (open addressing, 4 bytes a slot)
+ * finds a dialog's row; active and doomed counts follow every put. */
+#ifndef SIPWATCH_DASHBOARD_ROWS_H
+#define SIPWATCH_DASHBOARD_ROWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/records.h"
+
+/* One dialog, its own strings elsewhere (text = offset in the list's arena). */
+struct dash_row {
+	uint64_t id;
+	uint64_t text; /* call_id, from_uri, to_uri, from_tag, to_tag: the present ones, NUL-ended */
+	int64_t created, established, ended;
+	int64_t last_refresh, deadline, teardown_expected, doomed_at, at_risk_at;
+	int64_t session_expires, min_se;
+	uint32_t refreshes_ok, refreshes_failed, n_messages, finding_mask;
+	uint32_t caller_ua, callee_ua, state; /* interned; 0 = NULL */
+	uint8_t transport, refresher, end_class;
+	uint8_t flags; /* DASH_ROW_* */
+};
+
+struct dash_list {
+	struct dash_row *v;
+	size_t n, cap;
+	uint64_t fingerprint;
+	size_t n_active, n_doomed; /* of v, kept as rows come and change */
+	/* id -> index + 1 (0 = free slot), open addressing */
+	uint32_t *slot;
+	size_t n_slots;
+	/* the rows' own strings; garbage = bytes no row points at any more */
+	char *text;
+	size_t text_len, text_cap, text_garbage;
+	/* interned strings: id i (from 1) at ioff[i] in itext; hash slots hold ids */
+	char *itext;
+	size_t itext_len, itext_cap;
+	uint64_t *ioff;
+	size_t n_intern, cap_intern;
+	uint32_t *islot;
+	size_t n_islots;
+};
+
+/* Adds r (a new id) or replaces the row of its id; returns its index.
+ * *added (if not NULL) says which. */
+size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bool *added);
+/* Row ix as a record; its strings live until the next put or free. */
+void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_record *out);
+/* The index of dialog id, or SIZE_MAX. */
+size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id);
+/* Frees everything; the list is empty and usable again. */
+void dashboard_rows_free(struct dash_list *l);
+/* Bytes the list holds (rows, index, arenas): for the bench and tests. */
+size_t dashboard_rows_bytes(const struct dash_list *l);
+
+#endif
