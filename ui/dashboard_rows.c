@@ -1,7 +1,8 @@
 /* dashboard_rows: the compact dialog list (see the header).
  *
  * A row's own text is appended once and kept while a changed row brings the
- * same strings (the usual case: only counters, times and state move); when
+ * same strings (the usual case: only counters, times and state move; the
+ * to_tag, which the first answer adds, is kept apart for that); when
  * they differ the new text is appended and the old counted as garbage, and
  * the arena is rewritten once garbage passes half of it, so a long live run
  * stays within twice what its rows need.  Interned strings are never freed:
@@ -21,7 +22,8 @@ enum {
 	DASH_ROW_HAS_TEXT = 1 << 3, /* << 3 + i: text field i is present (not NULL) */
 };
 
-#define DASH_ROWS_TEXT_FIELDS 5
+#define DASH_ROWS_TEXT_FIELDS 4 /* in text; the to_tag is the fifth, in tag */
+#define DASH_ROW_HAS_TAG (DASH_ROW_HAS_TEXT << DASH_ROWS_TEXT_FIELDS)
 
 #if UINTPTR_MAX == 0xffffffffffffffffu
 /* A field added to struct dialog_record must be added to struct dash_row,
@@ -112,7 +114,6 @@ static void dashboard_rows_fields(const struct dialog_record *r, const char *f[D
 	f[1] = r->from_uri;
 	f[2] = r->to_uri;
 	f[3] = r->from_tag;
-	f[4] = r->to_tag;
 }
 
 static size_t dashboard_rows_text_len(const struct dash_list *l, const struct dash_row *w)
@@ -162,11 +163,18 @@ static void dashboard_rows_compact(struct dash_list *l)
 	char *fresh = xmalloc(cap);
 
 	for (size_t i = 0; i < l->n; i++) {
-		size_t len = dashboard_rows_text_len(l, &l->v[i]);
+		struct dash_row *w = &l->v[i];
+		size_t len = dashboard_rows_text_len(l, w);
 
-		memcpy(fresh + o, l->text + l->v[i].text, len);
-		l->v[i].text = o;
+		memcpy(fresh + o, l->text + w->text, len);
+		w->text = o;
 		o += len;
+		if (w->flags & DASH_ROW_HAS_TAG) {
+			len = strlen(l->text + w->tag) + 1;
+			memcpy(fresh + o, l->text + w->tag, len);
+			w->tag = o;
+			o += len;
+		}
 	}
 	free(l->text);
 	l->text = fresh;
@@ -181,7 +189,7 @@ static void dashboard_rows_set_text(struct dash_list *l, struct dash_row *w,
 {
 	size_t total = 0;
 
-	w->flags &= (uint8_t)(DASH_ROW_HAS_TEXT - 1);
+	w->flags &= (uint8_t) ~(((1u << DASH_ROWS_TEXT_FIELDS) - 1) * DASH_ROW_HAS_TEXT);
 	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++)
 		total += f[i] ? strlen(f[i]) + 1 : 0;
 	dashboard_rows_reserve_text(l, total);
@@ -196,6 +204,28 @@ static void dashboard_rows_set_text(struct dash_list *l, struct dash_row *w,
 		l->text_len += len;
 		w->flags |= (uint8_t)(DASH_ROW_HAS_TEXT << i);
 	}
+}
+
+/* Sets row w's to_tag: kept when the same, else appended (the old one garbage). */
+static void dashboard_rows_set_tag(struct dash_list *l, struct dash_row *w, const char *tag)
+{
+	bool has = (w->flags & DASH_ROW_HAS_TAG) != 0;
+	size_t len;
+
+	if (has && tag && strcmp(l->text + w->tag, tag) == 0)
+		return;
+	if (has)
+		l->text_garbage += strlen(l->text + w->tag) + 1;
+	w->flags &= (uint8_t)~DASH_ROW_HAS_TAG;
+	w->tag = 0;
+	if (!tag)
+		return;
+	len = strlen(tag) + 1;
+	dashboard_rows_reserve_text(l, len);
+	memcpy(l->text + l->text_len, tag, len);
+	w->tag = l->text_len;
+	l->text_len += len;
+	w->flags |= (uint8_t)DASH_ROW_HAS_TAG;
 }
 
 /* ---- the id index and the counts ---- */
@@ -285,6 +315,7 @@ size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bo
 			dashboard_rows_set_text(l, w, f);
 		}
 	}
+	dashboard_rows_set_tag(l, w, r->to_tag);
 	w->created = r->created;
 	w->established = r->established;
 	w->ended = r->ended;
@@ -318,7 +349,7 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 {
 	const struct dash_row *w = &l->v[ix];
 	const char **f[DASH_ROWS_TEXT_FIELDS] = {&out->call_id, &out->from_uri, &out->to_uri,
-						 &out->from_tag, &out->to_tag};
+						 &out->from_tag};
 	const char *p = l->text + w->text;
 
 	memset(out, 0, sizeof *out);
@@ -328,6 +359,7 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 		*f[i] = p;
 		p += strlen(p) + 1;
 	}
+	out->to_tag = w->flags & DASH_ROW_HAS_TAG ? l->text + w->tag : NULL;
 	out->id = w->id;
 	out->caller_ua = dashboard_rows_interned(l, w->caller_ua);
 	out->callee_ua = dashboard_rows_interned(l, w->callee_ua);

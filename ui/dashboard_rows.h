@@ -3,7 +3,7 @@
  * 140,000 dialogs as full struct dialog_record copies, each with its strings
  * in a malloc block of its own, cost the dashboard ~420 bytes a dialog (and
  * pinned the pipeline thread's heap, where the feed allocated them).  Here a
- * dialog is a fixed 120-byte row; the strings that belong to one dialog
+ * dialog is a fixed 136-byte row; the strings that belong to one dialog
  * (Call-ID, URIs, tags) are appended to one text arena, and the few that
  * repeat across dialogs (user agents, state) are interned once.  A row is
  * read back as a struct dialog_record whose strings point into the arenas,
@@ -21,7 +21,8 @@
 /* One dialog, its own strings elsewhere (text = offset in the list's arena). */
 struct dash_row {
 	uint64_t id;
-	uint64_t text; /* call_id, from_uri, to_uri, from_tag, to_tag: the present ones, NUL-ended */
+	uint64_t text; /* call_id, from_uri, to_uri, from_tag: the present ones, NUL-ended */
+	uint64_t tag;  /* to_tag, apart: it comes with the first answer, when the rest is there */
 	int64_t created, established, ended;
 	int64_t last_refresh, deadline, teardown_expected, doomed_at, at_risk_at;
 	int64_t session_expires, min_se;

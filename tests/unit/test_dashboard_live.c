@@ -137,7 +137,8 @@ static void test_rows_compact_roundtrip(void **state)
 
 			memset(&r, 0, sizeof r);
 			snprintf(call, sizeof call, "call-%zu@host.example.com.long.enough.to.count", i);
-			snprintf(from, sizeof from, "sip:+1425555%04zu@127.0.230.%zu", i, i % 250);
+			/* a new From every round: the text arena fills with garbage */
+			snprintf(from, sizeof from, "sip:+1425555%04zu-%d@127.0.230.%zu", i, round, i % 250);
 			snprintf(tag, sizeof tag, "tag-%d-%zu", round, i); /* changes every round */
 			r.id = 1000 + i;
 			r.call_id = call;
@@ -175,7 +176,7 @@ static void test_rows_compact_roundtrip(void **state)
 	assert_int_equal(l.n, n);
 	assert_int_equal(l.n_active, n);
 	assert_int_equal(l.n_doomed, n / 3);
-	/* 11 rounds of new tags: garbage was reclaimed, not kept */
+	/* 11 rounds of new text: the garbage was reclaimed, not kept */
 	assert_true(l.text_len < 3 * (n * 120));
 	assert_int_equal(l.n_intern, 4); /* two agents, two states */
 	for (size_t i = 0; i < n; i++) {
@@ -185,8 +186,10 @@ static void test_rows_compact_roundtrip(void **state)
 		dashboard_rows_get(&l, ix, &got);
 		snprintf(call, sizeof call, "call-%zu@host.example.com.long.enough.to.count", i);
 		snprintf(tag, sizeof tag, "tag-11-%zu", i);
+		snprintf(from, sizeof from, "sip:+1425555%04zu-11@127.0.230.%zu", i, i % 250);
 		assert_int_equal(got.id, 1000 + i);
 		assert_string_equal(got.call_id, call);
+		assert_string_equal(got.from_uri, from);
 		if (i % 7)
 			assert_string_equal(got.to_uri, "sip:bob@example.com");
 		else
