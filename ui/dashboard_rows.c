@@ -386,12 +386,6 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 	out->finding_mask = w->finding_mask;
 }
 
-size_t dashboard_rows_bytes(const struct dash_list *l)
-{
-	return l->cap * sizeof *l->v + l->n_slots * sizeof *l->slot + l->text_cap + l->itext_cap +
-	       l->cap_intern * sizeof *l->ioff + l->n_islots * sizeof *l->islot;
-}
-
 void dashboard_rows_free(struct dash_list *l)
 {
 	free(l->v);

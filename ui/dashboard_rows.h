@@ -61,7 +61,5 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id);
 /* Frees everything; the list is empty and usable again. */
 void dashboard_rows_free(struct dash_list *l);
-/* Bytes the list holds (rows, index, arenas): for the bench and tests. */
-size_t dashboard_rows_bytes(const struct dash_list *l);
 
 #endif
