@@ -12,6 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#endif
 
 #include "capture/gzfile.h"
 #include "capture/pcapng.h"
@@ -253,6 +259,31 @@ static void source_open_live_error(pcap_t *p, const char *iface, int rc, char *e
 	}
 }
 
+/* Linux loopback: every packet reaches the packet socket twice, as it leaves
+ * and as it arrives.  libpcap discards the outgoing copy only after it took a
+ * place in the ring, so under load the ring filled twice as fast and the
+ * kernel counted each packet it could not hold twice: a drop count twice the
+ * packets lost (measured: 95,200 sent, 79,999 captured, 30,402 "dropped").
+ * PACKET_IGNORE_OUTGOING (Linux 4.20) keeps the outgoing copy out of the ring
+ * altogether; libpcap would have discarded it anyway, so nothing is lost. */
+static void source_open_loopback_ingress(pcap_t *p, const char *iface)
+{
+#if defined(__linux__) && defined(PACKET_IGNORE_OUTGOING)
+	struct ifreq ifr;
+	int fd = pcap_fileno(p), one = 1;
+
+	memset(&ifr, 0, sizeof ifr);
+	if (fd < 0 || strlen(iface) >= sizeof ifr.ifr_name)
+		return;
+	memcpy(ifr.ifr_name, iface, strlen(iface));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK))
+		(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+#else
+	(void)p;
+	(void)iface;
+#endif
+}
+
 struct capture_source *capture_open_live(const char *iface, const struct capture_config *cfg,
 					 char *err, size_t errlen)
 {
@@ -280,6 +311,7 @@ struct capture_source *capture_open_live(const char *iface, const struct capture
 		pcap_close(p);
 		return NULL;
 	}
+	source_open_loopback_ingress(p, iface);
 	/* TPACKET_V3 never times out on a quiet wire (an empty block is not handed
 	 * over): the capture thread reads without blocking and waits in poll() with
 	 * its own timeout, so it still sees stop requests and ages its state. */
