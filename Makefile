@@ -17,7 +17,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissi
 CPPFLAGS += -I. -D_DEFAULT_SOURCE -MMD -MP
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -pthread
-LDLIBS   += -lpcap -losipparser2 -losip2 -lsqlite3 -lncursesw -ltinfo -lpthread -lz -lcrypto -lmicrohttpd
+LDLIBS   += -lpcap -losipparser2 -losip2 -lsqlite3 -lncursesw -ltinfo -lpthread -lz -lcrypto -lmicrohttpd -lsystemd
 
 ifeq ($(SAN),address)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -90,6 +90,24 @@ static int64_t pipeline_retention_clock(struct pipeline *p, int64_t start, int64
 	return start + (wall - start) * p->retention_clock_scale;
 }
 
+/* systemd's watchdog: due every half period; the capture's beat read then only. */
+static void pipeline_watchdog(struct pipeline *p)
+{
+	struct capture_stats cs;
+
+	if (!p->notify || p->notify->watchdog_us <= 0)
+		return;
+	int64_t now = pipeline_wall_us();
+	if (now < p->notify->next_ping_us)
+		return;
+	int64_t beat = TS_NONE;
+	if (p->live) {
+		capture_get_stats(p->source, &cs);
+		beat = cs.finished ? TS_NONE : cs.beat_us; /* an ended capture: draining */
+	}
+	service_notify_tick(p->notify, now, beat);
+}
+
 void pipeline_run(struct pipeline *p)
 {
 	const int64_t started = pipeline_wall_us();
@@ -100,10 +118,13 @@ void pipeline_run(struct pipeline *p)
 	bool stopping = false;
 
 	for (;;) {
+		pipeline_watchdog(p);
 		if (p->live)
 			pipeline_check_duration(p);
 		if (*p->stop && !stopping) {
 			stopping = true;
+			if (p->notify)
+				service_notify_stopping();
 			capture_stop(p->source); /* the queue drains, then closes */
 		}
 		if (store_failed(p->store) && !stopping) {

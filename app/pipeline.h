@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "analyzer/analyzer.h"
+#include "app/service_notify.h"
 #include "capture/source.h"
 #include "common/queue.h"
 #include "db/store.h"
@@ -28,6 +29,9 @@ struct pipeline {
 	 * to the store), e.g. to bring the captures row's counters up to date. */
 	void (*progress)(void *ctx);
 	void *progress_ctx;
+	/* systemd's watchdog (issue 17): pinged from this loop while it turns
+	 * and the capture thread beats; NULL = none. */
+	struct service_notify *notify;
 
 	/* Published for other threads (the dashboard) under lock. */
 	pthread_mutex_t lock;

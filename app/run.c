@@ -19,6 +19,7 @@
 #include "app/syslog_out.h"
 #include "app/pipeline.h"
 #include "app/privdrop.h"
+#include "app/service_notify.h"
 #include "app/tls_setup.h"
 #include "capture/source.h"
 #include "capture/tls_keylog.h"
@@ -131,6 +132,7 @@ struct run_state {
 	struct pipeline pipeline;
 	struct run_sink sink;
 	struct metrics *metrics;
+	struct service_notify notify; /* systemd readiness and watchdog (issue 17) */
 	uint64_t capture_id;
 	int64_t wall_start;
 	struct tls_keys *tls_keys; /* --tls-keylog, -k: outlives the capture */
@@ -589,6 +591,13 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 		s->pipeline.stop_at_us = s->wall_start + (int64_t)o->duration * USEC_PER_SEC;
 	if (!capture_start(s->source, s->queue, err, errlen))
 		return -1;
+	/* issue 17: systemd (Type=notify) counts the service started from here */
+	char status[300];
+	snprintf(status, sizeof status, "%s %s, db %s", live ? "capturing on" : "reading",
+		 capture_name(s->source), o->db_path);
+	service_notify_init(&s->notify);
+	s->pipeline.notify = &s->notify;
+	service_notify_ready(status);
 	if (ui)
 		rc = run_with_dashboard(s, err, errlen);
 	else {

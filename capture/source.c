@@ -67,7 +67,7 @@ struct capture_source {
 	_Atomic uint64_t hep_tcp_closed;
 	_Atomic uint64_t encap[DECODER_ENCAP_N], why[DECODER_WHY_N];
 	_Atomic uint64_t truncated, invalid, nesting, non_sip, keepalives;
-	_Atomic int64_t first_ts_us, last_ts_us;
+	_Atomic int64_t first_ts_us, last_ts_us, beat_us;
 	atomic_bool finished, failed;
 	char error[256];
 };
@@ -130,6 +130,7 @@ struct capture_source *capture_source_new(pcap_t *p, const char *name, bool live
 	atomic_init(&s->failed, false);
 	atomic_init(&s->first_ts_us, TS_NONE);
 	atomic_init(&s->last_ts_us, TS_NONE);
+	atomic_init(&s->beat_us, TS_NONE);
 	return s;
 }
 
@@ -366,6 +367,7 @@ static void *capture_thread(void *arg)
 
 	uint64_t turns = 0;
 
+	STORE(s->beat_us, capture_wall_us());
 	while (!atomic_load(&s->stop)) {
 		if (s->max_packets && LOAD(s->packets) >= s->max_packets)
 			break;
@@ -397,6 +399,7 @@ static void *capture_thread(void *arg)
 			/* Quiet links: age state by the clock, since no packet time moves. */
 			int64_t now = capture_wall_us();
 			next_tick = now + CAPTURE_STATS_INTERVAL_US;
+			STORE(s->beat_us, now);
 			capture_kernel_stats(s);
 			if (s->live || !s->pcap || s->pcap_done) /* a file ages by its own time */
 				decoder_expire(s->decoder, now);
@@ -456,6 +459,7 @@ void capture_get_stats(struct capture_source *s, struct capture_stats *out)
 	out->tls_no_keys = LOAD(s->tls_no_keys);
 	out->dropped_kernel = LOAD(s->dropped_kernel);
 	out->dropped_queue = LOAD(s->dropped_queue);
+	out->beat_us = LOAD(s->beat_us);
 	out->hep.packets = LOAD(s->hep_packets);
 	out->hep.messages = LOAD(s->hep_messages);
 	out->hep.errors = LOAD(s->hep_errors);

@@ -39,6 +39,9 @@ struct capture_stats {
 	uint64_t truncated, invalid, nesting, non_sip, keepalives;
 	int64_t first_ts_us;
 	int64_t last_ts_us;
+	/* Live: wall time of the capture thread's last once-a-second turn
+	 * (TS_NONE before its first); a watchdog reads a stuck thread from it. */
+	int64_t beat_us;
 	struct hep_counters hep; /* HEP in captured UDP and at the listener together */
 	uint64_t hep_tcp_closed;  /* listener connections closed: idle, not HEP, evicted */
 	bool finished;

@@ -11,6 +11,7 @@ chk '#include <osip' '^analyzer/sip_parse\.c$' 'libosip2'
 chk '#include <sqlite3\.h>' '^db/' 'sqlite3.h'
 chk '#include <n?curses' '^ui/' 'ncurses.h'
 chk '#include <openssl/' '^capture/tls_crypto\.c$' 'OpenSSL (libcrypto)'
+chk '#include <systemd/' '^app/service_notify\.c$' 'libsystemd'
 chk '#include <pcap' '^capture/(source|live|offline|writer)[a-z_-]*\.c$|^capture/' 'pcap.h'
 chk '#include "ui/' '^(ui/|app/)' 'ui/ headers'
 # circles DIR: the files of DIR that call each other in a circle (a file uses

@@ -168,18 +168,8 @@ check "--alert-exec: at most 30 a minute" 30 "$(wc -l <"$T/alerts.jsonl" | tr -d
 check "--alert-exec: fast: the 6 over the rate are reported" \
 	"sipwatch: 6 alert command(s) not run (rate or concurrency limit)" "$(cat "$T/fast.err")"
 
-# --- contrib/sipwatch.service: its capability bounding set and NoNewPrivileges
-# are enough for -Z, twice in a row on a state dir the first run handed over.
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' contrib/sipwatch.service | tr 'A-Z ' 'a-z,' | sed 's/cap_/+/g')
-mkdir -p "$T/state" && chown nobody:nogroup "$T/state" && chmod 750 "$T/state"
-for i in 1 2; do
-	setpriv --no-new-privs --bounding-set "-all,$caps" "$SIPWATCH" -i lo -f "$F" -Z nobody --no-ui \
-		--duration 1 -d "$T/state/sipwatch.db" --events "$T/state/events.jsonl" >"$T/unit.out" 2>"$T/unit.err" </dev/null
-	check "unit's capabilities ($caps): start $i: exit status 0" "0 " "$? $(cat "$T/unit.err")"
-done
-check "unit's capabilities: both captures in the db" 2 "$(q "$T/state/sipwatch.db" 'select count(*) from captures where ended is not null')"
-check "unit's capabilities: db and events file owned by nobody" "65534 65534" \
-	"$(stat -c %u "$T/state/sipwatch.db" "$T/state/events.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+# --- contrib/sipwatch.service (no -Z any more: User= and ambient capabilities)
+# is tested in tests/e2e/service_notify.sh.
 
 # --- Back to the quiet wire: REFRESH_UNANSWERED 32 s after the UPDATE, with no packet since.
 end=$(($(date +%s) + 45))
