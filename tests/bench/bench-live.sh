@@ -36,35 +36,7 @@ bench_private_sipwatch "${SIPWATCH:-./sipwatch}"
 total=$PACKETS
 LIMIT=${BENCH_LIVE_PACKETS:-0}
 
-# Every started process is waited for with a bound, then TERM, then KILL.
-alive() { kill -0 "$1" 2>/dev/null; }
-wait_gone() { # PID SECONDS: 0 when it is gone in time
-	n=0
-	while alive "$1"; do
-		[ "$n" -ge $(($2 * 10)) ] && return 1
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 0
-}
-stop_pid() { # PID SECONDS: SIGINT, then TERM and KILL if it does not end
-	alive "$1" || return 0
-	kill -INT "$1" 2>/dev/null
-	wait_gone "$1" "$2" && return 0
-	echo "bench-live: pid $1 ignored SIGINT for $2 s: SIGTERM" >&2
-	kill -TERM "$1" 2>/dev/null
-	wait_gone "$1" 5 && return 0
-	kill -KILL "$1" 2>/dev/null
-	wait_gone "$1" 5
-	return 1
-}
-SW=""
-RP=""
-cleanup() {
-	[ -n "$RP" ] && stop_pid "$RP" 5
-	[ -n "$SW" ] && stop_pid "$SW" 30
-}
-trap 'cleanup; exit 1' INT TERM HUP
+trap 'bench_cleanup; exit 1' INT TERM HUP
 
 db=$DIR/live.db
 failed=""
@@ -80,19 +52,8 @@ echo "tcpreplay runs on the same cores as sipwatch: a dedicated monitor does bet
 printf "$fmt" "rate pps" "actual pps" "sent" "captured" "SIP msgs" "dropped" "loss %"
 for r in $RATES; do
 	rm -f "$db" "$db-wal" "$db-shm"
-	"$SIPWATCH" -i "$IFACE" -f "$FILTER" --no-ui --report json -d "$db" \
-		>"$DIR/live.json" 2>"$DIR/live.err" </dev/null &
-	SW=$!
-	# Ready when the captures row exists: the capture is open before the db.
-	n=0
-	until [ "$(sqlite3 "$db" 'select count(*) from captures' 2>/dev/null)" = 1 ]; do
-		if ! alive "$SW" || [ "$n" -ge 100 ]; then
-			break
-		fi
-		sleep 0.1
-		n=$((n + 1))
-	done
-	if ! alive "$SW"; then
+	if ! bench_sipwatch_start "$db" "$DIR/live.json" "$DIR/live.err" -i "$IFACE" -f "$FILTER" \
+		--report json; then
 		echo "bench-live: sipwatch -i $IFACE failed:" >&2
 		cat "$DIR/live.err" >&2
 		SW=""
@@ -112,24 +73,15 @@ for r in $RATES; do
 	lim=""
 	[ "$LIMIT" -gt 0 ] && lim=--limit=$LIMIT
 	# shellcheck disable=SC2086
-	tcpreplay -i "$IFACE" $speed $lim "$pcap" >"$DIR/replay.txt" 2>&1 &
-	RP=$!
-	if ! wait_gone "$RP" "$secs"; then
-		echo "bench-live: tcpreplay at $r still running after $secs s: stopped" >&2
-		stop_pid "$RP" 5
-		failed="$failed tcpreplay@$r"
-	fi
-	wait "$RP"
-	rrc=$?
-	RP=""
-	[ "$rrc" = 0 ] || {
-		echo "bench-live: tcpreplay at $r failed (status $rrc):" >&2
+	bench_replay_start "$IFACE" $speed $lim
+	if ! bench_replay_wait "$secs"; then
+		echo "bench-live: tcpreplay at $r failed or was stopped:" >&2
 		cat "$DIR/replay.txt" >&2
 		failed="$failed tcpreplay@$r"
-	}
+	fi
 	sleep "$SETTLE"
 	# SIGINT: sipwatch drains its queue, writes and reports; that may take a while.
-	stop_pid "$SW" 300 || failed="$failed sipwatch-stop@$r"
+	bench_stop_pid "$SW" 300 || failed="$failed sipwatch-stop@$r"
 	wait "$SW"
 	src=$?
 	SW=""
@@ -139,8 +91,8 @@ for r in $RATES; do
 		failed="$failed sipwatch@$r"
 		continue
 	fi
-	sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$DIR/replay.txt" | head -n 1)
-	apps=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' "$DIR/replay.txt" | head -n 1)
+	sent=$REPLAY_SENT
+	apps=$REPLAY_PPS
 	got=$(jq -r '.capture.packets' "$DIR/live.json")
 	sip=$(jq -r '.capture.sip_messages' "$DIR/live.json")
 	drop=$(jq -r '.capture.dropped' "$DIR/live.json")

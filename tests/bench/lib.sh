@@ -56,3 +56,85 @@ bench_machine() {
 	load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 	echo "machine: $cores cores, ${model:-unknown CPU}, load average ${load:-?} before the runs"
 }
+
+# ---- live replay, shared by bench-live.sh and soak.sh ----
+# BENCH_PREFIX: a command prefix that execs, for both programs (e.g. "ip netns
+# exec NS"; the PIDs stay those of sipwatch and tcpreplay).  Every started
+# process is waited for with a bound, then SIGINT/TERM/KILL.
+BENCH_PREFIX=${BENCH_PREFIX:-}
+SW=""
+RP=""
+bench_alive() { kill -0 "$1" 2>/dev/null; }
+bench_wait_gone() { # PID SECONDS: 0 when it is gone in time
+	_n=0
+	while bench_alive "$1"; do
+		[ "$_n" -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 0
+}
+bench_stop_pid() { # PID SECONDS: SIGINT, then TERM and KILL if it does not end
+	bench_alive "$1" || return 0
+	kill -INT "$1" 2>/dev/null
+	bench_wait_gone "$1" "$2" && return 0
+	echo "bench: pid $1 ignored SIGINT for $2 s: SIGTERM" >&2
+	kill -TERM "$1" 2>/dev/null
+	bench_wait_gone "$1" 5 && return 0
+	kill -KILL "$1" 2>/dev/null
+	bench_wait_gone "$1" 5
+	return 1
+}
+bench_cleanup() {
+	[ -n "$RP" ] && bench_stop_pid "$RP" 5
+	[ -n "$SW" ] && bench_stop_pid "$SW" 30
+}
+
+# bench_sipwatch_start DB OUT ERR ARGS...: $SIPWATCH -d DB --no-ui ARGS in the
+# background (SW = its PID), ready once its captures row exists (the capture
+# is open before the db); 1 when it died or was not ready within 10 s.
+bench_sipwatch_start() {
+	_db=$1 _out=$2 _err=$3
+	shift 3
+	# shellcheck disable=SC2086
+	$BENCH_PREFIX "$SIPWATCH" -d "$_db" --no-ui "$@" >"$_out" 2>"$_err" </dev/null &
+	SW=$!
+	_n=0
+	until [ "$(sqlite3 "$_db" 'select count(*) from captures' 2>/dev/null)" = 1 ]; do
+		if ! bench_alive "$SW" || [ "$_n" -ge 100 ]; then
+			break
+		fi
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	bench_alive "$SW"
+}
+
+# bench_replay_start IFACE TCPREPLAY-ARGS...: tcpreplay of $pcap on IFACE in the
+# background (RP = its PID), its output in $DIR/replay.txt.
+bench_replay_start() {
+	_if=$1
+	shift
+	# shellcheck disable=SC2086
+	$BENCH_PREFIX tcpreplay -i "$_if" "$@" "$pcap" >"$DIR/replay.txt" 2>&1 &
+	RP=$!
+}
+
+# bench_replay_wait SECONDS: waits for the replay (stopped past SECONDS);
+# returns its status (1 when stopped), sets REPLAY_SENT and REPLAY_PPS from
+# tcpreplay's own "Actual:" and "Rated:" lines.
+bench_replay_wait() {
+	_rc=0
+	if ! bench_wait_gone "$RP" "$1"; then
+		echo "bench: tcpreplay still running after $1 s: stopped" >&2
+		bench_stop_pid "$RP" 5
+		_rc=1
+	fi
+	wait "$RP"
+	_w=$?
+	[ "$_rc" = 0 ] && _rc=$_w
+	RP=""
+	REPLAY_SENT=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$DIR/replay.txt" | head -n 1)
+	REPLAY_PPS=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' "$DIR/replay.txt" | head -n 1)
+	return "$_rc"
+}
