@@ -24,6 +24,9 @@ UNIT=contrib/sipwatch.service
 chmod 711 "$T"
 mkdir -p "$T/state" "$T/pids" && chown nobody:nogroup "$T/state" "$T/pids" && chmod 750 "$T/state"
 DB=$T/state/sipwatch.db
+# nobody may not reach the checkout (CI's clone): a copy it can run
+mkdir -p "$T/pub" && chmod 755 "$T/pub" && cp "$SIPWATCH" "$T/pub/sipwatch" && chmod 755 "$T/pub/sipwatch"
+SW_BIN=$T/pub/sipwatch
 
 grep -q '^Type=notify$' "$UNIT" && grep -q '^WatchdogSec=' "$UNIT" && grep -q '^Restart=on-failure$' "$UNIT"
 check "unit: Type=notify, WatchdogSec, Restart=on-failure" 0 $?
@@ -60,7 +63,7 @@ run() {
 		--bounding-set "-all,$caps" --no-new-privs \
 		sh -c 'echo $$ >"$0/pids/$1"; NOTIFY_SOCKET=$0/notify.sock WATCHDOG_USEC=2000000 WATCHDOG_PID=$$ \
 		exec "$2" -i lo -f "$3" --no-ui --strict-peers -d "$0/state/sipwatch.db" --events "$0/state/events.jsonl"' \
-		"$T" "$1" "$SIPWATCH" "$F" >"$T/run$1.out" 2>"$T/run$1.err" </dev/null &
+		"$T" "$1" "$SW_BIN" "$F" >"$T/run$1.out" 2>"$T/run$1.err" </dev/null &
 	track $!
 	waitfor 5 test -s "$T/pids/$1"
 	PID=$(cat "$T/pids/$1")
@@ -110,7 +113,7 @@ check "db and events file owned by nobody" "65534 65534" \
 
 # Without the capabilities the unit grants: no capture, one line, status 1.
 setpriv --reuid nobody --regid nogroup --clear-groups --bounding-set -all --no-new-privs \
-	"$SIPWATCH" -i lo -f "$F" --no-ui -d "$T/state/nocaps.db" >"$T/nocaps.out" 2>"$T/nocaps.err" </dev/null
+	"$SW_BIN" -i lo -f "$F" --no-ui -d "$T/state/nocaps.db" >"$T/nocaps.out" 2>"$T/nocaps.err" </dev/null
 check "without CAP_NET_RAW: status 1, one line naming the capability" "1 1" \
 	"$? $(grep -c 'CAP_NET_RAW' "$T/nocaps.err")"
 
