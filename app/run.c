@@ -640,7 +640,9 @@ static int run_capture(const struct options *o, const char *digest, int64_t file
 	run_capture_info(&s, &ci);
 	store_update_capture(s.store, &ci);
 	store_flush(s.store);
-	store_build_indexes(s.store);
+	/* issue 20: only the indexes the report reads now; the two big ones on
+	 * messages are built while it is written (run_report_and_indexes). */
+	store_build_report_indexes(s.store);
 	if (prc < 0) {
 		fprintf(stderr, "sipwatch: %s\n", err);
 		status = EXIT_RUNTIME;
@@ -664,6 +666,25 @@ static int run_capture(const struct options *o, const char *digest, int64_t file
 		run_close(&s);
 		return EXIT_RUNTIME;
 	}
+	/* issue 20: the report (its own read-only connection, one read
+	 * transaction: WAL lets it read while the writer works) runs while the
+	 * writer builds the last deferred indexes, on the other core; then the
+	 * run waits for them and looks at the store again, so a build that fails
+	 * or fills the disk ends the run as before (the report is printed first).
+	 * A store already in trouble keeps the old order: build, then report. */
+	bool overlap = !health.incomplete;
+	int doomed = 0;
+	if (overlap) {
+		store_start_indexes(s.store);
+		doomed = run_report(&s, prc == 0);
+	}
+	store_build_indexes(s.store);
+	if (store_failed(s.store)) {
+		fprintf(stderr, "sipwatch: %s\n", store_error(s.store));
+		run_close(&s);
+		return EXIT_RUNTIME;
+	}
+	store_get_health(s.store, &health);
 	if (health.incomplete && (prc == 1 || health.lost))
 		/* Under the dashboard it could not be said as it happened. */
 		fprintf(stderr, "sipwatch: %s: db incomplete: %llu records not stored%s\n",
@@ -676,7 +697,8 @@ static int run_capture(const struct options *o, const char *digest, int64_t file
 	if (digest && s.read_to_end && !cs.failed && !o->count && !health.incomplete &&
 	    !capture_file_mark(o->db_path, s.capture_id, file_size, digest, err, sizeof err))
 		fprintf(stderr, "sipwatch: %s (the file is not marked as read)\n", err);
-	int doomed = run_report(&s, prc == 0);
+	if (!overlap)
+		doomed = run_report(&s, prc == 0);
 	if (doomed < 0)
 		status = EXIT_RUNTIME;
 	capture_get_stats(s.source, &cs);

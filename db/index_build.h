@@ -25,4 +25,9 @@ int index_build_defer(sqlite3 *db, int *dropped);
  * exist).  Returns the sqlite code. */
 int index_build_restore(sqlite3 *db);
 
+/* issue 20: the same, but only the indexes a report reads (the two big
+ * indexes on messages, which no report uses, are left for index_build_restore,
+ * so that they can be built while the report reads the db). */
+int index_build_restore_for_report(sqlite3 *db);
+
 #endif

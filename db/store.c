@@ -496,6 +496,23 @@ void store_build_indexes(struct store *s)
 	store_end_batch(s);
 }
 
+void store_build_report_indexes(struct store *s)
+{
+	if (!s)
+		return;
+	store_wait(s, store_rec(s, REC_INDEXES_REPORT, sizeof(struct storerec_hdr), 0, NULL), NULL);
+	store_end_batch(s);
+}
+
+void store_start_indexes(struct store *s)
+{
+	if (!s)
+		return;
+	store_rec(s, REC_INDEXES, sizeof(struct storerec_hdr), 0, NULL);
+	rowq_publish(s->q); /* no ticket: the caller goes on (store_build_indexes waits) */
+	store_end_batch(s);
+}
+
 void store_apply_retention(struct store *s, int64_t now_us)
 {
 	if (!store_ok(s) || s->opt.retention_days <= 0)

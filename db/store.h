@@ -154,6 +154,14 @@ void store_sync(struct store *s);
  * otherwise) and waits for them: before the db is read (the report).
  * store_close does it too. */
 void store_build_indexes(struct store *s);
+/* issue 20, a file import's end in two steps, so that the report and the
+ * last index builds share the two cores: store_build_report_indexes commits
+ * and builds (waiting) only the deferred indexes a report reads; then
+ * store_start_indexes queues the build of the rest and returns at once, a
+ * reader may read the db meanwhile (WAL), and store_build_indexes (or
+ * store_close) waits for it. */
+void store_build_report_indexes(struct store *s);
+void store_start_indexes(struct store *s);
 /* Deletes captures, dialogs, messages and findings older than retention_days
  * before now_us (wall clock), except the capture being read from a file:
  * importing an old capture keeps it whole.  store_open runs it once itself

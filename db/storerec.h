@@ -26,6 +26,7 @@ enum storerec_kind {
 	REC_RETENTION,
 	REC_SYNC,           /* nothing: its ticket says everything before it is done */
 	REC_INDEXES,        /* commit, build the deferred indexes (index_build.h) */
+	REC_INDEXES_REPORT, /* commit, build those a report reads (issue 20) */
 	REC_STOP,           /* the last record: commit, end the thread */
 };
 

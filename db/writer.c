@@ -1214,15 +1214,18 @@ static void writer_maybe_commit(struct writer *w)
 		writer_commit(w);
 }
 
-/* After the last commit of a file import: the deferred indexes. */
-static void writer_build_indexes(struct writer *w)
+/* After the last commit of a file import: the deferred indexes (all, or
+ * only those a report reads: issue 20, the rest are built while the report
+ * is written, see store_start_indexes). */
+static void writer_build_indexes(struct writer *w, bool all)
 {
 	if (w->indexes_deferred == 0 || w->dead)
 		return;
-	int rc = index_build_restore(w->db);
+	int rc = all ? index_build_restore(w->db) : index_build_restore_for_report(w->db);
 	if (rc != SQLITE_OK)
 		writer_fail(w, rc);
-	w->indexes_deferred = 0;
+	if (all || rc != SQLITE_OK)
+		w->indexes_deferred = 0;
 }
 
 /* Runs one record; false after REC_STOP. */
@@ -1268,12 +1271,13 @@ static bool writer_do(struct writer *w, const struct storerec_hdr *h, struct wri
 	case REC_SYNC:
 		break;
 	case REC_INDEXES:
+	case REC_INDEXES_REPORT:
 		writer_commit(w);
-		writer_build_indexes(w);
+		writer_build_indexes(w, h->kind == REC_INDEXES);
 		break;
 	case REC_STOP:
 		writer_commit(w);
-		writer_build_indexes(w);
+		writer_build_indexes(w, true);
 		return false;
 	}
 	return true;

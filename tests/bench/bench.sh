@@ -187,6 +187,9 @@ for n in ${BENCH_SCALE-26000 650000}; do
 done
 pcap=$main_pcap
 echo "scaling (packets:msgs/s): $scale"
+# issue 20: the machine may be shared; the load after the runs says how much
+# the figures above owe to other work (the CPU column is the steadier one).
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 
 # Synthetic rows shaped like messages, SQLite alone (no sipwatch code).
 if [ "${BENCH_SQLITE:-0}" = 1 ] && [ -x "$BUILD/tools/bench_sqlite" ]; then

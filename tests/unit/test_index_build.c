@@ -126,6 +126,35 @@ static void test_deferred_then_built(void **state)
 	assert_int_equal(peek_int("SELECT count(*) FROM messages INDEXED BY messages_ts"), 500);
 }
 
+/* issue 20, the end of an import in two steps: first the indexes a report
+ * reads (not the two on messages), then the rest queued without waiting; a
+ * reader reads the db, by the report's indexes, meanwhile; store_build_indexes
+ * waits for the rest. */
+static void test_report_indexes_first(void **state)
+{
+	(void)state;
+	struct store *s = open_store(true);
+	put_rows(s, 1, 500);
+	store_build_report_indexes(s);
+	assert_false(store_failed(s));
+	assert_int_equal(n_indexes(), 12);
+	assert_int_equal(peek_int("SELECT count(*) FROM sqlite_master WHERE name IN"
+				  " ('messages_dialog', 'messages_ts')"), 0);
+	assert_int_equal(peek_int("SELECT count(*) FROM sqlite_master WHERE name IN"
+				  " ('dialogs_capture_created', 'findings_dialog', 'messages_outside')"), 3);
+	store_start_indexes(s);
+	/* read while the writer may be building them (WAL: no lock between the two) */
+	assert_int_equal(peek_int("SELECT count(*) FROM messages"), 500);
+	store_build_indexes(s);
+	assert_false(store_failed(s));
+	assert_int_equal(n_indexes(), 14);
+	store_close(s);
+	assert_int_equal(n_indexes(), 14);
+	assert_int_equal(peek_int("SELECT count(*) FROM messages INDEXED BY messages_dialog"
+				  " WHERE dialog_id IS NOT NULL"),
+			 peek_int("SELECT count(*) FROM messages WHERE dialog_id IS NOT NULL"));
+}
+
 /* store_close alone builds them too (a caller that never asks). */
 static void test_close_builds(void **state)
 {
@@ -178,6 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_list_matches_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_then_built, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_indexes_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_builds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_empty_keeps_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_import_restored, setup, teardown),
