@@ -19,6 +19,7 @@
 #include "analyzer/dialog_table.h"
 #include "analyzer/endpoint_stats.h"
 #include "analyzer/finding_text.h"
+#include "analyzer/method_track.h"
 #include "analyzer/session_timer.h"
 #include "analyzer/sip_parse.h"
 #include "analyzer/timer_queue.h"
@@ -40,6 +41,7 @@ struct analyzer {
 	struct timer_queue *timers;
 	struct endpoint_stats *endpoints;
 	struct txn_cache *ood;
+	struct method_track *methods; /* REGISTER, OPTIONS, SUBSCRIBE ... entries */
 	uint64_t n_active, n_doomed; /* dialogs in memory not ended / doomed */
 };
 
@@ -77,6 +79,7 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	a->timers = timer_queue_new();
 	a->endpoints = endpoint_stats_new(ENDPOINT_STATS_MAX);
 	a->ood = transaction_cache_new();
+	a->methods = method_track_new(a->cfg.max_dialogs, &a->sink, a->cfg.defer_dialog_rows);
 	return a;
 }
 
@@ -89,6 +92,7 @@ void analyzer_free(struct analyzer *a)
 	dedup_free(a->dedup);
 	endpoint_stats_free(a->endpoints);
 	transaction_cache_free(a->ood);
+	method_track_free(a->methods);
 	free(a);
 }
 
@@ -402,6 +406,7 @@ static void analyzer_advance(struct analyzer *a, int64_t now)
 		if (d->timer.index != TIMER_INDEX_NONE && d->timer.due <= due)
 			timer_queue_schedule(a->timers, &d->timer, due + 1);
 	}
+	method_track_advance(a->methods, now);
 	if (a->clock == TS_NONE || now > a->clock)
 		a->clock = now;
 }
@@ -471,7 +476,7 @@ static size_t analyzer_header_len(const struct sip_msg *m, const struct sip_pack
 	return pkt->len;
 }
 
-static void analyzer_emit_message(struct analyzer *a, const struct dialog *d,
+static void analyzer_emit_message(struct analyzer *a, uint64_t dialog_id,
 				  const struct observation *o, const struct sip_packet *pkt,
 				  bool retransmission)
 {
@@ -480,7 +485,7 @@ static void analyzer_emit_message(struct analyzer *a, const struct dialog *d,
 	const struct sip_msg *m = o->m;
 	struct message_record r = {
 		.id = o->msg_id,
-		.dialog_id = d ? d->id : 0,
+		.dialog_id = dialog_id,
 		.ts_us = o->ts,
 		.transport = pkt->flow.transport,
 		.method = m->is_request ? m->method_name : NULL,
@@ -527,9 +532,15 @@ static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
 	}
 	if (retransmission)
 		a->stats.retransmissions++;
-	analyzer_emit_message(a, d, &o, pkt, retransmission);
-	if (!d)
+	if (!d) {
+		/* outside INVITE dialogs: an entry of method_track, never the session timer */
+		struct method_track_msg mo = {m, pkt->data, analyzer_header_len(m, pkt),
+					      pkt->flow.transport, o.ts, retransmission};
+		uint64_t entry = method_track_observe(a->methods, &mo, &a->next_dialog_id);
+		analyzer_emit_message(a, entry, &o, pkt, retransmission);
 		return;
+	}
+	analyzer_emit_message(a, d->id, &o, pkt, retransmission);
 	d->n_messages++;
 	d->last_activity = o.ts;
 	dialog_table_touch(a->dialogs, d);
@@ -577,6 +588,7 @@ void analyzer_finish(struct analyzer *a, int64_t now_us)
 		dialog_state_finish(d, now_us);
 		analyzer_release(a, d);
 	}
+	method_track_finish(a->methods, now_us);
 	analyzer_emit_endpoints(a);
 }
 
@@ -584,9 +596,15 @@ void analyzer_finish(struct analyzer *a, int64_t now_us)
 
 void analyzer_get_stats(const struct analyzer *a, struct analyzer_stats *out)
 {
+	struct method_track_stats ms;
+
 	*out = a->stats;
 	out->dialogs_active = a->n_active;
 	out->dialogs_doomed = a->n_doomed;
+	method_track_get_stats(a->methods, &ms);
+	out->other_total = ms.total;
+	out->other_in_memory = ms.in_memory;
+	out->other_evicted = ms.evicted;
 }
 
 struct analyzer_each_ctx {
@@ -620,6 +638,7 @@ void analyzer_emit_endpoints(struct analyzer *a)
 int64_t analyzer_next_due(const struct analyzer *a)
 {
 	struct timer_entry *e = timer_queue_peek(a->timers);
+	int64_t d = e ? e->due : TS_NONE, o = method_track_next_due(a->methods);
 
-	return e ? e->due : TS_NONE;
+	return d == TS_NONE || (o != TS_NONE && o < d) ? o : d;
 }

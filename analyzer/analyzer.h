@@ -52,6 +52,9 @@ struct analyzer_stats {
 	uint64_t dialogs_doomed;   /* currently doomed, in memory */
 	uint64_t dialogs_evicted;
 	int64_t first_ts, last_ts; /* of SIP messages */
+	/* entries outside INVITE dialogs (REGISTER, OPTIONS, SUBSCRIBE ...,
+	 * analyzer/method_track.h): created, held now, evicted by the cap */
+	uint64_t other_total, other_in_memory, other_evicted;
 };
 
 struct analyzer;

@@ -92,3 +92,8 @@ const char *event_kind_name(enum event_kind k)
 					    "expired", "at_risk",   "risk_cleared"};
 	return (unsigned)k <= EVENT_RISK_CLEARED ? names[k] : "unknown";
 }
+
+bool dialog_record_is_invite(const struct dialog_record *d)
+{
+	return !d->method || strcmp(d->method, "INVITE") == 0;
+}

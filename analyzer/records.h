@@ -107,7 +107,18 @@ struct dialog_record {
 	const char *state;        /* "early", "confirmed", "terminated": for the dashboard */
 	uint32_t n_messages;
 	uint32_t finding_mask;    /* bit per enum finding_code */
+	/* What opened the entry: NULL or "INVITE" for an INVITE dialog;
+	 * "REGISTER", "OPTIONS", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE",
+	 * "PUBLISH", "INFO" for the entries outside INVITE dialogs
+	 * (analyzer/method_track.c), whose state says "registered",
+	 * "challenged", "active", "answered" ... */
+	const char *method;
+	int final_status;         /* those entries: the last final status; 0 = none */
 };
+
+/* Whether d is an INVITE dialog (the session-timer kind) rather than a
+ * REGISTER, OPTIONS, SUBSCRIBE ... entry. */
+bool dialog_record_is_invite(const struct dialog_record *d);
 
 struct finding_record {
 	uint64_t id;

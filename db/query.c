@@ -34,8 +34,23 @@ enum query_stmt {
 	Q_DATA_VERSION,
 	Q_SEARCH,
 	Q_METHODS_OUTSIDE,
+	/* schema 9 on: rows outside INVITE dialogs have a method of their own */
+	Q_COUNT_DIALOGS9,
+	Q_DIALOGS9_ALL,
+	Q_DIALOGS9_INVITE,
+	Q_DIALOGS9_OTHER,
+	Q_END_CLASSES9,
+	Q_METHODS_OUTSIDE9,
+	Q_OTHER_DIALOGS9,
 	Q_COUNT
 };
+
+#define QUERY_DIALOG_COLS \
+	"SELECT id, call_id, from_uri, to_uri, from_tag, to_tag, caller_ua," \
+	" callee_ua, transport, created, established, ended, session_expires," \
+	" min_se, refresher, refreshes_ok, refreshes_failed, last_refresh, deadline," \
+	" teardown_expected, doomed, doomed_at, recovered, end_class, state," \
+	" n_messages, finding_codes, at_risk, at_risk_at"
 
 static const char *const query_sql[Q_COUNT] = {
 	[Q_NEWEST] = "SELECT coalesce(max(id), 0) FROM captures",
@@ -76,6 +91,31 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_METHODS_OUTSIDE] = "SELECT method, count(*) FROM messages WHERE capture_id = ?1"
 			      " AND dialog_id IS NULL AND method IS NOT NULL AND NOT retransmission"
 			      " GROUP BY method ORDER BY method",
+	/* `dialogs` keeps its meaning: INVITE dialogs (contract.md) */
+	[Q_COUNT_DIALOGS9] = "SELECT count(*), coalesce(sum(doomed = 1), 0) FROM dialogs"
+			     " WHERE capture_id = ?1 AND method = 'INVITE'",
+	[Q_DIALOGS9_ALL] = QUERY_DIALOG_COLS ", method, final_status FROM dialogs"
+			   " WHERE capture_id = ?1 ORDER BY created, id",
+	[Q_DIALOGS9_INVITE] = QUERY_DIALOG_COLS ", method, final_status FROM dialogs"
+			      " WHERE capture_id = ?1 AND method = 'INVITE' ORDER BY created, id",
+	[Q_DIALOGS9_OTHER] = QUERY_DIALOG_COLS ", method, final_status FROM dialogs"
+			     " WHERE capture_id = ?1 AND method <> 'INVITE' ORDER BY created, id",
+	[Q_END_CLASSES9] = "SELECT coalesce(end_class, 'ACTIVE'), count(*) FROM dialogs"
+			   " WHERE capture_id = ?1 AND method = 'INVITE' GROUP BY 1 ORDER BY 1",
+	/* the requests of the entries outside INVITE dialogs, and of the
+	 * messages in no entry at all (a stray BYE, an unknown method) */
+	[Q_METHODS_OUTSIDE9] =
+		"SELECT method, sum(n) FROM ("
+		" SELECT m.method AS method, count(*) AS n FROM dialogs d"
+		"  JOIN messages m ON m.dialog_id = d.id"
+		"  WHERE d.capture_id = ?1 AND d.method <> 'INVITE' AND m.method IS NOT NULL"
+		"  AND NOT m.retransmission GROUP BY m.method"
+		" UNION ALL SELECT method, count(*) FROM messages WHERE capture_id = ?1"
+		"  AND dialog_id IS NULL AND method IS NOT NULL AND NOT retransmission"
+		"  GROUP BY method)"
+		" GROUP BY method ORDER BY method",
+	[Q_OTHER_DIALOGS9] = "SELECT method, count(*) FROM dialogs WHERE capture_id = ?1"
+			     " AND method <> 'INVITE' GROUP BY method ORDER BY method",
 };
 
 struct db_reader {
@@ -358,7 +398,7 @@ bool db_count_dialogs(struct db_reader *r, uint64_t capture_id, uint64_t *dialog
 	uint64_t id = query_resolve_capture(r, capture_id, &ok);
 
 	*dialogs = *doomed = 0;
-	if (!ok || !query_cursor_open(&c, r, Q_COUNT_DIALOGS))
+	if (!ok || !query_cursor_open(&c, r, r->version >= 9 ? Q_COUNT_DIALOGS9 : Q_COUNT_DIALOGS))
 		return false;
 	if (query_bind_id(&c, id) && query_cursor_next(&c, &ok)) {
 		*dialogs = dbutil_column_u64(c.st, 0);
@@ -463,6 +503,9 @@ static void query_dialog_row(sqlite3_stmt *st, struct dialog_record *d)
 	d->finding_mask = query_codes_mask(dbutil_column_str(st, 26));
 	d->at_risk = sqlite3_column_int(st, 27) != 0;
 	d->at_risk_at = dbutil_column_time(st, 28);
+	/* schema 9 on; before it every row is an INVITE dialog */
+	d->method = sqlite3_column_count(st) > 29 ? dbutil_column_str(st, 29) : "INVITE";
+	d->final_status = sqlite3_column_count(st) > 30 ? sqlite3_column_int(st, 30) : 0;
 }
 
 static void query_finding_row(sqlite3_stmt *st, struct finding_record *f)
@@ -573,8 +616,23 @@ static int query_each(struct db_reader *r, enum query_stmt q, uint64_t id, bool 
 
 int db_each_dialog(struct db_reader *r, uint64_t capture_id, db_dialog_fn fn, void *ctx)
 {
+	return db_each_dialog_of(r, capture_id, DB_DIALOGS_INVITE, fn, ctx);
+}
+
+int db_each_dialog_of(struct db_reader *r, uint64_t capture_id, enum db_dialog_kind which,
+		      db_dialog_fn fn, void *ctx)
+{
 	struct query_sink k = {.dialog = fn, .ctx = ctx};
-	return query_each(r, Q_DIALOGS, capture_id, true, &k);
+	enum query_stmt q = which == DB_DIALOGS_ALL	 ? Q_DIALOGS9_ALL
+			    : which == DB_DIALOGS_INVITE ? Q_DIALOGS9_INVITE
+							 : Q_DIALOGS9_OTHER;
+
+	if (r->version < 9) {
+		if (which == DB_DIALOGS_OTHER)
+			return 0;
+		q = Q_DIALOGS;
+	}
+	return query_each(r, q, capture_id, true, &k);
 }
 
 int db_each_finding(struct db_reader *r, uint64_t dialog_id, db_finding_fn fn, void *ctx)
@@ -598,13 +656,24 @@ int db_each_endpoint(struct db_reader *r, uint64_t capture_id, db_endpoint_fn fn
 int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
-	return query_each(r, Q_END_CLASSES, capture_id, true, &k);
+	return query_each(r, r->version >= 9 ? Q_END_CLASSES9 : Q_END_CLASSES, capture_id, true,
+			  &k);
 }
 
 int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
-	return query_each(r, Q_METHODS_OUTSIDE, capture_id, true, &k);
+	return query_each(r, r->version >= 9 ? Q_METHODS_OUTSIDE9 : Q_METHODS_OUTSIDE, capture_id,
+			  true, &k);
+}
+
+int db_count_other_dialogs(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
+{
+	struct query_sink k = {.count = fn, .ctx = ctx};
+
+	if (r->version < 9)
+		return 0;
+	return query_each(r, Q_OTHER_DIALOGS9, capture_id, true, &k);
 }
 
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)

@@ -48,8 +48,15 @@ typedef void (*db_message_fn)(void *ctx, const struct message_record *m);
 typedef void (*db_endpoint_fn)(void *ctx, const struct endpoint_record *e);
 typedef void (*db_count_fn)(void *ctx, const char *name, uint64_t count);
 
-/* Dialogs of a capture ordered by created; findings of a dialog ordered by ts. */
+/* INVITE dialogs of a capture ordered by created; findings of a dialog ordered by ts. */
 int db_each_dialog(struct db_reader *r, uint64_t capture_id, db_dialog_fn fn, void *ctx);
+/* Which rows of the dialogs table: INVITE dialogs, the entries outside them
+ * (REGISTER, OPTIONS, SUBSCRIBE ..., their method in the record), or both. */
+enum db_dialog_kind { DB_DIALOGS_ALL = 0, DB_DIALOGS_INVITE, DB_DIALOGS_OTHER };
+int db_each_dialog_of(struct db_reader *r, uint64_t capture_id, enum db_dialog_kind which,
+		      db_dialog_fn fn, void *ctx);
+/* (method, count) of the entries outside INVITE dialogs (schema 9 on). */
+int db_count_other_dialogs(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 int db_each_finding(struct db_reader *r, uint64_t dialog_id, db_finding_fn fn, void *ctx);
 /* Messages of a dialog in time order, raw text included. */
 int db_each_message(struct db_reader *r, uint64_t dialog_id, db_message_fn fn, void *ctx);
@@ -65,7 +72,8 @@ int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char
 			    db_id_fn fn, void *ctx);
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 /* (method, count) of the requests outside every INVITE dialog (REGISTER,
- * OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE ...), retransmissions not counted. */
+ * OPTIONS, SUBSCRIBE, NOTIFY, MESSAGE ...: in the entries of their own or in
+ * none), retransmissions not counted. */
 int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx);
 
 #endif

@@ -242,6 +242,14 @@ static const char SCHEMA_V8[] =
 	"CREATE INDEX messages_outside ON messages(capture_id, method) WHERE dialog_id IS NULL;"
 	"PRAGMA user_version = 8;";
 
+/* Migration 9: entries outside INVITE dialogs (analyzer/method_track.c) are
+ * dialog rows too: what opened each row (every row before is an INVITE
+ * dialog) and, for those entries, the last final status. */
+static const char SCHEMA_V9[] =
+	"ALTER TABLE dialogs ADD COLUMN method TEXT NOT NULL DEFAULT 'INVITE';"
+	"ALTER TABLE dialogs ADD COLUMN final_status INTEGER;"
+	"PRAGMA user_version = 9;";
+
 struct schema_migration {
 	int version;
 	const char *sql; /* ends by setting PRAGMA user_version to version */
@@ -256,6 +264,7 @@ static const struct schema_migration schema_migrations[] = {
 	{6, SCHEMA_V6},
 	{7, SCHEMA_V7},
 	{8, SCHEMA_V8},
+	{9, SCHEMA_V9},
 };
 
 #define SCHEMA_N_MIGRATIONS (sizeof schema_migrations / sizeof schema_migrations[0])

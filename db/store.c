@@ -370,12 +370,14 @@ void store_dialog(struct store *s, const struct dialog_record *d)
 {
 	if (!store_ok(s))
 		return;
-	size_t l[8] = {store_len(d->call_id), store_len(d->from_uri), store_len(d->to_uri),
+	const char *method = d->method ? d->method : "INVITE";
+	size_t l[9] = {store_len(d->call_id), store_len(d->from_uri), store_len(d->to_uri),
 		       store_len(d->from_tag), store_len(d->to_tag), store_len(d->caller_ua),
-		       store_len(d->callee_ua), store_len(d->state)};
+		       store_len(d->callee_ua), store_len(d->state), strlen(method)};
 	struct store_pack p;
 	struct storerec_dialog *r = store_rec_opt(s, REC_DIALOG, sizeof *r,
-						  l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7],
+						  l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7] +
+							  l[8],
 						  &p, false);
 	if (!r)
 		return;
@@ -409,6 +411,8 @@ void store_dialog(struct store *s, const struct dialog_record *d)
 	r->caller_ua = store_put_str(&p, d->caller_ua, l[5]);
 	r->callee_ua = store_put_str(&p, d->callee_ua, l[6]);
 	r->state = store_put_str(&p, d->state, l[7]);
+	r->method = store_put_str(&p, method, l[8]);
+	r->final_status = d->final_status;
 	/* Not counted: coalesced, a dialog is one row per batch whatever its updates. */
 	s->batch_open = true;
 }

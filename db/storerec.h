@@ -58,8 +58,9 @@ struct storerec_dialog {
 	int64_t last_refresh, deadline, teardown_expected, doomed_at, at_risk_at;
 	uint32_t refreshes_ok, refreshes_failed, n_messages, finding_mask;
 	uint8_t transport, refresher, doomed, recovered, end_class, at_risk;
+	int32_t final_status; /* 0: NULL */
 	struct storerec_str call_id, from_uri, to_uri, from_tag, to_tag, caller_ua, callee_ua,
-		state;
+		state, method;
 };
 
 struct storerec_finding {

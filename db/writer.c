@@ -109,9 +109,10 @@ static const char *const store_sql[ST_COUNT] = {
 		" caller_ua, callee_ua, transport, created, established, ended, session_expires,"
 		" min_se, refresher, refreshes_ok, refreshes_failed, last_refresh, deadline,"
 		" teardown_expected, doomed, doomed_at, end_class, recovered, state, n_messages,"
-		" finding_codes, at_risk, at_risk_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" finding_codes, at_risk, at_risk_at, method, final_status) VALUES (?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9,"
 		" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
-		" ?26, ?27, ?28, ?29, ?30)"
+		" ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
 		/* call_id, created and capture_id never change: leaving them out
 		 * spares the indexes on them an update per upsert. */
 		" ON CONFLICT (id) DO UPDATE SET from_uri = excluded.from_uri, to_uri = excluded.to_uri,"
@@ -127,7 +128,8 @@ static const char *const store_sql[ST_COUNT] = {
 		" doomed_at = excluded.doomed_at, end_class = excluded.end_class,"
 		" recovered = excluded.recovered, state = excluded.state,"
 		" n_messages = excluded.n_messages, finding_codes = excluded.finding_codes,"
-		" at_risk = excluded.at_risk, at_risk_at = excluded.at_risk_at",
+		" at_risk = excluded.at_risk, at_risk_at = excluded.at_risk_at,"
+		" final_status = excluded.final_status",
 	[ST_FINDING] = "INSERT INTO findings (id, dialog_id, message_id, code, severity, ts,"
 		       " detail, capture_id, endpoint, agent)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -554,6 +556,9 @@ static void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
 			: sqlite3_bind_null(st, 28);
 	rc |= sqlite3_bind_int(st, 29, d->at_risk);
 	rc |= dbutil_bind_time(st, 30, d->at_risk_at);
+	rc |= writer_bind_str(st, 31, d, d->method);
+	rc |= d->final_status > 0 ? sqlite3_bind_int(st, 32, d->final_status)
+				  : sqlite3_bind_null(st, 32);
 	writer_put_row(w, st, rc);
 	w->stats.dialog_rows++;
 }

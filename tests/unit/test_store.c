@@ -284,6 +284,8 @@ static void test_upgrade_from_v1(void **state)
 				      " ALTER TABLE captures DROP COLUMN file_size;"
 				      " ALTER TABLE captures DROP COLUMN file_digest;"
 				      " DROP INDEX messages_outside;"
+				      " ALTER TABLE dialogs DROP COLUMN method;"
+				      " ALTER TABLE dialogs DROP COLUMN final_status;"
 				      " PRAGMA user_version = 1",
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -307,6 +309,9 @@ static void test_upgrade_from_v1(void **state)
 			 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM messages"), 1);
 	assert_int_equal(count_rows("SELECT count(*) FROM dialogs WHERE call_id = 'c1'"), 1);
+	/* migration 9: every row before it is an INVITE dialog */
+	assert_int_equal(count_rows("SELECT count(*) FROM dialogs WHERE method = 'INVITE'"
+				    " AND final_status IS NULL"), 1);
 	int64_t objects = count_rows("SELECT count(*) FROM sqlite_master");
 	s = open_store(100);
 	store_close(s);
