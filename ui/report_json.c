@@ -30,6 +30,8 @@ struct jbuf {
 	char b[JBUF_SIZE];
 };
 
+#define REPORT_JSON_METHODS 32
+
 struct report_json {
 	struct jbuf jb;
 	struct db_reader *r;
@@ -37,6 +39,13 @@ struct report_json {
 	uint64_t codes[FINDING_CODE_COUNT];
 	size_t n; /* items written in the current array */
 	bool failed;
+	/* entries outside INVITE dialogs per method (REGISTER, OPTIONS ...) */
+	struct {
+		char name[24];
+		uint64_t count;
+	} other[REPORT_JSON_METHODS];
+	size_t n_other;
+	uint64_t other_total;
 };
 
 static void jb_init(struct jbuf *j, FILE *out)
@@ -319,6 +328,17 @@ static void report_json_count_code(void *ctx, const char *name, uint64_t count)
 		j->codes[c] += count;
 }
 
+static void report_json_count_other(void *ctx, const char *name, uint64_t count)
+{
+	struct report_json *j = ctx;
+
+	j->other_total += count;
+	if (j->n_other < REPORT_JSON_METHODS) {
+		snprintf(j->other[j->n_other].name, sizeof j->other[j->n_other].name, "%s", name);
+		j->other[j->n_other++].count = count;
+	}
+}
+
 static bool report_json_summary(struct report_json *j, uint64_t capture_id)
 {
 	uint64_t dialogs, doomed;
@@ -326,7 +346,8 @@ static bool report_json_summary(struct report_json *j, uint64_t capture_id)
 
 	if (!db_count_dialogs(j->r, capture_id, &dialogs, &doomed) ||
 	    db_count_end_classes(j->r, capture_id, report_json_count_class, j) < 0 ||
-	    db_count_finding_codes(j->r, capture_id, report_json_count_code, j) < 0)
+	    db_count_finding_codes(j->r, capture_id, report_json_count_code, j) < 0 ||
+	    db_count_other_dialogs(j->r, capture_id, report_json_count_other, j) < 0)
 		return false;
 	jb_puts(out, "  \"summary\": {");
 	report_json_u64(out, "dialogs", dialogs, ", ");
@@ -342,7 +363,15 @@ static bool report_json_summary(struct report_json *j, uint64_t capture_id)
 	for (int c = 0; c < FINDING_CODE_COUNT; c++)
 		report_json_u64(out, finding_code_name((enum finding_code)c), j->codes[c],
 				c == FINDING_CODE_COUNT - 1 ? "}" : ", ");
-	jb_puts(out, "},\n");
+	/* added: the entries outside INVITE dialogs, apart from "dialogs" */
+	jb_puts(out, ",\n    ");
+	report_json_u64(out, "other_dialogs", j->other_total, ", ");
+	report_json_key(out, "other_by_method");
+	jb_putc(out, '{');
+	for (size_t i = 0; i < j->n_other; i++)
+		report_json_u64(out, j->other[i].name, j->other[i].count,
+				i + 1 == j->n_other ? "" : ", ");
+	jb_puts(out, "}},\n");
 	return true;
 }
 
@@ -383,6 +412,7 @@ static void report_json_dialog(void *ctx, const struct dialog_record *d)
 	size_t n_dialogs = j->n;
 
 	jb_puts(out, n_dialogs ? ",\n    {" : "\n    {");
+	report_json_str(out, "method", d->method ? d->method : "INVITE", ", ");
 	report_json_str(out, "call_id", d->call_id, ", ");
 	report_json_str(out, "from", d->from_uri, ", ");
 	report_json_str(out, "to", d->to_uri, ", ");
@@ -418,6 +448,33 @@ static void report_json_dialog(void *ctx, const struct dialog_record *d)
 	j->n = n_dialogs + 1;
 }
 
+/* An entry outside INVITE dialogs: what it is and how it ended. */
+static void report_json_other(void *ctx, const struct dialog_record *d)
+{
+	struct report_json *j = ctx;
+	struct jbuf *out = &j->jb;
+
+	jb_puts(out, j->n++ ? ",\n    {" : "\n    {");
+	report_json_str(out, "method", d->method, ", ");
+	report_json_str(out, "call_id", d->call_id, ", ");
+	report_json_str(out, "from", d->from_uri, ", ");
+	report_json_str(out, "to", d->to_uri, ",\n      ");
+	report_json_str(out, "from_tag", d->from_tag, ", ");
+	report_json_str(out, "to_tag", d->to_tag, ", ");
+	report_json_str(out, "caller_ua", d->caller_ua, ", ");
+	report_json_str(out, "callee_ua", d->callee_ua, ",\n      ");
+	report_json_str(out, "transport", transport_name(d->transport), ", ");
+	report_json_time(out, "created", d->created, ", ");
+	report_json_time(out, "established", d->established, ", ");
+	report_json_time(out, "ended", d->ended, ",\n      ");
+	report_json_str(out, "state", d->state, ", ");
+	if (d->final_status > 0)
+		report_json_u64(out, "final_status", (uint64_t)d->final_status, ", ");
+	else
+		jb_puts(out, "\"final_status\": null, ");
+	report_json_u64(out, "messages", d->n_messages, "}");
+}
+
 int report_json(FILE *out, struct db_reader *r, uint64_t capture_id)
 {
 	struct report_json j = {.r = r};
@@ -443,6 +500,13 @@ int report_json(FILE *out, struct db_reader *r, uint64_t capture_id)
 		jb_puts(jb, "  \"dialogs\": [");
 		j.n = 0;
 		ok = db_each_dialog(r, id, report_json_dialog, &j) >= 0 && !j.failed;
+		jb_puts(jb, j.n ? "\n  ],\n" : "],\n");
+	}
+	if (ok) {
+		/* added after "dialogs", which stays the INVITE dialogs */
+		jb_puts(jb, "  \"other_dialogs\": [");
+		j.n = 0;
+		ok = db_each_dialog_of(r, id, DB_DIALOGS_OTHER, report_json_other, &j) >= 0;
 		jb_puts(jb, j.n ? "\n  ]\n}\n" : "]\n}\n");
 	}
 	db_reader_end(r);

@@ -160,6 +160,14 @@ static bool report_text_summary(struct report_text *x, uint64_t id, const struct
 		fprintf(out, "    (none)\n");
 	if (n < 0)
 		return false;
+	/* REGISTER, OPTIONS, SUBSCRIBE ... entries (analyzer/method_track.c),
+	 * counted apart so that "dialogs" above stays the INVITE dialogs */
+	fprintf(out, "  entries outside INVITE dialogs, by method\n");
+	n = db_count_other_dialogs(x->r, id, report_text_count, x);
+	if (n == 0)
+		fprintf(out, "    (none)\n");
+	if (n < 0)
+		return false;
 	/* stored but in no dialog row: said here, so "dialogs 0" is not "nothing" */
 	fprintf(out, "  requests outside INVITE dialogs, by method\n");
 	n = db_count_methods_outside(x->r, id, report_text_count, x);
