@@ -102,11 +102,11 @@ void method_track_free(struct method_track *t)
 {
 	if (!t)
 		return;
+	timer_queue_free(t->timers); /* it marks its entries unqueued: before they go */
 	for (struct mt_entry *e = t->lru_head, *n; e; e = n) {
 		n = e->lru_next;
 		mt_entry_free(e);
 	}
-	timer_queue_free(t->timers);
 	free(t->buckets);
 	free(t);
 }
