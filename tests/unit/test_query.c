@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +424,69 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(err, "not a database"));
 }
 
+static void collect_count(void *ctx, const char *name, uint64_t count)
+{
+	struct collect *c = ctx;
+	snprintf(c->call_id, sizeof c->call_id, "%s=%llu", name, (unsigned long long)count);
+	c->n++;
+}
+
+/* Every SIP method (issue 18): INVITE dialogs and the entries outside them
+ * apart; a db from before schema 9 reads as INVITE dialogs only. */
+static void test_methods_apart(void **state)
+{
+	(void)state;
+	struct dialog_record d;
+	struct collect c = {0};
+	uint64_t n, doomed;
+	struct store *s = open_store();
+	uint64_t cap = begin_capture(s, "eth0");
+
+	fill_dialog(&d, 1, "call", T0);
+	store_dialog(s, &d);
+	fill_dialog(&d, 2, "reg", T0 + SEC);
+	d.method = "REGISTER";
+	d.state = "challenged";
+	d.final_status = 401;
+	store_dialog(s, &d);
+	store_close(s);
+
+	struct db_reader *r = open_reader();
+	assert_int_equal(db_each_dialog(r, cap, collect_dialog, &c), 1);
+	assert_int_equal(c.ids[0], 1);
+	assert_string_equal(c.d.method, "INVITE");
+	c.n = 0;
+	assert_int_equal(db_each_dialog_of(r, cap, DB_DIALOGS_ALL, collect_dialog, &c), 2);
+	c.n = 0;
+	assert_int_equal(db_each_dialog_of(r, cap, DB_DIALOGS_OTHER, collect_dialog, &c), 1);
+	assert_int_equal(c.ids[0], 2);
+	assert_int_equal(c.d.final_status, 401);
+	assert_string_equal(c.state, "challenged");
+	assert_true(db_count_dialogs(r, cap, &n, &doomed));
+	assert_int_equal(n, 1);
+	c.n = 0;
+	assert_int_equal(db_count_other_dialogs(r, cap, collect_count, &c), 1);
+	assert_string_equal(c.call_id, "REGISTER=1");
+	db_reader_close(r);
+
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM dialogs WHERE id = 2;"
+				      " ALTER TABLE dialogs DROP COLUMN method;"
+				      " ALTER TABLE dialogs DROP COLUMN final_status;"
+				      " PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	r = open_reader();
+	c.n = 0;
+	assert_int_equal(db_each_dialog_of(r, cap, DB_DIALOGS_ALL, collect_dialog, &c), 1);
+	assert_string_equal(c.d.method, "INVITE");
+	assert_int_equal(db_each_dialog_of(r, cap, DB_DIALOGS_OTHER, collect_dialog, &c), 0);
+	assert_int_equal(db_count_other_dialogs(r, cap, collect_count, &c), 0);
+	assert_true(db_count_dialogs(r, cap, &n, &doomed));
+	assert_int_equal(n, 1);
+	db_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +496,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_captures_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reentrant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_methods_apart, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
