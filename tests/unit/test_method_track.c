@@ -133,6 +133,38 @@ static void test_unanswered_and_stray(void **state)
 	sg_fini(&h);
 }
 
+/* RFC 3515: REFER outside a dialog creates a subscription; its NOTIFYs
+ * (Event: refer) come from the referee and end it. */
+static void test_refer_subscription(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+
+	sg_init(&h, NULL);
+	feed(&h, 0, true, "REFER sip:bob@x.test SIP/2.0\r\n" HDRS("REFER", "f1", "a", "", 1)
+	     "Refer-To: <sip:carol@x.test>\r\nContent-Length: 0\r\n\r\n");
+	feed(&h, 0.01, false, "SIP/2.0 202 Accepted\r\n" HDRS("REFER", "f1", "a", ";tag=b", 1)
+	     "Content-Length: 0\r\n\r\n");
+	assert_string_equal(last_row(&h, 1)->r.state, "active");
+	feed(&h, 0.02, false, "NOTIFY sip:alice@x.test SIP/2.0\r\n"
+	     "Via: SIP/2.0/UDP 127.0.220.20:5060;branch=z9hG4bK-fn1\r\n"
+	     "From: <sip:bob@x.test>;tag=b\r\nTo: <sip:alice@x.test>;tag=a\r\n"
+	     "Call-ID: f1\r\nCSeq: 1 NOTIFY\r\nEvent: refer\r\n"
+	     "Subscription-State: terminated;reason=noresource\r\n"
+	     "Content-Type: message/sipfrag\r\nContent-Length: 16\r\n\r\nSIP/2.0 200 OK\r\n");
+	feed(&h, 0.03, true, "SIP/2.0 200 OK\r\n"
+	     "Via: SIP/2.0/UDP 127.0.220.20:5060;branch=z9hG4bK-fn1\r\n"
+	     "From: <sip:bob@x.test>;tag=b\r\nTo: <sip:alice@x.test>;tag=a\r\n"
+	     "Call-ID: f1\r\nCSeq: 1 NOTIFY\r\nContent-Length: 0\r\n\r\n");
+	for (size_t i = 0; i < h.n_msgs; i++)
+		assert_int_equal(h.msgs[i].dialog_id, 1);
+	const struct sg_dialog *d = last_row(&h, 1);
+	assert_string_equal(d->r.method, "REFER");
+	assert_string_equal(d->r.state, "terminated");
+	assert_int_equal(d->r.final_status, 202); /* the NOTIFY's 200 is not the REFER's */
+	sg_fini(&h);
+}
+
 /* 50,000 answered OPTIONS pings at 200 a second, each its own Call-ID:
  * memory holds only the last 64*T1 of them. */
 static void test_options_flood_bounded(void **state)
@@ -206,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_register_challenge_refresh),
 		cmocka_unit_test(test_subscribe_notify_terminated),
 		cmocka_unit_test(test_unanswered_and_stray),
+		cmocka_unit_test(test_refer_subscription),
 		cmocka_unit_test(test_options_flood_bounded),
 		cmocka_unit_test(test_cap_never_evicts_calls),
 	};
