@@ -124,8 +124,8 @@ static void analyzer_fill_dialog(const struct dialog *d, struct dialog_record *r
 	r->refreshes_ok = d->refreshes_ok;
 	r->refreshes_failed = d->refreshes_failed;
 	r->last_refresh = d->last_refresh;
-	r->deadline = st->active ? session_timer_deadline(st) : TS_NONE;
-	r->teardown_expected = st->active ? session_timer_teardown(st) : TS_NONE;
+	r->deadline = st->active ? session_clock_deadline(st) : TS_NONE;
+	r->teardown_expected = st->active ? session_clock_teardown(st) : TS_NONE;
 	r->doomed = d->doomed;
 	r->doomed_at = d->doomed_at;
 	r->recovered = d->recovered;

@@ -52,14 +52,14 @@ void session_emit_init(struct session_text *x, const struct dialog *d,
 	if (st->active) {
 		x->ft.se = st->se;
 		x->ft.t_ref = st->t_ref;
-		x->ft.teardown = session_timer_teardown(st);
-		x->ft.deadline = session_timer_deadline(st);
-	} else if (o && !o->m->is_request && session_headers_valid(&o->m->session_expires)) {
+		x->ft.teardown = session_clock_teardown(st);
+		x->ft.deadline = session_clock_deadline(st);
+	} else if (o && !o->m->is_request && sip_msg_timer_valid(&o->m->session_expires)) {
 		struct session_timer h = {.t_ref = o->ts, .se = o->m->session_expires.seconds};
 		x->ft.se = h.se;
 		x->ft.t_ref = h.t_ref;
-		x->ft.teardown = session_timer_teardown(&h);
-		x->ft.deadline = session_timer_deadline(&h);
+		x->ft.teardown = session_clock_teardown(&h);
+		x->ft.deadline = session_clock_deadline(&h);
 	}
 	if (st->active && session_emit_party_addr(d, st->refresher, &ra)) {
 		net_addr_format(&ra, x->refresher, sizeof x->refresher);

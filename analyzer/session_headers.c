@@ -5,14 +5,9 @@
 #include "analyzer/session_emit.h"
 #include "analyzer/session_timer.h"
 
-bool session_headers_valid(const struct timer_header *h)
-{
-	return h->present && !h->malformed;
-}
-
 void session_headers_note_min_se(struct dialog *d, const struct sip_msg *m)
 {
-	if (session_headers_valid(&m->min_se) && (int64_t)m->min_se.seconds > d->min_se) {
+	if (sip_msg_timer_valid(&m->min_se) && (int64_t)m->min_se.seconds > d->min_se) {
 		d->min_se = m->min_se.seconds;
 		d->dirty = true;
 	}
@@ -28,16 +23,16 @@ void session_headers_check_request(struct analyzer *a, struct dialog *d,
 	session_emit_init(&x, d, o);
 	if ((se->present && se->malformed) || (mse->present && mse->malformed))
 		session_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
-	if (session_headers_valid(mse) && mse->seconds < SESSION_TIMER_FLOOR) {
+	if (sip_msg_timer_valid(mse) && mse->seconds < SESSION_TIMER_FLOOR) {
 		x.ft.variant = FT_VARIANT_MIN_SE_LOW;
 		x.ft.value = mse->seconds;
 		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 		return;
 	}
 	uint32_t floor = SESSION_TIMER_FLOOR;
-	if (session_headers_valid(mse) && mse->seconds > floor)
+	if (sip_msg_timer_valid(mse) && mse->seconds > floor)
 		floor = mse->seconds;
-	if (session_headers_valid(se) && se->seconds < floor) {
+	if (sip_msg_timer_valid(se) && se->seconds < floor) {
 		x.ft.variant = FT_VARIANT_SE_LOW;
 		x.ft.value = se->seconds;
 		x.ft.limit = floor;
@@ -56,11 +51,11 @@ void session_headers_check_2xx(struct analyzer *a, struct dialog *d, const struc
 	session_emit_init(&x, d, o);
 	if ((se->present && se->malformed) || (m->min_se.present && m->min_se.malformed))
 		session_emit_here(a, d, o, &x, FINDING_SE_HEADER_MALFORMED, -1);
-	if (!session_headers_valid(se))
+	if (!sip_msg_timer_valid(se))
 		return;
 	x.ft.value = se->seconds;
 	/* §9: the UAS may lower the interval, never raise it */
-	if (t->request_seen && session_headers_valid(&t->req_se) && se->seconds > t->req_se.seconds) {
+	if (t->request_seen && sip_msg_timer_valid(&t->req_se) && se->seconds > t->req_se.seconds) {
 		x.ft.limit = t->req_se.seconds;
 		session_emit_here(a, d, o, &x, FINDING_SE_2XX_INCREASED, -1);
 	}
@@ -87,7 +82,7 @@ void session_headers_check_2xx(struct analyzer *a, struct dialog *d, const struc
 	}
 	/* §5: never below the request's Min-SE (or 90 s) */
 	uint32_t floor = SESSION_TIMER_FLOOR;
-	if (t->request_seen && session_headers_valid(&t->req_min_se) && t->req_min_se.seconds > floor)
+	if (t->request_seen && sip_msg_timer_valid(&t->req_min_se) && t->req_min_se.seconds > floor)
 		floor = t->req_min_se.seconds;
 	if (se->seconds < floor) {
 		x.ft.variant = FT_VARIANT_SE_LOW;

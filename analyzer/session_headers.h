@@ -8,8 +8,6 @@
 #include "analyzer/analyzer_priv.h"
 #include "analyzer/dialog_table.h"
 
-/* Present and following the grammar. */
-bool session_headers_valid(const struct timer_header *h);
 /* The dialog's largest Min-SE. */
 void session_headers_note_min_se(struct dialog *d, const struct sip_msg *m);
 /* SE_HEADER_MALFORMED, INTERVAL_TOO_SMALL of a request's own headers. */

@@ -56,7 +56,7 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 	if (k->reached != TS_NONE)
 		return;
 	k->reached = o->ts;
-	k->se = session_headers_valid(se) ? se->seconds : 0;
+	k->se = sip_msg_timer_valid(se) ? se->seconds : 0;
 	k->refresher = k->se ? refresher : DIALOG_REFRESHER_NONE;
 	k->cseq = t->cseq;
 	k->method = t->method;

@@ -18,9 +18,7 @@
 #include "analyzer/session_risk.h"
 #include "analyzer/sip_parse.h"
 
-#define ST_SEC(s) ((int64_t)(s) * USEC_PER_SEC)
-/* RFC 4028 §10: the non-refresher sends BYE min(32, SE/3) before the deadline */
-#define ST_TEARDOWN_MARGIN ST_SEC(32)
+#define ST_SEC(s) SESSION_CLOCK_SEC(s)
 /* session-timers.md: a refresh's outcome is known by t_req + 32 s (Timer B/F) */
 #define ST_TXN_TIMEOUT TXN_TIMEOUT_US
 /* A BYE judges a refresh still waiting only if it has waited this long (a UAS
@@ -39,49 +37,9 @@
 	(ST_BIT(FINDING_REFRESH_UNANSWERED) | ST_BIT(FINDING_RESPONSE_NOT_RELAYED) |          \
 	 ST_BIT(FINDING_REFRESH_REINVITE_NO_ACK) | ST_BIT(FINDING_REFRESHER_UAC_UNSUPPORTED))
 
-static int64_t st_min_ts(int64_t a, int64_t b)
-{
-	if (a == TS_NONE)
-		return b;
-	if (b == TS_NONE)
-		return a;
-	return a < b ? a : b;
-}
-
 static int64_t st_abs(int64_t v)
 {
 	return v < 0 ? -v : v;
-}
-
-int64_t session_timer_deadline(const struct session_timer *st)
-{
-	return st->t_ref + ST_SEC(st->se);
-}
-
-int64_t session_timer_teardown(const struct session_timer *st)
-{
-	int64_t se = ST_SEC(st->se);
-	int64_t margin = se / 3 < ST_TEARDOWN_MARGIN ? se / 3 : ST_TEARDOWN_MARGIN;
-
-	return st->t_ref + se - margin;
-}
-
-int64_t session_timer_tolerance(uint32_t se)
-{
-	int64_t pct = ST_SEC(se) / 100;
-
-	return pct > ST_SEC(2) ? pct : ST_SEC(2);
-}
-
-/* session-timers.md: after the deadline the tolerance reaches 0.1 x SE
- * (JsSIP, the non-refresher, sends its BYE at 1.1 x SE counted from when it
- * got the 2xx, so its BYE may come just after SESSION_EXPIRED: its Reason
- * still makes it a TIMER_TEARDOWN). */
-int64_t session_timer_late_tolerance(uint32_t se)
-{
-	int64_t tenth = ST_SEC(se) / 10, tol = session_timer_tolerance(se);
-
-	return tenth > tol ? tenth : tol;
 }
 
 static void st_count_failed(struct dialog *d, struct txn *t)
@@ -114,7 +72,7 @@ static bool st_on_refresher_leg(const struct observation *o)
 {
 	const struct timer_header *se = &o->m->session_expires;
 
-	if (session_headers_valid(se) && se->refresher == REFRESHER_UAS)
+	if (sip_msg_timer_valid(se) && se->refresher == REFRESHER_UAS)
 		return o->t.first_2xx;
 	return o->t.to_sender;
 }
@@ -192,7 +150,7 @@ static unsigned st_defects(const struct observation *o)
 		f |= FT_SE_MALFORMED;
 	/* §9: refresher=uac needs Require: timer (REFRESH_2XX_NO_REQUIRE_TIMER,
 	 * emitted by session_headers: a risk on a refresh answer) */
-	if (session_headers_valid(&m->session_expires) &&
+	if (sip_msg_timer_valid(&m->session_expires) &&
 	    m->session_expires.refresher == REFRESHER_UAC && !m->require_timer)
 		f |= FT_NO_REQUIRE;
 	return f;
@@ -221,7 +179,7 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 		const struct timer_header *se = &o->m->session_expires;
 		bool reached = !t->success && st_on_refresher_leg(o);
 		session_risk_note(d, o, reached,
-				  st_dialog_refresher(t->side, session_headers_valid(se) ? se->refresher
+				  st_dialog_refresher(t->side, sip_msg_timer_valid(se) ? se->refresher
 											 : REFRESHER_NONE));
 	}
 }
@@ -256,7 +214,7 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 	if (!t->timer_active_at_req) {
 		/* no timer yet: a 2xx with Session-Expires negotiates one (§7.2, §9) */
 		if (!t->success && st_on_refresher_leg(o) &&
-		    session_headers_valid(&o->m->session_expires))
+		    sip_msg_timer_valid(&o->m->session_expires))
 			st_start(d, o);
 		if (o->t.first_2xx)
 			session_headers_check_2xx(a, d, o);
@@ -290,7 +248,7 @@ static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const stru
 	session_emit_init(&x, d, o);
 	if (status == 422) { /* RFC 4028 §6 */
 		x.ft.variant = FT_VARIANT_422;
-		x.ft.value = session_headers_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		x.ft.value = sip_msg_timer_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
 		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 		x.ft.variant = FT_VARIANT_DEFAULT;
 	}
@@ -484,7 +442,7 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 		return;
 	int64_t se = ST_SEC(st->se);
 	int64_t slack = se / 10 > ST_LATE_SLACK ? se / 10 : ST_LATE_SLACK;
-	if (o->ts > st->t_ref + se / 2 + slack && o->ts < session_timer_teardown(st)) {
+	if (o->ts > st->t_ref + se / 2 + slack && o->ts < session_clock_teardown(st)) {
 		struct session_text x;
 		session_emit_init(&x, d, o);
 		session_emit_here(a, d, o, &x, FINDING_REFRESH_LATE, -1);
@@ -500,13 +458,13 @@ static void st_initial_response(struct analyzer *a, struct dialog *d, const stru
 		struct session_text x;
 		session_emit_init(&x, d, o);
 		x.ft.variant = FT_VARIANT_422;
-		x.ft.value = session_headers_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
+		x.ft.value = sip_msg_timer_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
 		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 	}
 	if (status < 200 || status >= 300)
 		return;
 	/* the timer first, so findings about this 2xx can say when the call drops */
-	if (!t->success && st_on_refresher_leg(o) && session_headers_valid(&o->m->session_expires))
+	if (!t->success && st_on_refresher_leg(o) && sip_msg_timer_valid(&o->m->session_expires))
 		st_start(d, o);
 	if (o->t.first_2xx)
 		session_headers_check_2xx(a, d, o);
@@ -578,8 +536,8 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 		session_risk_accept(a, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
 		return END_NORMAL_BYE;
 	}
-	int64_t tol = session_timer_tolerance(st->se), late = session_timer_late_tolerance(st->se);
-	int64_t tp = session_timer_teardown(st), dl = session_timer_deadline(st);
+	int64_t tol = session_clock_tolerance(st->se), late = session_clock_late_tolerance(st->se);
+	int64_t tp = session_clock_teardown(st), dl = session_clock_deadline(st);
 	enum finding_variant v = FT_VARIANT_DEFAULT;
 	bool near = true;
 	/* a BYE a proxy originates (one Via, from neither party) between the
@@ -627,14 +585,14 @@ int64_t session_timer_next_due(const struct dialog *d)
 	for (size_t i = 0; i < d->txns.n; i++) {
 		const struct txn *t = d->txns.v[i];
 		if (st_watch_lost(t))
-			due = st_min_ts(due, session_risk_lost_due(d, t));
+			due = session_clock_min(due, session_risk_lost_due(d, t));
 		if (st_watch_ack(t))
-			due = st_min_ts(due, t->first_2xx_ts + ST_TXN_TIMEOUT);
+			due = session_clock_min(due, t->first_2xx_ts + ST_TXN_TIMEOUT);
 	}
 	if (st->active && !st->overdue_done)
-		due = st_min_ts(due, session_timer_teardown(st));
+		due = session_clock_min(due, session_clock_teardown(st));
 	if (st->active && !st->expired)
-		due = st_min_ts(due, session_timer_deadline(st) + session_timer_late_tolerance(st->se));
+		due = session_clock_min(due, session_clock_deadline(st) + session_clock_late_tolerance(st->se));
 	return due;
 }
 
@@ -652,10 +610,10 @@ void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
 		if (st_watch_ack(t) && t->first_2xx_ts + ST_TXN_TIMEOUT <= now)
 			st_check_ack(a, d, t, now);
 	}
-	if (st->active && !st->overdue_done && session_timer_teardown(st) <= now)
+	if (st->active && !st->overdue_done && session_clock_teardown(st) <= now)
 		st_check_overdue(a, d, now);
 	if (st->active && !st->expired &&
-	    session_timer_deadline(st) + session_timer_late_tolerance(st->se) <= now) {
+	    session_clock_deadline(st) + session_clock_late_tolerance(st->se) <= now) {
 		/* nobody tore the call down for the old deadline: the defective
 		 * answer was accepted (and its own timer, if any, now runs) */
 		if (session_risk_pending(d))

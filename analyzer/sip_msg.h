@@ -42,6 +42,12 @@ struct timer_header {
 	enum refresher refresher; /* Session-Expires only */
 };
 
+/* Present and following the grammar: its seconds (and refresher) count. */
+static inline bool sip_msg_timer_valid(const struct timer_header *h)
+{
+	return h->present && !h->malformed;
+}
+
 struct sip_msg {
 	bool is_request;
 	enum sip_method method; /* request method; for responses the CSeq method */
