@@ -51,7 +51,7 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 	}
 	if (!reached)
 		return;
-	struct dialog_risk *k = analyzer_risk(d);
+	struct dialog_risk *k = emitter_risk(d);
 	const struct timer_header *se = &o->m->session_expires;
 	if (k->reached != TS_NONE)
 		return;
@@ -66,7 +66,7 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 /* session-timers.md "Accepted": the defective 2xx that reached the refresher
  * was a successful refresh from the moment it arrived — t_ref and the deadline
  * follow it; one without Session-Expires turns the timer off (§7.2). */
-void session_risk_accept(struct analyzer *a, struct dialog *d, int64_t now)
+void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct dialog_risk *k = d->risk;
 	struct session_timer *st = &d->st;
@@ -108,11 +108,11 @@ void session_risk_accept(struct analyzer *a, struct dialog *d, int64_t now)
 	d->last_refresh = k->reached;
 	d->dirty = true;
 	net_addr_format(&k->src, who, sizeof who);
-	analyzer_blame(a, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
+	emitter_blame(e, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
 	bool was_doomed = d->doomed;
-	analyzer_risk_cleared(a, d, now, true);
+	emitter_risk_cleared(e, d, now, true);
 	if (was_doomed)
-		analyzer_recovered(a, d, now);
+		emitter_recovered(e, d, now);
 }
 
 /* A defective answer waiting for proof (it reached the refresher). */

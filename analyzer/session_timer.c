@@ -156,7 +156,7 @@ static unsigned st_defects(const struct observation *o)
 	return f;
 }
 
-static void st_report_defects(struct analyzer *a, struct dialog *d, const struct observation *o,
+static void st_report_defects(struct emitter *e, struct dialog *d, const struct observation *o,
 			      unsigned defects)
 {
 	struct txn *t = o->t.txn;
@@ -165,17 +165,17 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 	session_emit_init(&x, d, o);
 	x.ft.defects = defects;
 	if (defects & FT_NO_SE)
-		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
+		session_emit_here(e, d, o, &x, FINDING_REFRESH_2XX_NO_SESSION_EXPIRES, -1);
 	if (defects & FT_NO_CONTACT)
-		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
+		session_emit_here(e, d, o, &x, FINDING_REFRESH_2XX_NO_CONTACT, -1);
 	if (!(defects & (FT_NO_SE | FT_NO_CONTACT | FT_NO_REQUIRE)))
-		session_emit_here(a, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
+		session_emit_here(e, d, o, &x, FINDING_REFRESH_2XX_MALFORMED, -1);
 	if (!t->counted_failed)
-		analyzer_blame(a, o->src, o->agent, ENDPOINT_MALFORMED);
+		emitter_blame(e, o->src, o->agent, ENDPOINT_MALFORMED);
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
 		t->outcome = TXN_MALFORMED;
-	if (!analyzer_strict(a)) {
+	if (!e->strict_peers) {
 		const struct timer_header *se = &o->m->session_expires;
 		bool reached = !t->success && st_on_refresher_leg(o);
 		session_risk_note(d, o, reached,
@@ -184,7 +184,7 @@ static void st_report_defects(struct analyzer *a, struct dialog *d, const struct
 	}
 }
 
-static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void st_refresh_ok(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 	char who[ENDPOINT_STR_MAX];
@@ -198,16 +198,16 @@ static void st_refresh_ok(struct analyzer *a, struct dialog *d, const struct obs
 	d->refreshes_ok++;
 	d->last_refresh = o->ts;
 	net_addr_format(&t->first_2xx_src, who, sizeof who);
-	analyzer_blame(a, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
+	emitter_blame(e, who, dialog_agent_of(d, &t->first_2xx_src), ENDPOINT_OK);
 	/* a well-formed refresh reached the refresher: whatever was at risk is not */
 	if (d->risk || d->at_risk)
-		analyzer_risk_cleared(a, d, o->ts, false);
+		emitter_risk_cleared(e, d, o->ts, false);
 	/* a sticky doom raised by this very transaction is not recovered from */
 	if (d->doomed && !(t->codes & ST_STICKY_DOOM_CODES))
-		analyzer_recovered(a, d, o->ts);
+		emitter_recovered(e, d, o->ts);
 }
 
-static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void st_refresh_2xx(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 
@@ -217,7 +217,7 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 		    sip_msg_timer_valid(&o->m->session_expires))
 			st_start(d, o);
 		if (o->t.first_2xx)
-			session_headers_check_2xx(a, d, o);
+			session_headers_check_2xx(e, d, o);
 		return;
 	}
 	/* RFC 3261 §17.1.2.2: once the requester's transaction timed out, a late
@@ -227,19 +227,19 @@ static void st_refresh_2xx(struct analyzer *a, struct dialog *d, const struct ob
 	unsigned defects = st_defects(o);
 	if (defects) {
 		if (o->t.first_2xx)
-			session_headers_check_2xx(a, d, o);
-		st_report_defects(a, d, o, defects);
+			session_headers_check_2xx(e, d, o);
+		st_report_defects(e, d, o, defects);
 		return; /* a malformed answer refreshes nobody */
 	}
 	/* the timer first, so findings about this 2xx name the new refresher */
 	if (!t->success && st_on_refresher_leg(o))
-		st_refresh_ok(a, d, o);
+		st_refresh_ok(e, d, o);
 	if (o->t.first_2xx)
-		session_headers_check_2xx(a, d, o);
+		session_headers_check_2xx(e, d, o);
 }
 
 /* A non-2xx final answer to a refresh (RFC 3261 §12.2.1.2, §14.1). */
-static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void st_refresh_rejected(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 	int status = o->m->status;
@@ -249,15 +249,15 @@ static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const stru
 	if (status == 422) { /* RFC 4028 §6 */
 		x.ft.variant = FT_VARIANT_422;
 		x.ft.value = sip_msg_timer_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
-		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		session_emit_here(e, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 		x.ft.variant = FT_VARIANT_DEFAULT;
 	}
 	if (!t->timer_active_at_req)
 		return;
 	bool fatal = status == 408 || status == 481;
 	x.ft.value = o->m->retry_after > 0 ? (uint32_t)o->m->retry_after : 0;
-	session_emit_here(a, d, o, &x, FINDING_REFRESH_REJECTED, fatal ? SEVERITY_DOOM : -1);
-	analyzer_blame(a, o->src, o->agent, ENDPOINT_REJECTED);
+	session_emit_here(e, d, o, &x, FINDING_REFRESH_REJECTED, fatal ? SEVERITY_DOOM : -1);
+	emitter_blame(e, o->src, o->agent, ENDPOINT_REJECTED);
 	st_count_failed(d, t);
 	t->outcome = TXN_REJECTED;
 	if (fatal)
@@ -267,7 +267,7 @@ static void st_refresh_rejected(struct analyzer *a, struct dialog *d, const stru
 /* session-timers.md: no final response reached the requester within 32 s (or
  * before the BYE): RESPONSE_NOT_RELAYED if one was seen on another leg, else
  * REFRESH_UNANSWERED. */
-static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, int64_t ts,
+static void st_judge_lost(struct emitter *e, struct dialog *d, struct txn *t, int64_t ts,
 			  bool at_bye, bool early)
 {
 	bool answered = t->first_final_status != 0;
@@ -301,8 +301,8 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 	x.ft.who_agent = who_addr ? dialog_agent_of(d, who_addr) : NULL;
 	x.ft.peer = peer;
 	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
-	session_emit(a, d, t, &x, code, -1, ts, msg_id, who, x.ft.who_agent);
-	analyzer_blame(a, who, x.ft.who_agent, ENDPOINT_LOST);
+	session_emit(e, d, t, &x, code, -1, ts, msg_id, who, x.ft.who_agent);
+	emitter_blame(e, who, x.ft.who_agent, ENDPOINT_LOST);
 	st_count_failed(d, t);
 	if (t->outcome == TXN_PENDING)
 		t->outcome = TXN_LOST;
@@ -312,7 +312,7 @@ static void st_judge_lost(struct analyzer *a, struct dialog *d, struct txn *t, i
 		d->st.fatal_at = early ? t->first_ts + ST_TXN_TIMEOUT : ts;
 }
 
-static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, int64_t now)
+static void st_check_ack(struct emitter *e, struct dialog *d, struct txn *t, int64_t now)
 {
 	char who[ENDPOINT_STR_MAX], peer[ENDPOINT_STR_MAX];
 	unsigned n2xx = transaction_max_2xx(t);
@@ -333,13 +333,13 @@ static void st_check_ack(struct analyzer *a, struct dialog *d, struct txn *t, in
 	x.ft.peer_agent = dialog_agent_of(d, &t->sender);
 	x.ft.count = n2xx - 1;
 	/* blame the requester: it should have sent the ACK */
-	session_emit(a, d, t, &x, FINDING_REFRESH_REINVITE_NO_ACK, -1, now, t->first_2xx_msg_id, peer,
+	session_emit(e, d, t, &x, FINDING_REFRESH_REINVITE_NO_ACK, -1, now, t->first_2xx_msg_id, peer,
 		x.ft.peer_agent);
 }
 
 /* ---- dialog-level checks ---- */
 
-static void st_emit_timer(struct analyzer *a, struct dialog *d, enum finding_code code,
+static void st_emit_timer(struct emitter *e, struct dialog *d, enum finding_code code,
 			  int64_t ts, unsigned count)
 {
 	char ep[ENDPOINT_STR_MAX] = ""; /* refresher unknown (no refresher parameter) */
@@ -352,7 +352,7 @@ static void st_emit_timer(struct analyzer *a, struct dialog *d, enum finding_cod
 		snprintf(ep, sizeof ep, "%s", x.ft.refresher);
 		agent = x.ft.refresher_agent;
 	}
-	session_emit(a, d, NULL, &x, code, -1, ts, 0, ep, agent);
+	session_emit(e, d, NULL, &x, code, -1, ts, 0, ep, agent);
 }
 
 static unsigned st_rejections_since_ref(const struct dialog *d)
@@ -368,7 +368,7 @@ static unsigned st_rejections_since_ref(const struct dialog *d)
 }
 
 /* RFC 4028 §10: by the teardown point a refresh must have succeeded. */
-static void st_check_overdue(struct analyzer *a, struct dialog *d, int64_t now)
+static void st_check_overdue(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct session_timer *st = &d->st;
 
@@ -382,10 +382,10 @@ static void st_check_overdue(struct analyzer *a, struct dialog *d, int64_t now)
 		return;
 	}
 	if (!st->doom_since_ref)
-		st_emit_timer(a, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
+		st_emit_timer(e, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
 }
 
-static void st_resolve_deferred(struct analyzer *a, struct dialog *d, int64_t now)
+static void st_resolve_deferred(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct session_timer *st = &d->st;
 
@@ -393,20 +393,20 @@ static void st_resolve_deferred(struct analyzer *a, struct dialog *d, int64_t no
 		return;
 	st->overdue_deferred = false;
 	if (!st->doom_since_ref)
-		st_emit_timer(a, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
+		st_emit_timer(e, d, FINDING_REFRESH_OVERDUE, now, st_rejections_since_ref(d));
 }
 
-static void st_expire(struct analyzer *a, struct dialog *d, int64_t now)
+static void st_expire(struct emitter *e, struct dialog *d, int64_t now)
 {
 	d->st.expired = true;
 	d->st.expired_at = now;
 	d->dirty = true;
-	st_emit_timer(a, d, FINDING_SESSION_EXPIRED, now, 0);
+	st_emit_timer(e, d, FINDING_SESSION_EXPIRED, now, 0);
 }
 
 /* ---- entry points ---- */
 
-void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct observation *o)
+void session_timer_on_request(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	const struct sip_msg *m = o->m;
 	struct txn *t = o->t.txn;
@@ -417,7 +417,7 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 	 * the requester that never got it): RESPONSE_NOT_RELAYED at once */
 	if (o->t.retransmission && t && st_watch_lost(t) && t->first_2xx_ts != TS_NONE &&
 	    o->ts - t->first_2xx_ts >= ST_RETRANS_GUARD && d->state == DIALOG_CONFIRMED) {
-		st_judge_lost(a, d, t, o->ts, false, true);
+		st_judge_lost(e, d, t, o->ts, false, true);
 		return;
 	}
 	if (!o->t.first_request || (m->method != SIP_INVITE && m->method != SIP_UPDATE))
@@ -426,14 +426,14 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 	 * that reached the refresher, on schedule (not a retry at once) */
 	if (t->kind == TXN_REFRESH && session_risk_pending(d)) {
 		if (o->ts - d->risk->reached >= ST_BYE_GRACE)
-			session_risk_accept(a, d, o->ts);
+			session_risk_accept(e, d, o->ts);
 		else
 			d->risk->reached = TS_NONE; /* retried at once: not accepted */
 	}
 	if (m->supported_timer || m->require_timer)
 		d->timer_offered[t->side] = true;
 	session_headers_note_min_se(d, m);
-	session_headers_check_request(a, d, o);
+	session_headers_check_request(e, d, o);
 	if (t->kind != TXN_REFRESH)
 		return;
 	/* RFC 4028 §10: any re-INVITE or UPDATE while the timer runs refreshes */
@@ -445,11 +445,11 @@ void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct
 	if (o->ts > st->t_ref + se / 2 + slack && o->ts < session_clock_teardown(st)) {
 		struct session_text x;
 		session_emit_init(&x, d, o);
-		session_emit_here(a, d, o, &x, FINDING_REFRESH_LATE, -1);
+		session_emit_here(e, d, o, &x, FINDING_REFRESH_LATE, -1);
 	}
 }
 
-static void st_initial_response(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void st_initial_response(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 	int status = o->m->status;
@@ -459,7 +459,7 @@ static void st_initial_response(struct analyzer *a, struct dialog *d, const stru
 		session_emit_init(&x, d, o);
 		x.ft.variant = FT_VARIANT_422;
 		x.ft.value = sip_msg_timer_valid(&o->m->min_se) ? o->m->min_se.seconds : 0;
-		session_emit_here(a, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
+		session_emit_here(e, d, o, &x, FINDING_INTERVAL_TOO_SMALL, -1);
 	}
 	if (status < 200 || status >= 300)
 		return;
@@ -467,10 +467,10 @@ static void st_initial_response(struct analyzer *a, struct dialog *d, const stru
 	if (!t->success && st_on_refresher_leg(o) && sip_msg_timer_valid(&o->m->session_expires))
 		st_start(d, o);
 	if (o->t.first_2xx)
-		session_headers_check_2xx(a, d, o);
+		session_headers_check_2xx(e, d, o);
 }
 
-void session_timer_on_response(struct analyzer *a, struct dialog *d, const struct observation *o)
+void session_timer_on_response(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 	int status = o->m->status;
@@ -486,19 +486,19 @@ void session_timer_on_response(struct analyzer *a, struct dialog *d, const struc
 	    o->ts - t->first_2xx_ts > d->st.relay_us)
 		d->st.relay_us = o->ts - t->first_2xx_ts;
 	if (t->kind == TXN_INITIAL_INVITE) {
-		st_initial_response(a, d, o);
+		st_initial_response(e, d, o);
 		return;
 	}
 	if (t->kind != TXN_REFRESH || d->state != DIALOG_CONFIRMED)
 		return;
 	if (status < 300)
-		st_refresh_2xx(a, d, o);
+		st_refresh_2xx(e, d, o);
 	else if (o->t.first_final ||
 		 (o->t.to_sender && o->t.first_on_hop && !(t->codes & ST_BIT(FINDING_REFRESH_REJECTED))))
 		/* also a 408 the proxy sends the requester after a 2xx it never
 		 * relayed: the requester got a rejection (REFRESH_REJECTED) */
-		st_refresh_rejected(a, d, o);
-	st_resolve_deferred(a, d, o->ts);
+		st_refresh_rejected(e, d, o);
+	st_resolve_deferred(e, d, o->ts);
 }
 
 /* A refresh sent since t_ref got a well-formed 2xx on some leg but not on the
@@ -522,7 +522,7 @@ static const struct txn *st_refreshed_elsewhere(const struct dialog *d)
  * hanging up when its next refresh is due is just a hang-up).  When a refresh
  * did succeed on some leg but never reached the refresher's, the legs
  * disagree: BYE_NEAR_DEADLINE_UNEXPLAINED. */
-enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
+enum end_class session_timer_on_bye(struct emitter *e, struct dialog *d,
 				    const struct observation *o)
 {
 	struct session_timer *st = &d->st;
@@ -530,10 +530,10 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	for (size_t i = 0; i < d->txns.n; i++) {
 		struct txn *t = d->txns.v[i];
 		if (t != o->t.txn && st_watch_lost(t) && o->ts - t->first_ts >= ST_BYE_GRACE)
-			st_judge_lost(a, d, t, o->ts, true, false);
+			st_judge_lost(e, d, t, o->ts, true, false);
 	}
 	if (!st->active) {
-		session_risk_accept(a, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
+		session_risk_accept(e, d, o->ts); /* a defective answer without Session-Expires, then a hang-up */
 		return END_NORMAL_BYE;
 	}
 	int64_t tol = session_clock_tolerance(st->se), late = session_clock_late_tolerance(st->se);
@@ -558,7 +558,7 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	else
 		near = false;
 	if (!near) {
-		session_risk_accept(a, d, o->ts); /* the call ended normally: the answer was taken */
+		session_risk_accept(e, d, o->ts); /* the call ended normally: the answer was taken */
 		return END_NORMAL_BYE;
 	}
 	struct session_text x;
@@ -567,11 +567,11 @@ enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
 	if (elsewhere) {
 		x.ft.teardown = v == FT_VARIANT_DEADLINE ? dl : tp;
 		x.ft.t_req = elsewhere->first_ts;
-		session_emit_here(a, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
+		session_emit_here(e, d, o, &x, FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED, -1);
 		return END_NORMAL_BYE;
 	}
 	x.ft.variant = v;
-	session_emit_here(a, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
+	session_emit_here(e, d, o, &x, FINDING_TIMER_TEARDOWN, -1);
 	return END_TIMER_TEARDOWN;
 }
 
@@ -596,7 +596,7 @@ int64_t session_timer_next_due(const struct dialog *d)
 	return due;
 }
 
-void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
+void session_timer_fire(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct session_timer *st = &d->st;
 
@@ -605,21 +605,21 @@ void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now)
 	for (size_t i = 0; i < d->txns.n; i++) {
 		struct txn *t = d->txns.v[i];
 		if (st_watch_lost(t) && session_risk_lost_due(d, t) <= now)
-			st_judge_lost(a, d, t, now, false,
+			st_judge_lost(e, d, t, now, false,
 				      t->first_ts + ST_TXN_TIMEOUT > now);
 		if (st_watch_ack(t) && t->first_2xx_ts + ST_TXN_TIMEOUT <= now)
-			st_check_ack(a, d, t, now);
+			st_check_ack(e, d, t, now);
 	}
 	if (st->active && !st->overdue_done && session_clock_teardown(st) <= now)
-		st_check_overdue(a, d, now);
+		st_check_overdue(e, d, now);
 	if (st->active && !st->expired &&
 	    session_clock_deadline(st) + session_clock_late_tolerance(st->se) <= now) {
 		/* nobody tore the call down for the old deadline: the defective
 		 * answer was accepted (and its own timer, if any, now runs) */
 		if (session_risk_pending(d))
-			session_risk_accept(a, d, now);
+			session_risk_accept(e, d, now);
 		else
-			st_expire(a, d, now);
+			st_expire(e, d, now);
 	}
-	st_resolve_deferred(a, d, now);
+	st_resolve_deferred(e, d, now);
 }
