@@ -1,5 +1,7 @@
 #!/bin/sh
-# Holds the module boundaries: each library header only where it belongs.
+# Holds the module boundaries: each library header only where it belongs; the
+# folder order and no circles between files of common/, capture/, analyzer/
+# (tests/lint_graph.py).
 set -u
 bad=0
 chk() { # pattern allowed-files-regex what
@@ -14,6 +16,9 @@ chk '#include <pcap' '^capture/(source|live|offline|writer)[a-z_-]*\.c$|^capture
 chk '#include "ui/' '^(ui/|app/)' 'ui/ headers'
 if grep -rnE '\batoi\s*\(|\bsprintf\s*\(|\bstrcpy\s*\(' common capture analyzer db ui app; then
 	echo "lint: atoi/sprintf/strcpy on the wire path"; bad=1
+fi
+if ! graph=$(python3 "$(dirname "$0")/lint_graph.py" . 2>&1); then
+	echo "$graph"; bad=1
 fi
 [ $bad = 0 ] && echo "lint: ok"
 exit $bad
