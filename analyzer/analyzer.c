@@ -23,6 +23,7 @@
 #include "analyzer/sip_parse.h"
 #include "analyzer/timer_queue.h"
 #include "analyzer/transaction.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 #define ANALYZER_DEFAULT_MAX_DIALOGS 100000
@@ -264,10 +265,8 @@ static size_t analyzer_header_len(const struct sip_msg *m, const struct sip_pack
 {
 	if (m->header_len && m->header_len <= pkt->len)
 		return m->header_len;
-	for (size_t i = 0; i + 3 < pkt->len; i++)
-		if (memcmp(pkt->data + i, "\r\n\r\n", 4) == 0)
-			return i + 4;
-	return pkt->len;
+	size_t end = sip_text_header_end(pkt->data, pkt->len);
+	return end ? end : pkt->len;
 }
 
 static void analyzer_emit_message(struct analyzer *a, const struct dialog *d,

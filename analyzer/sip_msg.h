@@ -89,5 +89,7 @@ struct sip_msg {
 
 enum sip_method sip_method_from_name(const char *name, size_t len);
 const char *sip_method_name(enum sip_method m);
+/* Frees what msg holds and leaves it empty (safe on a zeroed or cleared msg). */
+void sip_msg_clear(struct sip_msg *msg);
 
 #endif

@@ -34,6 +34,7 @@
 #include "capture/sip_detect.h"
 #include "capture/sip_frame.h"
 #include "capture/stream_layer.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 #define TCP_STREAM_MIN_BUCKETS 16u
@@ -349,7 +350,7 @@ static bool tcp_stream_begins_sip(const uint8_t *data, size_t len)
 {
 	if (len && memchr(data, '\n', len))
 		return sip_detect_starts_sip(data, len);
-	return sip_detect_could_start(data, len);
+	return sip_text_could_start(data, len);
 }
 
 /* A mid-way pickup whose first bytes are not a start line: keep them, in
