@@ -150,7 +150,7 @@ void emitter_finding(struct emitter *e, struct dialog *d, const struct finding_s
 	/* session-timers.md "Doomed": from the first doom finding on */
 	bool dooms = r.severity == SEVERITY_DOOM && !d->doomed;
 	d->n_findings++;
-	d->finding_mask |= 1u << f->code;
+	d->finding_mask |= FINDING_MASK_BIT(f->code);
 	d->dirty = true;
 	if (r.severity == SEVERITY_DOOM)
 		d->st.doom_since_ref = true;

@@ -11,7 +11,7 @@
 #include "analyzer/finding_text.h"
 
 /* A bit per enum finding_code. */
-#define SESSION_EMIT_BIT(c) (1u << (c))
+#define SESSION_EMIT_BIT(c) FINDING_MASK_BIT(c)
 
 /* A finding_text and the strings it points at. */
 struct session_text {
