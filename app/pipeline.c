@@ -65,7 +65,7 @@ static int64_t pipeline_end_clock(struct pipeline *p, int64_t clock_us)
 static void pipeline_check_duration(struct pipeline *p)
 {
 	if (p->stop_at_us && pipeline_wall_us() >= p->stop_at_us)
-		*p->stop = 1;
+		atomic_store(p->stop, 1);
 }
 
 /* Live only: the wall clock moves timers while the wire is quiet (the queue
@@ -102,7 +102,7 @@ void pipeline_run(struct pipeline *p)
 	for (;;) {
 		if (p->live)
 			pipeline_check_duration(p);
-		if (*p->stop && !stopping) {
+		if (atomic_load(p->stop) && !stopping) {
 			stopping = true;
 			capture_stop(p->source); /* the queue drains, then closes */
 		}
