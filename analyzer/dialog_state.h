@@ -10,11 +10,12 @@
 #include "analyzer/dialog_table.h"
 #include "analyzer/emitter.h"
 #include "analyzer/observation.h"
+#include "common/sip_time.h"
 
 /* How long an ended dialog stays for retransmissions (64*T1). */
-#define DIALOG_LINGER_US (32 * USEC_PER_SEC)
+#define DIALOG_LINGER_US SIP_TIME_64T1_US
 /* Initial INVITE without final answer: Timer B (64*T1) ... */
-#define DIALOG_NO_ANSWER_US (32 * USEC_PER_SEC)
+#define DIALOG_NO_ANSWER_US SIP_TIME_64T1_US
 /* ... or, once any provisional answer came, a proxy's Timer C
  * (> 3 min, RFC 3261 §16.6) */
 #define DIALOG_RINGING_MAX_US (180 * USEC_PER_SEC)

@@ -8,13 +8,14 @@
 #include <stdio.h>
 
 #include "analyzer/session_headers.h"
+#include "common/sip_time.h"
 
 /* session-timers.md "Risk and proof": a 2xx seen downstream and not on the
  * requester's leg within the proxy's own relay time is not relayed.  The
  * relay time is learned from the responses the proxy of this dialog did
  * relay (the longest seen, times 4, at least 500 ms = T1); never more than 32 s
  * (nothing learned: 32 s, the old rule). */
-#define ST_RELAY_MIN ((int64_t)500000)
+#define ST_RELAY_MIN ((int64_t)SIP_TIME_T1_US)
 static int64_t session_risk_relay_wait(const struct dialog *d)
 {
 	int64_t r = d->st.relay_us;
