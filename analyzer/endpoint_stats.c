@@ -128,11 +128,6 @@ void endpoint_stats_count(struct endpoint_stats *s, const char *endpoint, const 
 	}
 }
 
-size_t endpoint_stats_size(const struct endpoint_stats *s)
-{
-	return s->n + (s->overflow_used ? 1 : 0);
-}
-
 void endpoint_stats_each(const struct endpoint_stats *s,
 			 void (*fn)(void *ctx, const struct endpoint_record *e), void *ctx)
 {

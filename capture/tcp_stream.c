@@ -137,11 +137,6 @@ void tcp_stream_table_free(struct tcp_stream_table *t)
 	free(t);
 }
 
-size_t tcp_stream_count(const struct tcp_stream_table *t)
-{
-	return t->count;
-}
-
 static uint32_t tcp_stream_hash(const struct flow *f)
 {
 	size_t alen = f->src.family == 6 ? 16 : 4;
