@@ -2,6 +2,7 @@
 #
 #   make            build ./sipwatch
 #   make check      install missing deps, build, run every test (ends "N passed, N failed")
+#   make unit       only the cmocka unit tests (the same summary line; SAN=address works too)
 #   make demo       install missing build deps (not the test tools), build, run on the sample
 #   make SAN=address check   the same under ASan+UBSan (SAN=thread: ThreadSanitizer)
 #   make check-asan | check-tsan | valgrind | fuzz   robustness gates (FUZZ_TIME=s)
@@ -44,7 +45,7 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA      = $(BUILD)/libsipwatch.a
 SUPA      = $(BUILD)/libsupport.a
 
-.PHONY: all deps deps-demo check check-asan check-tsan valgrind unit e2e demo bench bench-live bench-dash soak fuzz lint install clean tools
+.PHONY: all deps deps-demo check check-asan check-tsan valgrind unit unit-bins e2e demo bench bench-live bench-dash soak fuzz lint install clean tools
 
 # A sanitizer build (SAN=...) stays in its own $(BUILD): ./sipwatch is always the normal one.
 all: $(if $(SAN),$(BUILD)/sipwatch,sipwatch)
@@ -84,12 +85,17 @@ tools: $(TOOL_BINS)
 deps:
 	@sh .ci/deps.sh
 
-unit: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS)
+
+# Only the cmocka unit binaries (seconds, not minutes), with check's summary line.
+unit:
+	$(MAKE) --no-print-directory unit-bins
+	@BUILD=$(BUILD) SAN=$(SAN) UNIT_ONLY=1 sh tests/run.sh
 
 # One runner for everything: unit binaries (cmocka) and the end-to-end scripts.
 # A SAN build leaves ./sipwatch alone: the scripts run $(BUILD)/sipwatch.
 check: deps
-	$(MAKE) --no-print-directory $(if $(SAN),$(BUILD)/sipwatch,all) unit tools
+	$(MAKE) --no-print-directory $(if $(SAN),$(BUILD)/sipwatch,all) unit-bins tools
 	@BUILD=$(BUILD) SAN=$(SAN) $(if $(SAN),SIPWATCH=$(CURDIR)/$(BUILD)/sipwatch) sh tests/run.sh
 
 # The robustness gates (CI runs them all); each ends with one PASS/FAIL line.

@@ -13,33 +13,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/analyzer_priv.h"
 #include "analyzer/dedup.h"
 #include "analyzer/dialog_state.h"
 #include "analyzer/dialog_table.h"
+#include "analyzer/emitter.h"
 #include "analyzer/endpoint_stats.h"
 #include "analyzer/finding_text.h"
 #include "analyzer/method_track.h"
+#include "analyzer/observation.h"
 #include "analyzer/session_timer.h"
 #include "analyzer/sip_parse.h"
 #include "analyzer/timer_queue.h"
 #include "analyzer/transaction.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 #define ANALYZER_DEFAULT_MAX_DIALOGS 100000
-/* findings emitted per dialog at most (a flood of rejected re-INVITEs ...) */
-#define ANALYZER_MAX_FINDINGS_PER_DIALOG 256
 
 struct analyzer {
 	struct analyzer_config cfg;
-	struct analyzer_sink sink;
+	struct emitter em; /* the sink, the finding ids, the endpoints' counters */
 	struct analyzer_stats stats;
-	uint64_t next_dialog_id, next_message_id, next_finding_id;
+	uint64_t next_dialog_id, next_message_id;
 	int64_t clock;
 	struct dedup *dedup;
 	struct dialog_table *dialogs;
 	struct timer_queue *timers;
-	struct endpoint_stats *endpoints;
 	struct txn_cache *ood;
 	struct method_track *methods; /* REGISTER, OPTIONS, SUBSCRIBE ... entries */
 	uint64_t n_active, n_doomed; /* dialogs in memory not ended / doomed */
@@ -67,19 +66,21 @@ struct analyzer *analyzer_new(const struct analyzer_config *cfg, const struct an
 	if (!a->cfg.max_dialogs)
 		a->cfg.max_dialogs = ANALYZER_DEFAULT_MAX_DIALOGS;
 	if (sink)
-		a->sink = *sink;
+		a->em.sink = *sink;
 	/* id 0 means "none" in the records */
 	a->next_dialog_id = a->cfg.first_dialog_id ? a->cfg.first_dialog_id : 1;
 	a->next_message_id = a->cfg.first_message_id ? a->cfg.first_message_id : 1;
-	a->next_finding_id = a->cfg.first_finding_id ? a->cfg.first_finding_id : 1;
+	a->em.next_finding_id = a->cfg.first_finding_id ? a->cfg.first_finding_id : 1;
 	a->clock = TS_NONE;
 	a->stats.first_ts = a->stats.last_ts = TS_NONE;
 	a->dedup = dedup_new();
 	a->dialogs = dialog_table_new();
 	a->timers = timer_queue_new();
-	a->endpoints = endpoint_stats_new(ENDPOINT_STATS_MAX);
+	a->em.endpoints = endpoint_stats_new(ENDPOINT_STATS_MAX);
 	a->ood = transaction_cache_new();
-	a->methods = method_track_new(a->cfg.max_dialogs, &a->sink, a->cfg.defer_dialog_rows);
+	a->em.strict_peers = a->cfg.strict_peers;
+	a->em.utc = a->cfg.utc;
+	a->methods = method_track_new(a->cfg.max_dialogs, &a->em.sink, a->cfg.defer_dialog_rows);
 	return a;
 }
 
@@ -90,7 +91,7 @@ void analyzer_free(struct analyzer *a)
 	timer_queue_free(a->timers);
 	dialog_table_free(a->dialogs);
 	dedup_free(a->dedup);
-	endpoint_stats_free(a->endpoints);
+	endpoint_stats_free(a->em.endpoints);
 	transaction_cache_free(a->ood);
 	method_track_free(a->methods);
 	free(a);
@@ -98,55 +99,12 @@ void analyzer_free(struct analyzer *a)
 
 /* ---- records ---- */
 
-static const char *analyzer_state_name(const struct dialog *d)
-{
-	if (d->state == DIALOG_TERMINATED)
-		return "terminated";
-	return d->state == DIALOG_CONFIRMED ? "confirmed" : "early";
-}
-
-static void analyzer_fill_dialog(const struct dialog *d, struct dialog_record *r)
-{
-	const struct session_timer *st = &d->st;
-
-	memset(r, 0, sizeof *r);
-	r->id = d->id;
-	r->call_id = d->call_id;
-	r->from_uri = d->from_uri;
-	r->to_uri = d->to_uri;
-	r->from_tag = d->caller_tag;
-	r->to_tag = d->callee_tag;
-	r->caller_ua = d->caller_ua;
-	r->callee_ua = d->callee_ua;
-	r->transport = d->transport;
-	r->created = d->created;
-	r->established = d->established;
-	r->ended = d->ended;
-	r->session_expires = st->active ? (int64_t)st->se : -1;
-	r->min_se = d->min_se;
-	r->refresher = st->active ? st->refresher : DIALOG_REFRESHER_NONE;
-	r->refreshes_ok = d->refreshes_ok;
-	r->refreshes_failed = d->refreshes_failed;
-	r->last_refresh = d->last_refresh;
-	r->deadline = st->active ? session_timer_deadline(st) : TS_NONE;
-	r->teardown_expected = st->active ? session_timer_teardown(st) : TS_NONE;
-	r->doomed = d->doomed;
-	r->doomed_at = d->doomed_at;
-	r->recovered = d->recovered;
-	r->at_risk = d->at_risk;
-	r->at_risk_at = d->at_risk_at;
-	r->end_class = d->end_class;
-	r->state = analyzer_state_name(d);
-	r->n_messages = d->n_messages;
-	r->finding_mask = d->finding_mask;
-}
-
 static void analyzer_emit_dialog(struct analyzer *a, struct dialog *d)
 {
-	if (a->sink.dialog) {
+	if (a->em.sink.dialog) {
 		struct dialog_record r;
-		analyzer_fill_dialog(d, &r);
-		a->sink.dialog(a->sink.ctx, &r);
+		emitter_fill_dialog(d, &r);
+		a->em.sink.dialog(a->em.sink.ctx, &r);
 	}
 	d->dirty = false;
 	d->emitted_class = d->end_class;
@@ -166,163 +124,6 @@ static bool analyzer_row_due(const struct analyzer *a, const struct dialog *d)
 	return !a->cfg.defer_dialog_rows || d->doomed != d->emitted_doomed ||
 	       d->recovered != d->emitted_recovered || d->at_risk != d->emitted_at_risk ||
 	       d->end_class != d->emitted_class;
-}
-
-static void analyzer_event(struct analyzer *a, struct dialog *d, enum event_kind k, int64_t ts,
-			   const struct finding_record *cause)
-{
-	if (!a->sink.event)
-		return;
-	struct dialog_record r;
-	analyzer_fill_dialog(d, &r);
-	struct event_record ev = {.kind = k, .ts_us = ts, .dialog = &r, .finding = cause};
-	a->sink.event(a->sink.ctx, &ev);
-}
-
-struct dialog_risk *analyzer_risk(struct dialog *d)
-{
-	if (!d->risk) {
-		d->risk = xcalloc(1, sizeof *d->risk);
-		d->risk->reached = TS_NONE;
-	}
-	return d->risk;
-}
-
-/* Keeps a risk finding, to rewrite it as a warning if the answer is accepted. */
-static void analyzer_keep_risk(struct dialog *d, const struct finding_record *r)
-{
-	struct dialog_risk *k = analyzer_risk(d);
-
-	if (k->n >= DIALOG_RISK_FINDINGS)
-		return;
-	struct dialog_risk_finding *f = &k->f[k->n++];
-	f->id = r->id;
-	f->message_id = r->message_id;
-	f->ts = r->ts_us;
-	f->code = r->code;
-	snprintf(f->endpoint, sizeof f->endpoint, "%s", r->endpoint);
-	snprintf(f->agent, sizeof f->agent, "%s", r->agent ? r->agent : "");
-	snprintf(f->detail, sizeof f->detail, "%s", r->detail ? r->detail : "");
-}
-
-void analyzer_risk_cleared(struct analyzer *a, struct dialog *d, int64_t ts, bool accepted)
-{
-	struct dialog_risk *k = d->risk;
-
-	if (accepted && k && a->sink.finding) {
-		/* the same finding (same id) again, now a warning: the store updates it */
-		for (unsigned i = 0; i < k->n; i++) {
-			char detail[FINDING_DETAIL_MAX];
-			const struct dialog_risk_finding *f = &k->f[i];
-			snprintf(detail, sizeof detail,
-				 "%s; accepted here; a strict proxy such as Lync Server's drops it",
-				 f->detail);
-			struct finding_record r = {
-				.id = f->id, .dialog_id = d->id, .message_id = f->message_id,
-				.code = f->code, .severity = SEVERITY_WARNING, .ts_us = f->ts,
-				.agent = f->agent[0] ? f->agent : NULL, .detail = detail,
-			};
-			snprintf(r.endpoint, sizeof r.endpoint, "%s", f->endpoint);
-			a->sink.finding(a->sink.ctx, &r);
-		}
-	}
-	free(d->risk);
-	d->risk = NULL;
-	if (!d->at_risk)
-		return;
-	d->at_risk = false;
-	d->dirty = true;
-	analyzer_event(a, d, EVENT_RISK_CLEARED, ts, NULL);
-}
-
-bool analyzer_strict(const struct analyzer *a)
-{
-	return a->cfg.strict_peers;
-}
-
-void analyzer_finding(struct analyzer *a, struct dialog *d, const struct finding_spec *f,
-		      int severity_override)
-{
-	if (d->n_findings >= ANALYZER_MAX_FINDINGS_PER_DIALOG)
-		return;
-	struct finding_record r = {
-		.id = a->next_finding_id++,
-		.dialog_id = d->id,
-		.message_id = f->message_id,
-		.code = f->code,
-		.severity = severity_override >= 0 ? (enum severity)severity_override
-						   : finding_code_severity(f->code),
-		.ts_us = f->ts,
-		.agent = f->agent,
-		.detail = f->detail,
-	};
-	snprintf(r.endpoint, sizeof r.endpoint, "%s", f->endpoint ? f->endpoint : "");
-	/* session-timers.md "Risk and proof": with --strict-peers a risk dooms */
-	if (r.severity == SEVERITY_RISK && a->cfg.strict_peers)
-		r.severity = SEVERITY_DOOM;
-	bool risks = r.severity == SEVERITY_RISK && !d->doomed && !d->at_risk;
-	if (r.severity == SEVERITY_RISK)
-		analyzer_keep_risk(d, &r);
-	if (risks) {
-		d->at_risk = true;
-		d->at_risk_at = f->ts;
-	}
-	/* session-timers.md "Doomed": from the first doom finding on */
-	bool dooms = r.severity == SEVERITY_DOOM && !d->doomed;
-	d->n_findings++;
-	d->finding_mask |= 1u << f->code;
-	d->dirty = true;
-	if (r.severity == SEVERITY_DOOM)
-		d->st.doom_since_ref = true;
-	if (dooms) {
-		d->doomed = true;
-		d->doomed_at = f->ts;
-		d->recovered = false;
-		/* the evidence decided: the defective answer was fatal */
-		d->at_risk = false;
-		if (d->risk && d->risk->src_known && !d->risk->fatal_counted) {
-			char who[ENDPOINT_STR_MAX];
-			net_addr_format(&d->risk->src, who, sizeof who);
-			d->risk->fatal_counted = true;
-			analyzer_blame(a, who, d->risk->src_agent[0] ? d->risk->src_agent : NULL,
-				       ENDPOINT_FATAL);
-		}
-	}
-	if (a->sink.finding)
-		a->sink.finding(a->sink.ctx, &r);
-	if (risks)
-		analyzer_event(a, d, EVENT_AT_RISK, f->ts, &r);
-	if (dooms)
-		analyzer_event(a, d, EVENT_DOOMED, f->ts, &r);
-	if (f->code == FINDING_TIMER_TEARDOWN)
-		analyzer_event(a, d, EVENT_TEARDOWN, f->ts, &r);
-	if (f->code == FINDING_SESSION_EXPIRED)
-		analyzer_event(a, d, EVENT_EXPIRED, f->ts, &r);
-}
-
-void analyzer_recovered(struct analyzer *a, struct dialog *d, int64_t ts)
-{
-	d->doomed = false;
-	d->recovered = true;
-	d->dirty = true;
-	analyzer_event(a, d, EVENT_RECOVERED, ts, NULL);
-}
-
-void analyzer_blame(struct analyzer *a, const char *endpoint, const char *agent,
-		    enum endpoint_outcome o)
-{
-	endpoint_stats_count(a->endpoints, endpoint, agent, o);
-}
-
-bool analyzer_utc(const struct analyzer *a)
-{
-	return a->cfg.utc;
-}
-
-void analyzer_each_sibling(struct analyzer *a, struct dialog *d,
-			   void (*fn)(void *ctx, struct dialog *s), void *ctx)
-{
-	dialog_table_each_sibling(a->dialogs, d, fn, ctx);
 }
 
 /* ---- dialog memory ---- */
@@ -392,8 +193,8 @@ static void analyzer_advance(struct analyzer *a, int64_t now)
 		int64_t due = e->due;
 		if (a->clock == TS_NONE || due > a->clock)
 			a->clock = due;
-		session_timer_fire(a, d, due);
-		dialog_state_fire(a, d, due);
+		session_timer_fire(&a->em, d, due);
+		dialog_state_fire(d, due);
 		if (d->release) {
 			analyzer_release(a, d);
 			continue;
@@ -470,17 +271,15 @@ static size_t analyzer_header_len(const struct sip_msg *m, const struct sip_pack
 {
 	if (m->header_len && m->header_len <= pkt->len)
 		return m->header_len;
-	for (size_t i = 0; i + 3 < pkt->len; i++)
-		if (memcmp(pkt->data + i, "\r\n\r\n", 4) == 0)
-			return i + 4;
-	return pkt->len;
+	size_t end = sip_text_header_end(pkt->data, pkt->len);
+	return end ? end : pkt->len;
 }
 
 static void analyzer_emit_message(struct analyzer *a, uint64_t dialog_id,
 				  const struct observation *o, const struct sip_packet *pkt,
 				  bool retransmission)
 {
-	if (!a->sink.message)
+	if (!a->em.sink.message)
 		return;
 	const struct sip_msg *m = o->m;
 	struct message_record r = {
@@ -502,7 +301,7 @@ static void analyzer_emit_message(struct analyzer *a, uint64_t dialog_id,
 	memcpy(r.src, o->src, sizeof r.src);
 	memcpy(r.dst, o->dst, sizeof r.dst);
 	r.raw_len = a->cfg.store_bodies ? pkt->len : r.header_len;
-	a->sink.message(a->sink.ctx, &r);
+	a->em.sink.message(a->em.sink.ctx, &r);
 }
 
 static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
@@ -544,7 +343,7 @@ static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
 	d->n_messages++;
 	d->last_activity = o.ts;
 	dialog_table_touch(a->dialogs, d);
-	dialog_state_on_message(a, d, &o);
+	dialog_state_on_message(&a->em, a->dialogs, d, &o);
 	if (o.t.new_txn)
 		transaction_prune(&d->txns, o.ts, d->state == DIALOG_EARLY);
 	analyzer_settle(a, d);
@@ -617,7 +416,7 @@ static void analyzer_each_one(void *ctx, struct dialog *d)
 	struct analyzer_each_ctx *c = ctx;
 	struct dialog_record r;
 
-	analyzer_fill_dialog(d, &r);
+	emitter_fill_dialog(d, &r);
 	c->fn(c->ctx, &r);
 }
 
@@ -631,8 +430,8 @@ void analyzer_each_dialog(const struct analyzer *a,
 
 void analyzer_emit_endpoints(struct analyzer *a)
 {
-	if (a->sink.endpoint)
-		endpoint_stats_each(a->endpoints, a->sink.endpoint, a->sink.ctx);
+	if (a->em.sink.endpoint)
+		endpoint_stats_each(a->em.endpoints, a->em.sink.endpoint, a->em.sink.ctx);
 }
 
 int64_t analyzer_next_due(const struct analyzer *a)

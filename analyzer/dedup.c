@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 #define DEDUP_SETS 2048u /* power of two */
@@ -46,33 +47,6 @@ void dedup_free(struct dedup *d)
 	free(d);
 }
 
-static uint64_t dedup_mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-uint64_t dedup_hash(const void *data, size_t n, uint64_t seed)
-{
-	const uint8_t *p = data;
-	uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
-
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = dedup_mix(h ^ v) + 0x9e3779b97f4a7c15ULL;
-		p += 8;
-		n -= 8;
-	}
-	uint64_t tail = 0;
-	memcpy(&tail, p, n);
-	return dedup_mix(h ^ tail ^ ((uint64_t)n << 56));
-}
-
 static uint64_t dedup_key(const struct sip_packet *pkt)
 {
 	const struct flow *f = &pkt->flow;
@@ -89,7 +63,7 @@ static uint64_t dedup_key(const struct sip_packet *pkt)
 	leg[36] = (uint8_t)(f->dst.port >> 8);
 	leg[37] = (uint8_t)f->dst.port;
 	leg[38] = (uint8_t)f->transport;
-	return dedup_hash(pkt->data, pkt->len, dedup_hash(leg, sizeof leg, 0));
+	return hash_bytes(pkt->data, pkt->len, hash_bytes(leg, sizeof leg, 0));
 }
 
 /* Could these be one packet seen twice?  Only two different ids of the same

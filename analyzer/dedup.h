@@ -22,7 +22,5 @@ struct dedup *dedup_new(void);
 void dedup_free(struct dedup *d);
 /* True when pkt repeats a packet seen on its leg less than 50 ms before. */
 bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt);
-/* 64-bit hash of n bytes (also used for Via branches). */
-uint64_t dedup_hash(const void *data, size_t n, uint64_t seed);
 
 #endif

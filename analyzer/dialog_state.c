@@ -120,7 +120,8 @@ static bool ds_unanswered_end(enum end_class c)
 }
 
 /* RFC 3261 §13.2.2: responses to the initial INVITE. */
-static void ds_initial_response(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void ds_initial_response(struct emitter *e, struct dialog_table *tab, struct dialog *d,
+				const struct observation *o)
 {
 	int status = o->m->status;
 
@@ -143,19 +144,19 @@ static void ds_initial_response(struct analyzer *a, struct dialog *d, const stru
 			d->ended = TS_NONE;
 			d->established = o->ts;
 			d->dirty = true;
-			analyzer_each_sibling(a, d, ds_mark_sibling, NULL);
+			dialog_table_each_sibling(tab, d, ds_mark_sibling, NULL);
 		}
 		if (d->state == DIALOG_CONFIRMED)
-			session_timer_on_response(a, d, o);
+			session_timer_on_response(e, d, o);
 		return;
 	}
 	if (d->state != DIALOG_EARLY)
 		return;
-	session_timer_on_response(a, d, o); /* 422 */
+	session_timer_on_response(e, d, o); /* 422 */
 	ds_end(d, d->cancel_seen || status == 487 ? END_CANCELLED : END_FAILED, o->ts);
 }
 
-static void ds_request(struct analyzer *a, struct dialog *d, const struct observation *o)
+static void ds_request(struct emitter *e, struct dialog *d, const struct observation *o)
 {
 	const struct sip_msg *m = o->m;
 	struct txn *t = o->t.txn;
@@ -174,37 +175,38 @@ static void ds_request(struct analyzer *a, struct dialog *d, const struct observ
 			break;
 		/* §15: a BYE ends the dialog; on an early dialog it abandons the call */
 		if (d->state == DIALOG_CONFIRMED)
-			ds_end(d, session_timer_on_bye(a, d, o), o->ts);
+			ds_end(d, session_timer_on_bye(e, d, o), o->ts);
 		else
 			ds_end(d, END_CANCELLED, o->ts);
 		break;
 	case SIP_INVITE:
 	case SIP_UPDATE:
 		if (t && (t->kind == TXN_REFRESH || t->kind == TXN_INITIAL_INVITE))
-			session_timer_on_request(a, d, o);
+			session_timer_on_request(e, d, o);
 		break;
 	default:
 		break;
 	}
 }
 
-void dialog_state_on_message(struct analyzer *a, struct dialog *d, const struct observation *o)
+void dialog_state_on_message(struct emitter *e, struct dialog_table *tab, struct dialog *d,
+			     const struct observation *o)
 {
 	struct txn *t = o->t.txn;
 
 	ds_note_parties(d, o);
 	if (o->m->is_request) {
-		ds_request(a, d, o);
+		ds_request(e, d, o);
 		return;
 	}
 	if (!t)
 		return;
 	if (t->kind == TXN_INITIAL_INVITE) {
-		ds_initial_response(a, d, o);
+		ds_initial_response(e, tab, d, o);
 		return;
 	}
 	if (t->kind == TXN_REFRESH && d->state == DIALOG_CONFIRMED)
-		session_timer_on_response(a, d, o);
+		session_timer_on_response(e, d, o);
 }
 
 static enum end_class ds_early_end(const struct dialog *d)
@@ -232,9 +234,8 @@ int64_t dialog_state_next_due(const struct dialog *d)
 	return TS_NONE;
 }
 
-void dialog_state_fire(struct analyzer *a, struct dialog *d, int64_t now)
+void dialog_state_fire(struct dialog *d, int64_t now)
 {
-	(void)a;
 	int64_t due = dialog_state_next_due(d);
 
 	if (due == TS_NONE || due > now)

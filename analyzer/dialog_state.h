@@ -7,11 +7,15 @@
 
 #include <stdint.h>
 
-#include "analyzer/analyzer_priv.h"
 #include "analyzer/dialog_table.h"
+#include "analyzer/emitter.h"
+#include "analyzer/observation.h"
+#include "common/sip_time.h"
 
+/* How long an ended dialog stays for retransmissions (64*T1). */
+#define DIALOG_LINGER_US SIP_TIME_64T1_US
 /* Initial INVITE without final answer: Timer B (64*T1) ... */
-#define DIALOG_NO_ANSWER_US (32 * USEC_PER_SEC)
+#define DIALOG_NO_ANSWER_US SIP_TIME_64T1_US
 /* ... or, once any provisional answer came, a proxy's Timer C
  * (> 3 min, RFC 3261 §16.6) */
 #define DIALOG_RINGING_MAX_US (180 * USEC_PER_SEC)
@@ -24,13 +28,14 @@
 enum txn_kind dialog_state_txn_kind(const struct dialog *d, const struct sip_msg *m,
 				    enum dialog_side side);
 /* Everything one observation does to d (after its transaction bookkeeping). */
-void dialog_state_on_message(struct analyzer *a, struct dialog *d, const struct observation *o);
+void dialog_state_on_message(struct emitter *e, struct dialog_table *tab, struct dialog *d,
+			     const struct observation *o);
 /* A failed INVITE retried (401/407 challenge, 422): d is early again. */
 void dialog_state_revive(struct dialog *d, const struct sip_msg *m, int64_t ts);
 
 int64_t dialog_state_next_due(const struct dialog *d);
 /* Runs what is due at now; sets d->release when d leaves memory. */
-void dialog_state_fire(struct analyzer *a, struct dialog *d, int64_t now);
+void dialog_state_fire(struct dialog *d, int64_t now);
 /* End of capture: the end class of a dialog still in memory. */
 void dialog_state_finish(struct dialog *d, int64_t now);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/dedup.h"
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 #define DIALOG_TABLE_MIN_BUCKETS 256
@@ -38,7 +38,7 @@ static bool dialog_str_eq(const char *stored, const char *wire, size_t max)
 
 static uint64_t dialog_call_hash(const char *call_id)
 {
-	return dedup_hash(call_id, dialog_bounded_len(call_id, DIALOG_STR_MAX), 0xd1a1);
+	return hash_bytes(call_id, dialog_bounded_len(call_id, DIALOG_STR_MAX), 0xd1a1);
 }
 
 void dialog_set_str(char **field, const char *s, size_t max)

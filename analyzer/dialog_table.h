@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "analyzer/records.h"
+#include "analyzer/session_clock.h"
 #include "analyzer/sip_msg.h"
 #include "analyzer/timer_queue.h"
 #include "analyzer/transaction.h"
@@ -27,22 +28,6 @@ enum dialog_state {
 	DIALOG_EARLY = 0,
 	DIALOG_CONFIRMED,
 	DIALOG_TERMINATED,
-};
-
-/* RFC 4028 timer state of a dialog, relative to the refresher's leg (fields by
- * size: 40 bytes). */
-struct session_timer {
-	int64_t t_ref;                   /* last successful refresh (or the 2xx that set it) */
-	int64_t expired_at;
-	int64_t fatal_at;                /* 408/481/timeout of a refresh since t_ref */
-	int64_t relay_us;                /* longest relay of a response a proxy did relay; -1 = none */
-	uint32_t se;                     /* seconds */
-	enum dialog_refresher refresher; /* relative to the initial INVITE */
-	bool active;
-	bool overdue_done;               /* teardown point handled for this t_ref */
-	bool overdue_deferred;           /* ... while a refresh was in flight */
-	bool expired;                    /* SESSION_EXPIRED reported for this t_ref */
-	bool doom_since_ref;             /* a doom finding since t_ref explains a missing refresh */
 };
 
 /* session-timers.md "Risk and proof": the risk findings of a dialog and the

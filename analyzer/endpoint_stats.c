@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/dedup.h"
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 #define ENDPOINT_OVERFLOW_NAME "*"
@@ -56,9 +56,9 @@ void endpoint_stats_free(struct endpoint_stats *s)
 
 static uint64_t endpoint_stats_hash(const char *endpoint, const char *agent)
 {
-	uint64_t h = dedup_hash(endpoint, strlen(endpoint), 0x51);
+	uint64_t h = hash_bytes(endpoint, strlen(endpoint), 0x51);
 
-	return agent ? dedup_hash(agent, strlen(agent), h) : h;
+	return agent ? hash_bytes(agent, strlen(agent), h) : h;
 }
 
 static bool endpoint_stats_same(const struct endpoint_row *r, const char *endpoint,
@@ -126,11 +126,6 @@ void endpoint_stats_count(struct endpoint_stats *s, const char *endpoint, const 
 		r->rec.fatal++;
 		break;
 	}
-}
-
-size_t endpoint_stats_size(const struct endpoint_stats *s)
-{
-	return s->n + (s->overflow_used ? 1 : 0);
 }
 
 void endpoint_stats_each(const struct endpoint_stats *s,

@@ -32,7 +32,6 @@ void endpoint_stats_free(struct endpoint_stats *s);
 /* agent may be NULL (unknown). */
 void endpoint_stats_count(struct endpoint_stats *s, const char *endpoint, const char *agent,
 			  enum endpoint_outcome o);
-size_t endpoint_stats_size(const struct endpoint_stats *s);
 /* In first-seen order. */
 void endpoint_stats_each(const struct endpoint_stats *s,
 			 void (*fn)(void *ctx, const struct endpoint_record *e), void *ctx);

@@ -64,7 +64,8 @@ const char *finding_text_reason(int status)
 	return NULL;
 }
 
-void finding_text_clock(char *buf, size_t n, int64_t ts_us, bool utc)
+/* "14:32:05 UTC" or local "14:32:05 CET". */
+static void finding_text_clock(char *buf, size_t n, int64_t ts_us, bool utc)
 {
 	struct tm tm;
 	time_t t = (time_t)(ts_us / USEC_PER_SEC - (ts_us % USEC_PER_SEC < 0 ? 1 : 0));
@@ -82,7 +83,8 @@ void finding_text_clock(char *buf, size_t n, int64_t ts_us, bool utc)
 		snprintf(buf, n, "?");
 }
 
-void finding_text_span(char *buf, size_t n, int64_t us)
+/* "14m12s", "2h05m", "45s", "0.053s". */
+static void finding_text_span(char *buf, size_t n, int64_t us)
 {
 	if (us < 0)
 		us = -us;

@@ -55,10 +55,6 @@ struct finding_text {
 };
 
 void finding_text_format(char *buf, size_t n, const struct finding_text *ft);
-/* "14:32:05 UTC" or local "14:32:05 CET". */
-void finding_text_clock(char *buf, size_t n, int64_t ts_us, bool utc);
-/* "14m12s", "2h05m", "45s", "0.053s". */
-void finding_text_span(char *buf, size_t n, int64_t us);
 const char *finding_text_reason(int status);
 
 #endif

@@ -44,6 +44,48 @@ bool finding_code_from_name(const char *name, enum finding_code *out)
 	return false;
 }
 
+size_t finding_mask_text(uint32_t mask, char *buf, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < FINDING_CODE_COUNT; c++) {
+		if (!(mask & FINDING_MASK_BIT(c)))
+			continue;
+		const char *name = finding_code_name((enum finding_code)c);
+		size_t len = strlen(name);
+		if (off + (off ? 1 : 0) + len + 1 > n)
+			break;
+		if (off)
+			buf[off++] = ',';
+		memcpy(buf + off, name, len);
+		off += len;
+		buf[off] = '\0';
+	}
+	return off;
+}
+
+uint32_t finding_mask_from_text(const char *s)
+{
+	uint32_t mask = 0;
+	char name[64];
+
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+		enum finding_code code;
+		if (len < sizeof name) {
+			memcpy(name, s, len);
+			name[len] = '\0';
+			if (finding_code_from_name(name, &code))
+				mask |= FINDING_MASK_BIT(code);
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return mask;
+}
+
 enum severity finding_code_severity(enum finding_code c)
 {
 	return (unsigned)c < FINDING_CODE_COUNT ? finding_codes[c].severity : SEVERITY_INFO;

@@ -161,6 +161,16 @@ struct event_record {
 const char *finding_code_name(enum finding_code c);
 bool finding_code_from_name(const char *name, enum finding_code *out);
 enum severity finding_code_severity(enum finding_code c); /* default severity */
+
+/* A set of finding codes as a bit mask (dialog_record.finding_mask): one bit
+ * per code, so the codes must fit its 32 bits. */
+#define FINDING_MASK_BIT(c) (UINT32_C(1) << (c))
+_Static_assert(FINDING_CODE_COUNT <= 32, "finding_mask holds a bit per enum finding_code");
+/* The mask as "CODE,CODE" in code order, into buf (n > 0), cut at a whole code
+ * when it does not fit; returns its length. */
+size_t finding_mask_text(uint32_t mask, char *buf, size_t n);
+/* The mask of such a text (unknown names are ignored). */
+uint32_t finding_mask_from_text(const char *s);
 const char *severity_name(enum severity s);
 const char *end_class_name(enum end_class e);
 const char *dialog_refresher_name(enum dialog_refresher r); /* NULL for NONE */

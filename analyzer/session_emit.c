@@ -52,14 +52,14 @@ void session_emit_init(struct session_text *x, const struct dialog *d,
 	if (st->active) {
 		x->ft.se = st->se;
 		x->ft.t_ref = st->t_ref;
-		x->ft.teardown = session_timer_teardown(st);
-		x->ft.deadline = session_timer_deadline(st);
-	} else if (o && !o->m->is_request && session_headers_valid(&o->m->session_expires)) {
+		x->ft.teardown = session_clock_teardown(st);
+		x->ft.deadline = session_clock_deadline(st);
+	} else if (o && !o->m->is_request && sip_msg_timer_valid(&o->m->session_expires)) {
 		struct session_timer h = {.t_ref = o->ts, .se = o->m->session_expires.seconds};
 		x->ft.se = h.se;
 		x->ft.t_ref = h.t_ref;
-		x->ft.teardown = session_timer_teardown(&h);
-		x->ft.deadline = session_timer_deadline(&h);
+		x->ft.teardown = session_clock_teardown(&h);
+		x->ft.deadline = session_clock_deadline(&h);
 	}
 	if (st->active && session_emit_party_addr(d, st->refresher, &ra)) {
 		net_addr_format(&ra, x->refresher, sizeof x->refresher);
@@ -79,7 +79,7 @@ void session_emit_init(struct session_text *x, const struct dialog *d,
 }
 
 /* Emits code once per transaction (t may be NULL for dialog-level findings). */
-void session_emit(struct analyzer *a, struct dialog *d, struct txn *t, struct session_text *x,
+void session_emit(struct emitter *e, struct dialog *d, struct txn *t, struct session_text *x,
 		    enum finding_code code, int severity, int64_t ts, uint64_t msg_id,
 		    const char *endpoint, const char *agent)
 {
@@ -92,7 +92,7 @@ void session_emit(struct analyzer *a, struct dialog *d, struct txn *t, struct se
 	}
 	x->ft.code = code;
 	x->ft.ts = ts;
-	x->ft.utc = analyzer_utc(a);
+	x->ft.utc = e->utc;
 	finding_text_format(detail, sizeof detail, &x->ft);
 	struct finding_spec f = {
 		.code = code,
@@ -102,13 +102,13 @@ void session_emit(struct analyzer *a, struct dialog *d, struct txn *t, struct se
 		.agent = agent,
 		.detail = detail,
 	};
-	analyzer_finding(a, d, &f, severity);
+	emitter_finding(e, d, &f, severity);
 }
 
 /* A finding about the observed message, blaming its sender. */
-void session_emit_here(struct analyzer *a, struct dialog *d, const struct observation *o,
+void session_emit_here(struct emitter *e, struct dialog *d, const struct observation *o,
 			 struct session_text *x, enum finding_code code, int severity)
 {
-	session_emit(a, d, o->t.txn, x, code, severity, o->ts, o->msg_id, o->src, o->agent);
+	session_emit(e, d, o->t.txn, x, code, severity, o->ts, o->msg_id, o->src, o->agent);
 }
 

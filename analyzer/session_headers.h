@@ -5,18 +5,17 @@
 
 #include <stdbool.h>
 
-#include "analyzer/analyzer_priv.h"
 #include "analyzer/dialog_table.h"
+#include "analyzer/emitter.h"
+#include "analyzer/observation.h"
 
-/* Present and following the grammar. */
-bool session_headers_valid(const struct timer_header *h);
 /* The dialog's largest Min-SE. */
 void session_headers_note_min_se(struct dialog *d, const struct sip_msg *m);
 /* SE_HEADER_MALFORMED, INTERVAL_TOO_SMALL of a request's own headers. */
-void session_headers_check_request(struct analyzer *a, struct dialog *d,
+void session_headers_check_request(struct emitter *e, struct dialog *d,
 				   const struct observation *o);
 /* SE_HEADER_MALFORMED, SE_2XX_INCREASED, SE_2XX_NO_REFRESHER, NO_REQUIRE_TIMER,
  * REFRESHER_UAC_UNSUPPORTED, INTERVAL_TOO_SMALL of the first 2xx of a transaction. */
-void session_headers_check_2xx(struct analyzer *a, struct dialog *d, const struct observation *o);
+void session_headers_check_2xx(struct emitter *e, struct dialog *d, const struct observation *o);
 
 #endif

@@ -8,13 +8,14 @@
 #include <stdio.h>
 
 #include "analyzer/session_headers.h"
+#include "common/sip_time.h"
 
 /* session-timers.md "Risk and proof": a 2xx seen downstream and not on the
  * requester's leg within the proxy's own relay time is not relayed.  The
  * relay time is learned from the responses the proxy of this dialog did
  * relay (the longest seen, times 4, at least 500 ms = T1); never more than 32 s
  * (nothing learned: 32 s, the old rule). */
-#define ST_RELAY_MIN ((int64_t)500000)
+#define ST_RELAY_MIN ((int64_t)SIP_TIME_T1_US)
 static int64_t session_risk_relay_wait(const struct dialog *d)
 {
 	int64_t r = d->st.relay_us;
@@ -51,12 +52,12 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 	}
 	if (!reached)
 		return;
-	struct dialog_risk *k = analyzer_risk(d);
+	struct dialog_risk *k = emitter_risk(d);
 	const struct timer_header *se = &o->m->session_expires;
 	if (k->reached != TS_NONE)
 		return;
 	k->reached = o->ts;
-	k->se = session_headers_valid(se) ? se->seconds : 0;
+	k->se = sip_msg_timer_valid(se) ? se->seconds : 0;
 	k->refresher = k->se ? refresher : DIALOG_REFRESHER_NONE;
 	k->cseq = t->cseq;
 	k->method = t->method;
@@ -66,7 +67,7 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 /* session-timers.md "Accepted": the defective 2xx that reached the refresher
  * was a successful refresh from the moment it arrived — t_ref and the deadline
  * follow it; one without Session-Expires turns the timer off (§7.2). */
-void session_risk_accept(struct analyzer *a, struct dialog *d, int64_t now)
+void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct dialog_risk *k = d->risk;
 	struct session_timer *st = &d->st;
@@ -108,11 +109,11 @@ void session_risk_accept(struct analyzer *a, struct dialog *d, int64_t now)
 	d->last_refresh = k->reached;
 	d->dirty = true;
 	net_addr_format(&k->src, who, sizeof who);
-	analyzer_blame(a, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
+	emitter_blame(e, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
 	bool was_doomed = d->doomed;
-	analyzer_risk_cleared(a, d, now, true);
+	emitter_risk_cleared(e, d, now, true);
 	if (was_doomed)
-		analyzer_recovered(a, d, now);
+		emitter_recovered(e, d, now);
 }
 
 /* A defective answer waiting for proof (it reached the refresher). */

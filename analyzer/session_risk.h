@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "analyzer/analyzer_priv.h"
 #include "analyzer/dialog_table.h"
+#include "analyzer/emitter.h"
+#include "analyzer/observation.h"
 
 /* When a refresh still open on the requester's leg must be judged lost:
  * t_req + 32 s, or sooner when its 2xx was seen downstream (relay time). */
@@ -20,6 +21,6 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 bool session_risk_pending(const struct dialog *d);
 /* It was accepted (on-schedule refresh, normal end, old deadline passed):
  * a successful refresh from when it arrived; the risk clears. */
-void session_risk_accept(struct analyzer *a, struct dialog *d, int64_t now);
+void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now);
 
 #endif

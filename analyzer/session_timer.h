@@ -8,33 +8,22 @@
 
 #include <stdint.h>
 
-#include "analyzer/analyzer_priv.h"
 #include "analyzer/dialog_table.h"
-
-/* RFC 4028 §4, §5: Min-SE absent means 90 s; no interval may be below 90 s. */
-#define SESSION_TIMER_FLOOR 90u
-
-/* deadline D = t_ref + SE */
-int64_t session_timer_deadline(const struct session_timer *st);
-/* teardown point = t_ref + SE - min(32 s, SE/3) (RFC 4028 §10) */
-int64_t session_timer_teardown(const struct session_timer *st);
-/* tolerance for classifying a BYE: max(2 s, 1% of SE) */
-int64_t session_timer_tolerance(uint32_t se);
-/* after the deadline: max(tolerance, 0.1 x SE) */
-int64_t session_timer_late_tolerance(uint32_t se);
+#include "analyzer/emitter.h"
+#include "analyzer/observation.h"
 
 /* A request's first observation (INVITE/UPDATE: offers, header checks, REFRESH_LATE). */
-void session_timer_on_request(struct analyzer *a, struct dialog *d, const struct observation *o);
+void session_timer_on_request(struct emitter *e, struct dialog *d, const struct observation *o);
 /* A final (or any) response to the initial INVITE or to a refresh. */
-void session_timer_on_response(struct analyzer *a, struct dialog *d, const struct observation *o);
+void session_timer_on_response(struct emitter *e, struct dialog *d, const struct observation *o);
 /* The dialog's BYE (first observation): judges refreshes still waiting and
  * returns the end class (TIMER_TEARDOWN or NORMAL_BYE). */
-enum end_class session_timer_on_bye(struct analyzer *a, struct dialog *d,
+enum end_class session_timer_on_bye(struct emitter *e, struct dialog *d,
 				    const struct observation *o);
 
 /* The earliest time a session-timer check of d is due (TS_NONE = none). */
 int64_t session_timer_next_due(const struct dialog *d);
 /* Runs the checks due at or before now. */
-void session_timer_fire(struct analyzer *a, struct dialog *d, int64_t now);
+void session_timer_fire(struct emitter *e, struct dialog *d, int64_t now);
 
 #endif

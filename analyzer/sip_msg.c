@@ -1,13 +1,10 @@
-/* sip_msg: method names and the lifetime of struct sip_msg.
- *
- * sip_msg_clear is declared in sip_parse.h (the contract callers already use);
- * it lives here because both the libosip2 path and the lenient scanner fill and
- * clear the same struct. */
+/* sip_msg: method names and the lifetime of struct sip_msg (sip_msg_clear:
+ * both the libosip2 path and the lenient scanner fill and clear the same
+ * struct). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/sip_msg.h"
-#include "analyzer/sip_parse.h"
 
 static const char *const sip_msg_names[] = {
 	[SIP_METHOD_UNKNOWN] = "UNKNOWN",

@@ -42,6 +42,12 @@ struct timer_header {
 	enum refresher refresher; /* Session-Expires only */
 };
 
+/* Present and following the grammar: its seconds (and refresher) count. */
+static inline bool sip_msg_timer_valid(const struct timer_header *h)
+{
+	return h->present && !h->malformed;
+}
+
 struct sip_msg {
 	bool is_request;
 	enum sip_method method; /* request method; for responses the CSeq method */
@@ -83,5 +89,7 @@ struct sip_msg {
 
 enum sip_method sip_method_from_name(const char *name, size_t len);
 const char *sip_method_name(enum sip_method m);
+/* Frees what msg holds and leaves it empty (safe on a zeroed or cleared msg). */
+void sip_msg_clear(struct sip_msg *msg);
 
 #endif

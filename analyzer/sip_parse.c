@@ -24,6 +24,7 @@
 #include "analyzer/sip_parse.h"
 #include "analyzer/sip_scan.h"
 #include "common/numparse.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 /* RFC 3261 §8.1.1.5: CSeq numbers stay below 2^31. */
@@ -140,7 +141,7 @@ static void sip_parse_cseq(const osip_cseq_t *cs, struct sip_msg *msg)
 	if (cs == NULL)
 		return;
 	/* libosip2 takes any text for the method; the grammar wants a token. */
-	bool method_ok = cs->method != NULL && sip_scan_is_token_text(cs->method, strlen(cs->method));
+	bool method_ok = cs->method != NULL && sip_text_is_token_text(cs->method, strlen(cs->method));
 	msg->cseq_valid = cs->number != NULL && method_ok &&
 			  parse_uint(cs->number, strlen(cs->number), SIP_PARSE_CSEQ_MAX, &n);
 	msg->cseq = msg->cseq_valid ? (uint32_t)n : 0;
@@ -229,7 +230,7 @@ static bool sip_parse_osip_accepts(const osip_message_t *sip, const uint8_t *dat
 		 * SP ("OPTIO\x9a\xbaNS" parsed); sip_scan rejects such a start line,
 		 * so the message must not count as SIP on this path either (found by
 		 * fuzz_parse_diff). */
-		return sip_scan_is_token_text(sip->sip_method, strlen(sip->sip_method));
+		return sip_text_is_token_text(sip->sip_method, strlen(sip->sip_method));
 	}
 	/* libosip2 reads the code with atoi: a huge code wraps into range, or to
 	 * -1, which is also sip_scan_status's "bad code" (found by

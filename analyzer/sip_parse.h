@@ -30,7 +30,6 @@ bool sip_parse_strict_accepts(const uint8_t *data, size_t len);
  * the differential fuzzer: it must agree with sip_parse); cleared otherwise.
  * Always call sip_msg_clear afterwards. */
 bool sip_parse_strict(const uint8_t *data, size_t len, struct sip_msg *msg);
-void sip_msg_clear(struct sip_msg *msg);
 
 /* Session-Expires value grammar (RFC 4028 §4): delta-seconds *(SEMI se-params),
  * refresher=uac|uas, whitespace allowed around ';' and '='. */

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "analyzer/sip_parse.h"
 #include "analyzer/sip_scan.h"
 #include "common/numparse.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 /* RFC 3261 §25.1: delta-seconds are 1*DIGIT; we keep them in 31 bits. */
@@ -84,7 +84,7 @@ struct sip_scan_state {
 
 static bool sip_scan_is_lws(char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return sip_text_is_lws(c);
 }
 
 static bool sip_scan_is_digit(char c)
@@ -92,34 +92,9 @@ static bool sip_scan_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" /
- * "+" / "`" / "'" / "~").  As two bitmasks over ASCII 0-63 and 64-127. */
-#define SIP_SCAN_BIT(c) (UINT64_C(1) << ((c) & 63))
-static const uint64_t sip_scan_token_lo = SIP_SCAN_BIT('!') | SIP_SCAN_BIT('%') | SIP_SCAN_BIT('\'') |
-					  SIP_SCAN_BIT('*') | SIP_SCAN_BIT('+') | SIP_SCAN_BIT('-') |
-					  SIP_SCAN_BIT('.') | (UINT64_C(0x3ff) << ('0' & 63));
-static const uint64_t sip_scan_token_hi = (UINT64_C(0x3ffffff) << ('A' & 63)) | SIP_SCAN_BIT('_') |
-					  SIP_SCAN_BIT('`') | (UINT64_C(0x3ffffff) << ('a' & 63)) |
-					  SIP_SCAN_BIT('~');
-#undef SIP_SCAN_BIT
-
 static bool sip_scan_is_token(char ch)
 {
-	unsigned c = (unsigned char)ch;
-
-	if (c < 64)
-		return (sip_scan_token_lo >> c) & 1;
-	if (c < 128)
-		return (sip_scan_token_hi >> (c - 64)) & 1;
-	return false;
-}
-
-bool sip_scan_is_token_text(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!sip_scan_is_token(s[i]))
-			return false;
-	return n > 0;
+	return sip_text_is_token(ch);
 }
 
 static char sip_scan_lower(char c)
@@ -404,33 +379,17 @@ size_t sip_scan_body_len(size_t present, const char *cl, size_t n)
 
 	if (cl == NULL)
 		return present;
-	struct sip_scan_span t = sip_scan_trim(cl, n);
 	/* parse_uint's bound must stay >= 9 (smaller ones wrap): compare after. */
-	if (!parse_uint(t.p, t.n, UINT32_MAX, &v) || v > present)
+	if (!sip_text_content_length(cl, n, UINT32_MAX, &v) || v > present)
 		return present;
 	return (size_t)v;
 }
 
-/* RFC 3261 §7.5: leading CRLFs before the start line are ignored.  The header
- * section ends with an empty line: CRLF CRLF, or LF LF from lenient senders. */
 size_t sip_scan_header_len(const uint8_t *data, size_t len)
 {
-	const char *s = (const char *)data;
-	size_t i = 0;
+	size_t end = sip_text_header_end(data, len);
 
-	while (i < len && (s[i] == '\r' || s[i] == '\n'))
-		i++;
-	while (i < len) {
-		const char *lf = memchr(s + i, '\n', len - i);
-		if (lf == NULL)
-			break;
-		i = (size_t)(lf - s) + 1;
-		if (i < len && s[i] == '\n')
-			return i + 1;
-		if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n')
-			return i + 2;
-	}
-	return len;
+	return end ? end : len;
 }
 
 /* ---- address headers ---------------------------------------------------- */
@@ -780,54 +739,21 @@ static size_t sip_scan_headers_walk(struct sip_msg *msg, struct sip_scan_state *
 	return i;
 }
 
-/* RFC 3261 §7.2: Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
- * CRLF; Status-Code = 3DIGIT (100..699 in use, §21).  False when the line is
- * not a status line or the code is not three digits in range. */
-static bool sip_scan_status_line(const char *s, size_t n, int *status)
-{
-	uint64_t code;
-	size_t i = 4;
-
-	if (n < 4 || strncasecmp(s, "SIP/", 4) != 0)
-		return false;
-	while (i < n && !sip_scan_is_lws(s[i]))
-		i++;
-	size_t c = sip_scan_skip_lws(s, n, i);
-	if (c == i || n - c < 3 || (n - c > 3 && !sip_scan_is_lws(s[c + 3])))
-		return false;
-	if (!parse_uint(s + c, 3, 699, &code) || code < 100)
-		return false;
-	*status = (int)code;
-	return true;
-}
-
-/* RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF.
- * Leniently: runs of whitespace for SP, and the Request-URI is whatever lies
- * between the method and the last word (so a URI with stray spaces survives). */
+/* RFC 3261 §7.1, §7.2, leniently (sip_text_status_line, sip_text_request_line). */
 static bool sip_scan_start_line(struct sip_msg *msg, const char *s, size_t n)
 {
-	if (n >= 4 && strncasecmp(s, "SIP/", 4) == 0) {
+	struct sip_text_request rq;
+
+	if (sip_text_is_status_line(s, n)) {
 		msg->is_request = false;
-		return sip_scan_status_line(s, n, &msg->status);
+		return sip_text_status_line(s, n, &msg->status);
 	}
-	size_t m = 0;
-	while (m < n && sip_scan_is_token(s[m]))
-		m++;
-	size_t ve = n, vb;
-	while (ve > m && sip_scan_is_lws(s[ve - 1]))
-		ve--;
-	vb = ve;
-	while (vb > m && !sip_scan_is_lws(s[vb - 1]))
-		vb--;
-	if (m == 0 || vb == m || ve - vb < 4 || strncasecmp(s + vb, "SIP/", 4) != 0)
-		return false;
-	struct sip_scan_span uri = sip_scan_trim(s + m, vb - m);
-	if (uri.n == 0 || uri.p == s + m) /* no SP after the method */
+	if (!sip_text_request_line(s, n, &rq))
 		return false;
 	msg->is_request = true;
-	msg->method = sip_method_from_name(s, m);
-	msg->method_name = sip_scan_str(msg, s, m);
-	msg->request_uri = sip_scan_str(msg, uri.p, uri.n);
+	msg->method = sip_method_from_name(rq.method, rq.method_len);
+	msg->method_name = sip_scan_str(msg, rq.method, rq.method_len);
+	msg->request_uri = sip_scan_str(msg, rq.uri, rq.uri_len);
 	return true;
 }
 
@@ -854,9 +780,9 @@ int sip_scan_status(const uint8_t *data, size_t len)
 	if (len > SIP_SCAN_MAX_LEN)
 		len = SIP_SCAN_MAX_LEN;
 	struct sip_scan_span l = sip_scan_first_line((const char *)data, len, &next);
-	if (l.n < 4 || strncasecmp(l.p, "SIP/", 4) != 0)
+	if (!sip_text_is_status_line(l.p, l.n))
 		return 0;
-	return sip_scan_status_line(l.p, l.n, &status) ? status : -1;
+	return sip_text_status_line(l.p, l.n, &status) ? status : -1;
 }
 
 bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)

@@ -46,9 +46,6 @@ void sip_scan_min_se(const char *v, size_t n, struct timer_header *out);
  * Case-insensitive, whitespace around commas ignored. */
 bool sip_scan_has_option_tag(const char *v, size_t n, const char *tag);
 
-/* n > 0 bytes at s, all token characters (RFC 3261 §25.1), e.g. a method. */
-bool sip_scan_is_token_text(const char *s, size_t n);
-
 /* Retry-After (RFC 3261 §20.33): the leading delta-seconds, -1 if absent or
  * not a number up to 2^31-1. */
 int sip_scan_retry_after(const char *v, size_t n);

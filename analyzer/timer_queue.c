@@ -119,7 +119,3 @@ struct timer_entry *timer_queue_peek(const struct timer_queue *q)
 	return q->len ? q->heap[0] : NULL;
 }
 
-size_t timer_queue_length(const struct timer_queue *q)
-{
-	return q->len;
-}

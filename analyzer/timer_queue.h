@@ -27,6 +27,5 @@ void timer_queue_schedule(struct timer_queue *q, struct timer_entry *e, int64_t 
 void timer_queue_cancel(struct timer_queue *q, struct timer_entry *e);
 /* The entry due first, or NULL when empty. */
 struct timer_entry *timer_queue_peek(const struct timer_queue *q);
-size_t timer_queue_length(const struct timer_queue *q);
 
 #endif

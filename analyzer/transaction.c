@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/dedup.h"
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 static struct txn_hop *transaction_hop_mut(struct txn *t, size_t i)
@@ -96,7 +96,7 @@ static uint64_t transaction_branch_hash(const char *branch)
 {
 	if (!branch || !*branch)
 		return 0;
-	uint64_t h = dedup_hash(branch, strlen(branch), 0xb7);
+	uint64_t h = hash_bytes(branch, strlen(branch), 0xb7);
 	return h ? h : 1;
 }
 
@@ -426,11 +426,11 @@ static uint64_t transaction_cache_key(const struct flow *f, const struct sip_msg
 	k[n++] = (uint8_t)m->status;
 	memcpy(k + n, &m->cseq, sizeof m->cseq);
 	n += sizeof m->cseq;
-	uint64_t h = dedup_hash(k, n, 0xc4);
+	uint64_t h = hash_bytes(k, n, 0xc4);
 	if (m->call_id)
-		h = dedup_hash(m->call_id, strlen(m->call_id), h);
+		h = hash_bytes(m->call_id, strlen(m->call_id), h);
 	if (m->via_branch)
-		h = dedup_hash(m->via_branch, strlen(m->via_branch), h);
+		h = hash_bytes(m->via_branch, strlen(m->via_branch), h);
 	return h;
 }
 

@@ -20,12 +20,13 @@
 
 #include "analyzer/sip_msg.h"
 #include "capture/packet.h"
+#include "common/sip_time.h"
 
 #define TXN_MAX_HOPS 4
 #define TXN_MAX_STATUSES 4
 #define TXN_MAX_PER_DIALOG 16
 /* 64*T1: Timer B (INVITE) and Timer F (non-INVITE), RFC 3261 §17.1.1.2, §17.1.2.2 */
-#define TXN_TIMEOUT_US (32 * USEC_PER_SEC)
+#define TXN_TIMEOUT_US SIP_TIME_64T1_US
 #define TXN_KEEP_US (64 * USEC_PER_SEC)
 
 enum dialog_side {

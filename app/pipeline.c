@@ -65,7 +65,7 @@ static int64_t pipeline_end_clock(struct pipeline *p, int64_t clock_us)
 static void pipeline_check_duration(struct pipeline *p)
 {
 	if (p->stop_at_us && pipeline_wall_us() >= p->stop_at_us)
-		*p->stop = 1;
+		atomic_store(p->stop, 1);
 }
 
 /* Live only: the wall clock moves timers while the wire is quiet (the queue
@@ -121,7 +121,7 @@ void pipeline_run(struct pipeline *p)
 		pipeline_watchdog(p);
 		if (p->live)
 			pipeline_check_duration(p);
-		if (*p->stop && !stopping) {
+		if (atomic_load(p->stop) && !stopping) {
 			stopping = true;
 			if (p->notify)
 				service_notify_stopping();

@@ -5,7 +5,7 @@
 #define SIPWATCH_PIPELINE_H
 
 #include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,7 +22,7 @@ struct pipeline {
 	struct capture_source *source;
 	bool live;
 	int64_t stop_at_us;            /* live --duration: wall time to stop; 0 = none */
-	volatile sig_atomic_t *stop;   /* set by SIGINT/SIGTERM or the dashboard */
+	atomic_int *stop;              /* set by SIGINT/SIGTERM or the dashboard */
 	int retention_days;
 	int64_t retention_clock_scale; /* tests: retention's clock runs this much faster (1 = real) */
 	/* Live: called on the pipeline thread about once a second (it may write

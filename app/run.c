@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +39,17 @@
 /* Dialog rows the dashboard may lag behind: about two seconds at 50k packets/s */
 #define RUN_FEED_ROWS 65536
 
-static volatile sig_atomic_t run_stop;
+/* Set by SIGINT/SIGTERM, the dashboard's quit or --duration; read by the
+ * pipeline and the dashboard threads.  A lock-free C11 atomic: both safe in a
+ * signal handler (C11 7.14.1.1) and ordered between threads, which a volatile
+ * sig_atomic_t is not. */
+static atomic_int run_stop;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "run_stop is set in a signal handler");
 
 static void run_on_signal(int sig)
 {
 	(void)sig;
-	run_stop = 1;
+	atomic_store(&run_stop, 1);
 }
 
 static void run_on_hup(int sig)
@@ -490,7 +496,7 @@ static void *run_pipeline_thread(void *arg)
 	struct run_state *s = arg;
 
 	pipeline_run(&s->pipeline);
-	s->read_to_end = !run_stop;
+	s->read_to_end = !atomic_load(&run_stop);
 	if (s->read_to_end && !capture_is_live(s->source))
 		capture_file_truncate_wal(s->opt->db_path, 1000);
 	return NULL;
@@ -508,14 +514,14 @@ static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 		.strict_peers = s->opt->strict_peers,
 		.counters = run_dashboard_counters,
 		.ctx = s,
-		.stop_flag = (volatile int *)&run_stop,
+		.stop_flag = &run_stop,
 	};
 
 	dc.feed = dashboard_feed_new(RUN_FEED_ROWS);
 	s->sink.feed = dc.feed;
 	pthread_create(&tid, NULL, run_pipeline_thread, s);
 	int rc = dashboard_run(&dc, err, errlen);
-	run_stop = 1; /* leaving the dashboard ends the capture */
+	atomic_store(&run_stop, 1); /* leaving the dashboard ends the capture */
 	pthread_join(tid, NULL);
 	s->sink.feed = NULL;
 	dashboard_feed_free(dc.feed);
@@ -604,7 +610,7 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 		rc = run_with_dashboard(s, err, errlen);
 	else {
 		pipeline_run(&s->pipeline);
-		s->read_to_end = !run_stop;
+		s->read_to_end = !atomic_load(&run_stop);
 	}
 	capture_join(s->source);
 	return rc ? -1 : (ui ? 1 : 0);
@@ -728,7 +734,7 @@ static int run_browse(const struct options *o, uint64_t capture_id, bool ui)
 			.db_path = o->db_path,
 			.capture_id = capture_id,
 			.utc = o->utc,
-			.stop_flag = (volatile int *)&run_stop,
+			.stop_flag = &run_stop,
 		};
 
 		if (dashboard_run(&dc, err, sizeof err) != 0) {

@@ -123,18 +123,6 @@ static inline bool decode_port_in(const uint16_t *ports, size_t n, uint16_t port
 	return false;
 }
 
-/* FNV-1a, enough to spread flows over hash buckets. */
-static inline uint32_t decode_hash(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
-#define DECODE_HASH_INIT 2166136261u
-
 /* The tables (decode_table.c): the layer for a key, or NULL. */
 struct decode_layer {
 	enum decode_key key;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/xalloc.h"
 
 #define IPFRAG_MAX_DATAGRAM 65535u /* fragmentable part, both IP versions */
@@ -74,14 +75,14 @@ size_t ipfrag_bytes_held(const struct ipfrag_table *t)
 
 static uint32_t ipfrag_bucket(const struct ipfrag_key *k)
 {
-	uint32_t h = DECODE_HASH_INIT;
+	uint32_t h = HASH_FNV1A_INIT;
 	size_t alen = k->family == 6 ? 16 : 4;
 
-	h = decode_hash(h, &k->family, 1);
-	h = decode_hash(h, &k->proto, 1);
-	h = decode_hash(h, &k->id, sizeof k->id);
-	h = decode_hash(h, k->src, alen);
-	h = decode_hash(h, k->dst, alen);
+	h = hash_fnv1a(h, &k->family, 1);
+	h = hash_fnv1a(h, &k->proto, 1);
+	h = hash_fnv1a(h, &k->id, sizeof k->id);
+	h = hash_fnv1a(h, k->src, alen);
+	h = hash_fnv1a(h, k->dst, alen);
 	return h % IPFRAG_BUCKETS;
 }
 

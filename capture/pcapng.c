@@ -78,7 +78,7 @@ static uint32_t pcapng_raw32(const struct pcapng_reader *r, const uint8_t *p)
 	return pcapng_u32(r, &rd);
 }
 
-struct pcapng_reader *pcapng_new_mem(bool swapped)
+static struct pcapng_reader *pcapng_new_mem(bool swapped)
 {
 	struct pcapng_reader *r = xcalloc(1, sizeof *r);
 
@@ -215,8 +215,9 @@ static enum pcapng_result pcapng_spb(struct pcapng_reader *r, const uint8_t *bod
 	return PCAPNG_PACKET;
 }
 
-enum pcapng_result pcapng_feed(struct pcapng_reader *r, uint32_t type, const uint8_t *body,
-			       size_t len, struct pcapng_packet *out, char *why, size_t whylen)
+/* Parses one block body. */
+static enum pcapng_result pcapng_feed(struct pcapng_reader *r, uint32_t type, const uint8_t *body,
+				      size_t len, struct pcapng_packet *out, char *why, size_t whylen)
 {
 	switch (type) {
 	case PCAPNG_IDB:
@@ -340,11 +341,6 @@ int pcapng_peek_linktype(struct pcapng_reader *r)
 		return r->first_linktype;
 	r->pending_st = pcapng_next(r, &r->pending_pkt, r->pending_why, sizeof r->pending_why);
 	r->pending = true;
-	return r->first_linktype;
-}
-
-int pcapng_first_linktype(const struct pcapng_reader *r)
-{
 	return r->first_linktype;
 }
 

@@ -37,16 +37,9 @@ struct pcapng_reader *pcapng_open(FILE *fp, char *err, size_t errlen);
  * resolution, custom and unknown ones).  On TRUNCATED/CORRUPT, why is set. */
 enum pcapng_result pcapng_next(struct pcapng_reader *r, struct pcapng_packet *out,
 			       char *why, size_t whylen);
-/* The link type of the first interface (for -w and -f), -1 before one is read. */
-int pcapng_first_linktype(const struct pcapng_reader *r);
 /* Reads ahead to the first interface (-1 if the file has none before its
  * first packet or its end); the next pcapng_next returns what followed. */
 int pcapng_peek_linktype(struct pcapng_reader *r);
 void pcapng_close(struct pcapng_reader *r); /* closes fp too */
-
-/* Parses one block body from memory (the fuzz target's entry). */
-enum pcapng_result pcapng_feed(struct pcapng_reader *r, uint32_t type, const uint8_t *body,
-			       size_t len, struct pcapng_packet *out, char *why, size_t whylen);
-struct pcapng_reader *pcapng_new_mem(bool swapped);
 
 #endif

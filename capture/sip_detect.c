@@ -2,87 +2,26 @@
  *
  * On a configured SIP port every payload is a candidate (the analyzer rejects
  * what does not parse).  Elsewhere a payload must begin with a SIP start line
- * (RFC 3261 7.1 Request-Line, 7.2 Status-Line).  TLS is recognised by its
+ * (RFC 3261 7.1 Request-Line, 7.2 Status-Line: sip_text_start_line).  TLS is recognised by its
  * record header or by port, and only counted: sipwatch cannot decrypt it. */
 #include "capture/sip_detect.h"
 
 #include <string.h>
 
 #include "capture/decode_layer.h"
+#include "common/sip_text.h"
 
-#define SIP_VERSION "SIP/2.0"
-#define SIP_VERSION_LEN 7
-#define SIP_METHOD_MAX 32
-#define SIP_LINE_MAX 2048 /* a start line longer than this is not worth waiting for */
 #define TLS_HANDSHAKE 22
 #define SIP_PING_MAX 16 /* a word this short, maybe NUL-terminated, is a ping */
-
-static bool sip_detect_method_char(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-}
-
-static bool sip_detect_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
-static bool sip_detect_status_line(const uint8_t *line, size_t len)
-{
-	if (len < SIP_VERSION_LEN + 4 || memcmp(line, SIP_VERSION " ", SIP_VERSION_LEN + 1) != 0)
-		return false;
-	const uint8_t *code = line + SIP_VERSION_LEN + 1;
-	if (!sip_detect_digit(code[0]) || !sip_detect_digit(code[1]) || !sip_detect_digit(code[2]))
-		return false;
-	return len == SIP_VERSION_LEN + 4 || code[3] == ' ';
-}
-
-/* Request-Line = Method SP Request-URI SP SIP-Version */
-static bool sip_detect_request_line(const uint8_t *line, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len && i <= SIP_METHOD_MAX && sip_detect_method_char(line[i]))
-		i++;
-	if (i == 0 || i > SIP_METHOD_MAX || i >= len || line[i] != ' ')
-		return false;
-	if (len < i + 2 + SIP_VERSION_LEN + 1)
-		return false;
-	const uint8_t *tail = line + len - SIP_VERSION_LEN - 1;
-	return memcmp(tail, " " SIP_VERSION, SIP_VERSION_LEN + 1) == 0 && line[i + 1] != ' ';
-}
-
-bool sip_detect_start_line(const uint8_t *line, size_t len)
-{
-	if (len && line[len - 1] == '\r')
-		len--;
-	return sip_detect_status_line(line, len) || sip_detect_request_line(line, len);
-}
 
 bool sip_detect_starts_sip(const uint8_t *p, size_t len)
 {
 	if (!len)	/* an empty payload may come with p == NULL: memchr's UB */
 		return false;
-	size_t n = len < SIP_LINE_MAX ? len : SIP_LINE_MAX;
+	size_t n = len < SIP_TEXT_LINE_MAX ? len : SIP_TEXT_LINE_MAX;
 	const uint8_t *lf = memchr(p, '\n', n);
 
-	return lf && sip_detect_start_line(p, (size_t)(lf - p));
-}
-
-bool sip_detect_could_start(const uint8_t *p, size_t len)
-{
-	if (len > SIP_LINE_MAX)
-		return false;
-	if (!len)	/* nothing yet contradicts a start line (and p may be NULL) */
-		return true;
-	size_t n = len < SIP_VERSION_LEN ? len : SIP_VERSION_LEN;
-	if (memcmp(p, SIP_VERSION, n) == 0)
-		return true;
-	size_t i = 0;
-	while (i < len && i <= SIP_METHOD_MAX && sip_detect_method_char(p[i]))
-		i++;
-	return i > 0 && i <= SIP_METHOD_MAX && (i == len || p[i] == ' ');
+	return lf && sip_text_start_line(p, (size_t)(lf - p));
 }
 
 bool sip_detect_tls_record(const uint8_t *p, size_t len)

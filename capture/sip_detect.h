@@ -14,13 +14,8 @@ enum sip_detect_kind {
 	SIP_DETECT_OTHER,
 };
 
-/* One line without its LF (a trailing CR is allowed): "METHOD sp uri sp SIP/2.0"
- * or "SIP/2.0 ddd ...". */
-bool sip_detect_start_line(const uint8_t *line, size_t len);
 /* Does a payload begin with a SIP start line? */
 bool sip_detect_starts_sip(const uint8_t *p, size_t len);
-/* Could these bytes still grow into a start line?  (For data arriving in pieces.) */
-bool sip_detect_could_start(const uint8_t *p, size_t len);
 /* A TLS record header: handshake (22) and version 3.x (RFC 8446 5.1). */
 bool sip_detect_tls_record(const uint8_t *p, size_t len);
 /* A keepalive: only CR, LF, spaces and NULs (RFC 5626 3.5.1, padding), or a

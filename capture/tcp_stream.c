@@ -34,6 +34,8 @@
 #include "capture/sip_detect.h"
 #include "capture/sip_frame.h"
 #include "capture/stream_layer.h"
+#include "common/hash.h"
+#include "common/sip_text.h"
 #include "common/xalloc.h"
 
 #define TCP_STREAM_MIN_BUCKETS 16u
@@ -135,21 +137,16 @@ void tcp_stream_table_free(struct tcp_stream_table *t)
 	free(t);
 }
 
-size_t tcp_stream_count(const struct tcp_stream_table *t)
-{
-	return t->count;
-}
-
 static uint32_t tcp_stream_hash(const struct flow *f)
 {
 	size_t alen = f->src.family == 6 ? 16 : 4;
-	uint32_t h = DECODE_HASH_INIT;
+	uint32_t h = HASH_FNV1A_INIT;
 
-	h = decode_hash(h, &f->src.family, 1);
-	h = decode_hash(h, f->src.ip, alen);
-	h = decode_hash(h, f->dst.ip, alen);
-	h = decode_hash(h, &f->src.port, sizeof f->src.port);
-	return decode_hash(h, &f->dst.port, sizeof f->dst.port);
+	h = hash_fnv1a(h, &f->src.family, 1);
+	h = hash_fnv1a(h, f->src.ip, alen);
+	h = hash_fnv1a(h, f->dst.ip, alen);
+	h = hash_fnv1a(h, &f->src.port, sizeof f->src.port);
+	return hash_fnv1a(h, &f->dst.port, sizeof f->dst.port);
 }
 
 static struct tcp_stream *tcp_stream_find(struct tcp_stream_table *t, const struct flow *f,
@@ -349,7 +346,7 @@ static bool tcp_stream_begins_sip(const uint8_t *data, size_t len)
 {
 	if (len && memchr(data, '\n', len))
 		return sip_detect_starts_sip(data, len);
-	return sip_detect_could_start(data, len);
+	return sip_text_could_start(data, len);
 }
 
 /* A mid-way pickup whose first bytes are not a start line: keep them, in

@@ -35,6 +35,5 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
 void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us);
 /* Forgets every stream. */
 void tcp_stream_clear(struct tcp_stream_table *t);
-size_t tcp_stream_count(const struct tcp_stream_table *t);
 
 #endif

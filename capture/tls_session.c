@@ -125,11 +125,6 @@ void tls_session_unref(struct tls_session *s)
 	free(s);
 }
 
-enum tls_session_outcome tls_session_outcome(const struct tls_session *s)
-{
-	return s->outcome;
-}
-
 static void tls_session_transcript(struct tls_session *s, const uint8_t *msg, size_t len)
 {
 	if (!s->keys || tls_keys_rsa_count(s->keys) == 0 || s->t_over)

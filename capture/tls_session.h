@@ -38,6 +38,5 @@ void tls_session_unref(struct tls_session *s);
  * SIZE_MAX: this is not TLS; the caller should forget the stream. */
 size_t tls_session_feed(struct tls_session *s, const struct net_addr *src, int64_t ts_us,
 			const uint8_t *buf, size_t len, tls_session_sink_fn sink, void *ctx);
-enum tls_session_outcome tls_session_outcome(const struct tls_session *s);
 
 #endif

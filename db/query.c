@@ -445,27 +445,6 @@ static enum severity query_severity(const char *s)
 }
 
 /* "CODE,CODE" back to a bit mask; unknown names (a newer analyzer) are skipped. */
-static uint32_t query_codes_mask(const char *s)
-{
-	uint32_t mask = 0;
-	char name[64];
-
-	while (s && *s) {
-		size_t len = strcspn(s, ",");
-		enum finding_code code;
-		if (len < sizeof name) {
-			memcpy(name, s, len);
-			name[len] = '\0';
-			if (finding_code_from_name(name, &code) && code < 32)
-				mask |= UINT32_C(1) << code;
-		}
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return mask;
-}
-
 static void query_copy_endpoint(char *dst, const char *src)
 {
 	snprintf(dst, ENDPOINT_STR_MAX, "%s", src ? src : "");
@@ -500,7 +479,7 @@ static void query_dialog_row(sqlite3_stmt *st, struct dialog_record *d)
 	d->end_class = query_end_class(dbutil_column_str(st, 23));
 	d->state = dbutil_column_str(st, 24);
 	d->n_messages = (uint32_t)dbutil_column_u64(st, 25);
-	d->finding_mask = query_codes_mask(dbutil_column_str(st, 26));
+	d->finding_mask = finding_mask_from_text(dbutil_column_str(st, 26));
 	d->at_risk = sqlite3_column_int(st, 27) != 0;
 	d->at_risk_at = dbutil_column_time(st, 28);
 	/* schema 9 on; before it every row is an INVITE dialog */

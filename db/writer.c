@@ -495,32 +495,11 @@ static void writer_map_clear(struct writer *w)
 }
 
 /* The codes of a finding mask as "CODE,CODE" in code order. */
-static size_t writer_codes_text(uint32_t mask, char *buf, size_t n)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (int c = 0; c < FINDING_CODE_COUNT && c < 32; c++) {
-		if (!(mask & (UINT32_C(1) << c)))
-			continue;
-		const char *name = finding_code_name((enum finding_code)c);
-		size_t len = strlen(name);
-		if (off + (off ? 1 : 0) + len + 1 > n)
-			break;
-		if (off)
-			buf[off++] = ',';
-		memcpy(buf + off, name, len);
-		off += len;
-		buf[off] = '\0';
-	}
-	return off;
-}
-
 static void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
 {
 	char codes[1024];
 	sqlite3_stmt *st = w->st[ST_DIALOG];
-	size_t codes_len = writer_codes_text(d->finding_mask, codes, sizeof codes);
+	size_t codes_len = finding_mask_text(d->finding_mask, codes, sizeof codes);
 	const char *refresher = dialog_refresher_name((enum dialog_refresher)d->refresher);
 	const char *end_class = end_class_name((enum end_class)d->end_class);
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Holds the module boundaries: each library header only where it belongs,
-# and no circle of calls between the files of a folder where one was cut.
+# Holds the module boundaries: each library header only where it belongs;
+# no circle of calls between the files of a folder where one was cut (ui/, below);
+# the folder order and no circles in common/, capture/, analyzer/ (tests/lint_graph.py).
 set -u
 bad=0
 chk() { # pattern allowed-files-regex what
@@ -56,6 +57,9 @@ for dir in ${LINT_CIRCLE_DIRS:-ui}; do # issue 14: the folders whose circles wer
 done
 if grep -rnE '\batoi\s*\(|\bsprintf\s*\(|\bstrcpy\s*\(' common capture analyzer db ui app; then
 	echo "lint: atoi/sprintf/strcpy on the wire path"; bad=1
+fi
+if ! graph=$(python3 "$(dirname "$0")/lint_graph.py" . 2>&1); then
+	echo "$graph"; bad=1
 fi
 [ $bad = 0 ] && echo "lint: ok"
 exit $bad

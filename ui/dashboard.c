@@ -267,7 +267,7 @@ int dashboard_run(const struct dashboard_config *cfg, char *err, size_t errlen)
 	dashboard_load_list(&d);
 	last_load = last_move = dashboard_mono_ms();
 	dashboard_enter(&d, DASH_SCREEN_LIST);
-	while (!d.quit && !(cfg->stop_flag && *cfg->stop_flag)) {
+	while (!d.quit && !(cfg->stop_flag && atomic_load(cfg->stop_flag))) {
 		wint_t ch;
 		int r;
 

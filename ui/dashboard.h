@@ -6,6 +6,7 @@
 #ifndef SIPWATCH_DASHBOARD_H
 #define SIPWATCH_DASHBOARD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +38,7 @@ struct dashboard_config {
 	 * the dashboard re-reads the db while the counters move). */
 	struct dashboard_feed *feed;
 	/* Set by a signal handler: leave the dashboard. */
-	volatile int *stop_flag;
+	atomic_int *stop_flag;
 };
 
 /* Runs until the user quits (q) or *stop_flag.  Returns 0, or 1 with a reason in err. */

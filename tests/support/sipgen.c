@@ -168,6 +168,26 @@ void sg_init(struct sg_harness *h, const struct analyzer_config *cfg)
 	h->a = analyzer_new(&h->cfg, &sink);
 }
 
+const struct analyzer_config *sg_config(bool strict_peers)
+{
+	static struct analyzer_config cfg[2];
+	struct analyzer_config *c = &cfg[strict_peers];
+
+	analyzer_config_defaults(c);
+	c->utc = true; /* as sg_init's default */
+	c->strict_peers = strict_peers;
+	return c;
+}
+
+uint64_t sg_start(struct sg_harness *h, struct sg_call *c, const char *call_id, bool via_proxy,
+		  unsigned se, bool strict_peers)
+{
+	sg_init(h, sg_config(strict_peers));
+	sg_call_init(c, h, call_id, via_proxy);
+	sg_setup(c, 0, se, "uac");
+	return sg_dialog_of(h, call_id)->r.id;
+}
+
 void sg_fini(struct sg_harness *h)
 {
 	analyzer_free(h->a);

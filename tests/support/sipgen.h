@@ -147,6 +147,13 @@ size_t sg_build(const struct sg_call *c, char *buf, size_t n, bool request, enum
  * proxy); the ACK follows at +0.020. */
 void sg_setup(struct sg_call *c, double t, unsigned se, const char *refresher);
 
+/* The session-timer tests' preamble: the analyzer config (defaults, utc, and
+ * --strict-peers as asked; a static copy per reading), then sg_init,
+ * sg_call_init and sg_setup(c, 0, se, "uac"); returns the new dialog's id. */
+const struct analyzer_config *sg_config(bool strict_peers);
+uint64_t sg_start(struct sg_harness *h, struct sg_call *c, const char *call_id, bool via_proxy,
+		  unsigned se, bool strict_peers);
+
 /* t_ref + SE - min(32 s, SE/3) and t_ref + SE (session-timers.md). */
 int64_t sg_teardown_of(int64_t t_ref, unsigned se);
 int64_t sg_deadline_of(int64_t t_ref, unsigned se);

@@ -12,31 +12,9 @@
 #include "capture/decode.h"
 #include "capture/ipfrag.h"
 #include "tests/support/frames.h"
+#include "tests/support/packet_sink.h"
 
-#define SINK_MAX 64
 #define T0 (1700000000LL * USEC_PER_SEC)
-
-struct sink {
-	size_t n;
-	struct sip_packet *pkts[SINK_MAX];
-};
-
-static void sink_emit(void *ctx, struct sip_packet *p)
-{
-	struct sink *s = ctx;
-
-	if (s->n < SINK_MAX)
-		s->pkts[s->n++] = p;
-	else
-		sip_packet_free(p);
-}
-
-static void sink_clear(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		sip_packet_free(s->pkts[i]);
-	s->n = 0;
-}
 
 static uint8_t frame_buf[FRAME_MAX];
 
@@ -64,7 +42,7 @@ static char *big_message(size_t body)
 	return m;
 }
 
-static struct decoder *new_decoder(const struct decoder_config *cfg, struct sink *sink)
+static struct decoder *new_decoder(const struct decoder_config *cfg, struct packet_sink *sink)
 {
 	struct decoder_config def;
 
@@ -72,7 +50,7 @@ static struct decoder *new_decoder(const struct decoder_config *cfg, struct sink
 		decoder_config_defaults(&def);
 		cfg = &def;
 	}
-	return decoder_new(cfg, sink_emit, sink);
+	return decoder_new(cfg, packet_sink_emit, sink);
 }
 
 static void spec(struct frame_spec *s, int v6)
@@ -86,7 +64,7 @@ static void spec(struct frame_spec *s, int v6)
 	s->ip_id = 0x1234;
 }
 
-static void expect_one(struct sink *sink, const char *msg)
+static void expect_one(struct packet_sink *sink, const char *msg)
 {
 	assert_int_equal(sink->n, 1);
 	assert_int_equal(sink->pkts[0]->len, strlen(msg));
@@ -125,7 +103,7 @@ static void check_all_orders(int v6)
 				pool[j] = pool[j + 1];
 			left--;
 		}
-		struct sink sink = {0};
+		struct packet_sink sink = {0};
 		struct decoder *d = new_decoder(NULL, &sink);
 		for (int i = 0; i < 4; i++)
 			feed_ip(d, &s, T0 + i, fr.pkt[perm[i]], fr.len[perm[i]]);
@@ -136,7 +114,7 @@ static void check_all_orders(int v6)
 		assert_int_equal(st->invalid, 0);
 		expect_one(&sink, msg);
 		assert_true(net_addr_equal(&sink.pkts[0]->flow.src, &s.flow.src));
-		sink_clear(&sink);
+		packet_sink_clear(&sink);
 		decoder_free(d);
 	}
 	frame_fragments_free(&fr);
@@ -167,7 +145,7 @@ static void test_duplicate_fragments_once(void **state)
 	static const int order[] = {0, 0, 2, 2, 0, 1};
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		struct sink sink = {0};
+		struct packet_sink sink = {0};
 		struct decoder *d = new_decoder(NULL, &sink);
 		spec(&s, v6);
 		size_t n = frame_build_ip(&s, msg, strlen(msg), ip, sizeof ip);
@@ -178,7 +156,7 @@ static void test_duplicate_fragments_once(void **state)
 		expect_one(&sink, msg);
 		assert_int_equal(decoder_stats(d)->fragments_reassembled, 1);
 		assert_int_equal(decoder_stats(d)->invalid, 0);
-		sink_clear(&sink);
+		packet_sink_clear(&sink);
 		frame_fragments_free(&fr);
 		decoder_free(d);
 	}
@@ -227,7 +205,7 @@ static void test_v4_overlap_first_wins(void **state)
 	memcpy(alt, dg, 32);
 	memset(alt + 16, 'Z', 8); /* B disagrees with A about bytes 16..23 */
 	for (int b_first = 0; b_first < 2; b_first++) {
-		struct sink sink = {0};
+		struct packet_sink sink = {0};
 		struct decoder *d = new_decoder(NULL, &sink);
 		size_t na = v4_frag(pkt, 5, 0, 1, dg, 24);
 		uint8_t a_pkt[128];
@@ -244,7 +222,7 @@ static void test_v4_overlap_first_wins(void **state)
 		assert_int_equal(sink.pkts[0]->len, 24);
 		const uint8_t *want = b_first ? alt + 8 : dg + 8;
 		assert_memory_equal(sink.pkts[0]->data, want, 24);
-		sink_clear(&sink);
+		packet_sink_clear(&sink);
 		decoder_free(d);
 	}
 }
@@ -255,7 +233,7 @@ static void test_v6_overlap_abandons(void **state)
 	static uint8_t ip[FRAME_MAX];
 	struct frame_spec s;
 	struct frame_fragments a, b;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	char *msg = big_message(2000);
 
 	spec(&s, 1);
@@ -292,12 +270,12 @@ static void test_fragment_timeout(void **state)
 	assert_int_equal(fr.n, 2);
 
 	/* 29 s apart: still in time. */
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	struct decoder *d = new_decoder(NULL, &sink);
 	feed_ip(d, &s, T0, fr.pkt[0], fr.len[0]);
 	feed_ip(d, &s, T0 + 29 * USEC_PER_SEC, fr.pkt[1], fr.len[1]);
 	expect_one(&sink, msg);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 	decoder_free(d);
 
 	/* 31 s apart: the first is gone when the second comes. */
@@ -336,7 +314,7 @@ static void test_memory_limit_through_decoder(void **state)
 	struct frame_spec s;
 	struct frame_fragments fr;
 	struct decoder_config cfg;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	char *msg = big_message(1500);
 
 	decoder_config_defaults(&cfg);
@@ -356,7 +334,7 @@ static void test_memory_limit_through_decoder(void **state)
 	assert_true(st->fragments_dropped > 80);
 	assert_int_equal(st->fragments_reassembled, 1); /* the newest survived */
 	expect_one(&sink, msg);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 	decoder_free(d);
 	free(msg);
 }
@@ -433,7 +411,7 @@ static void test_v6_atomic_fragment(void **state)
 	static uint8_t ip[FRAME_MAX];
 	struct frame_spec s;
 	struct frame_fragments fr;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	const char *msg = "SIP/2.0 200 OK\r\nCall-ID: a\r\n\r\n";
 
 	spec(&s, 1);
@@ -444,12 +422,12 @@ static void test_v6_atomic_fragment(void **state)
 	feed_ip(d, &s, T0, fr.pkt[0], fr.len[0]);
 	expect_one(&sink, msg);
 	assert_int_equal(decoder_stats(d)->fragments, 0);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 	decoder_free(d);
 	frame_fragments_free(&fr);
 }
 
-static struct decoder_stats decode_ip_packet(const uint8_t *ip, size_t len, struct sink *sink)
+static struct decoder_stats decode_ip_packet(const uint8_t *ip, size_t len, struct packet_sink *sink)
 {
 	struct frame_spec s;
 
@@ -467,14 +445,14 @@ static void test_ipv4_header_checks(void **state)
 	(void)state;
 	static uint8_t ip[FRAME_MAX], opt[FRAME_MAX];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	const char *msg = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
 
 	spec(&s, 0);
 	size_t n = frame_build_ip(&s, msg, strlen(msg), ip, sizeof ip);
 	struct decoder_stats st = decode_ip_packet(ip, n, &sink);
 	assert_int_equal(st.sip_candidates, 1);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 
 	/* IHL 6: one word of options (NOPs) before UDP. */
 	memcpy(opt, ip, 20);
@@ -485,7 +463,7 @@ static void test_ipv4_header_checks(void **state)
 	st = decode_ip_packet(opt, n + 4, &sink);
 	assert_int_equal(st.sip_candidates, 1);
 	expect_one(&sink, msg);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 
 	ip[0] = 0x44; /* IHL below 5 */
 	st = decode_ip_packet(ip, n, &sink);
@@ -514,7 +492,7 @@ static void test_ipv6_extension_headers(void **state)
 	static const uint8_t types[] = {FRAME_IP6_HOPOPTS, FRAME_IP6_ROUTING, FRAME_IP6_AH,
 					FRAME_IP6_DSTOPTS};
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	const char *msg = "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n";
 
 	for (int count = 0; count <= 4; count++) {
@@ -527,7 +505,7 @@ static void test_ipv6_extension_headers(void **state)
 			struct decoder_stats st = decode_ip_packet(ip, n, &sink);
 			assert_int_equal(st.sip_candidates, 1);
 			expect_one(&sink, msg);
-			sink_clear(&sink);
+			packet_sink_clear(&sink);
 		}
 	}
 

@@ -9,8 +9,8 @@
 
 #include "capture/decode.h"
 #include "tests/support/frames.h"
+#include "tests/support/packet_sink.h"
 
-#define SINK_MAX 16
 
 static const char SIP_MSG[] = "OPTIONS sip:bob@example.com SIP/2.0\r\n"
 			      "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
@@ -18,36 +18,14 @@ static const char SIP_MSG[] = "OPTIONS sip:bob@example.com SIP/2.0\r\n"
 			      "CSeq: 1 OPTIONS\r\n"
 			      "Content-Length: 0\r\n\r\n";
 
-struct sink {
-	size_t n;
-	struct sip_packet *pkts[SINK_MAX];
-};
-
-static void sink_emit(void *ctx, struct sip_packet *p)
-{
-	struct sink *s = ctx;
-
-	if (s->n < SINK_MAX)
-		s->pkts[s->n++] = p;
-	else
-		sip_packet_free(p);
-}
-
-static void sink_clear(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		sip_packet_free(s->pkts[i]);
-	s->n = 0;
-}
-
 /* Decodes one frame with a fresh decoder; the sink keeps what came out. */
 static struct decoder_stats decode_one(int linktype, const uint8_t *frame, size_t len,
-				       struct sink *sink)
+				       struct packet_sink *sink)
 {
 	struct decoder_config cfg;
 
 	decoder_config_defaults(&cfg);
-	struct decoder *d = decoder_new(&cfg, sink_emit, sink);
+	struct decoder *d = decoder_new(&cfg, packet_sink_emit, sink);
 	decoder_frame(d, linktype, 1700000000LL * USEC_PER_SEC, frame, (uint32_t)len);
 	struct decoder_stats st = *decoder_stats(d);
 	decoder_free(d);
@@ -58,7 +36,7 @@ static struct decoder_stats decode_one(int linktype, const uint8_t *frame, size_
 static void expect_candidate(const struct frame_spec *s)
 {
 	static uint8_t buf[FRAME_MAX];
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	size_t n = frame_build(s, SIP_MSG, strlen(SIP_MSG), buf, sizeof buf);
 
 	assert_true(n > 0);
@@ -77,7 +55,7 @@ static void expect_candidate(const struct frame_spec *s)
 	assert_true(net_addr_equal(&p->flow.dst, &s->flow.dst));
 	assert_int_equal(p->flow.transport, s->flow.transport);
 	assert_int_equal(p->ts_us, 1700000000LL * USEC_PER_SEC);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 }
 
 static void spec(struct frame_spec *s, int linktype, int v6)
@@ -136,7 +114,7 @@ static void test_too_many_vlan_tags(void **state)
 {
 	(void)state;
 	uint8_t buf[256];
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	size_t at = 12;
 
 	memset(buf, 0, sizeof buf);
@@ -177,7 +155,7 @@ static void test_loopback_unknown_family(void **state)
 	(void)state;
 	static uint8_t buf[FRAME_MAX];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 
 	spec(&s, LINK_NULL, 0);
 	s.loop_family = 7; /* AF_NS, say */
@@ -192,7 +170,7 @@ static void test_ethernet_padding_is_cut(void **state)
 	(void)state;
 	uint8_t buf[128];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 
 	frame_spec_init(&s, LINK_ETHERNET, "192.0.2.1:9999", "192.0.2.2:5060", TRANSPORT_UDP);
 	/* A SIP message in a padded frame keeps its exact length. */
@@ -204,7 +182,7 @@ static void test_ethernet_padding_is_cut(void **state)
 	assert_int_equal(st.sip_candidates, 1);
 	assert_int_equal(sink.pkts[0]->len, strlen(msg));
 	assert_memory_equal(sink.pkts[0]->data, msg, strlen(msg));
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 }
 
 static void test_snap_encapsulation(void **state)
@@ -212,7 +190,7 @@ static void test_snap_encapsulation(void **state)
 	(void)state;
 	static uint8_t ip[FRAME_MAX], buf[FRAME_MAX];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 
 	spec(&s, LINK_RAW, 0);
 	size_t n = frame_build_ip(&s, SIP_MSG, strlen(SIP_MSG), ip, sizeof ip);
@@ -224,7 +202,7 @@ static void test_snap_encapsulation(void **state)
 	memcpy(buf + 22, ip, n);
 	struct decoder_stats st = decode_one(LINK_ETHERNET, buf, 22 + n, &sink);
 	assert_int_equal(st.sip_candidates, 1);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 	buf[14] = 0x42; /* STP's LLC: not IP */
 	st = decode_one(LINK_ETHERNET, buf, 22 + n, &sink);
 	assert_int_equal(st.unsupported, 1);
@@ -236,7 +214,7 @@ static void test_unsupported_and_mismatched(void **state)
 	(void)state;
 	static uint8_t buf[FRAME_MAX];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 
 	/* ARP on Ethernet. */
 	spec(&s, LINK_ETHERNET, 0);
@@ -258,7 +236,7 @@ static void test_unsupported_and_mismatched(void **state)
 	assert_int_equal(st.invalid, 1);
 	st = decode_one(LINK_IPV6, buf, n, &sink);
 	assert_int_equal(st.sip_candidates, 1);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 
 	/* Raw IP with version 5. */
 	buf[0] = 0x50;

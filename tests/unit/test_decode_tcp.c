@@ -13,8 +13,8 @@
 #include "capture/decode.h"
 #include "capture/sip_frame.h"
 #include "tests/support/frames.h"
+#include "tests/support/packet_sink.h"
 
-#define SINK_MAX 64
 #define T0 (1700000000LL * USEC_PER_SEC)
 #define ISN 1000u
 
@@ -27,29 +27,7 @@ static const char MSG_B[] = "SIP/2.0 100 Trying\r\nCall-ID: tcp-a\r\nContent-Len
 static const char MSG_C[] = "MESSAGE sip:a@b SIP/2.0\r\nl: 5\r\n\r\nhello";
 static const char MSG_NOLEN[] = "ACK sip:bob@example.com SIP/2.0\r\nCall-ID: tcp-a\r\n\r\n";
 
-struct sink {
-	size_t n;
-	struct sip_packet *pkts[SINK_MAX];
-};
-
-static void sink_emit(void *ctx, struct sip_packet *p)
-{
-	struct sink *s = ctx;
-
-	if (s->n < SINK_MAX)
-		s->pkts[s->n++] = p;
-	else
-		sip_packet_free(p);
-}
-
-static void sink_clear(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		sip_packet_free(s->pkts[i]);
-	s->n = 0;
-}
-
-static void expect_msg(const struct sink *sink, size_t i, const char *msg)
+static void expect_msg(const struct packet_sink *sink, size_t i, const char *msg)
 {
 	assert_true(i < sink->n);
 	assert_int_equal(sink->pkts[i]->len, strlen(msg));
@@ -59,7 +37,7 @@ static void expect_msg(const struct sink *sink, size_t i, const char *msg)
 
 struct conn {
 	struct decoder *d;
-	struct sink sink;
+	struct packet_sink sink;
 	struct frame_spec s;
 	int64_t ts;
 };
@@ -74,14 +52,14 @@ static void conn_open(struct conn *c, const struct decoder_config *cfg, const ch
 		cfg = &def;
 	}
 	memset(c, 0, sizeof *c);
-	c->d = decoder_new(cfg, sink_emit, &c->sink);
+	c->d = decoder_new(cfg, packet_sink_emit, &c->sink);
 	frame_spec_init(&c->s, LINK_ETHERNET, src, dst, TRANSPORT_TCP);
 	c->ts = T0;
 }
 
 static void conn_close(struct conn *c)
 {
-	sink_clear(&c->sink);
+	packet_sink_clear(&c->sink);
 	decoder_free(c->d);
 }
 

@@ -10,36 +10,15 @@
 
 #include "capture/decode.h"
 #include "capture/sip_detect.h"
+#include "common/sip_text.h"
 #include "tests/support/frames.h"
+#include "tests/support/packet_sink.h"
 
-#define SINK_MAX 16
 #define T0 (1700000000LL * USEC_PER_SEC)
-
-struct sink {
-	size_t n;
-	struct sip_packet *pkts[SINK_MAX];
-};
-
-static void sink_emit(void *ctx, struct sip_packet *p)
-{
-	struct sink *s = ctx;
-
-	if (s->n < SINK_MAX)
-		s->pkts[s->n++] = p;
-	else
-		sip_packet_free(p);
-}
-
-static void sink_clear(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		sip_packet_free(s->pkts[i]);
-	s->n = 0;
-}
 
 static uint8_t frame_buf[FRAME_MAX];
 
-static struct decoder *new_decoder(const struct decoder_config *cfg, struct sink *sink)
+static struct decoder *new_decoder(const struct decoder_config *cfg, struct packet_sink *sink)
 {
 	struct decoder_config def;
 
@@ -47,7 +26,7 @@ static struct decoder *new_decoder(const struct decoder_config *cfg, struct sink
 		decoder_config_defaults(&def);
 		cfg = &def;
 	}
-	return decoder_new(cfg, sink_emit, sink);
+	return decoder_new(cfg, packet_sink_emit, sink);
 }
 
 static void feed(struct decoder *d, const struct frame_spec *s, int64_t ts, const char *payload)
@@ -59,7 +38,7 @@ static void feed(struct decoder *d, const struct frame_spec *s, int64_t ts, cons
 }
 
 /* Decodes one raw IPv4 packet with a fresh decoder. */
-static struct decoder_stats decode_ip_packet(const uint8_t *ip, size_t len, struct sink *sink)
+static struct decoder_stats decode_ip_packet(const uint8_t *ip, size_t len, struct packet_sink *sink)
 {
 	struct decoder *d = new_decoder(NULL, sink);
 
@@ -74,7 +53,7 @@ static void test_udp_length_checks(void **state)
 	(void)state;
 	static uint8_t ip[FRAME_MAX];
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 	const char *msg = "SIP/2.0 200 OK\r\n\r\n";
 
 	frame_spec_init(&s, LINK_RAW, "192.0.2.1:5060", "192.0.2.2:5060", TRANSPORT_UDP);
@@ -90,7 +69,7 @@ static void test_udp_length_checks(void **state)
 	st = decode_ip_packet(ip, n, &sink);
 	assert_int_equal(st.sip_candidates, 1);
 	assert_int_equal(sink.pkts[0]->len, 7);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 }
 
 struct classify_case {
@@ -129,7 +108,7 @@ static void test_classification(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct classify_case *c = &cases[i];
 		struct frame_spec s;
-		struct sink sink = {0};
+		struct packet_sink sink = {0};
 		size_t len = c->len ? c->len : strlen(c->payload);
 		frame_spec_init(&s, LINK_ETHERNET, c->src, c->dst, TRANSPORT_UDP);
 		struct decoder *d = new_decoder(NULL, &sink);
@@ -141,7 +120,7 @@ static void test_classification(void **state)
 		assert_int_equal(st->encrypted, strcmp(c->want, "tls") == 0);
 		assert_int_equal(st->non_sip, strcmp(c->want, "other") == 0);
 		assert_int_equal(st->keepalives, strcmp(c->want, "keepalive") == 0);
-		sink_clear(&sink);
+		packet_sink_clear(&sink);
 		decoder_free(d);
 	}
 }
@@ -151,7 +130,7 @@ static void test_custom_ports(void **state)
 	(void)state;
 	struct decoder_config cfg;
 	struct frame_spec s;
-	struct sink sink = {0};
+	struct packet_sink sink = {0};
 
 	decoder_config_defaults(&cfg);
 	cfg.sip_ports[0] = 5080;
@@ -169,7 +148,7 @@ static void test_custom_ports(void **state)
 	assert_int_equal(st->sip_candidates, 2);
 	assert_int_equal(st->non_sip, 1);
 	assert_int_equal(st->encrypted, 0);
-	sink_clear(&sink);
+	packet_sink_clear(&sink);
 	decoder_free(d);
 }
 
@@ -178,7 +157,7 @@ static void test_detect_empty(void **state)
 {
 	(void)state;
 	assert_false(sip_detect_starts_sip(NULL, 0));
-	assert_true(sip_detect_could_start(NULL, 0));
+	assert_true(sip_text_could_start(NULL, 0));
 	assert_false(sip_detect_starts_sip((const uint8_t *)"\n", 1));
 }
 

@@ -37,8 +37,7 @@ static void healthy_update_refreshes(unsigned se)
 	/* t_ref = the 200 on the caller's leg: t + 0.003 + 0.001 */
 	SG_ASSERT_TS(d->r.last_refresh, sg_t(half + 0.004));
 	SG_ASSERT_TS(d->r.deadline, sg_t(half + 0.004 + se));
-	int64_t margin = se / 3 < 32 ? (int64_t)se * USEC_PER_SEC / 3 : 32 * USEC_PER_SEC;
-	SG_ASSERT_TS(d->r.teardown_expected, sg_t(half + 0.004 + se) - margin);
+	SG_ASSERT_TS(d->r.teardown_expected, sg_teardown_of(sg_t(half + 0.004), se));
 	assert_int_equal(d->r.refreshes_ok, 1);
 
 	sg_req(&c, 2 * half, SG_CALLER, "UPDATE", 3, &upd, SG_ALL);
@@ -86,8 +85,7 @@ static void outage_dropped(unsigned se)
 	struct sg_opts bad = {.no_contact = true, .supported_timer = true};
 	double half = se / 2.0;
 	int64_t t_ref = sg_t(SETUP_2XX_AT_CALLER);
-	int64_t margin = se / 3 < 32 ? (int64_t)se * USEC_PER_SEC / 3 : 32 * USEC_PER_SEC;
-	int64_t tp = t_ref + (int64_t)se * USEC_PER_SEC - margin;
+	int64_t tp = sg_teardown_of(t_ref, se);
 	double tp_s = (double)(tp - SG_T0_US) / 1e6;
 
 	sg_init(&h, NULL);

@@ -22,17 +22,7 @@ static const unsigned intervals[] = {90, 1800};
 #define REF_PROXY 0.011
 #define REF_DIRECT 0.010
 
-/* --strict-peers: the strict reading these scenarios assert */
-static const struct analyzer_config *fx_strict(void)
-{
-	static struct analyzer_config cfg;
-
-	analyzer_config_defaults(&cfg);
-	cfg.utc = true; /* as sg_init's default */
-	cfg.strict_peers = true;
-	return &cfg;
-}
-
+/* sg_config(true), --strict-peers: the strict reading these scenarios assert */
 struct fx {
 	struct sg_harness h;
 	struct sg_call c;
@@ -44,10 +34,7 @@ struct fx {
 
 static void fx_start(struct fx *x, const char *call_id, unsigned se, bool proxy)
 {
-	sg_init(&x->h, fx_strict());
-	sg_call_init(&x->c, &x->h, call_id, proxy);
-	sg_setup(&x->c, 0, se, "uac");
-	x->id = sg_dialog_of(&x->h, call_id)->r.id;
+	x->id = sg_start(&x->h, &x->c, call_id, proxy, se, true);
 	x->se = se;
 	x->half = se / 2.0;
 	x->t_ref = sg_t(proxy ? REF_PROXY : REF_DIRECT);
@@ -286,7 +273,7 @@ static void test_refresher_uac_unsupported(void **state)
 		struct sg_call c;
 		unsigned se = intervals[i];
 		struct sg_opts ok = {.se = se, .refresher = "uac", .require_timer = true};
-		sg_init(&h, fx_strict());
+		sg_init(&h, sg_config(true));
 		sg_call_init(&c, &h, "uac-unsupported", false);
 		sg_req(&c, 0, SG_CALLER, "INVITE", 1, NULL, SG_ALL);
 		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
@@ -347,7 +334,7 @@ static void test_2xx_no_require_timer(void **state)
 		struct sg_call c;
 		struct sg_opts inv = {.se = se, .refresher = "uac", .supported_timer = true};
 		struct sg_opts ok = {.se = se, .refresher = "uac"};
-		sg_init(&h, fx_strict());
+		sg_init(&h, sg_config(true));
 		sg_call_init(&c, &h, "no-require", false);
 		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
 		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
@@ -374,7 +361,7 @@ static void test_interval_too_small(void **state)
 	struct sg_opts fine = {.se = 1800, .refresher = "uac", .min_se = 90, .supported_timer = true};
 	struct sg_opts low_2xx = {.se = 80, .refresher = "uac", .require_timer = true};
 
-	sg_init(&h, fx_strict());
+	sg_init(&h, sg_config(true));
 	sg_call_init(&c1, &h, "small-1", false);
 	sg_call_init(&c2, &h, "small-2", false);
 	sg_call_init(&c3, &h, "small-3", false);
@@ -403,7 +390,7 @@ static void test_se_header_malformed(void **state)
 	struct sg_opts bad_value = {.se_raw = "soon;refresher=uac", .supported_timer = true};
 	struct sg_opts bad_param = {.se_raw = "1800;refresher=maybe", .supported_timer = true};
 
-	sg_init(&h, fx_strict());
+	sg_init(&h, sg_config(true));
 	sg_call_init(&c1, &h, "se-bad-1", false);
 	sg_call_init(&c2, &h, "se-bad-2", false);
 	sg_req(&c1, 0, SG_CALLER, "INVITE", 1, &bad_value, SG_ALL);
@@ -427,7 +414,7 @@ static void test_se_2xx_increased(void **state)
 		struct sg_opts inv = {.se = se, .refresher = "uac", .supported_timer = true};
 		struct sg_opts ok = {.se = 2 * se, .refresher = "uac", .require_timer = true};
 		char want[32];
-		sg_init(&h, fx_strict());
+		sg_init(&h, sg_config(true));
 		sg_call_init(&c, &h, "increased", false);
 		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
 		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);
@@ -451,7 +438,7 @@ static void test_se_2xx_no_refresher(void **state)
 		struct sg_call c;
 		struct sg_opts inv = {.se = se, .supported_timer = true};
 		struct sg_opts ok = {.se = se};
-		sg_init(&h, fx_strict());
+		sg_init(&h, sg_config(true));
 		sg_call_init(&c, &h, "no-refresher", false);
 		sg_req(&c, 0, SG_CALLER, "INVITE", 1, &inv, SG_ALL);
 		sg_resp(&c, 0.01, SG_CALLER, 200, "INVITE", 1, &ok, SG_ALL);

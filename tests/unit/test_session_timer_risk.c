@@ -18,20 +18,6 @@
 /* direct calls: the INVITE's 200 reaches the caller at 0.010 */
 #define REF0 0.010
 
-static uint64_t start(struct sg_harness *h, struct sg_call *c, const char *call_id, bool proxy,
-		      bool strict)
-{
-	struct analyzer_config cfg;
-
-	analyzer_config_defaults(&cfg);
-	cfg.utc = true;
-	cfg.strict_peers = strict;
-	sg_init(h, &cfg);
-	sg_call_init(c, h, call_id, proxy);
-	sg_setup(c, 0, SE, "uac");
-	return sg_dialog_of(h, call_id)->r.id;
-}
-
 /* linphone's answer to UPDATE: Session-Expires, no Contact, no Require: timer */
 static const struct sg_opts linphone_200 = {.se = SE, .refresher = "uac", .no_contact = true,
 					    .agent = "Linphone/5.1.65"};
@@ -44,7 +30,7 @@ static void test_accepted_on_schedule(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "accepted", false, false);
+	uint64_t id = sg_start(&h, &c, "accepted", false, SE, false);
 
 	sg_req(&c, 45, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
 	sg_resp(&c, 45.003, SG_CALLER, 200, "UPDATE", 2, &linphone_200, SG_ALL);
@@ -100,7 +86,7 @@ static void test_strict_peers(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "strict", false, true);
+	uint64_t id = sg_start(&h, &c, "strict", false, SE, true);
 
 	sg_req(&c, 45, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
 	sg_resp(&c, 45.003, SG_CALLER, 200, "UPDATE", 2, &linphone_200, SG_ALL);
@@ -120,7 +106,7 @@ static void test_no_se_turns_timer_off(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "timer-off", false, false);
+	uint64_t id = sg_start(&h, &c, "timer-off", false, SE, false);
 	struct sg_opts bare = {.agent = "Callee/1"};
 
 	sg_req(&c, 45, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
@@ -147,7 +133,7 @@ static void test_no_se_then_teardown(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "no-se-bye", false, false);
+	uint64_t id = sg_start(&h, &c, "no-se-bye", false, SE, false);
 	struct sg_opts bare = {.no_contact = true};
 	double tp = sg_s(sg_teardown_of(sg_t(REF0), SE));
 
@@ -172,7 +158,7 @@ static void test_unrelayed_then_408(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "lost200", true, false);
+	uint64_t id = sg_start(&h, &c, "lost200", true, SE, false);
 
 	sg_req(&c, 45, SG_CALLER, "UPDATE", 2, NULL, SG_ALL);
 	sg_resp(&c, 45.02, SG_CALLER, 200, "UPDATE", 2, &linphone_200, SG_FAR);
@@ -203,7 +189,7 @@ static void test_reason_teardown(void **state)
 	(void)state;
 	struct sg_harness h;
 	struct sg_call c;
-	uint64_t id = start(&h, &c, "reason", false, false);
+	uint64_t id = sg_start(&h, &c, "reason", false, SE, false);
 	struct sg_opts why = {.extra = "Reason: SIP ;cause=408; text=\"Session Timer Expired\""};
 
 	/* 20 s after the teardown point, 10 s before the deadline: no timing rule applies */
@@ -214,7 +200,7 @@ static void test_reason_teardown(void **state)
 	sg_fini(&h);
 
 	/* the same BYE without the Reason: a hang-up */
-	id = start(&h, &c, "no-reason", false, false);
+	id = sg_start(&h, &c, "no-reason", false, SE, false);
 	sg_req(&c, 80, SG_CALLER, "BYE", 2, NULL, SG_ALL);
 	sg_finish(&h, 81);
 	SG_ASSERT_END(&h, id, END_NORMAL_BYE);

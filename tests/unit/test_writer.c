@@ -22,6 +22,7 @@
 
 #include "db/rowq.h"
 #include "db/store.h"
+#include "tests/support/test_db.h"
 #include "tests/support/test_dir.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC)
@@ -44,18 +45,7 @@ static int teardown(void **state)
 
 static int64_t peek_int(const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return test_db_int(path, sql);
 }
 
 static void exec_sql(const char *sql)
