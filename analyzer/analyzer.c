@@ -18,6 +18,7 @@
 #include "analyzer/dialog_state.h"
 #include "analyzer/dialog_table.h"
 #include "analyzer/endpoint_stats.h"
+#include "analyzer/message_checks.h"
 #include "analyzer/finding_text.h"
 #include "analyzer/session_timer.h"
 #include "analyzer/sip_parse.h"
@@ -528,6 +529,8 @@ static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
 	if (retransmission)
 		a->stats.retransmissions++;
 	analyzer_emit_message(a, d, &o, pkt, retransmission);
+	if (message_checks_observe(a, d, &o, retransmission))
+		a->stats.bad_content_length++;
 	if (!d)
 		return;
 	d->n_messages++;

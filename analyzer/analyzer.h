@@ -52,6 +52,7 @@ struct analyzer_stats {
 	uint64_t dialogs_doomed;   /* currently doomed, in memory */
 	uint64_t dialogs_evicted;
 	int64_t first_ts, last_ts; /* of SIP messages */
+	uint64_t bad_content_length; /* messages with a malformed Content-Length (issue 17) */
 };
 
 struct analyzer;

@@ -306,7 +306,9 @@ static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 	jb_puts(out, ", ");
 	report_json_counts(out, c, "not_decoded", CAPTURE_COUNT_NOT_DECODED);
 	jb_puts(out, ", ");
-	report_json_u64(out, "keepalives", capture_info_count(c, CAPTURE_COUNT_KEEPALIVES), "},\n");
+	report_json_u64(out, "keepalives", capture_info_count(c, CAPTURE_COUNT_KEEPALIVES), ", ");
+	report_json_u64(out, "bad_content_length", capture_info_count(c, CAPTURE_COUNT_BAD_CLEN),
+			"},\n");
 }
 
 static void report_json_count_class(void *ctx, const char *name, uint64_t count)

@@ -180,7 +180,7 @@ static const char CHECK_PY[] =
 	"keys(d, ['capture', 'summary', 'endpoints', 'dialogs'], 'top')\n"
 	"keys(d['capture'], 'source kind packets sip_messages parse_errors duplicates dropped"
 	" encrypted tls_sessions tls_decrypted tls_no_keys hep_packets hep_errors hep_auth_failed hep_tcp_closed first_ts last_ts encapsulations"
-	" not_decoded keepalives'.split(), 'capture')\n"
+	" not_decoded keepalives bad_content_length'.split(), 'capture')\n"
 	"keys(d['summary'], ['dialogs', 'doomed', 'by_end_class', 'by_code'], 'summary')\n"
 	"keys(d['summary']['by_end_class'], 'NORMAL_BYE TIMER_TEARDOWN EXPIRED_NO_BYE ACTIVE"
 	" CANCELLED FAILED NO_ANSWER EVICTED REPLACED'.split(), 'by_end_class')\n"
