@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config libpcap-dev libosip2-dev libsqlite3-dev libncurses-dev zlib1g-dev
 libcmocka-dev sqlite3 tmux sip-tester kamailio tcpdump tshark wireshark-common tcpreplay iproute2 valgrind time clang
 libclang-rt-dev procps psmisc jq python3 util-linux sngrep libssl-dev
-libmicrohttpd-dev prometheus kamailio-sqlite-modules openssl curl libsystemd-dev"
+libmicrohttpd-dev prometheus kamailio-sqlite-modules openssl curl libsystemd-dev python3-scapy"
 # `sh .ci/deps.sh demo` (make demo): only what building and running sipwatch
 # needs, not the test tools (SIPp, Kamailio, tshark ...) of make deps / check.
 DEMO_PKGS="build-essential pkg-config libpcap-dev libosip2-dev libsqlite3-dev libncurses-dev zlib1g-dev

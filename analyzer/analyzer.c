@@ -18,6 +18,7 @@
 #include "analyzer/dialog_table.h"
 #include "analyzer/emitter.h"
 #include "analyzer/endpoint_stats.h"
+#include "analyzer/message_checks.h"
 #include "analyzer/finding_text.h"
 #include "analyzer/method_track.h"
 #include "analyzer/observation.h"
@@ -337,9 +338,13 @@ static void analyzer_observe(struct analyzer *a, const struct sip_msg *m,
 					      pkt->flow.transport, o.ts, retransmission};
 		uint64_t entry = method_track_observe(a->methods, &mo, &a->next_dialog_id);
 		analyzer_emit_message(a, entry, &o, pkt, retransmission);
+		if (message_checks_observe(&a->em, NULL, &o, retransmission))
+			a->stats.bad_content_length++;
 		return;
 	}
 	analyzer_emit_message(a, d->id, &o, pkt, retransmission);
+	if (message_checks_observe(&a->em, d, &o, retransmission))
+		a->stats.bad_content_length++;
 	d->n_messages++;
 	d->last_activity = o.ts;
 	dialog_table_touch(a->dialogs, d);

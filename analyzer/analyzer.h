@@ -55,6 +55,7 @@ struct analyzer_stats {
 	/* entries outside INVITE dialogs (REGISTER, OPTIONS, SUBSCRIBE ...,
 	 * analyzer/method_track.h): created, held now, evicted by the cap */
 	uint64_t other_total, other_in_memory, other_evicted;
+	uint64_t bad_content_length; /* messages with a malformed Content-Length (issue 17) */
 };
 
 struct analyzer;

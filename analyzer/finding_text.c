@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyzer/sip_msg.h"
 #include "capture/packet.h"
 
 struct ft_buf {
@@ -374,6 +375,29 @@ static void ft_unexplained(struct ft_buf *b, const struct finding_text *ft)
 		  " the legs disagree about that refresh");
 }
 
+/* RFC 3261 §20.14 and §18.3; value = enum sip_clen, limit = body bytes present. */
+static void ft_content_length(struct ft_buf *b, const struct finding_text *ft)
+{
+	static const char *const what[SIP_CLEN_N] = {
+		[SIP_CLEN_NOT_NUMBER] = "is not a number (RFC 3261 §20.14: 1*DIGIT)",
+		[SIP_CLEN_NEGATIVE] = "is negative (RFC 3261 §20.14: 1*DIGIT)",
+		[SIP_CLEN_TRAILING] = "has junk after its digits (RFC 3261 §20.14: 1*DIGIT)",
+		[SIP_CLEN_TOO_LARGE] = "is beyond any message size",
+		[SIP_CLEN_CONFLICT] = "is contradicted by a second Content-Length",
+		[SIP_CLEN_BEYOND_BODY] = "is larger than the body present: the message was cut "
+					 "short (RFC 3261 §18.3)",
+		[SIP_CLEN_SHORT] = "is smaller than the body present and more than padding "
+				   "follows: sender and receiver disagree where it ends (RFC 3261 §18.3)",
+	};
+	const char *w = ft->value < SIP_CLEN_N && what[ft->value] ? what[ft->value] : "is malformed";
+
+	ft_message(b, ft);
+	ft_add(b, " from ");
+	ft_party(b, ft->who, ft->who_agent);
+	ft_add(b, ": Content-Length \"%.*s\" %s; %u body bytes present", FINDING_AGENT_SHOWN,
+	       ft->quoted ? ft->quoted : "", w, ft->limit);
+}
+
 void finding_text_format(char *buf, size_t n, const struct finding_text *ft)
 {
 	struct ft_buf b = {buf, n, 0};
@@ -416,6 +440,9 @@ void finding_text_format(char *buf, size_t n, const struct finding_text *ft)
 		break;
 	case FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED:
 		ft_unexplained(&b, ft);
+		break;
+	case FINDING_CONTENT_LENGTH_MALFORMED:
+		ft_content_length(&b, ft);
 		break;
 	default:
 		ft_header_warning(&b, ft);

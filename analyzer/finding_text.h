@@ -52,6 +52,7 @@ struct finding_text {
 	uint32_t value, limit;                   /* code-specific numbers */
 	unsigned count;                          /* retransmissions seen */
 	int64_t t_req;                           /* when the request was sent */
+	const char *quoted;                      /* a header value as sent (CONTENT_LENGTH_MALFORMED) */
 };
 
 void finding_text_format(char *buf, size_t n, const struct finding_text *ft);

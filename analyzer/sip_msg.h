@@ -48,6 +48,20 @@ static inline bool sip_msg_timer_valid(const struct timer_header *h)
 	return h->present && !h->malformed;
 }
 
+/* What is wrong with a message's Content-Length (RFC 3261 §20.14: one
+ * header, 1*DIGIT; §18.3: over UDP it must not exceed the datagram's body). */
+enum sip_clen {
+	SIP_CLEN_OK = 0,      /* valid, or absent */
+	SIP_CLEN_NOT_NUMBER,  /* empty, or not digits ("abc", "+5") */
+	SIP_CLEN_NEGATIVE,    /* "-5" */
+	SIP_CLEN_TRAILING,    /* digits then junk ("10abc", "10 20") */
+	SIP_CLEN_TOO_LARGE,   /* above 2^32-1 */
+	SIP_CLEN_CONFLICT,    /* two Content-Length headers with different values */
+	SIP_CLEN_BEYOND_BODY, /* larger than the body present (a datagram cut short) */
+	SIP_CLEN_SHORT,       /* smaller than the body present, and what follows is not padding */
+	SIP_CLEN_N,
+};
+
 struct sip_msg {
 	bool is_request;
 	enum sip_method method; /* request method; for responses the CSeq method */
@@ -82,6 +96,8 @@ struct sip_msg {
 
 	size_t header_len; /* bytes up to and including the blank line */
 	size_t body_len;
+	enum sip_clen content_length_problem;
+	char *content_length; /* the (first) value as sent, NULL = absent */
 
 	char *strs; /* the one allocation every string above points into */
 	size_t strs_len, strs_cap;

@@ -19,7 +19,7 @@
 /* RFC 3261 §25.1: delta-seconds are 1*DIGIT; we keep them in 31 bits. */
 #define SIP_SCAN_DELTA_MAX 2147483647u
 /* String fields of struct sip_msg (method_name ... server): NULs to room for. */
-#define SIP_SCAN_NSTRS 12u
+#define SIP_SCAN_NSTRS 13u
 
 /* A byte range inside the message (not NUL-terminated). */
 struct sip_scan_span {
@@ -78,6 +78,7 @@ static const struct {
 struct sip_scan_state {
 	struct sip_scan_span content_length;
 	bool have_content_length;
+	bool content_length_conflict; /* a later Content-Length says otherwise */
 	bool have_session_expires;
 	bool have_min_se;
 };
@@ -371,6 +372,56 @@ bool sip_scan_reason_timer(const char *v, size_t n)
 		}
 	}
 	return false;
+}
+
+/* Two Content-Length values that say the same: equal numbers ("10", "010"),
+ * or, not numbers, the same bytes. */
+static bool sip_scan_same_length(struct sip_scan_span a, struct sip_scan_span b)
+{
+	uint64_t x, y;
+
+	a = sip_scan_trim(a.p, a.n);
+	b = sip_scan_trim(b.p, b.n);
+	if (parse_uint(a.p, a.n, UINT32_MAX, &x) && parse_uint(b.p, b.n, UINT32_MAX, &y))
+		return x == y;
+	return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
+}
+
+/* RFC 3261 §20.14: Content-Length = ( "Content-Length" / "l" ) HCOLON 1*DIGIT.
+ * §18.3: over UDP, bytes beyond the body are discarded and a body cut short
+ * is an error; padding (CR, LF, SP, TAB, NUL) after the body is common and
+ * harmless, anything else there means sender and receiver disagree on where
+ * the message ends. */
+enum sip_clen sip_scan_content_length_check(const char *cl, size_t n, bool conflict,
+					    const char *body, size_t present)
+{
+	uint64_t v;
+	size_t k = 0;
+
+	if (cl == NULL)
+		return SIP_CLEN_OK;
+	struct sip_scan_span t = sip_scan_trim(cl, n);
+	bool minus = t.n > 1 && t.p[0] == '-';
+	while (minus + k < t.n && sip_scan_is_digit(t.p[minus + k]))
+		k++;
+	if (k == 0)
+		return SIP_CLEN_NOT_NUMBER;
+	if (minus)
+		return minus + k == t.n ? SIP_CLEN_NEGATIVE : SIP_CLEN_NOT_NUMBER;
+	if (k < t.n)
+		return SIP_CLEN_TRAILING;
+	if (!parse_uint(t.p, k, UINT32_MAX, &v))
+		return SIP_CLEN_TOO_LARGE;
+	if (conflict)
+		return SIP_CLEN_CONFLICT;
+	if (v > present)
+		return SIP_CLEN_BEYOND_BODY;
+	for (size_t i = (size_t)v; i < present; i++) {
+		char c = body[i];
+		if (c != '\r' && c != '\n' && c != ' ' && c != '\t' && c != '\0')
+			return SIP_CLEN_SHORT;
+	}
+	return SIP_CLEN_OK;
 }
 
 size_t sip_scan_body_len(size_t present, const char *cl, size_t n)
@@ -679,6 +730,8 @@ static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, cons
 	case SIP_SCAN_H_CONTENT_LENGTH:
 		if (!st->have_content_length)
 			st->content_length = (struct sip_scan_span){ v, vn };
+		else if (!sip_scan_same_length(st->content_length, (struct sip_scan_span){ v, vn }))
+			st->content_length_conflict = true;
 		st->have_content_length = true;
 		break;
 	case SIP_SCAN_H_REASON:
@@ -788,12 +841,13 @@ int sip_scan_status(const uint8_t *data, size_t len)
 bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
 {
 	const char *s = (const char *)data;
-	struct sip_scan_state st = { { NULL, 0 }, false, false, false };
+	struct sip_scan_state st = { { NULL, 0 }, false, false, false, false };
 	size_t next;
 
 	memset(msg, 0, sizeof *msg);
 	msg->retry_after = -1;
-	if (len > SIP_SCAN_MAX_LEN)
+	bool cut = len > SIP_SCAN_MAX_LEN;
+	if (cut)
 		len = SIP_SCAN_MAX_LEN;
 	struct sip_scan_span l = sip_scan_first_line(s, len, &next);
 	if (l.n == 0)
@@ -816,5 +870,14 @@ bool sip_scan(const uint8_t *data, size_t len, struct sip_msg *msg)
 	msg->header_len = hlen;
 	msg->body_len = sip_scan_body_len(len - hlen, st.have_content_length ? st.content_length.p : NULL,
 					  st.content_length.n);
+	if (st.have_content_length) {
+		struct sip_scan_span t = sip_scan_trim(st.content_length.p, st.content_length.n);
+		msg->content_length = sip_scan_str(msg, t.p, t.n);
+		msg->content_length_problem = sip_scan_content_length_check(
+			t.p, t.n, st.content_length_conflict, s + hlen, len - hlen);
+		/* beyond the scan limit the body present is unknown */
+		if (cut && msg->content_length_problem >= SIP_CLEN_BEYOND_BODY)
+			msg->content_length_problem = SIP_CLEN_OK;
+	}
 	return true;
 }

@@ -38,6 +38,12 @@ size_t sip_scan_header_len(const uint8_t *data, size_t len);
  * is a valid number not beyond the bytes present, else everything present. */
 size_t sip_scan_body_len(size_t present, const char *cl, size_t n);
 
+/* What is wrong with a Content-Length (enum sip_clen): the first value (n
+ * bytes at cl, NULL = absent), whether a later one differs, and the body
+ * bytes present after the header section (body[0..present)). */
+enum sip_clen sip_scan_content_length_check(const char *cl, size_t n, bool conflict,
+					    const char *body, size_t present);
+
 /* RFC 4028 §4 / §5 value grammars on n bytes at v (see sip_parse.h). */
 void sip_scan_session_expires(const char *v, size_t n, struct timer_header *out);
 void sip_scan_min_se(const char *v, size_t n, struct timer_header *out);

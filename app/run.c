@@ -403,6 +403,7 @@ static void run_capture_info(struct run_state *s, struct capture_info *ci)
 	ci->dropped = cs.dropped_kernel + cs.dropped_queue;
 	ci->encrypted = cs.encrypted;
 	run_capture_counts(ci, &cs);
+	capture_info_add_count(ci, CAPTURE_COUNT_BAD_CLEN, as.bad_content_length + cs.bad_content_length);
 	ci->tls_sessions = cs.tls_sessions;
 	ci->tls_decrypted = cs.tls_decrypted;
 	ci->tls_no_keys = cs.tls_no_keys;

@@ -87,6 +87,8 @@ struct decoder_stats {
 	uint64_t nesting;     /* frames nested deeper than the decoder follows (also invalid) */
 	uint64_t encap[DECODER_ENCAP_N]; /* frames that crossed each encapsulation */
 	uint64_t keepalives;  /* CRLF, CRLFCRLF and short pings ("jaK", "hello") */
+	uint64_t bad_content_length; /* stream framing stopped at an unreadable or absurd
+				      * Content-Length (also in invalid) */
 	uint64_t non_sip;     /* UDP/TCP payloads that are not SIP */
 	uint64_t encrypted;   /* TCP segments (or UDP datagrams) carrying TLS */
 	uint64_t tls_sessions;  /* TLS connections decrypted, or on SIP/TLS ports */

@@ -67,6 +67,7 @@ struct capture_source {
 	_Atomic uint64_t hep_tcp_closed;
 	_Atomic uint64_t encap[DECODER_ENCAP_N], why[DECODER_WHY_N];
 	_Atomic uint64_t truncated, invalid, nesting, non_sip, keepalives;
+	_Atomic uint64_t bad_content_length;
 	_Atomic int64_t first_ts_us, last_ts_us, beat_us;
 	atomic_bool finished, failed;
 	char error[256];
@@ -250,6 +251,7 @@ static void capture_publish(struct capture_source *s)
 	STORE(s->nesting, ds->nesting);
 	STORE(s->non_sip, ds->non_sip);
 	STORE(s->keepalives, ds->keepalives);
+	STORE(s->bad_content_length, ds->bad_content_length);
 	STORE(s->tls_sessions, ds->tls_sessions);
 	STORE(s->tls_decrypted, ds->tls_decrypted);
 	STORE(s->tls_no_keys, ds->tls_no_keys);
@@ -475,6 +477,7 @@ void capture_get_stats(struct capture_source *s, struct capture_stats *out)
 	out->nesting = LOAD(s->nesting);
 	out->non_sip = LOAD(s->non_sip);
 	out->keepalives = LOAD(s->keepalives);
+	out->bad_content_length = LOAD(s->bad_content_length);
 	out->first_ts_us = LOAD(s->first_ts_us);
 	out->last_ts_us = LOAD(s->last_ts_us);
 	out->finished = atomic_load_explicit(&s->finished, memory_order_acquire);

@@ -37,6 +37,7 @@ struct capture_stats {
 	uint64_t encap[DECODER_ENCAP_N]; /* frames per encapsulation */
 	uint64_t why[DECODER_WHY_N];     /* unsupported frames by reason */
 	uint64_t truncated, invalid, nesting, non_sip, keepalives;
+	uint64_t bad_content_length; /* TCP/TLS: a Content-Length framing could not use */
 	int64_t first_ts_us;
 	int64_t last_ts_us;
 	/* Live: wall time of the capture thread's last once-a-second turn

@@ -137,8 +137,11 @@ static size_t stream_layer_sip(struct stream_layer *l, const uint8_t *buf, size_
 		pos += fr.skip;
 		if (r == SIP_FRAME_NEED_MORE)
 			return pos;
+		if (r == SIP_FRAME_BAD_LENGTH)
+			l->sink->stats->bad_content_length++; /* issue 17: said, then bounded */
 		if (r != SIP_FRAME_MESSAGE) {
-			/* Decrypted bytes that are not SIP: not ours (an HTTPS page). */
+			/* Decrypted bytes that are not SIP (an HTTPS page), or SIP whose
+			 * Content-Length cannot frame it: nothing more is read here. */
 			stream_layer_kill(l);
 			return len;
 		}

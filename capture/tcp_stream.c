@@ -325,7 +325,12 @@ static bool tcp_stream_frame(struct tcp_stream_table *t, struct tcp_stream *st, 
 				t->stats->invalid++;
 			st->resyncing = true;
 		} else {
-			t->stats->invalid++; /* absurd Content-Length: nothing after it can be framed */
+			/* Unreadable or absurd Content-Length: nothing after it can be framed.
+			 * The stream is dropped (its buffer freed) and the next segment
+			 * starts it again at a start line, so a lie costs at most what
+			 * was buffered, never the rest of the connection. */
+			t->stats->invalid++;
+			t->stats->bad_content_length++;
 			tcp_stream_drop(t, st);
 			return false;
 		}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "capture/packet.h"
+#include "common/utf8.h"
+#include "common/xalloc.h"
 
 int dbutil_bind_time(sqlite3_stmt *st, int idx, int64_t ts_us)
 {
@@ -25,6 +28,22 @@ int dbutil_bind_str(sqlite3_stmt *st, int idx, const char *s)
 	if (!s)
 		return sqlite3_bind_null(st, idx);
 	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* Validate first: nearly all wire text is ASCII and binds as it is, without
+ * a copy.  Only text that needs escaping is copied, once, into a buffer
+ * SQLite frees after the statement (a hostile peer's rows, not the norm). */
+int dbutil_bind_wire(sqlite3_stmt *st, int idx, const char *s, size_t n)
+{
+	if (!s)
+		return sqlite3_bind_null(st, idx);
+	if (n > INT32_MAX / 4)
+		return SQLITE_TOOBIG;
+	if (utf8_is_clean(s, n))
+		return sqlite3_bind_text(st, idx, s, (int)n, SQLITE_STATIC);
+	char *e = xmalloc(4 * n + 1);
+	size_t len = utf8_escape(s, n, e);
+	return sqlite3_bind_text(st, idx, e, (int)len, free);
 }
 
 int dbutil_bind_id(sqlite3_stmt *st, int idx, uint64_t id)

@@ -15,6 +15,10 @@
  * the caller keeps them alive until the statement is stepped and reset. */
 int dbutil_bind_time(sqlite3_stmt *st, int idx, int64_t ts_us);
 int dbutil_bind_str(sqlite3_stmt *st, int idx, const char *s);      /* NULL → NULL */
+/* Text from the wire (n bytes at s, NULL → NULL) as valid UTF-8: NUL and
+ * ill-formed bytes escaped \xHH (common/utf8.h), so every reader of the db
+ * can read every row. */
+int dbutil_bind_wire(sqlite3_stmt *st, int idx, const char *s, size_t n);
 int dbutil_bind_id(sqlite3_stmt *st, int idx, uint64_t id);         /* 0 → NULL */
 int dbutil_bind_opt_int(sqlite3_stmt *st, int idx, int64_t v);      /* negative → NULL */
 

@@ -114,6 +114,9 @@ struct capture_info {
 #define CAPTURE_COUNT_ENCAP "encap."
 #define CAPTURE_COUNT_NOT_DECODED "not_decoded."
 #define CAPTURE_COUNT_KEEPALIVES "keepalives"
+/* Messages with a malformed Content-Length (issue 17): over UDP analysed with
+ * the body present, over TCP where the stream's framing stopped. */
+#define CAPTURE_COUNT_BAD_CLEN "malformed.content_length"
 
 /* Adds a counter (ignored when 0, or when the list is full). */
 void capture_info_add_count(struct capture_info *c, const char *name, uint64_t value);

@@ -445,11 +445,22 @@ static void writer_skipped(struct writer *w, uint64_t n)
 
 /* ---- binding from records ---- */
 
+/* Every string of a record is wire text (or a file or interface name):
+ * stored as valid UTF-8, NUL and ill-formed bytes escaped (dbutil_bind_wire). */
 static int writer_bind_str(sqlite3_stmt *st, int idx, const void *rec, struct storerec_str s)
 {
 	if (s.len == STOREREC_NULL)
 		return sqlite3_bind_null(st, idx);
-	return sqlite3_bind_text(st, idx, (const char *)rec + s.off, (int)s.len, SQLITE_STATIC);
+	return dbutil_bind_wire(st, idx, (const char *)rec + s.off, s.len);
+}
+
+/* The message as on the wire, byte for byte: a BLOB, never text (text would
+ * have to be valid UTF-8, and a reader could not tell escaped bytes apart). */
+static int writer_bind_raw(sqlite3_stmt *st, int idx, const void *rec, struct storerec_str s)
+{
+	if (s.len == STOREREC_NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_blob(st, idx, (const char *)rec + s.off, (int)s.len, SQLITE_STATIC);
 }
 
 /* ---- the dialog map ---- */
@@ -627,7 +638,7 @@ static void writer_message(struct writer *w, const struct storerec_message *m)
 	rc |= writer_bind_str(st, 12, m, m->call_id);
 	rc |= sqlite3_bind_int(st, 13, m->retransmission);
 	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)m->header_len);
-	rc |= writer_bind_str(st, 15, m, raw);
+	rc |= writer_bind_raw(st, 15, m, raw);
 	rc |= m->hep_agent_id < 0 ? sqlite3_bind_null(st, 16)
 				  : sqlite3_bind_int64(st, 16, m->hep_agent_id);
 	writer_put_row(w, st, rc);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "common/utf8.h"
 #include "ui/sanitize.h"
 
 static const struct dialog_col_info dialog_row_cols[DIALOG_COL_COUNT] = {
@@ -177,7 +178,7 @@ void dialog_row_zone(int64_t ts_us, bool utc, char *buf, size_t n)
  * Returns the bytes covered. */
 static size_t dialog_row_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	int r = sanitize_utf8_decode((const char *)s, n, cp);
+	int r = utf8_decode((const char *)s, n, cp);
 
 	return (size_t)(r < 0 ? -r : r > 0 ? r : 1);
 }

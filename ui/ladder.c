@@ -34,6 +34,7 @@ static const struct ladder_finding_info ladder_infos[FINDING_CODE_COUNT] = {
 	[FINDING_SE_2XX_NO_REFRESHER] = {"no refresher", NULL, "Session-Expires"},
 	[FINDING_REFRESH_LATE] = {"late refresh", NULL, NULL},
 	[FINDING_BYE_NEAR_DEADLINE_UNEXPLAINED] = {"BYE near deadline", NULL, NULL},
+	[FINDING_CONTENT_LENGTH_MALFORMED] = {"bad Content-Length", NULL, "Content-Length"},
 };
 
 static const char *const ladder_mark_names[] = {

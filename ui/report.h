@@ -2,7 +2,7 @@
  *
  * Both read one capture through a db_reader inside one read snapshot, so
  * their numbers agree even while a writer goes on.  Every string that came
- * off the wire is escaped: JSON-escaped (invalid UTF-8 → U+FFFD) in the JSON
+ * off the wire is escaped: JSON-escaped (invalid UTF-8 → \\xHH, common/utf8.h) in the JSON
  * report, passed through sanitize_text() in the text report.
  *
  * Return 0, or -1 when the db could not be read (db_reader_error() says why)

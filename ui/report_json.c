@@ -9,15 +9,18 @@
  *
  * Times are seconds with 6 decimals from the packets' timestamps, absent =
  * null.  Strings are escaped here (RFC 8259 §7): quote, backslash and every
- * control character as \u00XX, invalid UTF-8 as \ufffd, so the output is
- * valid JSON whatever the wire carried.  C1 controls, bidi overrides and
+ * control character as \u00XX, so the output is valid JSON whatever the wire
+ * carried.  NUL and each ill-formed UTF-8 byte become the text \xHH (JSON
+ * "\\xHH"), the rule of the db's text columns (common/utf8.h): the string a
+ * JSON parser returns is the one sqlite3 shows, whether it came from the db
+ * (the report) or straight from the analyzer (--events).  C1 controls, bidi overrides and
  * U+2028/2029 are escaped too: legal raw in JSON, but a terminal showing the
  * report would act on them (and JavaScript chokes on the last two). */
 #include "ui/report.h"
 
 #include <string.h>
 
-#include "ui/sanitize.h"
+#include "common/utf8.h"
 
 /* Output goes through a buffer of our own, handed to stdio one fwrite at a
  * time: the report writes tens of fields a dialog, and a stdio call (with its
@@ -144,16 +147,21 @@ static void jb_string(struct jbuf *j, const char *s, size_t n)
 			break;
 		uint32_t cp = u[i];
 		size_t used = 1;
+		bool bad = cp == 0;
 		if (cp >= 0x80) {
-			int r = sanitize_utf8_decode(s + i, n - i, &cp);
-			used = (size_t)(r < 0 ? -r : r);
-			if (r > 0 && !report_json_escaped_cp(cp)) {
+			int r = utf8_decode(s + i, n - i, &cp);
+			bad = r < 0; /* one byte at a time: the rest are continuation bytes */
+			used = bad ? 1 : (size_t)r;
+			if (!bad && !report_json_escaped_cp(cp)) {
 				i += used;
 				continue;
 			}
 		}
 		jb_put(j, s + run, i - run);
-		if (cp == '"' || cp == '\\') {
+		if (bad) {
+			char e[5] = {'\\', '\\', 'x', hex[u[i] >> 4], hex[u[i] & 0xf]};
+			jb_put(j, e, 5);
+		} else if (cp == '"' || cp == '\\') {
 			char e[2] = {'\\', (char)cp};
 			jb_put(j, e, 2);
 		} else { /* every escaped code point is below 0x10000 */
@@ -307,7 +315,9 @@ static void report_json_capture(struct jbuf *out, const struct capture_info *c)
 	jb_puts(out, ", ");
 	report_json_counts(out, c, "not_decoded", CAPTURE_COUNT_NOT_DECODED);
 	jb_puts(out, ", ");
-	report_json_u64(out, "keepalives", capture_info_count(c, CAPTURE_COUNT_KEEPALIVES), "},\n");
+	report_json_u64(out, "keepalives", capture_info_count(c, CAPTURE_COUNT_KEEPALIVES), ", ");
+	report_json_u64(out, "bad_content_length", capture_info_count(c, CAPTURE_COUNT_BAD_CLEN),
+			"},\n");
 }
 
 static void report_json_count_class(void *ctx, const char *name, uint64_t count)

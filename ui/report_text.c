@@ -107,6 +107,9 @@ static void report_text_counts(struct report_text *x, const struct capture_info 
 
 	fprintf(x->out, "  %-34s %10" PRIu64 "\n", "keepalives",
 		capture_info_count(c, CAPTURE_COUNT_KEEPALIVES));
+	uint64_t bad_clen = capture_info_count(c, CAPTURE_COUNT_BAD_CLEN);
+	if (bad_clen) /* issue 17: said only when it happened */
+		fprintf(x->out, "  %-34s %10" PRIu64 "\n", "malformed Content-Length", bad_clen);
 	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
 		size_t plen = strlen(groups[g].prefix);
 		bool any = false;

@@ -6,12 +6,17 @@
  * as it is and shows everything else as visible text:
  *
  *   C0 controls, DEL, ESC     \x00 .. \x1f, \x7f      (ESC = \x1b)
- *   backslash                 \\   (so the output reads back unambiguously)
  *   C1 controls U+0080..9F    \u0080 .. \u009f        (8-bit CSI and friends)
  *   bidi overrides/isolates   \u202a .. \u202e, \u2066 .. \u2069
  *   line/paragraph separators \u2028, \u2029
- *   invalid UTF-8             U+FFFD, one per maximal ill-formed subpart
- *                             (Unicode's "substitution of maximal subparts")
+ *   invalid UTF-8             \xHH for each ill-formed byte (common/utf8.h:
+ *                             the rule of the db's text columns too)
+ *
+ * A backslash is kept as it is: text read back from the db is already
+ * escaped (common/utf8.h), and doubling it here would show an invalid byte
+ * as \\x80 on screen but \x80 in sqlite3.  A wire that carries the four
+ * characters "\x1b" therefore reads like an ESC; the terminal never gets
+ * the byte either way, and messages.raw keeps the bytes apart.
  *
  * Pure functions: no locale, no allocation, no global state; thread-safe. */
 #ifndef SIPWATCH_SANITIZE_H
@@ -30,10 +35,7 @@ size_t sanitize_text(const char *in, size_t n, char *out, size_t cap);
  * NUL): allocate this plus one to get everything. */
 size_t sanitize_text_len(const char *in, size_t n);
 
-/* Decodes one UTF-8 character at in[0..n) (n > 0).  Returns the bytes it
- * covers (1..4) and sets *cp; an ill-formed sequence covers its maximal
- * subpart (at least one byte) and sets *cp to 0xFFFD with the return value
- * negated.  So: r > 0 valid, r < 0 invalid covering -r bytes. */
+/* utf8_decode() (common/utf8.h) under its old name. */
 int sanitize_utf8_decode(const char *in, size_t n, uint32_t *cp);
 
 #endif

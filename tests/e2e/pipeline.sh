@@ -51,7 +51,7 @@ check "db: 6 UPDATE observations (request on the first leg + 5 retransmissions)"
 check "db: the malformed 200 only on the callee→proxy leg" "127.0.1.30:5060|127.0.1.20:5060" \
 	"$(q "$T/a.db" "select src, dst from messages where status=200 and cseq_method='UPDATE'")"
 check "db: doomed_dialogs view" "u02-1-14299@127.0.1.10" "$(q "$T/a.db" 'select call_id from doomed_dialogs')"
-check "db: raw text stored" 2 "$(q "$T/a.db" "select count(*) from messages where method='INVITE' and raw like '%v=0%'")"
+check "db: raw text stored" 2 "$(q "$T/a.db" "select count(*) from messages where method='INVITE' and CAST(raw AS TEXT) like '%v=0%'")"
 
 # The same SIP in every wrapping gives the same dialogs and messages.
 sig() { # db → a canonical listing that ignores addresses and transport
@@ -127,8 +127,8 @@ check "append: healthy call not doomed" "false NORMAL_BYE 0" "$(jq -r '.dialogs[
 
 # --headers-only keeps headers, drops bodies
 $SIPWATCH -r $CAP -d "$T/h.db" --no-ui --headers-only >/dev/null 2>&1
-check "headers-only: no SDP stored" 0 "$(q "$T/h.db" "select count(*) from messages where raw like '%v=0%'")"
-check "headers-only: headers stored" 2 "$(q "$T/h.db" "select count(*) from messages where method='INVITE' and raw like '%Session-Expires%'")"
+check "headers-only: no SDP stored" 0 "$(q "$T/h.db" "select count(*) from messages where CAST(raw AS TEXT) like '%v=0%'")"
+check "headers-only: headers stored" 2 "$(q "$T/h.db" "select count(*) from messages where method='INVITE' and CAST(raw AS TEXT) like '%Session-Expires%'")"
 
 # Exit statuses and events
 $SIPWATCH -r $CAP -d "$T/f.db" --no-ui --fail-on-doomed >/dev/null 2>&1

@@ -124,7 +124,9 @@ static void test_cell_sanitises(void **state)
 	dialog_row_cell(hostile, strlen(hostile), 30, true, out, sizeof out);
 	assert_cell_safe(out, 30);
 	assert_non_null(strstr(out, "\\x1b"));
-	assert_non_null(strstr(out, "\xef\xbf\xbd")); /* U+FFFD for the invalid bytes */
+	dialog_row_cell("a\xff\xfe" "b", 4, 30, true, out, sizeof out);
+	assert_cell_safe(out, 30);
+	assert_non_null(strstr(out, "a\\xff\\xfeb")); /* \xHH for the invalid bytes, as in the db */
 	/* long input: cut with an ellipsis at the width */
 	char big[5000];
 	memset(big, 'A', sizeof big - 1);

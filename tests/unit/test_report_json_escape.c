@@ -6,8 +6,8 @@
  * character, a control character, a C1 control, a bidi override, invalid
  * UTF-8, a run longer than the internal buffer) must give the same bytes as
  * the old code: decode every character, escape quote, backslash, C0, DEL, C1,
- * U+2028/2029 and the bidi overrides as \u00XX / \uXXXX, invalid UTF-8 as
- * \ufffd. */
+ * U+2028/2029 and the bidi overrides as \u00XX / \uXXXX; NUL and each
+ * invalid UTF-8 byte as the text \xHH (JSON "\\xHH"), the db's rule. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,15 +42,17 @@ static void ref_string(FILE *out, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		int r = sanitize_utf8_decode(s + i, n - i, &cp);
-		size_t used = (size_t)(r < 0 ? -r : r);
-		if (r > 0 && !ref_escaped_cp(cp)) {
+		size_t used = r < 0 ? 1 : (size_t)r;
+		if (r > 0 && cp != 0 && !ref_escaped_cp(cp)) {
 			run += used;
 			i += used;
 			continue;
 		}
 		fwrite(s + i - run, 1, run, out);
 		run = 0;
-		if (cp == '"' || cp == '\\')
+		if (r < 0 || cp == 0) /* the db's \xHH (common/utf8.h), JSON-escaped */
+			fprintf(out, "\\\\x%02x", (unsigned char)s[i]);
+		else if (cp == '"' || cp == '\\')
 			fprintf(out, "\\%c", (char)cp);
 		else
 			fprintf(out, "\\u%04" PRIx32, cp);
@@ -144,7 +146,7 @@ static void test_escape_boundaries(void **state)
 	EXPECT("a\\b", "\"a\\\\b\"");
 	EXPECT("\x01" "a\x1f" "b\x7f", "\"\\u0001a\\u001fb\\u007f\"");
 	EXPECT("line\r\nnext\ttab\x1b[2J", "\"line\\u000d\\u000anext\\u0009tab\\u001b[2J\"");
-	EXPECT("nul\0inside", "\"nul\\u0000inside\"");
+	EXPECT("nul\0inside", "\"nul\\\\x00inside\""); /* NUL as the db holds it */
 	EXPECT(" \x20\x7e", "\"  ~\"");
 	/* C1 controls escaped, U+00A0 just past them kept */
 	EXPECT("a\xc2\x80" "b\xc2\x9b" "c\xc2\x9f" "d\xc2\xa0", "\"a\\u0080b\\u009bc\\u009fd\xc2\xa0\"");
@@ -155,14 +157,14 @@ static void test_escape_boundaries(void **state)
 	       "\"x\xe2\x81\xa5\\u2066\\u2069\xe2\x81\xaay\"");
 	/* invalid UTF-8: lone continuation, C0/C1 and F5+ leads, overlong, surrogate,
 	 * a sequence cut by the next ASCII byte or by the end of the string */
-	EXPECT("a\x80" "b", "\"a\\ufffdb\"");
-	EXPECT("\xc0\xaf\xc1\xbf\xf5\xff", "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	EXPECT("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");
-	EXPECT("\xed\xa0\x80z", "\"\\ufffd\\ufffd\\ufffdz\"");
-	EXPECT("ok\xe2\x82X", "\"ok\\ufffdX\"");
-	EXPECT("end\xf0\x9f\x98", "\"end\\ufffd\"");
-	EXPECT("end\xc3", "\"end\\ufffd\"");
-	EXPECT("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	EXPECT("a\x80" "b", "\"a\\\\x80b\"");
+	EXPECT("\xc0\xaf\xc1\xbf\xf5\xff", "\"\\\\xc0\\\\xaf\\\\xc1\\\\xbf\\\\xf5\\\\xff\"");
+	EXPECT("\xe0\x80\xaf", "\"\\\\xe0\\\\x80\\\\xaf\"");
+	EXPECT("\xed\xa0\x80z", "\"\\\\xed\\\\xa0\\\\x80z\"");
+	EXPECT("ok\xe2\x82X", "\"ok\\\\xe2\\\\x82X\"");
+	EXPECT("end\xf0\x9f\x98", "\"end\\\\xf0\\\\x9f\\\\x98\"");
+	EXPECT("end\xc3", "\"end\\\\xc3\"");
+	EXPECT("\xf4\x90\x80\x80", "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"");
 
 	struct mem got;
 	mem_open(&got);
