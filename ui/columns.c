@@ -144,10 +144,11 @@ static bool columns_drop_one(const struct columns *c, bool *on)
 			best = i;
 		}
 	}
-	if (best < 0)
+	if (best < 0) {
+		if (last <= 0) /* keep the first column, cut to the width */
+			return false;
 		best = last;
-	if (best <= 0) /* keep the first column, cut to the width */
-		return false;
+	}
 	on[best] = false;
 	return true;
 }
