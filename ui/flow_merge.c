@@ -360,8 +360,10 @@ void flow_merge_close(struct dash *d)
 	if (!d->flow.n)
 		return;
 	d->flow.n = 0;
-	d->detail.fingerprint = 0; /* the single dialog loads afresh */
-	d->detail.have_dialog = false;
+	/* the single dialog loads afresh */
+	dashboard_data_detail_clear(&d->detail);
+	d->detail.fingerprint = 0;
+	d->ds.ladder_width = -1;
 }
 
 void flow_merge_title(struct dash *d)
