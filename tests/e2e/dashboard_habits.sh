@@ -38,7 +38,7 @@ run() { # SESSION [ARGS...]
 count_packets() { tshark -r "$1" 2>/dev/null | wc -l | tr -d ' '; }
 
 run a
-if ! wait_for a "[done]" 100 || ! wait_for a "$OTHER" 30; then
+if ! wait_for a "[done]" 300 || ! wait_for a "$OTHER" 30; then
 	notok "dashboard lists the three dialogs of the capture" a
 	exit 1
 fi
@@ -139,14 +139,14 @@ keys a q
 wait_exit a 50 || notok "q quits"
 
 run b
-if wait_for b "[done]" 100 && screen b | sed -n 2p | grep -qE "STATE +CALL-ID +START" && ! screen b | sed -n 2p | grep -qF "USER AGENT"; then
+if wait_for b "[done]" 300 && screen b | sed -n 2p | grep -qE "STATE +CALL-ID +START" && ! screen b | sed -n 2p | grep -qF "USER AGENT"; then
 	ok "the next start takes the columns from the config file"
 else
 	notok "the next start takes the columns from the config file" b
 fi
 keys b q
 run c --columns callid,state
-if wait_for c "[done]" 100 && screen c | sed -n 2p | grep -qE "^ *CALL-ID +STATE" && ! screen c | sed -n 2p | grep -qF "START"; then
+if wait_for c "[done]" 300 && screen c | sed -n 2p | grep -qE "^ *CALL-ID +STATE" && ! screen c | sed -n 2p | grep -qF "START"; then
 	ok "--columns on the command line wins over the config file"
 else
 	notok "--columns on the command line wins over the config file" c
