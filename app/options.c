@@ -9,6 +9,7 @@
 #include "app/hep_send.h"
 #include "app/metrics.h"
 #include "app/syslog_out.h"
+#include "ui/columns.h"
 #include "common/numparse.h"
 #include "common/version.h"
 
@@ -39,6 +40,7 @@ enum {
 	OPT_DB_MAX_SIZE, /* issue 17 */
 	OPT_OPEN,
 	OPT_AGAIN,
+	OPT_COLUMNS, /* issue 18: the dashboard's columns */
 };
 
 static const struct option options_long[] = {
@@ -74,6 +76,7 @@ static const struct option options_long[] = {
 	{"strict-peers", no_argument, NULL, OPT_STRICT_PEERS},
 	{"open", required_argument, NULL, OPT_OPEN},
 	{"again", no_argument, NULL, OPT_AGAIN},
+	{"columns", required_argument, NULL, OPT_COLUMNS},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
@@ -152,6 +155,11 @@ void options_usage(FILE *out)
 	      "                          JSON on its stdin; bounded in rate and concurrency\n"
 	      "      --fail-on-doomed    exit with status 3 if a dialog is doomed at the end\n"
 	      "      --utc               show times in UTC (default: local time, zone shown)\n"
+	      /* issue 18: the dashboard's columns */
+	      "      --columns LIST      the dashboard list's columns, in order: state,start,callid,\n"
+	      "                          fromto,useragent,seref,refresh,teardown,end,findings (F10\n"
+	      "                          in the dashboard chooses them and saves --columns in the\n"
+	      "                          config file)\n"
 	      "\n"
 	      "Monitoring (Prometheus, Homer, syslog):\n"
 	      "      --metrics [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
@@ -321,6 +329,17 @@ static bool options_one(int c, const char *arg, struct options *o)
 		o->hep_port = (uint16_t)v;
 		return true;
 	case OPT_STRICT_PEERS: o->strict_peers = true; return true;
+	case OPT_COLUMNS: {
+		struct columns cols;
+		char why[512];
+
+		if (!columns_parse(arg, &cols, why, sizeof why)) {
+			fprintf(stderr, "sipwatch: --columns: %s\n", why);
+			return false;
+		}
+		o->columns = arg;
+		return true;
+	}
 	case OPT_REPORT:
 		if (strcmp(arg, "text") == 0)
 			o->report = REPORT_TEXT;

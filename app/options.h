@@ -61,6 +61,7 @@ struct options {
 	/* issue 17 */
 	uint64_t db_max_size;   /* --db-max-size bytes, 0 = none */
 	int buffer_kib;         /* -B KiB, 0 = the default */
+	const char *columns;    /* issue 18: --columns, NULL = all */
 };
 
 enum options_result {

@@ -12,6 +12,7 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/sip_parse.h"
+#include "app/config.h"
 #include "app/counters.h"
 #include "app/dbfiles.h"
 #include "app/events.h"
@@ -513,6 +514,8 @@ static int run_with_dashboard(struct run_state *s, char *err, size_t errlen)
 		.live = capture_is_live(s->source),
 		.utc = s->opt->utc,
 		.strict_peers = s->opt->strict_peers,
+		.columns = s->opt->columns, /* issue 18 */
+		.save_option = config_save_option,
 		.counters = run_dashboard_counters,
 		.ctx = s,
 		.stop_flag = &run_stop,
@@ -735,6 +738,8 @@ static int run_browse(const struct options *o, uint64_t capture_id, bool ui)
 			.db_path = o->db_path,
 			.capture_id = capture_id,
 			.utc = o->utc,
+			.columns = o->columns, /* issue 18 */
+			.save_option = config_save_option,
 			.stop_flag = &run_stop,
 		};
 

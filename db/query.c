@@ -8,6 +8,7 @@
  * clobbering the one being stepped.  Rows become the analyzer's own records
  * (times back to microseconds, names back to enums). */
 #include "db/query.h"
+#include "db/query_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -684,4 +685,15 @@ int db_each_dialog_matching(struct db_reader *r, uint64_t capture_id, const char
 	}
 	query_cursor_close(&c);
 	return ok ? rows : -1;
+}
+
+/* For the db/ files that run statements of their own (query_int.h). */
+sqlite3 *db_reader_sqlite(struct db_reader *r)
+{
+	return r->db;
+}
+
+void db_reader_fail(struct db_reader *r, int rc)
+{
+	query_fail(r, rc);
 }

@@ -110,7 +110,8 @@ static bool dashboard_load_list(struct dash *d)
 /* The open dialog's data from the db; relayout when it changed. */
 static void dashboard_load_detail(struct dash *d)
 {
-	enum dash_load r = dashboard_data_load_detail(d, d->detail.dialog_id);
+	/* a combined flow of several dialogs, or the one dialog (flow_merge.c) */
+	enum dash_load r = flow_merge_load(d, d->detail.dialog_id);
 
 	if (r == DASH_LOAD_FAILED)
 		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
@@ -205,6 +206,9 @@ static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, c
 	d->ls.sort_col = DIALOG_COL_START;
 	d->ds.ladder_width = -1;
 	d->switch_to = DASH_SCREEN_NONE;
+	columns_default(&d->cols);
+	if (cfg->columns && !columns_parse(cfg->columns, &d->cols, err, errlen))
+		return false;
 	d->reader = db_reader_open(cfg->db_path, err, errlen);
 	if (!d->reader)
 		return false;

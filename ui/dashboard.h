@@ -37,6 +37,11 @@ struct dashboard_config {
 	/* Live: the changed dialog rows, pushed by the analyzer's thread (NULL:
 	 * the dashboard re-reads the db while the counters move). */
 	struct dashboard_feed *feed;
+	/* issue 18: the list's columns ("state,start,..."; NULL = all), and where
+	 * the column editor saves its choice: (name, value) into the config file,
+	 * false with a reason; the place written on success (NULL = no saving). */
+	const char *columns;
+	bool (*save_option)(const char *name, const char *value, char *msg, size_t n);
 	/* Set by a signal handler: leave the dashboard. */
 	atomic_int *stop_flag;
 };

@@ -99,7 +99,7 @@ bool dashboard_data_find(const struct dash *d, uint64_t dialog_id, struct dialog
 	return true;
 }
 
-static void dashboard_data_detail_clear(struct dash_detail *t)
+void dashboard_data_detail_clear(struct dash_detail *t)
 {
 	for (size_t i = 0; i < t->n_msgs; i++)
 		free((void *)t->msgs[i].raw);

@@ -129,6 +129,8 @@ void dashboard_draw_header(struct dash *d)
 	dashboard_segment(&x, end, buf, bar);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_DOOMED], (unsigned long long)doomed);
 	dashboard_segment(&x, end, buf, doomed ? colors_attr(COLOR_ROLE_DOOMED) | (int)A_REVERSE : bar);
+	if (d->form.active || d->ls.filter[0] || d->ls.doomed_only) /* issue 18 */
+		dashboard_segment(&x, end, "FILTERED", bar | (int)A_REVERSE);
 	snprintf(buf, sizeof buf, "%s %llu", lb[L_DROPS], (unsigned long long)c->dropped);
 	dashboard_segment(&x, end, buf, c->dropped ? bar | (int)A_BOLD : bar);
 	if (c->tls_sessions) /* "tls 3/4": sessions decrypted / seen */

@@ -23,6 +23,11 @@
 #include "ui/dashboard_rows.h"
 #include "ui/dialog_row.h"
 #include "ui/ladder.h"
+/* issue 18 item 3 (sngrep's habits): each feature in its own file */
+#include "ui/columns.h"
+#include "ui/filter_form.h"
+#include "ui/flow_merge.h"
+#include "ui/save_many.h"
 
 #define DASH_MIN_COLS 80
 #define DASH_MIN_LINES 24
@@ -131,6 +136,13 @@ struct dash {
 
 	struct screen_list_state ls;   /* main screen */
 	struct screen_dialog_state ds; /* dialog screen */
+
+	/* issue 18 item 3: filter form, column choice, marks/save, combined flow */
+	struct filter_form_state form;
+	struct columns cols;
+	struct columns_edit col_edit;
+	struct save_many_state save;
+	struct flow_merge_state flow;
 };
 
 extern const struct dash_screen screen_list;
@@ -161,6 +173,8 @@ enum dash_load dashboard_data_load_detail(struct dash *d, uint64_t dialog_id);
 /* The list's row of dialog_id into out (strings valid until the list changes). */
 bool dashboard_data_find(const struct dash *d, uint64_t dialog_id, struct dialog_record *out);
 void dashboard_data_free(struct dash *d);
+/* Frees what t holds (its arrays stay for reuse). */
+void dashboard_data_detail_clear(struct dash_detail *t);
 
 /* dashboard_live.c */
 /* The index in l->v of dialog id, or SIZE_MAX (dashboard_rows_lookup). */
@@ -168,6 +182,10 @@ size_t dashboard_live_lookup(const struct dash_list *l, uint64_t id);
 /* Takes every row waiting in the feed into the list and the view; true if
  * anything changed.  Sets d->view_stale when the view needs a rebuild. */
 bool dashboard_live_apply(struct dash *d, struct dashboard_feed *feed);
+
+/* flow_merge.c: the dialog screen's data — the combined flow while one is
+ * open (its dialogs' messages merged), else dashboard_data_load_detail. */
+enum dash_load flow_merge_load(struct dash *d, uint64_t dialog_id);
 
 /* screen_list.c: frees the main screen's state. */
 void screen_list_free(struct dash *d);

@@ -25,6 +25,7 @@ static const struct dash_key screen_dialog_keys[] = {
 	{"Home End", "first / last message"},
 	{"PgUp PgDn", "scroll the message text"},
 	{"w", "save this dialog's messages as sipwatch-<call-id>.pcap in the current directory"},
+	{"x", "combined flow: find this call's other legs (X-CID, icid, Replaces ...) and join them"},
 	{"Esc  q", "back to the dialog list"},
 	{"?", "help"},
 };
@@ -73,7 +74,7 @@ static size_t screen_dialog_first_pick(const struct dash_detail *t)
 
 static void screen_dialog_enter(struct dash *d)
 {
-	if (dashboard_data_load_detail(d, d->detail.dialog_id) == DASH_LOAD_FAILED)
+	if (flow_merge_load(d, d->detail.dialog_id) == DASH_LOAD_FAILED)
 		dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
 	d->ds.ladder_width = -1;
 	d->ds.msg_sel = screen_dialog_first_pick(&d->detail);
@@ -110,6 +111,10 @@ static void screen_dialog_title(struct dash *d)
 	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
 	int x = 0, w;
 
+	if (d->flow.n) { /* several dialogs: flow_merge.c */
+		flow_merge_title(d);
+		return;
+	}
 	if (!r) {
 		dashboard_text(1, 0, COLS, "dialog no longer in the db", colors_attr(COLOR_ROLE_DIM), true);
 		return;
@@ -475,7 +480,11 @@ static bool screen_dialog_key(struct dash *d, wint_t ch, bool fn)
 	switch (ch) {
 	case 27:
 	case 'q':
+		flow_merge_close(d);
 		dashboard_switch(d, DASH_SCREEN_LIST);
+		return true;
+	case 'x':
+		flow_merge_join(d, d->detail.dialog_id);
 		return true;
 	case 'w':
 		screen_dialog_save(d);

@@ -20,6 +20,12 @@ static const struct dash_key screen_list_keys[] = {
 	{"s  >", "sort by the next column"},
 	{"<", "sort by the previous column"},
 	{"r", "reverse the sort"},
+	/* issue 18 item 3: sngrep's habits (filter_form.c, columns.c, save_many.c, flow_merge.c) */
+	{"F7  F", "filter form: method, source, destination, from, to, finding code, at risk/doomed only"},
+	{"F10  C", "choose and order the columns (Space show/hide, + - move, Enter keeps and saves)"},
+	{"Space", "mark / unmark the dialog (then w or x work on the marked ones)"},
+	{"w", "save the marked dialogs, or all listed, to one pcap (or .txt: text); asks the file name"},
+	{"x", "combined flow of the marked dialogs; none marked: find the legs of this one and join them"},
 	{"?", "help"},
 	{"q", "quit"},
 };
@@ -78,6 +84,8 @@ static int screen_list_id_cmp(const void *pa, const void *pb)
 bool screen_list_shows(const struct dash *d, const struct dialog_record *r)
 {
 	if (d->ls.doomed_only && !r->doomed)
+		return false;
+	if (!filter_form_shows(d, r))
 		return false;
 	if (dialog_row_matches(r, d->ls.filter))
 		return true;
@@ -158,6 +166,8 @@ void screen_list_insert(struct dash *d, size_t idx)
 
 void screen_list_free(struct dash *d)
 {
+	filter_form_free(&d->form); /* issue 18 */
+	save_many_free(&d->save);
 	free(d->ls.hits);
 	free(d->ls.view);
 	memset(&d->ls, 0, sizeof d->ls);
@@ -243,6 +253,8 @@ static void screen_list_row(struct dash *d, int y, const struct dialog_record *r
 		/* cells are already sanitised and exactly their width */
 		dashboard_text(y, lay->x[c], lay->w[c], row.cell[c], a, false);
 	}
+	if (save_many_marked(d, r->id)) /* the gutter columns_layout leaves */
+		dashboard_text(y, 0, 1, "*", attr | (int)A_BOLD, false);
 }
 
 /* The line above the bottom: counts, filter, sort, the selected dialog's fate. */
@@ -263,6 +275,14 @@ static void screen_list_info(struct dash *d)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "  filter \"%s\"", d->ls.filter);
 	if (d->ls.doomed_only)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "  doomed only");
+	if (d->form.active) {
+		char form[256];
+
+		filter_form_describe(&d->form.applied, form, sizeof form);
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "  form %s", form);
+	}
+	if (d->save.n_marked)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "  %zu marked", d->save.n_marked);
 	n += snprintf(buf + n, sizeof buf - (size_t)n, "  sort %s%s",
 		      dialog_row_column(d->ls.sort_col)->title, d->ls.sort_rev ? " (reversed)" : "");
 	if (r && r->doomed && r->teardown_expected != TS_NONE &&
@@ -289,7 +309,7 @@ static void screen_list_draw(struct dash *d)
 	int page = screen_list_page();
 
 	dashboard_draw_header(d);
-	dialog_row_layout(COLS, &lay);
+	columns_layout(&d->cols, d->save.n_marked ? 2 : 0, COLS, &lay);
 	screen_list_titles(d, &lay);
 	screen_list_keep_visible(d);
 	for (int i = 0; i < page && d->ls.top + (size_t)i < d->ls.n_view; i++) {
@@ -305,14 +325,18 @@ static void screen_list_draw(struct dash *d)
 					 : "no dialogs yet",
 			       colors_attr(COLOR_ROLE_DIM), false);
 	screen_list_info(d);
-	if (d->ls.prompting) {
+	filter_form_draw(d);
+	columns_draw(d);
+	if (save_many_draw(d)) {
+		/* the file-name prompt is on the bottom line */
+	} else if (d->ls.prompting) {
 		char p[DASH_FILTER_MAX + 16];
 
 		snprintf(p, sizeof p, "/%s_", d->ls.prompt);
 		dashboard_wire(LINES - 1, 0, COLS, p, strlen(p), colors_attr(COLOR_ROLE_PROMPT), true);
 	} else {
-		dashboard_draw_bottom(d, "q quit  Enter dialog  / filter  d doomed-only  s < > sort  "
-					 "r reverse  ? help");
+		dashboard_draw_bottom(d, "q quit  Enter dialog  / filter  F7 form  d doomed-only  s < > sort  "
+					 "r reverse  Space mark  w save  x flow  F10 columns  ? help");
 	}
 }
 
@@ -354,7 +378,7 @@ static void screen_list_sort_step(struct dash *d, int step)
 	struct dialog_row_layout lay;
 	int c = (int)d->ls.sort_col;
 
-	dialog_row_layout(COLS, &lay);
+	columns_layout(&d->cols, d->save.n_marked ? 2 : 0, COLS, &lay);
 	for (int i = 0; i < DIALOG_COL_COUNT; i++) {
 		c = (c + step + DIALOG_COL_COUNT) % DIALOG_COL_COUNT;
 		if (lay.w[c])
@@ -398,6 +422,22 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 {
 	if (d->ls.prompting)
 		return screen_list_prompt_key(d, ch, fn);
+	/* issue 18 item 3: the overlays take every key while open */
+	if (filter_form_key(d, ch, fn) || columns_key(d, ch, fn) || save_many_key(d, ch, fn)) {
+		if (d->form.changed || d->col_edit.changed) {
+			d->form.changed = d->col_edit.changed = false;
+			screen_list_rebuild(d);
+		}
+		return true;
+	}
+	if ((fn && ch == KEY_F(7)) || (!fn && ch == 'F')) {
+		filter_form_open(d);
+		return true;
+	}
+	if ((fn && ch == KEY_F(10)) || (!fn && ch == 'C')) {
+		columns_open(d);
+		return true;
+	}
 	if (fn && ch == KEY_ENTER)
 		ch = '\r';
 	else if (fn)
@@ -408,8 +448,28 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 	case '\n':
 		if (d->ls.n_view == 0)
 			return true;
+		flow_merge_close(d);
 		d->detail.dialog_id = d->list.v[d->ls.view[d->ls.cursor]].id;
 		dashboard_switch(d, DASH_SCREEN_DIALOG);
+		return true;
+	case ' ':
+		if (d->ls.n_view) {
+			save_many_toggle(d, d->list.v[d->ls.view[d->ls.cursor]].id);
+			screen_list_move(d, KEY_DOWN);
+		}
+		return true;
+	case 'w':
+		save_many_prompt(d);
+		return true;
+	case 'x':
+		if (d->save.n_marked) {
+			uint64_t ids[FLOW_MERGE_MAX];
+			size_t n = save_many_ids(d, ids, FLOW_MERGE_MAX);
+
+			flow_merge_open(d, ids, n, NULL);
+		} else if (d->ls.n_view) {
+			flow_merge_join(d, d->list.v[d->ls.view[d->ls.cursor]].id);
+		}
 		return true;
 	case '/':
 		d->ls.prompting = true;
