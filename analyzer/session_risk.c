@@ -67,17 +67,17 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 /* session-timers.md "Accepted": the defective 2xx that reached the refresher
  * was a successful refresh from the moment it arrived — t_ref and the deadline
  * follow it; one without Session-Expires turns the timer off (§7.2). */
-void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
+bool session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
 {
 	struct dialog_risk *k = d->risk;
 	struct session_timer *st = &d->st;
 	char who[ENDPOINT_STR_MAX];
 
 	if (!k || k->reached == TS_NONE)
-		return;
+		return false;
 	if (d->doomed && d->doomed_at > k->reached) {
 		/* doomed by evidence after it: not accepted */
-		return;
+		return false;
 	}
 	if (k->se) {
 		st->active = true;
@@ -114,6 +114,7 @@ void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
 	emitter_risk_cleared(e, d, now, true);
 	if (was_doomed)
 		emitter_recovered(e, d, now);
+	return true;
 }
 
 /* A defective answer waiting for proof (it reached the refresher). */

@@ -20,7 +20,8 @@ void session_risk_note(struct dialog *d, const struct observation *o, bool reach
 /* A defective answer that reached the refresher waits for proof. */
 bool session_risk_pending(const struct dialog *d);
 /* It was accepted (on-schedule refresh, normal end, old deadline passed):
- * a successful refresh from when it arrived; the risk clears. */
-void session_risk_accept(struct emitter *e, struct dialog *d, int64_t now);
+ * a successful refresh from when it arrived; the risk clears.  False when
+ * there is nothing pending or evidence after it doomed the call. */
+bool session_risk_accept(struct emitter *e, struct dialog *d, int64_t now);
 
 #endif

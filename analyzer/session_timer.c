@@ -309,10 +309,9 @@ void session_timer_fire(struct emitter *e, struct dialog *d, int64_t now)
 	if (st->active && !st->expired &&
 	    session_clock_deadline(st) + session_clock_late_tolerance(st->se) <= now) {
 		/* nobody tore the call down for the old deadline: the defective
-		 * answer was accepted (and its own timer, if any, now runs) */
-		if (session_risk_pending(d))
-			session_risk_accept(e, d, now);
-		else
+		 * answer was accepted (and its own timer, if any, now runs) —
+		 * unless later evidence doomed the call: then it expired */
+		if (!session_risk_pending(d) || !session_risk_accept(e, d, now))
 			st_expire(e, d, now);
 	}
 	st_resolve_deferred(e, d, now);

@@ -290,10 +290,36 @@ static void test_replaced_inherits_invite(void **state)
 	sg_fini(&h);
 }
 
+/* Fuzzer find: a defective answer reached the refresher (risk pending), then
+ * later evidence doomed the call (that 200 was never ACKed), so the answer
+ * can no longer count as accepted.  When the old deadline passes the session
+ * expires; the engine used to refuse the acceptance without expiring and
+ * re-fire every microsecond for the rest of the capture. */
+static void test_doomed_after_pending_risk_expires(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call c;
+	uint64_t id = sg_start(&h, &c, "noack-risk", false, SE, false);
+
+	sg_req(&c, 1, SG_CALLER, "INVITE", 2, NULL, SG_ALL);
+	sg_resp(&c, 1.003, SG_CALLER, 200, "INVITE", 2, &linphone_200, SG_ALL);
+	assert_true(sg_dialog(&h, id)->r.at_risk);
+	sg_resp(&c, 1.503, SG_CALLER, 200, "INVITE", 2, &linphone_200, SG_ALL); /* no ACK */
+	sg_finish(&h, 3600);
+	const struct sg_dialog *d = sg_dialog(&h, id);
+	assert_true(d->r.doomed);
+	assert_int_equal(sg_count(&h, id, FINDING_REFRESH_REINVITE_NO_ACK), 1);
+	assert_int_equal(sg_count(&h, id, FINDING_SESSION_EXPIRED), 1);
+	SG_ASSERT_END(&h, id, END_EXPIRED_NO_BYE);
+	sg_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepted_on_schedule),
+		cmocka_unit_test(test_doomed_after_pending_risk_expires),
 		cmocka_unit_test(test_strict_peers),
 		cmocka_unit_test(test_no_se_turns_timer_off),
 		cmocka_unit_test(test_no_se_then_teardown),
