@@ -12,7 +12,9 @@
 #   fuzz_hep         HEP3 datagrams and TCP streams → capture/hep.c (seeds: tests/fuzz/seed_hep)
 # Any crash, leak, UB or disagreement fails the run and leaves its input as
 # build-fuzz/crash-TARGET-*; make it a capture under tests/captures/regress/.
-# FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target.
+# FUZZ_TARGETS picks a subset; FUZZ_JOBS > 1 runs that many workers per target;
+# FUZZ_SEED fixes libFuzzer's random seed (CI does, so a CI failure replays
+# the same mutations on a developer's machine; unset: a new seed each run).
 # Ends with one line "fuzz: PASS ..." or "fuzz: FAIL ...".
 set -eu
 FUZZ_TIME=${FUZZ_TIME:-60}
@@ -127,6 +129,7 @@ for t in $FUZZ_TARGETS; do
 	MAXLEN=65536
 	[ $t = sip ] && MAXLEN=262144 # whole conversations
 	[ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs="-fork=$FUZZ_JOBS -ignore_crashes=0"
+	[ -n "${FUZZ_SEED:-}" ] && jobs="$jobs -seed=$FUZZ_SEED"
 	# shellcheck disable=SC2086
 	if ! timeout $((FUZZ_TIME + 120)) "$B/fuzz_$t" -max_total_time="$FUZZ_TIME" -max_len=$MAXLEN \
 		-rss_limit_mb=2048 -timeout=20 $jobs \
