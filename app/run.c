@@ -98,9 +98,9 @@ static void run_sink_dialog(void *ctx, const struct dialog_record *d)
 	struct run_sink *k = ctx;
 
 	store_dialog(k->store, d);
-	/* the dashboard lists INVITE dialogs (db_each_dialog); the entries
-	 * outside them (REGISTER, OPTIONS ...) are in the db and the report */
-	if (k->feed && dialog_record_is_invite(d))
+	/* the dashboard lists INVITE dialogs and the entries outside them
+	 * (REGISTER, OPTIONS ...: analyzer/method_track.c), like the db */
+	if (k->feed)
 		dashboard_feed_push(k->feed, d); /* never blocks: a full ring resyncs from the db */
 }
 

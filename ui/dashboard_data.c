@@ -36,12 +36,14 @@ static uint64_t dashboard_data_hash_dialog(uint64_t h, const struct dialog_recor
 				 r->doomed_at,    r->session_expires};
 	const uint32_t nums[] = {r->refreshes_ok, r->refreshes_failed, r->n_messages,
 				 r->finding_mask, (uint32_t)r->end_class, (uint32_t)r->refresher,
-				 (uint32_t)r->doomed, (uint32_t)r->recovered, (uint32_t)r->at_risk};
+				 (uint32_t)r->doomed, (uint32_t)r->recovered, (uint32_t)r->at_risk,
+				 (uint32_t)r->final_status};
 
 	h = dashboard_data_mix(h, &r->id, sizeof r->id);
 	h = dashboard_data_mix(h, times, sizeof times);
 	h = dashboard_data_mix(h, nums, sizeof nums);
 	h = dashboard_data_mix_str(h, r->state);
+	h = dashboard_data_mix_str(h, r->method);
 	h = dashboard_data_mix_str(h, r->caller_ua);
 	return dashboard_data_mix_str(h, r->callee_ua);
 }
@@ -74,7 +76,9 @@ enum dash_load dashboard_data_load_list(struct dash *d)
 	struct dashboard_data_load k = {&fresh, DASH_FNV_OFFSET};
 
 	memset(&fresh, 0, sizeof fresh);
-	if (db_each_dialog(d->reader, d->capture_id, dashboard_data_on_dialog, &k) < 0) {
+	/* every method: INVITE dialogs and REGISTER, OPTIONS ... entries */
+	if (db_each_dialog_of(d->reader, d->capture_id, DB_DIALOGS_ALL, dashboard_data_on_dialog,
+			      &k) < 0) {
 		dashboard_rows_free(&fresh);
 		return DASH_LOAD_FAILED;
 	}

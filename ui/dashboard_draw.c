@@ -84,7 +84,9 @@ static void dashboard_dialog_counts(const struct dash *d, uint64_t *active, uint
 	uint64_t a = d->list.n_active, m = d->list.n_doomed;
 
 	*active = d->counters.dialogs_active > a ? d->counters.dialogs_active : a;
-	*total = d->counters.dialogs_total > d->list.n ? d->counters.dialogs_total : d->list.n;
+	/* calls: the list's REGISTER, OPTIONS ... entries are not counted here */
+	*total = d->counters.dialogs_total > d->list.n_invite ? d->counters.dialogs_total
+							       : d->list.n_invite;
 	*doomed = d->counters.dialogs_doomed > m ? d->counters.dialogs_doomed : m;
 }
 

@@ -57,7 +57,7 @@ static char *dashboard_feed_block(struct dialog_record *rec, const struct dialog
 {
 	const char **fields[] = {&rec->call_id,   &rec->from_uri,  &rec->to_uri,
 				 &rec->from_tag,  &rec->to_tag,    &rec->caller_ua,
-				 &rec->callee_ua, &rec->state};
+				 &rec->callee_ua, &rec->state,     &rec->method};
 	const size_t n = sizeof fields / sizeof fields[0];
 	size_t total = 0, o = head;
 	char *block;

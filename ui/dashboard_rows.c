@@ -28,8 +28,6 @@ enum {
 #if UINTPTR_MAX == 0xffffffffffffffffu
 /* A field added to struct dialog_record must be added to struct dash_row,
  * dashboard_rows_put and dashboard_rows_get too (then change this size). */
-/* (method and final_status, issue 18, are not kept: the list holds INVITE
- * dialogs only, whose method is INVITE and final_status 0) */
 _Static_assert(sizeof(struct dialog_record) == 224, "struct dialog_record changed: see dashboard_rows");
 #endif
 #define DASH_ROWS_COMPACT_MIN (1u << 20) /* no rewrite of a small arena */
@@ -272,17 +270,28 @@ size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id)
 	return SIZE_MAX;
 }
 
+/* Whether row w is an INVITE dialog (dialog_record_is_invite on the row). */
+static bool dashboard_rows_is_invite(const struct dash_list *l, const struct dash_row *w)
+{
+	return !w->method || strcmp(dashboard_rows_interned(l, w->method), "INVITE") == 0;
+}
+
+/* The header's counts are of calls: a REGISTER or OPTIONS entry is in the
+ * list but is not an active dialog (it is never doomed either). */
 static void dashboard_rows_count(struct dash_list *l, const struct dash_row *w, int sign)
 {
-	size_t active = w->end_class == END_NONE || w->end_class == END_ACTIVE;
+	size_t invite = dashboard_rows_is_invite(l, w);
+	size_t active = invite && (w->end_class == END_NONE || w->end_class == END_ACTIVE);
 	size_t doomed = (w->flags & DASH_ROW_DOOMED) != 0;
 
 	if (sign > 0) {
 		l->n_active += active;
 		l->n_doomed += doomed;
+		l->n_invite += invite;
 	} else {
 		l->n_active -= active;
 		l->n_doomed -= doomed;
+		l->n_invite -= invite;
 	}
 }
 
@@ -335,6 +344,9 @@ size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bo
 	w->caller_ua = dashboard_rows_intern(l, r->caller_ua);
 	w->callee_ua = dashboard_rows_intern(l, r->callee_ua);
 	w->state = dashboard_rows_intern(l, r->state);
+	w->method = dashboard_rows_intern(l, r->method);
+	/* a SIP status is 100-699; anything else is not one */
+	w->final_status = r->final_status > 0 && r->final_status < 1000 ? (uint16_t)r->final_status : 0;
 	w->transport = (uint8_t)r->transport;
 	w->refresher = (uint8_t)r->refresher;
 	w->end_class = (uint8_t)r->end_class;
@@ -366,6 +378,8 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 	out->caller_ua = dashboard_rows_interned(l, w->caller_ua);
 	out->callee_ua = dashboard_rows_interned(l, w->callee_ua);
 	out->state = dashboard_rows_interned(l, w->state);
+	out->method = dashboard_rows_interned(l, w->method);
+	out->final_status = w->final_status;
 	out->transport = (enum transport)w->transport;
 	out->created = w->created;
 	out->established = w->established;

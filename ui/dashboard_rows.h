@@ -3,7 +3,7 @@
  * 140,000 dialogs as full struct dialog_record copies, each with its strings
  * in a malloc block of its own, cost the dashboard ~420 bytes a dialog (and
  * pinned the pipeline thread's heap, where the feed allocated them).  Here a
- * dialog is a fixed 136-byte row; the strings that belong to one dialog
+ * dialog is a fixed 144-byte row; the strings that belong to one dialog
  * (Call-ID, URIs, tags) are appended to one text arena, and the few that
  * repeat across dialogs (user agents, state) are interned once.  A row is
  * read back as a struct dialog_record whose strings point into the arenas,
@@ -28,8 +28,10 @@ struct dash_row {
 	int64_t session_expires, min_se;
 	uint32_t refreshes_ok, refreshes_failed, n_messages, finding_mask;
 	uint32_t caller_ua, callee_ua, state; /* interned; 0 = NULL */
+	uint32_t method; /* interned; 0 = NULL (an INVITE dialog) */
 	uint8_t transport, refresher, end_class;
 	uint8_t flags; /* DASH_ROW_* */
+	uint16_t final_status; /* REGISTER, OPTIONS ... entries: 100-699, 0 = none */
 };
 
 struct dash_list {
@@ -37,6 +39,7 @@ struct dash_list {
 	size_t n, cap;
 	uint64_t fingerprint;
 	size_t n_active, n_doomed; /* of v, kept as rows come and change */
+	size_t n_invite; /* of v: INVITE dialogs (the rest: REGISTER, OPTIONS ... entries) */
 	/* id -> index + 1 (0 = free slot), open addressing */
 	uint32_t *slot;
 	size_t n_slots;

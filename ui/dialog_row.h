@@ -25,6 +25,7 @@
 
 enum dialog_col {
 	DIALOG_COL_STATE = 0,
+	DIALOG_COL_METHOD, /* INVITE, REGISTER, OPTIONS, SUBSCRIBE ... */
 	DIALOG_COL_START,
 	DIALOG_COL_CALLID,
 	DIALOG_COL_PARTIES,
@@ -106,7 +107,10 @@ void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc
 /* Order by column (ties by id); absent times sort last. */
 int dialog_row_compare(const struct dialog_record *a, const struct dialog_record *b,
 		       enum dialog_col col, int64_t clock_us);
-/* Case-insensitive substring over Call-ID, URIs, tags, agents, state, end class and codes. */
+/* The entry's method: its own, "INVITE" for an INVITE dialog (NULL or empty). */
+const char *dialog_row_method(const struct dialog_record *d);
+/* Case-insensitive substring over Call-ID, URIs, tags, agents, state, end
+ * class, method and codes. */
 bool dialog_row_matches(const struct dialog_record *d, const char *needle);
 
 #endif

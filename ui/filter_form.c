@@ -23,7 +23,15 @@ static const char *const filter_form_labels[FILTER_FIELD_COUNT] = {
 	[FILTER_FIELD_DST] = "destination", [FILTER_FIELD_FROM] = "from",
 	[FILTER_FIELD_TO] = "to", [FILTER_FIELD_CODE] = "finding code",
 	[FILTER_FIELD_RISKY] = "at risk or doomed only",
+	[FILTER_FIELD_NO_REG_OPT] = "hide REGISTER and OPTIONS",
 };
+
+/* The order 'm' steps through: the methods sngrep lists, calls first. */
+static const char *const filter_form_methods[] = {
+	"INVITE", "REGISTER", "OPTIONS", "SUBSCRIBE", "NOTIFY",
+	"REFER",  "MESSAGE",  "PUBLISH", "INFO",
+};
+#define FILTER_FORM_N_METHODS (sizeof filter_form_methods / sizeof filter_form_methods[0])
 
 const char *filter_form_label(enum filter_form_field f)
 {
@@ -36,7 +44,7 @@ bool filter_form_active(const struct filter_form *f)
 		if (f->text[i][0])
 			return true;
 	}
-	return f->risky;
+	return f->risky || f->no_reg_opt;
 }
 
 bool filter_form_needs_messages(const struct filter_form *f)
@@ -70,11 +78,42 @@ static bool filter_form_has(const char *hay, const char *needle)
 	return false;
 }
 
+/* ASCII case-insensitive equality. */
+static bool filter_form_same(const char *a, const char *b)
+{
+	while (*a && filter_form_lower(*a) == filter_form_lower(*b)) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+bool filter_form_matches_method(const struct filter_form *f, const struct dialog_record *r)
+{
+	const char *want = f->text[FILTER_FIELD_METHOD];
+
+	return !want[0] || filter_form_same(dialog_row_method(r), want);
+}
+
+const char *filter_form_next_method(const char *cur)
+{
+	if (!cur || !cur[0])
+		return filter_form_methods[0];
+	for (size_t i = 0; i < FILTER_FORM_N_METHODS; i++) {
+		if (filter_form_same(cur, filter_form_methods[i]))
+			return i + 1 < FILTER_FORM_N_METHODS ? filter_form_methods[i + 1] : "";
+	}
+	return filter_form_methods[0];
+}
+
 bool filter_form_matches_row(const struct filter_form *f, const struct dialog_record *r)
 {
 	char codes[512];
+	const char *m = dialog_row_method(r);
 
 	if (f->risky && !r->doomed && !r->at_risk)
+		return false;
+	if (f->no_reg_opt && (strcmp(m, "REGISTER") == 0 || strcmp(m, "OPTIONS") == 0))
 		return false;
 	if (!filter_form_has(r->from_uri, f->text[FILTER_FIELD_FROM]) ||
 	    !filter_form_has(r->to_uri, f->text[FILTER_FIELD_TO]))
@@ -112,8 +151,13 @@ void filter_form_describe(const struct filter_form *f, char *buf, size_t n)
 		w = snprintf(buf + o, n - o, "%s%s=%s", o ? " " : "", keys[i], f->text[i]);
 		o += w > 0 ? (size_t)w : 0;
 	}
-	if (f->risky && o < n)
-		snprintf(buf + o, n - o, "%srisky", o ? " " : "");
+	if (f->risky && o < n) {
+		int w = snprintf(buf + o, n - o, "%srisky", o ? " " : "");
+
+		o += w > 0 ? (size_t)w : 0;
+	}
+	if (f->no_reg_opt && o < n)
+		snprintf(buf + o, n - o, "%sno REGISTER/OPTIONS", o ? " " : "");
 }
 
 /* ---- the dashboard's form ---- */
@@ -147,6 +191,10 @@ bool filter_form_shows(const struct dash *d, const struct dialog_record *r)
 		return false;
 	if (!filter_form_needs_messages(&s->applied))
 		return true;
+	/* by method alone, the entry's own method does (live ones too) */
+	if (!s->applied.text[FILTER_FIELD_SRC][0] && !s->applied.text[FILTER_FIELD_DST][0] &&
+	    filter_form_matches_method(&s->applied, r))
+		return true;
 	return s->n_ids && bsearch(&r->id, s->ids, s->n_ids, sizeof *s->ids, filter_form_id_cmp);
 }
 
@@ -157,13 +205,11 @@ void filter_form_open(struct dash *d)
 	d->form.field = 0;
 }
 
-static void filter_form_apply(struct dash *d)
+/* Puts s->applied in force: the db asked once for the message fields. */
+static void filter_form_use(struct dash *d)
 {
 	struct filter_form_state *s = &d->form;
-	char desc[FILTER_FIELD_TEXT_COUNT * (FILTER_FORM_TEXT_MAX + 8) + 8];
 
-	s->applied = s->edit;
-	s->open = false;
 	s->n_ids = 0;
 	if (filter_form_needs_messages(&s->applied)) {
 		if (db_each_dialog_hop(d->reader, d->capture_id, s->applied.text[FILTER_FIELD_METHOD],
@@ -176,9 +222,51 @@ static void filter_form_apply(struct dash *d)
 	}
 	s->active = filter_form_active(&s->applied);
 	s->changed = true; /* screen_list rebuilds its view */
+}
+
+static void filter_form_apply(struct dash *d)
+{
+	struct filter_form_state *s = &d->form;
+	char desc[FILTER_FIELD_TEXT_COUNT * (FILTER_FORM_TEXT_MAX + 8) + 40];
+
+	s->applied = s->edit;
+	s->open = false;
+	filter_form_use(d);
 	filter_form_describe(&s->applied, desc, sizeof desc);
 	if (!d->status[0] || !d->status_error)
 		dashboard_set_status(d, false, "%s", desc[0] ? "filter form applied" : "filter form cleared");
+}
+
+void filter_form_toggle_reg_opt(struct dash *d)
+{
+	d->form.applied.no_reg_opt = !d->form.applied.no_reg_opt;
+	filter_form_use(d);
+	dashboard_set_status(d, false, "REGISTER and OPTIONS %s",
+			     d->form.applied.no_reg_opt ? "hidden (o shows them)" : "shown");
+}
+
+static void filter_form_set_method(struct dash *d, const char *method)
+{
+	char *field = d->form.applied.text[FILTER_FIELD_METHOD];
+
+	snprintf(field, FILTER_FORM_TEXT_MAX, "%s", method);
+	filter_form_use(d);
+	if (d->status_error && d->status[0])
+		return; /* the db's error stays on the bottom line */
+	if (field[0])
+		dashboard_set_status(d, false, "method %s only (m: the next, M: every method)", field);
+	else
+		dashboard_set_status(d, false, "every method");
+}
+
+void filter_form_step_method(struct dash *d)
+{
+	filter_form_set_method(d, filter_form_next_method(d->form.applied.text[FILTER_FIELD_METHOD]));
+}
+
+void filter_form_clear_method(struct dash *d)
+{
+	filter_form_set_method(d, "");
 }
 
 void filter_form_draw(struct dash *d)
@@ -198,14 +286,15 @@ void filter_form_draw(struct dash *d)
 			snprintf(line, sizeof line, "  %-14s %s%s", filter_form_labels[i], s->edit.text[i],
 				 here ? "_" : "");
 		else
-			snprintf(line, sizeof line, "  [%c] %s (Space)", s->edit.risky ? 'x' : ' ',
+			snprintf(line, sizeof line, "  [%c] %s (Space)",
+				 (i == FILTER_FIELD_RISKY ? s->edit.risky : s->edit.no_reg_opt) ? 'x' : ' ',
 				 filter_form_labels[i]);
 		/* the fields hold whatever was typed or pasted: as wire text */
 		dashboard_wire(y + 1 + i, x, w, line, strlen(line),
 			       here ? colors_attr(COLOR_ROLE_SELECTED) : box, true);
 	}
 	dashboard_text(y + 1 + FILTER_FIELD_COUNT, x, w,
-		       "  method: a request of it in the dialog; source/destination: its first message",
+		       "  method: its own or a request of it in the dialog; source/destination: its first message",
 		       box, true);
 }
 
@@ -237,6 +326,7 @@ bool filter_form_key(struct dash *d, wint_t ch, bool fn)
 {
 	struct filter_form_state *s = &d->form;
 	char *field = s->field < FILTER_FIELD_TEXT_COUNT ? s->edit.text[s->field] : NULL;
+	bool *box = s->field == FILTER_FIELD_RISKY ? &s->edit.risky : &s->edit.no_reg_opt;
 
 	if (!s->open)
 		return false;
@@ -263,13 +353,13 @@ bool filter_form_key(struct dash *d, wint_t ch, bool fn)
 		if (field)
 			field[0] = '\0';
 		else
-			s->edit.risky = false;
+			*box = false;
 	} else if (ch == 127 || ch == 8) {
 		if (field)
 			filter_form_erase_char(field);
 	} else if (!field) {
 		if (ch == ' ' || ch == 'x')
-			s->edit.risky = !s->edit.risky;
+			*box = !*box;
 	} else if (iswprint(ch)) {
 		filter_form_type(field, ch);
 	}

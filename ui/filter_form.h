@@ -6,7 +6,11 @@
  * and destination need its messages, so applying the form asks the db once
  * (db_each_dialog_hop) and keeps the ids that pass: the dialog's first message
  * from source to destination, a request of that method in the dialog.
- * Dialogs that come in later (live) match those three when / or F7 is used again. */
+ * Dialogs that come in later (live) match those three when / or F7 is used again,
+ * except by method alone: an entry whose own method is the form's (REGISTER,
+ * OPTIONS ...: analyzer/method_track.c) passes as soon as it comes.
+ * One key each on the list (issue 18 item 2): 'o' ticks "hide REGISTER and
+ * OPTIONS", 'm' steps the method field through the SIP methods, 'M' clears it. */
 #ifndef SIPWATCH_FILTER_FORM_H
 #define SIPWATCH_FILTER_FORM_H
 
@@ -28,12 +32,14 @@ enum filter_form_field {
 	FILTER_FIELD_CODE,
 	FILTER_FIELD_TEXT_COUNT, /* the text fields end here */
 	FILTER_FIELD_RISKY = FILTER_FIELD_TEXT_COUNT, /* at risk or doomed only */
+	FILTER_FIELD_NO_REG_OPT, /* hide REGISTER and OPTIONS entries */
 	FILTER_FIELD_COUNT
 };
 
 struct filter_form {
 	char text[FILTER_FIELD_TEXT_COUNT][FILTER_FORM_TEXT_MAX];
 	bool risky;
+	bool no_reg_opt; /* keepalives and registrations swamp the calls */
 };
 
 /* The field's label ("method", "source" ...). */
@@ -42,12 +48,19 @@ const char *filter_form_label(enum filter_form_field f);
 bool filter_form_active(const struct filter_form *f);
 /* Whether the fields need the dialogs' messages (method, source, destination). */
 bool filter_form_needs_messages(const struct filter_form *f);
-/* The row fields: From, To, code, at risk/doomed. */
+/* The row fields: From, To, code, at risk/doomed, REGISTER/OPTIONS hidden. */
 bool filter_form_matches_row(const struct filter_form *f, const struct dialog_record *r);
 /* The message fields for one dialog: src/dst of its first message and
  * whether it has a request of the form's method. */
 bool filter_form_matches_hop(const struct filter_form *f, const char *src, const char *dst,
 			     bool has_method);
+/* Whether r's own method is the form's method field (case-insensitive; an
+ * INVITE dialog's is INVITE); true when the field is empty. */
+bool filter_form_matches_method(const struct filter_form *f, const struct dialog_record *r);
+/* The method after cur in the order 'm' steps through (INVITE, REGISTER,
+ * OPTIONS, SUBSCRIBE, NOTIFY, REFER, MESSAGE, PUBLISH, INFO, then "" = any);
+ * "" or a method not in that list: INVITE. */
+const char *filter_form_next_method(const char *cur);
 /* "method=UPDATE src=10.0.0.1 risky" (raw user text: sanitise before drawing). */
 void filter_form_describe(const struct filter_form *f, char *buf, size_t n);
 
@@ -68,6 +81,11 @@ void filter_form_open(struct dash *d);
 void filter_form_draw(struct dash *d);
 /* True while the form is open (it takes every key). */
 bool filter_form_key(struct dash *d, wint_t ch, bool fn);
+/* The list's one-key forms of the fields ('o', 'm', 'M'): applied at once,
+ * as Enter in the form would. */
+void filter_form_toggle_reg_opt(struct dash *d);
+void filter_form_step_method(struct dash *d);
+void filter_form_clear_method(struct dash *d);
 /* Whether the applied form lets r through. */
 bool filter_form_shows(const struct dash *d, const struct dialog_record *r);
 void filter_form_free(struct filter_form_state *s);

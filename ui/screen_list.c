@@ -1,5 +1,6 @@
-/* screen_list: the main screen — one row per dialog, doomed ones in red with
- * their countdown; sort by any column, filter by text, doomed-only. */
+/* screen_list: the main screen — one row per dialog (and per REGISTER,
+ * OPTIONS ... entry), doomed ones in red with their countdown; sort by any
+ * column, filter by text, doomed-only, by method. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define NCURSES_WIDECHAR 1
 #include <limits.h>
@@ -17,6 +18,9 @@ static const struct dash_key screen_list_keys[] = {
 	{"Enter", "open the dialog: ladder, messages, findings"},
 	{"/", "filter by text, also in every header and body (Enter applies, Esc cancels, Ctrl-U erases; empty shows all)"},
 	{"d", "show doomed dialogs only (toggle)"},
+	/* issue 18 item 2: every method (the filter form's method and box) */
+	{"o", "hide or show REGISTER and OPTIONS entries (toggle)"},
+	{"m  M", "one method only, the next each time (INVITE, REGISTER, OPTIONS, SUBSCRIBE ...); M: every method"},
 	{"s  >", "sort by the next column"},
 	{"<", "sort by the previous column"},
 	{"r", "reverse the sort"},
@@ -488,6 +492,18 @@ static bool screen_list_key(struct dash *d, wint_t ch, bool fn)
 		return true;
 	case 'r':
 		d->ls.sort_rev = !d->ls.sort_rev;
+		screen_list_rebuild(d);
+		return true;
+	case 'o':
+	case 'm':
+	case 'M':
+		if (ch == 'o')
+			filter_form_toggle_reg_opt(d);
+		else if (ch == 'm')
+			filter_form_step_method(d);
+		else
+			filter_form_clear_method(d);
+		d->form.changed = false;
 		screen_list_rebuild(d);
 		return true;
 	case 'k':
