@@ -41,3 +41,50 @@ fi
 "$SIPWATCH" --open "$DB" --report text >"$T/r.txt" 2>/dev/null
 check "text report counts the entries per method (OPTIONS, REGISTER)" "3 1" \
 	"$(sed -n '/entries outside INVITE dialogs/,/requests outside/p' "$T/r.txt" | awk '/REGISTER|OPTIONS/ {printf "%s%s", s, $2; s=" "}')"
+
+# The dashboard lists the entries too (issue 18 item 2), through tmux: the
+# METHOD column (chosen with --columns: the default layout drops it first
+# below 136 columns), 'o' hides REGISTER and OPTIONS and shows them again,
+# 'm' lists one method, 'M' every method.
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "skip - dashboard METHOD column and keys: tmux missing"
+	exit 0
+fi
+tmp=$T
+sock="h21d-methods-$$"
+. tests/e2e/tmux_lib
+case $SIPWATCH in /*) sw=$SIPWATCH ;; *) sw=$(pwd)/$SIPWATCH ;; esac
+rows() { screen "$1" | grep -cE "^[a-z]+ +$2 +sw18m-"; }
+session m "$T" "exec env -u SIPWATCH_CONFIG -u XDG_CONFIG_HOME HOME=$T TZ=UTC LANG=C.UTF-8 \
+$sw --open $DB --columns state,method,callid,fromto,findings"
+if wait_for m "SUBSCRIBE" 100; then
+	check "dashboard rows with their METHOD (REGISTER, OPTIONS, MESSAGE, SUBSCRIBE)" "1 3 1 1" \
+		"$(rows m REGISTER) $(rows m OPTIONS) $(rows m MESSAGE) $(rows m SUBSCRIBE)"
+	check "the REGISTER row's state (registered)" 1 "$(screen m | grep -cE '^reg +REGISTER +sw18m-regis')"
+	keys m o
+	if wait_for m "2 of 6 dialogs" 30; then
+		check "o hides REGISTER and OPTIONS, keeps MESSAGE and SUBSCRIBE" "0 0 1 1" \
+			"$(rows m REGISTER) $(rows m OPTIONS) $(rows m MESSAGE) $(rows m SUBSCRIBE)"
+	else
+		notok "o hides REGISTER and OPTIONS" m
+	fi
+	keys m o
+	if wait_for m "6 of 6 dialogs" 30; then
+		check "o again shows them" "1 3" "$(rows m REGISTER) $(rows m OPTIONS)"
+	else
+		notok "o again shows them" m
+	fi
+	keys m m m # INVITE (none here), then REGISTER
+	if wait_for m "1 of 6 dialogs" 30 && screen m | grep -qF "method=REGISTER"; then
+		check "m m: REGISTER only (the filter form's method field)" "1 0" \
+			"$(rows m REGISTER) $(rows m OPTIONS)"
+	else
+		notok "m m: REGISTER only" m
+	fi
+	keys m M
+	expect "M: every method again" m "6 of 6 dialogs"
+	keys m q
+	wait_exit m 50 || notok "q quits the dashboard" m
+else
+	notok "dashboard opens the methods db" m
+fi

@@ -124,10 +124,10 @@ static void test_editor(void **state)
 	columns_edit_move(&e, -1); /* at the top: stays */
 	assert_int_equal(e.cursor, 0);
 	e.cursor = 2;
-	columns_edit_toggle(&e); /* show the first hidden one (start) */
+	columns_edit_toggle(&e); /* show the first hidden one (method: after state in dialog_row) */
 	assert_true(columns_edit_result(&e, &out, err, sizeof err));
 	columns_format(&out, text, sizeof text);
-	assert_string_equal(text, "callid,state,start");
+	assert_string_equal(text, "callid,state,method");
 	for (int i = 0; i < DIALOG_COL_COUNT; i++)
 		e.on[i] = false;
 	assert_false(columns_edit_result(&e, &out, err, sizeof err));

@@ -119,6 +119,97 @@ static void test_filters_and_stale_view(void **state)
 	dashboard_data_free(&d);
 }
 
+/* Every method (issue 18 item 2): the feed carries REGISTER, OPTIONS ...
+ * entries with their method and final status into the list; the header's
+ * counts are of INVITE dialogs; 'o' (the form's box) hides REGISTER and
+ * OPTIONS, 'm' (the form's method) lists one method, also for rows that
+ * come later. */
+static void push_entry(struct dashboard_feed *f, uint64_t id, int64_t created, const char *method,
+		       const char *st, int final_status)
+{
+	struct dialog_record r;
+
+	memset(&r, 0, sizeof r);
+	r.id = id;
+	r.call_id = "e";
+	r.method = method;
+	r.state = st;
+	r.final_status = final_status;
+	r.created = created;
+	r.established = r.ended = r.last_refresh = r.deadline = TS_NONE;
+	r.teardown_expected = r.doomed_at = r.at_risk_at = TS_NONE;
+	r.session_expires = r.min_se = -1;
+	r.end_class = END_NONE;
+	assert_true(dashboard_feed_push(f, &r));
+}
+
+static void test_every_method_in_the_list(void **state)
+{
+	(void)state;
+	struct dash d;
+	struct dashboard_feed *f = dashboard_feed_new(64);
+	struct dialog_record row;
+
+	memset(&d, 0, sizeof d);
+	d.ls.sort_col = DIALOG_COL_START;
+	push(f, 1, 1000, false, "confirmed"); /* method NULL: an INVITE dialog */
+	push_entry(f, 2, 2000, "REGISTER", "registered", 200);
+	push_entry(f, 3, 3000, "OPTIONS", "answered", 404);
+	push_entry(f, 4, 4000, "SUBSCRIBE", "active", 202);
+	push_entry(f, 5, 5000, "INVITE", "early", 0); /* from the db: "INVITE" */
+	assert_true(dashboard_live_apply(&d, f));
+	assert_int_equal(d.list.n, 5);
+	assert_int_equal(d.ls.n_view, 5);
+	assert_int_equal(d.list.n_invite, 2);
+	assert_int_equal(d.list.n_active, 2); /* the entries are no active calls */
+	dashboard_rows_get(&d.list, dashboard_live_lookup(&d.list, 2), &row);
+	assert_string_equal(row.method, "REGISTER");
+	assert_string_equal(row.state, "registered");
+	assert_int_equal(row.final_status, 200);
+	assert_string_equal(dialog_row_method(&row), "REGISTER");
+	dashboard_rows_get(&d.list, dashboard_live_lookup(&d.list, 3), &row);
+	assert_int_equal(row.final_status, 404);
+	dashboard_rows_get(&d.list, dashboard_live_lookup(&d.list, 1), &row);
+	assert_null(row.method);
+	assert_string_equal(dialog_row_method(&row), "INVITE");
+	assert_int_equal(row.final_status, 0);
+
+	/* a row that becomes another method moves between the counts */
+	push_entry(f, 4, 4000, "INVITE", "early", 0);
+	dashboard_live_apply(&d, f);
+	assert_int_equal(d.list.n_invite, 3);
+	assert_int_equal(d.list.n_active, 3);
+	push_entry(f, 4, 4000, "SUBSCRIBE", "terminated", 200);
+	dashboard_live_apply(&d, f);
+	assert_int_equal(d.list.n_invite, 2);
+	assert_int_equal(d.list.n_active, 2);
+
+	d.form.applied.no_reg_opt = true; /* 'o' */
+	screen_list_rebuild(&d);
+	assert_int_equal(d.ls.n_view, 3);
+	for (size_t i = 0; i < d.ls.n_view; i++)
+		assert_true(view_id(&d, i) != 2 && view_id(&d, i) != 3);
+	push_entry(f, 6, 6000, "OPTIONS", "answered", 200); /* comes later: hidden too */
+	push_entry(f, 7, 7000, "MESSAGE", "answered", 200);
+	dashboard_live_apply(&d, f);
+	assert_int_equal(d.list.n, 7);
+	assert_int_equal(d.ls.n_view, 4);
+	assert_int_equal(view_id(&d, 3), 7);
+	d.form.applied.no_reg_opt = false;
+	snprintf(d.form.applied.text[FILTER_FIELD_METHOD], FILTER_FORM_TEXT_MAX, "options"); /* 'm' */
+	screen_list_rebuild(&d);
+	assert_int_equal(d.ls.n_view, 2);
+	assert_int_equal(view_id(&d, 0), 3);
+	assert_int_equal(view_id(&d, 1), 6);
+	push_entry(f, 8, 8000, "OPTIONS", "answered", 200); /* live: its own method passes */
+	dashboard_live_apply(&d, f);
+	assert_int_equal(d.ls.n_view, 3);
+	dashboard_feed_free(f);
+	filter_form_free(&d.form);
+	screen_list_free(&d);
+	dashboard_data_free(&d);
+}
+
 /* The compact list gives back exactly what was put: every field, NULL and
  * "" apart, the last strings of a changed row, also after its text arena was
  * rewritten; interned agents are stored once. */
@@ -169,16 +260,19 @@ static void test_rows_compact_roundtrip(void **state)
 			r.end_class = END_ACTIVE;
 			r.n_messages = (uint32_t)(round + 1);
 			r.finding_mask = (uint32_t)i;
+			r.method = i % 6 ? NULL : "OPTIONS";
+			r.final_status = i % 6 ? 0 : 200 + round;
 			assert_int_equal(dashboard_rows_put(&l, &r, &added), i);
 			assert_int_equal(added, round == 0);
 		}
 	}
 	assert_int_equal(l.n, n);
-	assert_int_equal(l.n_active, n);
+	assert_int_equal(l.n_active, n - n / 6); /* OPTIONS entries are no active calls */
+	assert_int_equal(l.n_invite, n - n / 6);
 	assert_int_equal(l.n_doomed, n / 3);
 	/* 11 rounds of new text: the garbage was reclaimed, not kept */
 	assert_true(l.text_len < 3 * (n * 120));
-	assert_int_equal(l.n_intern, 4); /* two agents, two states */
+	assert_int_equal(l.n_intern, 5); /* two agents, two states, one method */
 	for (size_t i = 0; i < n; i++) {
 		size_t ix = dashboard_rows_lookup(&l, 1000 + i);
 
@@ -223,6 +317,13 @@ static void test_rows_compact_roundtrip(void **state)
 		assert_int_equal(got.end_class, END_ACTIVE);
 		assert_int_equal(got.n_messages, 12);
 		assert_int_equal(got.finding_mask, i);
+		if (i % 6) {
+			assert_null(got.method);
+			assert_int_equal(got.final_status, 0);
+		} else {
+			assert_string_equal(got.method, "OPTIONS");
+			assert_int_equal(got.final_status, 211);
+		}
 	}
 	assert_int_equal(dashboard_rows_lookup(&l, 999), SIZE_MAX);
 	dashboard_rows_free(&l);
@@ -236,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_rows_join_replace_and_sort),
 		cmocka_unit_test(test_filters_and_stale_view),
 		cmocka_unit_test(test_rows_compact_roundtrip),
+		cmocka_unit_test(test_every_method_in_the_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,13 +187,57 @@ static void test_layout_fits(void **state)
 	for (int c = 0; c < DIALOG_COL_COUNT; c++)
 		assert_true(lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
 	assert_int_equal(lay.x[DIALOG_COL_FINDINGS] + lay.w[DIALOG_COL_FINDINGS], 160);
-	dialog_row_layout(120, &lay); /* all the brief's columns; START goes first */
+	dialog_row_layout(120, &lay); /* all the brief's columns; METHOD, then START go first */
 	assert_int_equal(lay.w[DIALOG_COL_START], 0);
+	assert_int_equal(lay.w[DIALOG_COL_METHOD], 0);
 	for (int c = 0; c < DIALOG_COL_COUNT; c++)
-		assert_true(c == DIALOG_COL_START || lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
+		assert_true(c == DIALOG_COL_START || c == DIALOG_COL_METHOD ||
+			    lay.w[c] >= dialog_row_column((enum dialog_col)c)->width);
+	dialog_row_layout(135, &lay); /* METHOD came last: below every column, the layout of before */
+	assert_int_equal(lay.w[DIALOG_COL_METHOD], 0);
+	assert_true(lay.w[DIALOG_COL_START] > 0);
+	dialog_row_layout(136, &lay);
+	assert_int_equal(lay.w[DIALOG_COL_METHOD], 9);
 	dialog_row_layout(80, &lay); /* the essentials */
 	assert_int_equal(lay.w[DIALOG_COL_AGENT], 0);
 	assert_true(lay.w[DIALOG_COL_STATE] && lay.w[DIALOG_COL_PARTIES] && lay.w[DIALOG_COL_TIMER]);
+}
+
+/* Every method (issue 18 item 2): the METHOD cell, the entries' states in
+ * six columns, sorting and the text filter by method. */
+static void test_row_method(void **state)
+{
+	struct dialog_record d = sample_dialog(), e = sample_dialog();
+	struct dialog_row_layout lay;
+	static struct dialog_row row;
+
+	(void)state;
+	dialog_row_layout(160, &lay);
+	assert_string_equal(dialog_row_column(DIALOG_COL_METHOD)->title, "METHOD");
+	d.method = NULL;
+	assert_string_equal(dialog_row_method(&d), "INVITE");
+	d.method = "";
+	assert_string_equal(dialog_row_method(&d), "INVITE");
+	dialog_row_format(&d, T0, true, &lay, &row);
+	assert_string_equal(row.cell[DIALOG_COL_METHOD], "INVITE   ");
+	e.method = "SUBSCRIBE";
+	e.state = "pending";
+	dialog_row_format(&e, T0, true, &lay, &row);
+	assert_string_equal(row.cell[DIALOG_COL_METHOD], "SUBSCRIBE");
+	assert_int_equal(strncmp(row.cell[DIALOG_COL_STATE], "pend  ", 6), 0);
+	e.method = "REGISTER";
+	e.state = "registered";
+	dialog_row_format(&e, T0, true, &lay, &row);
+	assert_int_equal(strncmp(row.cell[DIALOG_COL_STATE], "reg   ", 6), 0);
+	e.state = "no answer";
+	dialog_row_format(&e, T0, true, &lay, &row);
+	assert_int_equal(strncmp(row.cell[DIALOG_COL_STATE], "noans ", 6), 0);
+	/* INVITE < REGISTER */
+	assert_true(dialog_row_compare(&d, &e, DIALOG_COL_METHOD, T0) < 0);
+	assert_true(dialog_row_compare(&e, &d, DIALOG_COL_METHOD, T0) > 0);
+	assert_true(dialog_row_matches(&e, "regis"));
+	e.method = "OPTIONS";
+	assert_false(dialog_row_matches(&e, "regis"));
 }
 
 static void test_row_format(void **state)
@@ -203,7 +247,7 @@ static void test_row_format(void **state)
 	static struct dialog_row row;
 
 	(void)state;
-	dialog_row_layout(160, &lay);
+	dialog_row_layout(170, &lay); /* 160 + the METHOD column's 10: the same spare as before it */
 	dialog_row_format(&d, T0 + 45 * SEC + 500000, true, &lay, &row);
 	assert_true(row.doomed);
 	assert_false(row.overdue);
@@ -335,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_cell_sanitises),
 		cmocka_unit_test(test_layout_fits),
 		cmocka_unit_test(test_row_format),
+		cmocka_unit_test(test_row_method),
 		cmocka_unit_test(test_row_hostile_cells),
 		cmocka_unit_test(test_sort_and_filter),
 		cmocka_unit_test(test_short_uri_and_time),

@@ -123,6 +123,62 @@ static void test_describe(void **state)
 	assert_string_equal(filter_form_label(FILTER_FIELD_RISKY), "at risk or doomed only");
 }
 
+/* Every method (issue 18 item 2): the entry's own method, the REGISTER and
+ * OPTIONS box ('o'), the order 'm' steps through. */
+static void test_own_method_and_reg_opt(void **state)
+{
+	struct filter_form f;
+	struct dialog_record r = row("sip:alice@a", "sip:alice@a", 0, false, false);
+	char buf[256];
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	r.method = "REGISTER";
+	assert_true(filter_form_matches_method(&f, &r)); /* empty field: any */
+	snprintf(f.text[FILTER_FIELD_METHOD], sizeof f.text[0], "register");
+	assert_true(filter_form_matches_method(&f, &r));
+	snprintf(f.text[FILTER_FIELD_METHOD], sizeof f.text[0], "regis"); /* whole names only */
+	assert_false(filter_form_matches_method(&f, &r));
+	snprintf(f.text[FILTER_FIELD_METHOD], sizeof f.text[0], "INVITE");
+	assert_false(filter_form_matches_method(&f, &r));
+	r.method = NULL; /* an INVITE dialog */
+	assert_true(filter_form_matches_method(&f, &r));
+
+	memset(&f, 0, sizeof f);
+	f.no_reg_opt = true;
+	assert_true(filter_form_active(&f));
+	assert_false(filter_form_needs_messages(&f));
+	assert_true(filter_form_matches_row(&f, &r));
+	r.method = "REGISTER";
+	assert_false(filter_form_matches_row(&f, &r));
+	r.method = "OPTIONS";
+	assert_false(filter_form_matches_row(&f, &r));
+	r.method = "SUBSCRIBE";
+	assert_true(filter_form_matches_row(&f, &r));
+	f.risky = true;
+	filter_form_describe(&f, buf, sizeof buf);
+	assert_string_equal(buf, "risky no REGISTER/OPTIONS");
+	assert_string_equal(filter_form_label(FILTER_FIELD_NO_REG_OPT), "hide REGISTER and OPTIONS");
+
+	assert_string_equal(filter_form_next_method(""), "INVITE");
+	assert_string_equal(filter_form_next_method(NULL), "INVITE");
+	assert_string_equal(filter_form_next_method("INVITE"), "REGISTER");
+	assert_string_equal(filter_form_next_method("register"), "OPTIONS");
+	assert_string_equal(filter_form_next_method("PUBLISH"), "INFO");
+	assert_string_equal(filter_form_next_method("INFO"), ""); /* then every method */
+	assert_string_equal(filter_form_next_method("UPDATE"), "INVITE"); /* typed in F7 */
+	{
+		const char *m = "";
+		int steps = 0;
+
+		do {
+			m = filter_form_next_method(m);
+			steps++;
+		} while (m[0] && steps < 20);
+		assert_int_equal(steps, 10); /* nine methods, then back to all */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_code_and_risky),
 		cmocka_unit_test(test_method_and_hop),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_own_method_and_reg_opt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
