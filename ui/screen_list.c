@@ -25,7 +25,7 @@ static const struct dash_key screen_list_keys[] = {
 	{"<", "sort by the previous column"},
 	{"r", "reverse the sort"},
 	/* issue 18 item 3: sngrep's habits (filter_form.c, columns.c, save_many.c, flow_merge.c) */
-	{"F7  F", "filter form: method, source, destination, from, to, finding code, at risk/doomed only"},
+	{"F7  F", "filter form: method, source, destination, from, to, finding code, at risk/doomed only, hide REGISTER/OPTIONS"},
 	{"F10  C", "choose and order the columns (Space show/hide, + - move, Enter keeps and saves)"},
 	{"Space", "mark / unmark the dialog (then w or x work on the marked ones)"},
 	{"w", "save the marked dialogs, or all listed, to one pcap (or .txt: text); asks the file name"},
