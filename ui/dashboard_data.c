@@ -148,8 +148,8 @@ static void dashboard_data_on_message(void *ctx, const struct message_record *m)
 	}
 }
 
-/* One block: detail, then agent. */
-static void dashboard_data_on_finding(void *ctx, const struct finding_record *f)
+/* One block: detail, then agent (also flow_merge.c's, for a combined flow). */
+void dashboard_data_on_finding(void *ctx, const struct finding_record *f)
 {
 	struct dash_detail *t = ctx;
 	struct finding_record *c;

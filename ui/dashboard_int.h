@@ -175,6 +175,9 @@ bool dashboard_data_find(const struct dash *d, uint64_t dialog_id, struct dialog
 void dashboard_data_free(struct dash *d);
 /* Frees what t holds (its arrays stay for reuse). */
 void dashboard_data_detail_clear(struct dash_detail *t);
+/* db_each_finding's callback: appends an owned copy of f (one block: detail,
+ * then agent) to the struct dash_detail ctx. */
+void dashboard_data_on_finding(void *ctx, const struct finding_record *f);
 
 /* dashboard_live.c */
 /* The index in l->v of dialog id, or SIZE_MAX (dashboard_rows_lookup). */

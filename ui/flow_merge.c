@@ -244,28 +244,6 @@ bool flow_merge_collect(struct dash *d, const uint64_t *ids, size_t n,
 	return true;
 }
 
-/* One block: detail, then agent (as dashboard_data keeps findings). */
-static void flow_merge_on_finding(void *ctx, const struct finding_record *f)
-{
-	struct dash_detail *t = ctx;
-	const char *detail = f->detail ? f->detail : "", *agent = f->agent;
-	size_t dl = strlen(detail) + 1, al = agent ? strlen(agent) + 1 : 0;
-	char *block = xmalloc(dl + al);
-	struct finding_record *c;
-
-	if (t->n_findings == t->cap_findings) {
-		t->cap_findings = t->cap_findings ? t->cap_findings * 2 : 16;
-		t->findings = xrealloc(t->findings, t->cap_findings * sizeof *t->findings);
-	}
-	memcpy(block, detail, dl);
-	if (agent)
-		memcpy(block + dl, agent, al);
-	c = &t->findings[t->n_findings++];
-	*c = *f;
-	c->detail = block;
-	c->agent = agent ? block + dl : NULL;
-}
-
 static uint64_t flow_merge_count(const struct dash *d)
 {
 	uint64_t sum = 0;
@@ -298,7 +276,7 @@ static void flow_merge_load_detail(struct dash *d)
 	if (!flow_merge_collect(d, d->flow.ids, d->flow.n, &t->msgs, &t->n_msgs, &t->cap_msgs))
 		return;
 	for (size_t i = 0; i < d->flow.n; i++) {
-		if (db_each_finding(d->reader, d->flow.ids[i], flow_merge_on_finding, t) < 0) {
+		if (db_each_finding(d->reader, d->flow.ids[i], dashboard_data_on_finding, t) < 0) {
 			dashboard_set_status(d, true, "db: %s", db_reader_error(d->reader));
 			return;
 		}
