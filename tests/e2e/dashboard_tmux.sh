@@ -37,49 +37,9 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipwatch-dash.XXXXXX") || exit 1
 sock="sipwatch-e2e-$$"
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-
-fails=0
-ok() { echo "ok - $1"; }
-notok() {
-	echo "not ok - $1"
-	fails=$((fails + 1))
-	if [ -n "${2:-}" ]; then
-		echo "# screen of $2:"
-		T capture-pane -t "$2" -p 2>/dev/null | sed 's/^/#   /'
-	fi
-}
-
-screen() { T capture-pane -t "$1" -p 2>/dev/null; }
+# T, ok/notok (with the screen), screen, wait_for, wait_gone, keys; cleanup at exit
+. "$(dirname "$0")/tmux_lib"
 screen_e() { T capture-pane -t "$1" -p -e 2>/dev/null; }
-
-# wait_for SESSION FIXED-STRING [tenths]: true once the pane shows it.
-wait_for() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_gone SESSION FIXED-STRING [tenths]: true once the pane no longer shows it.
-wait_gone() {
-	i=0
-	while [ "$i" -lt "${3:-50}" ]; do
-		screen "$1" | grep -qF -- "$2" || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 # wait_re SESSION EXTENDED-REGEX [tenths]
 wait_re() {
@@ -91,8 +51,6 @@ wait_re() {
 	done
 	return 1
 }
-
-keys() { T send-keys -t "$@"; }
 
 # check DESCRIPTION SESSION COMMAND...: ok if the command succeeds.
 check() {

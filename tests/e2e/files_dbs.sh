@@ -29,51 +29,12 @@ if ! command -v tmux >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sw18-files.XXXXXX") || exit 1
 sock="sw18-files-$$"
-T() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() {
-	T kill-server >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
-
-fails=0
-ok() { echo "ok - $1"; }
-notok() {
-	echo "not ok - $1"
-	fails=$((fails + 1))
-	[ -n "${2:-}" ] && T capture-pane -t "$2" -p 2>/dev/null | sed 's/^/#   /'
-}
-screen() { T capture-pane -t "$1" -p 2>/dev/null; }
-wait_for() { # SESSION FIXED-STRING [tenths]
-	i=0
-	while [ "$i" -lt "${3:-100}" ]; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-wait_exit() { # SESSION [tenths]: true once the pane's program ended
-	i=0
-	while [ "$i" -lt "${2:-100}" ]; do
-		[ "$(T display -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 1 ] && return 0
-		T has-session -t "$1" 2>/dev/null || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-# session NAME DIR COMMAND: 120x40, the pane kept after the program ends
-session() {
-	T new-session -d -s "$1" -x 120 -y 40 -c "$2" "$3" &&
-		T set-option -t "$1" remain-on-exit on >/dev/null
-}
+. "$(dirname "$0")/tmux_lib" # T, ok/notok, screen, wait_for, wait_exit, session; cleanup at exit
 
 # 1. -r FILE on a terminal, no -d: a temporary db, gone at exit.
 mkdir -p "$tmp/cwd" "$tmp/t"
 session a "$tmp/cwd" "TMPDIR=$tmp/t exec $SIPWATCH -r $OUTAGE"
-if wait_for a "$DOOMED_ID"; then ok "browse without -d: the doomed dialog listed"; else notok "browse without -d: the doomed dialog listed" a; fi
+if wait_for a "$DOOMED_ID" 100; then ok "browse without -d: the doomed dialog listed"; else notok "browse without -d: the doomed dialog listed" a; fi
 if ls "$tmp/t"/sipwatch-*/browse.db >/dev/null 2>&1; then ok "browse without -d: a temporary db while browsing"; else notok "browse without -d: a temporary db while browsing"; fi
 T send-keys -t a q
 if wait_exit a && [ -z "$(ls -A "$tmp/t")" ] && [ -z "$(ls -A "$tmp/cwd")" ]; then
@@ -109,7 +70,7 @@ if [ $? = 0 ] && grep -q "$DOOMED_ID" "$tmp/o.json"; then ok "--open DB piped pr
 "$SIPWATCH" -d "$db" >"$tmp/d.txt" 2>&1
 if [ $? = 0 ] && grep -q "capture 2" "$tmp/d.txt"; then ok "-d DB alone: the newest capture's text report"; else notok "-d DB alone: the text report"; sed 's/^/#   /' "$tmp/d.txt"; fi
 session b "$tmp" "exec $SIPWATCH --open $db"
-if wait_for b "$DOOMED_ID"; then ok "--open DB on a terminal browses it"; else notok "--open DB on a terminal browses it" b; fi
+if wait_for b "$DOOMED_ID" 100; then ok "--open DB on a terminal browses it"; else notok "--open DB on a terminal browses it" b; fi
 T send-keys -t b q
 wait_exit b || notok "--open: q quits"
 
@@ -123,7 +84,7 @@ if [ -x "$GEN" ] && "$GEN" -n 600 --seed 3 --rate 50 -o "$tmp/g.pcap" >/dev/null
 	T send-keys -t c End
 	sleep 0.3
 	T send-keys -t c d
-	if wait_for c "doomed only"; then
+	if wait_for c "doomed only" 100; then
 		rows=$(screen c | grep -c 'TIMER_TEARDOWN\|doomed')
 		if [ "$rows" -ge 10 ]; then ok "End then d fills the page ($rows doomed rows)"; else notok "End then d fills the page ($rows rows, expected >= 10 of ${expect:-?})" c; fi
 	else
@@ -134,8 +95,8 @@ if [ -x "$GEN" ] && "$GEN" -n 600 --seed 3 --rate 50 -o "$tmp/g.pcap" >/dev/null
 		ORDER BY id LIMIT 1" | sed -n 's/.*branch=\([A-Za-z0-9.]*\).*/\1/p' | head -n 1)
 	T send-keys -t c d
 	T send-keys -t c / "$branch" Enter
-	if [ -n "$branch" ] && wait_for c "1 dialog(s) with \"$branch\" in a header or body" &&
-		wait_for c " 1 of $total dialogs"; then
+	if [ -n "$branch" ] && wait_for c "1 dialog(s) with \"$branch\" in a header or body" 100 &&
+		wait_for c " 1 of $total dialogs" 100; then
 		ok "/ finds a dialog by a header value (its Via branch)"
 	else
 		notok "/ finds a dialog by a header value (branch '$branch')" c
