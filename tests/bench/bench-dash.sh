@@ -34,16 +34,16 @@ bench_private_sipwatch "${SIPWATCH:-./sipwatch}"
 HZ=$(getconf CLK_TCK)
 sock="sw18-bench-dash-$$"
 T() { tmux -L "$sock" -f /dev/null "$@"; }
-RP=""
+# the replay as bench-live.sh and soak.sh run it (lib.sh: RP, bench_replay_*,
+# bench_stop_pid); sipwatch runs in the tmux pane, stopped by q or by its PID
 cleanup() {
-	[ -n "$RP" ] && kill "$RP" 2>/dev/null
+	bench_cleanup
 	T kill-server >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 now_ms() { date +%s%3N; }
-alive() { kill -0 "$1" 2>/dev/null; }
 # ui thread ticks (utime + stime of the main thread; the comm field has no spaces)
 ui_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat" 2>/dev/null || echo 0; }
 all_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -73,19 +73,19 @@ for r in $RATES; do
 	pid=$(T display -p -t d '#{pane_pid}')
 	n=0
 	until [ "$(sqlite3 "$db" 'select count(*) from captures' 2>/dev/null)" = 1 ]; do
-		{ alive "$pid" && [ "$n" -lt 100 ]; } || break
+		{ bench_alive "$pid" && [ "$n" -lt 100 ]; } || break
 		sleep 0.1
 		n=$((n + 1))
 	done
-	alive "$pid" || { cat "$DIR/dash.err" >&2; bench_die "sipwatch -i $IFACE did not start"; }
+	bench_alive "$pid" || { cat "$DIR/dash.err" >&2; bench_die "sipwatch -i $IFACE did not start"; }
+	SW=$pid # bench_cleanup stops it if the script ends early
 	sleep 0.5
 	u0=$(ui_ticks "$pid")
 	a0=$(all_ticks "$pid")
 	t0=$(now_ms)
-	tcpreplay -i "$IFACE" --pps="$r" "$pcap" >"$DIR/replay.txt" 2>&1 &
-	RP=$!
-	wait "$RP"
-	RP=""
+	bench_replay_start "$IFACE" --pps="$r"
+	# bounded: the capture's time at this rate, and a minute more
+	bench_replay_wait $((${PACKETS:-0} / r + 60)) || echo "bench-dash: the replay at $r pps failed or was stopped" >&2
 	t1=$(now_ms)
 	u1=$(ui_ticks "$pid")
 	a1=$(all_ticks "$pid")
@@ -102,13 +102,9 @@ for r in $RATES; do
 	hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
 	shown=$(T capture-pane -t d -p | sed -n 's/^ *\([0-9]*\) of \([0-9]*\) dialogs.*/\2/p')
 	T send-keys -t d q
-	n=0
-	while alive "$pid" && [ "$n" -lt 600 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	alive "$pid" && { kill "$pid"; echo "bench-dash: sipwatch did not quit on q" >&2; }
-	sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$DIR/replay.txt" | head -n 1)
+	bench_wait_gone "$pid" 60 || { echo "bench-dash: sipwatch did not quit on q" >&2; bench_stop_pid "$pid" 30; }
+	SW=""
+	sent=$REPLAY_SENT
 	drop=$(sqlite3 "$db" 'select dropped from captures order by id desc limit 1' 2>/dev/null)
 	secs_ms=$((t1 - t0))
 	ui=$(awk -v a="$u0" -v b="$u1" -v hz="$HZ" -v ms="$secs_ms" 'BEGIN { printf "%.1f", 100 * (b - a) / hz / (ms / 1000) }')
