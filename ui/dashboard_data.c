@@ -76,6 +76,7 @@ enum dash_load dashboard_data_load_list(struct dash *d)
 	struct dashboard_data_load k = {&fresh, DASH_FNV_OFFSET};
 
 	memset(&fresh, 0, sizeof fresh);
+	fresh.entries_max = d->list.entries_max;
 	/* every method: INVITE dialogs and REGISTER, OPTIONS ... entries */
 	if (db_each_dialog_of(d->reader, d->capture_id, DB_DIALOGS_ALL, dashboard_data_on_dialog,
 			      &k) < 0) {
@@ -83,6 +84,7 @@ enum dash_load dashboard_data_load_list(struct dash *d)
 		return DASH_LOAD_FAILED;
 	}
 	fresh.fingerprint = k.hash;
+	dashboard_rows_trim(&fresh, d->ls.selected_id); /* as live: the newest entries */
 	if (fresh.fingerprint == d->list.fingerprint && fresh.n == d->list.n) {
 		dashboard_rows_free(&fresh);
 		return DASH_LOAD_SAME;

@@ -39,6 +39,12 @@ static void dashboard_live_take(struct dash *d, struct dashboard_feed_row *row)
 	shows = screen_list_shows(d, &row->r);
 	ix = dashboard_rows_put(l, &row->r, &added);
 	free(row->strings);
+	/* too many REGISTER, OPTIONS ... entries: the oldest leave the list
+	 * (not the db); indexes moved, so the view is rebuilt now */
+	if (added && dashboard_rows_trim(l, d->ls.selected_id)) {
+		screen_list_rebuild(d);
+		return;
+	}
 	if (!added) {
 		if (was != shows || !screen_list_sort_fixed(d))
 			d->view_stale = true;

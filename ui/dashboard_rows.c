@@ -402,6 +402,35 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 	out->finding_mask = w->finding_mask;
 }
 
+/* The list is rebuilt (one put per kept row), so the text arena and the
+ * interned strings are those of the kept rows only; a trim comes once per
+ * quarter of entries_max new entries, so its cost is spread over them. */
+size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep)
+{
+	size_t max = l->entries_max ? l->entries_max : DASH_ROWS_ENTRIES_MAX;
+	size_t entries = l->n - l->n_invite, drop, dropped = 0;
+	struct dash_list fresh;
+	struct dialog_record r;
+
+	if (entries <= max)
+		return 0;
+	drop = entries - max + max / 4;
+	memset(&fresh, 0, sizeof fresh);
+	fresh.entries_max = l->entries_max;
+	fresh.fingerprint = l->fingerprint;
+	for (size_t i = 0; i < l->n; i++) {
+		if (dropped < drop && l->v[i].id != keep && !dashboard_rows_is_invite(l, &l->v[i])) {
+			dropped++;
+			continue;
+		}
+		dashboard_rows_get(l, i, &r);
+		dashboard_rows_put(&fresh, &r, NULL);
+	}
+	dashboard_rows_free(l);
+	*l = fresh;
+	return dropped;
+}
+
 void dashboard_rows_free(struct dash_list *l)
 {
 	free(l->v);

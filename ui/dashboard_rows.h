@@ -18,6 +18,11 @@
 
 #include "analyzer/records.h"
 
+/* The REGISTER, OPTIONS ... entries the list keeps at most (the newest; the
+ * db keeps them all): keepalives and registrations come at rates no call
+ * does, and must not grow a live dashboard without bound. */
+#define DASH_ROWS_ENTRIES_MAX 100000
+
 /* One dialog, its own strings elsewhere (text = offset in the list's arena). */
 struct dash_row {
 	uint64_t id;
@@ -40,6 +45,7 @@ struct dash_list {
 	uint64_t fingerprint;
 	size_t n_active, n_doomed; /* of v, kept as rows come and change */
 	size_t n_invite; /* of v: INVITE dialogs (the rest: REGISTER, OPTIONS ... entries) */
+	size_t entries_max; /* 0: DASH_ROWS_ENTRIES_MAX (dashboard_rows_trim) */
 	/* id -> index + 1 (0 = free slot), open addressing */
 	uint32_t *slot;
 	size_t n_slots;
@@ -62,6 +68,11 @@ size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bo
 void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_record *out);
 /* The index of dialog id, or SIZE_MAX. */
 size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id);
+/* When the list holds more entries (rows that are not INVITE dialogs) than
+ * its entries_max, drops the oldest of them down to three quarters of it,
+ * never the row of id keep; the other rows keep their order (not their
+ * indexes).  Returns how many rows it dropped. */
+size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep);
 /* Frees everything; the list is empty and usable again. */
 void dashboard_rows_free(struct dash_list *l);
 

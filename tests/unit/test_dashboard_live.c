@@ -210,6 +210,55 @@ static void test_every_method_in_the_list(void **state)
 	dashboard_data_free(&d);
 }
 
+/* Bounded: past entries_max REGISTER/OPTIONS ... entries the oldest leave
+ * the list (down to three quarters), INVITE dialogs and the selected row
+ * stay, the view is rebuilt at once and every index and lookup is right. */
+static void test_entries_bounded(void **state)
+{
+	(void)state;
+	struct dash d;
+	struct dashboard_feed *f = dashboard_feed_new(256);
+	struct dialog_record row;
+	size_t max_entries = 0;
+
+	memset(&d, 0, sizeof d);
+	d.ls.sort_col = DIALOG_COL_START;
+	d.list.entries_max = 8;
+	push(f, 1, 10, false, "confirmed");
+	push_entry(f, 2, 20, "REGISTER", "registered", 200);
+	dashboard_live_apply(&d, f);
+	d.ls.selected_id = 2; /* the oldest entry, selected: kept */
+	for (uint64_t id = 3; id < 40; id++) {
+		if (id % 10 == 0)
+			push(f, id, (int64_t)id * 10, false, "early");
+		else
+			push_entry(f, id, (int64_t)id * 10, "OPTIONS", "answered", 200);
+		dashboard_live_apply(&d, f);
+		if (d.list.n - d.list.n_invite > max_entries)
+			max_entries = d.list.n - d.list.n_invite;
+		assert_int_equal(d.ls.n_view, d.list.n); /* no filter: the view is the list */
+		for (size_t i = 0; i < d.ls.n_view; i++) {
+			assert_true(d.ls.view[i] < d.list.n);
+			assert_int_equal(dashboard_live_lookup(&d.list, d.list.v[i].id), i);
+		}
+	}
+	assert_true(max_entries <= 8);
+	assert_int_equal(d.list.n_invite, 4); /* 1, 10, 20, 30: every INVITE dialog */
+	assert_int_not_equal(dashboard_live_lookup(&d.list, 2), SIZE_MAX);
+	assert_int_not_equal(dashboard_live_lookup(&d.list, 39), SIZE_MAX); /* the newest */
+	assert_int_equal(dashboard_live_lookup(&d.list, 3), SIZE_MAX);     /* an old one left */
+	dashboard_rows_get(&d.list, dashboard_live_lookup(&d.list, 39), &row);
+	assert_string_equal(row.method, "OPTIONS");
+	assert_string_equal(row.state, "answered");
+	for (size_t i = 1; i < d.ls.n_view; i++) /* still sorted by start */
+		assert_true(d.list.v[d.ls.view[i - 1]].created <= d.list.v[d.ls.view[i]].created);
+	/* under the bound nothing moves */
+	assert_int_equal(dashboard_rows_trim(&d.list, 0), 0);
+	dashboard_feed_free(f);
+	screen_list_free(&d);
+	dashboard_data_free(&d);
+}
+
 /* The compact list gives back exactly what was put: every field, NULL and
  * "" apart, the last strings of a changed row, also after its text arena was
  * rewritten; interned agents are stored once. */
@@ -338,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_stale_view),
 		cmocka_unit_test(test_rows_compact_roundtrip),
 		cmocka_unit_test(test_every_method_in_the_list),
+		cmocka_unit_test(test_entries_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
