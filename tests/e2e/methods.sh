@@ -88,3 +88,18 @@ if wait_for m "SUBSCRIBE" 100; then
 else
 	notok "dashboard opens the methods db" m
 fi
+
+# Read on a terminal (the dashboard open while the file is read; on a file this
+# small the first load from the db may already hold every row, so the feed's
+# own part is test_dashboard_live's).
+session l "$T" "exec env -u SIPWATCH_CONFIG -u XDG_CONFIG_HOME HOME=$T TZ=UTC LANG=C.UTF-8 \
+$sw -r $(pwd)/$CAP -d $T/live.db --columns state,method,callid,fromto,findings"
+if wait_for l "SUBSCRIBE" 100 && wait_for l "6 of 6 dialogs" 50; then
+	check "-r on a terminal: every entry listed with its METHOD" "1 3 1 1" \
+		"$(rows l REGISTER) $(rows l OPTIONS) $(rows l MESSAGE) $(rows l SUBSCRIBE)"
+	check "-r on a terminal: the header counts INVITE dialogs only" 1 "$(screen l | head -1 | grep -c 'dialogs 0 (active 0)')"
+else
+	notok "-r on a terminal: the entries reach the list" l
+fi
+keys l q
+wait_exit l 50 || notok "q quits the dashboard of -r" l
