@@ -103,3 +103,39 @@ else
 fi
 keys l q
 wait_exit l 50 || notok "q quits the dashboard of -r" l
+
+# Live (-i): the dashboard never re-reads the db, every row comes through the
+# analyzer's feed (app/run.c).  Inside a network namespace made here (its own
+# lo), the capture replayed by tcpreplay; the namespace is deleted at exit.
+if [ "$(id -u)" != 0 ] || ! command -v tcpreplay >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+	echo "skip - live dashboard with every method: needs root, tcpreplay and ip"
+	exit 0
+fi
+NS=h21d-methods-$$
+if ! ip netns add "$NS" 2>/dev/null || ! ip -n "$NS" link set lo up 2>/dev/null; then
+	ip netns del "$NS" 2>/dev/null
+	echo "skip - live dashboard with every method: no network namespaces here"
+	exit 0
+fi
+trap 'tmux_cleanup; ip netns del "$NS" 2>/dev/null' EXIT
+session i "$T" "exec ip netns exec $NS env -u SIPWATCH_CONFIG -u XDG_CONFIG_HOME HOME=$T TZ=UTC \
+LANG=C.UTF-8 $sw -i lo -d $T/netns.db --columns state,method,callid,fromto,findings"
+if wait_for i "[live]" 100; then
+	ip netns exec "$NS" tcpreplay -i lo --topspeed "$(pwd)/$CAP" >"$T/replay.txt" 2>&1
+	if wait_for i "6 of 6 dialogs" 50; then
+		check "live: every entry comes through the feed with its METHOD" "1 3 1 1" \
+			"$(rows i REGISTER) $(rows i OPTIONS) $(rows i MESSAGE) $(rows i SUBSCRIBE)"
+		keys i o
+		if wait_for i "2 of 6 dialogs" 30; then
+			check "live: o hides REGISTER and OPTIONS" "0 0" "$(rows i REGISTER) $(rows i OPTIONS)"
+		else
+			notok "live: o hides REGISTER and OPTIONS" i
+		fi
+	else
+		notok "live: every entry comes through the feed ($(grep -m1 Actual "$T/replay.txt"))" i
+	fi
+else
+	notok "live: the dashboard opens on the namespace's lo" i
+fi
+keys i q
+wait_exit i 50 || notok "q quits the live dashboard" i
