@@ -29,6 +29,8 @@ enum {
 /* A field added to struct dialog_record must be added to struct dash_row,
  * dashboard_rows_put and dashboard_rows_get too (then change this size). */
 _Static_assert(sizeof(struct dialog_record) == 224, "struct dialog_record changed: see dashboard_rows");
+/* the row's size the header and README state (method, final_status: issue 18 item 2) */
+_Static_assert(sizeof(struct dash_row) == 144, "struct dash_row changed: update its size in dashboard_rows.h");
 #endif
 #define DASH_ROWS_COMPACT_MIN (1u << 20) /* no rewrite of a small arena */
 #define DASH_FNV_OFFSET 1469598103934665603ULL
