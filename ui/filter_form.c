@@ -240,7 +240,9 @@ static void filter_form_apply(struct dash *d)
 void filter_form_toggle_reg_opt(struct dash *d)
 {
 	d->form.applied.no_reg_opt = !d->form.applied.no_reg_opt;
-	filter_form_use(d);
+	/* a row field: the ids of the message fields stay as they are */
+	d->form.active = filter_form_active(&d->form.applied);
+	d->form.changed = true;
 	dashboard_set_status(d, false, "REGISTER and OPTIONS %s",
 			     d->form.applied.no_reg_opt ? "hidden (o shows them)" : "shown");
 }
