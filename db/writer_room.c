@@ -22,7 +22,7 @@
 #include "db/writer_fail.h"
 #include "db/writer_int.h"
 
-/* Below this much free space, transactions are short (writer_maybe_commit). */
+/* Below this much free space, transactions are short (writer_room_check_space). */
 #define WRITER_LOW_SPACE_BYTES (UINT64_C(256) << 20)
 #define WRITER_SPACE_CHECK_ROWS 4096
 /* After a full disk, storing steps back up only with this much free (or a
