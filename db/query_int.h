@@ -5,7 +5,7 @@
 
 #include <sqlite3.h>
 
-#include "db/query.h"
+struct db_reader; /* db/query.h */
 
 /* The reader's connection. */
 sqlite3 *db_reader_sqlite(struct db_reader *r);

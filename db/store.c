@@ -1,7 +1,7 @@
 /* store: the analyzer's side of the SQLite writer (store.h).
  *
  * Each store_* call copies its record, strings included, into the row queue
- * (db/rowq.c, bounded in bytes) and returns; the writer thread (db/writer.c)
+ * (db/rowq.c, bounded in bytes) and returns; the writer thread (db/writer_thread.c)
  * binds and steps them in its open transaction.  This side decides where the
  * batches end, on the caller's clock as before: a REC_COMMIT goes into the
  * queue after batch_rows rows or once the batch is batch_interval_us old, so

@@ -1,5 +1,5 @@
 /* storerec: the records the store's producer side (store.c, on the analyzer
- * thread) copies into the row queue for its writer thread (writer.c).
+ * thread) copies into the row queue for its writer thread (writer_*.c).
  *
  * A record is a fixed header and body followed by its strings' bytes; a
  * string is (offset from the record's start, length), NULL as length
@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "db/store.h"
+#include "db/storetypes.h"
 
 #define STOREREC_NULL UINT32_MAX
 

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "db/rowq.h"
-#include "db/store.h"
+#include "db/storetypes.h"
 
 struct writer;
 
