@@ -220,7 +220,7 @@ static void analyzer_make_room(struct analyzer *a, const struct dialog *keep)
 	while (dialog_table_count(a->dialogs) >= a->cfg.max_dialogs) {
 		struct dialog *v = dialog_table_oldest(a->dialogs);
 		if (v == keep)
-			v = v->lru_next;
+			v = dialog_table_newer(v);
 		if (!v)
 			return;
 		if (v->state != DIALOG_TERMINATED) {
