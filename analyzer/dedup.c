@@ -14,12 +14,9 @@
  * as Linux sends on unconnected DF sockets) the window alone decides. */
 #include "analyzer/dedup.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/hash.h"
-#include "common/seen_cache.h"
-#include "common/xalloc.h"
 
 static const struct seen_cache_config dedup_cache_config = {
 	.set_bits = 11,
@@ -32,24 +29,9 @@ static const struct seen_cache_config dedup_cache_config = {
 	.tagged = true,
 };
 
-struct dedup {
-	struct seen_cache *seen;
-};
-
-struct dedup *dedup_new(void)
+struct seen_cache *dedup_new(void)
 {
-	struct dedup *d = xcalloc(1, sizeof *d);
-
-	d->seen = seen_cache_new(&dedup_cache_config);
-	return d;
-}
-
-void dedup_free(struct dedup *d)
-{
-	if (!d)
-		return;
-	seen_cache_free(d->seen);
-	free(d);
+	return seen_cache_new(&dedup_cache_config);
 }
 
 static uint64_t dedup_key(const struct sip_packet *pkt)
@@ -73,9 +55,9 @@ static uint64_t dedup_key(const struct sip_packet *pkt)
 
 /* Not a duplicate (the same bytes later, or a new packet): an observation,
  * whose time and wire id the cache keeps. */
-bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
+bool dedup_is_duplicate(struct seen_cache *seen, const struct sip_packet *pkt)
 {
 	struct seen_cache_tag wire = {.kind = pkt->wire.kind, .id = pkt->wire.id};
 
-	return seen_cache_repeat(d->seen, dedup_key(pkt), pkt->ts_us, wire);
+	return seen_cache_repeat(seen, dedup_key(pkt), pkt->ts_us, wire);
 }

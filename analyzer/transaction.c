@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/hash.h"
-#include "common/seen_cache.h"
 #include "common/xalloc.h"
 
 static struct txn_hop *transaction_hop_mut(struct txn *t, size_t i)
@@ -388,24 +387,9 @@ static const struct seen_cache_config transaction_cache_config = {
 	.window_us = TXN_KEEP_US,
 };
 
-struct txn_cache {
-	struct seen_cache *seen;
-};
-
-struct txn_cache *transaction_cache_new(void)
+struct seen_cache *transaction_cache_new(void)
 {
-	struct txn_cache *c = xcalloc(1, sizeof *c);
-
-	c->seen = seen_cache_new(&transaction_cache_config);
-	return c;
-}
-
-void transaction_cache_free(struct txn_cache *c)
-{
-	if (!c)
-		return;
-	seen_cache_free(c->seen);
-	free(c);
+	return seen_cache_new(&transaction_cache_config);
 }
 
 static uint64_t transaction_cache_key(const struct flow *f, const struct sip_msg *m)
@@ -437,9 +421,9 @@ static uint64_t transaction_cache_key(const struct flow *f, const struct sip_msg
 	return h;
 }
 
-bool transaction_cache_seen(struct txn_cache *c, const struct flow *f, const struct sip_msg *m,
+bool transaction_cache_seen(struct seen_cache *c, const struct flow *f, const struct sip_msg *m,
 			    int64_t ts)
 {
-	return seen_cache_repeat(c->seen, transaction_cache_key(f, m), ts,
+	return seen_cache_repeat(c, transaction_cache_key(f, m), ts,
 				 (struct seen_cache_tag){0, 0});
 }
