@@ -37,6 +37,16 @@ static int order(const struct lru *l)
 	return v;
 }
 
+/* Items 1 .. n, pushed in that order onto a new list. */
+static void fill(struct lru *l, struct item *it, int n)
+{
+	lru_init(l);
+	for (int i = 0; i < n; i++) {
+		it[i].id = i + 1;
+		lru_push_front(l, &it[i].lru);
+	}
+}
+
 static void test_empty_list(void **state)
 {
 	(void)state;
@@ -52,12 +62,10 @@ static void test_empty_list(void **state)
 static void test_push_front_keeps_arrival_order(void **state)
 {
 	(void)state;
-	struct item it[3] = {{.id = 1}, {.id = 2}, {.id = 3}};
+	struct item it[3];
 	struct lru l;
 
-	lru_init(&l);
-	for (int i = 0; i < 3; i++)
-		lru_push_front(&l, &it[i].lru);
+	fill(&l, it, 3);
 	assert_false(lru_empty(&l));
 	assert_ptr_equal(item_of(lru_oldest(&l)), &it[0]);
 	assert_int_equal(order(&l), 123);
@@ -67,12 +75,10 @@ static void test_push_front_keeps_arrival_order(void **state)
 static void test_touch_moves_to_the_front(void **state)
 {
 	(void)state;
-	struct item it[3] = {{.id = 1}, {.id = 2}, {.id = 3}};
+	struct item it[3];
 	struct lru l;
 
-	lru_init(&l);
-	for (int i = 0; i < 3; i++)
-		lru_push_front(&l, &it[i].lru);
+	fill(&l, it, 3);
 	lru_touch(&l, &it[0].lru); /* the oldest */
 	assert_int_equal(order(&l), 231);
 	lru_touch(&l, &it[0].lru); /* already the front */
@@ -85,12 +91,10 @@ static void test_touch_moves_to_the_front(void **state)
 static void test_remove_oldest_middle_newest(void **state)
 {
 	(void)state;
-	struct item it[4] = {{.id = 1}, {.id = 2}, {.id = 3}, {.id = 4}};
+	struct item it[4];
 	struct lru l;
 
-	lru_init(&l);
-	for (int i = 0; i < 4; i++)
-		lru_push_front(&l, &it[i].lru);
+	fill(&l, it, 4);
 	lru_remove(&l, lru_oldest(&l)); /* eviction */
 	assert_int_equal(order(&l), 234);
 	assert_null(it[0].lru.older);
