@@ -93,21 +93,20 @@ bool seen_cache_repeat(struct seen_cache *c, uint64_t key, int64_t ts, struct se
 {
 	size_t ways = c->cfg.ways;
 	size_t base = (size_t)(key & (((uint64_t)1 << c->cfg.set_bits) - 1)) * ways;
-	size_t victim = base;
+	struct seen_cache_entry *set = c->e + base, *victim = set;
 
-	for (size_t i = base; i < base + ways; i++) {
-		const struct seen_cache_entry *e = &c->e[i];
+	for (struct seen_cache_entry *e = set; e < set + ways; e++) {
 		if (e->ts != SEEN_CACHE_EMPTY && e->key == key) {
+			size_t i = base + (size_t)(e - set);
 			bool repeat = seen_cache_within(c, e->ts, ts) &&
 				      (!c->tags || seen_cache_tags_agree(&c->tags[i], tag));
 			if (!repeat || !c->cfg.keep_first)
 				seen_cache_stamp(c, i, key, ts, tag);
 			return repeat;
 		}
-		if (e->ts == SEEN_CACHE_EMPTY ||
-		    (c->e[victim].ts != SEEN_CACHE_EMPTY && e->ts < c->e[victim].ts))
-			victim = i;
+		if (e->ts == SEEN_CACHE_EMPTY || (victim->ts != SEEN_CACHE_EMPTY && e->ts < victim->ts))
+			victim = e;
 	}
-	seen_cache_stamp(c, victim, key, ts, tag);
+	seen_cache_stamp(c, base + (size_t)(victim - set), key, ts, tag);
 	return false;
 }
