@@ -37,10 +37,10 @@ struct analyzer {
 	struct analyzer_stats stats;
 	uint64_t next_dialog_id, next_message_id;
 	int64_t clock;
-	struct dedup *dedup;
+	struct seen_cache *dedup;
 	struct dialog_table *dialogs;
 	struct timer_queue *timers;
-	struct txn_cache *ood;
+	struct seen_cache *ood;
 	struct method_track *methods; /* REGISTER, OPTIONS, SUBSCRIBE ... entries */
 	uint64_t n_active, n_doomed; /* dialogs in memory not ended / doomed */
 };
@@ -91,9 +91,9 @@ void analyzer_free(struct analyzer *a)
 		return;
 	timer_queue_free(a->timers);
 	dialog_table_free(a->dialogs);
-	dedup_free(a->dedup);
+	seen_cache_free(a->dedup);
 	endpoint_stats_free(a->em.endpoints);
-	transaction_cache_free(a->ood);
+	seen_cache_free(a->ood);
 	method_track_free(a->methods);
 	free(a);
 }
@@ -220,7 +220,7 @@ static void analyzer_make_room(struct analyzer *a, const struct dialog *keep)
 	while (dialog_table_count(a->dialogs) >= a->cfg.max_dialogs) {
 		struct dialog *v = dialog_table_oldest(a->dialogs);
 		if (v == keep)
-			v = v->lru_next;
+			v = dialog_table_newer(v);
 		if (!v)
 			return;
 		if (v->state != DIALOG_TERMINATED) {

@@ -1,8 +1,9 @@
 /* dedup: mirror-duplicate detection with bounded memory.
  *
- * Key = hash(leg, payload).  The table has DEDUP_SETS sets of DEDUP_WAYS entries;
- * a new key replaces the oldest entry of its set, so memory never grows and an
- * entry lives at least as long as the 50 ms window at any realistic rate.
+ * Key = hash(leg, payload), kept in a seen_cache (common/seen_cache.h) of
+ * 2048 sets of 8 entries; a new key replaces the oldest entry of its set, so
+ * memory never grows and an entry lives at least as long as the 50 ms window
+ * at any realistic rate.
  *
  * Each entry also keeps how the wire identified the packet (the IPv4 ID of
  * the innermost header, the TCP sequence number, the SCTP TSN): a mirror
@@ -13,38 +14,24 @@
  * as Linux sends on unconnected DF sockets) the window alone decides. */
 #include "analyzer/dedup.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/hash.h"
-#include "common/xalloc.h"
 
-#define DEDUP_SETS 2048u /* power of two */
-#define DEDUP_WAYS 8u
-
-struct dedup_entry {
-	uint64_t key;
-	int64_t ts;
-	struct sip_wire wire;
+static const struct seen_cache_config dedup_cache_config = {
+	.set_bits = 11,
+	.ways = 8,
+	.window_us = DEDUP_WINDOW_US,
+	/* Either way round: a HEP agent's copy may carry a time a little before
+	 * the mirror's copy of the same message. */
+	.either_way = true,
+	.keep_first = true, /* a third copy 60 ms after the first is a new packet */
+	.tagged = true,
 };
 
-struct dedup {
-	struct dedup_entry e[DEDUP_SETS][DEDUP_WAYS];
-};
-
-struct dedup *dedup_new(void)
+struct seen_cache *dedup_new(void)
 {
-	struct dedup *d = xcalloc(1, sizeof *d);
-
-	for (size_t s = 0; s < DEDUP_SETS; s++)
-		for (size_t w = 0; w < DEDUP_WAYS; w++)
-			d->e[s][w].ts = TS_NONE;
-	return d;
-}
-
-void dedup_free(struct dedup *d)
-{
-	free(d);
+	return seen_cache_new(&dedup_cache_config);
 }
 
 static uint64_t dedup_key(const struct sip_packet *pkt)
@@ -66,39 +53,11 @@ static uint64_t dedup_key(const struct sip_packet *pkt)
 	return hash_bytes(pkt->data, pkt->len, hash_bytes(leg, sizeof leg, 0));
 }
 
-/* Could these be one packet seen twice?  Only two different ids of the same
- * kind say no. */
-static bool dedup_same_wire(const struct sip_wire *a, const struct sip_wire *b)
+/* Not a duplicate (the same bytes later, or a new packet): an observation,
+ * whose time and wire id the cache keeps. */
+bool dedup_is_duplicate(struct seen_cache *seen, const struct sip_packet *pkt)
 {
-	if (a->kind == SIP_WIRE_NONE || a->kind != b->kind)
-		return true;
-	return a->id == b->id;
-}
+	struct seen_cache_tag wire = {.kind = pkt->wire.kind, .id = pkt->wire.id};
 
-bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt)
-{
-	uint64_t key = dedup_key(pkt);
-	struct dedup_entry *set = d->e[key & (DEDUP_SETS - 1)];
-	struct dedup_entry *victim = &set[0];
-
-	for (size_t w = 0; w < DEDUP_WAYS; w++) {
-		struct dedup_entry *e = &set[w];
-		if (e->ts != TS_NONE && e->key == key) {
-			int64_t dt = pkt->ts_us - e->ts;
-			/* Either way round: a HEP agent's copy may carry a time a
-			 * little before the mirror's copy of the same message. */
-			if (dt > -DEDUP_WINDOW_US && dt < DEDUP_WINDOW_US &&
-			    dedup_same_wire(&e->wire, &pkt->wire))
-				return true;
-			e->ts = pkt->ts_us; /* same bytes later, or a new packet: an observation */
-			e->wire = pkt->wire;
-			return false;
-		}
-		if (e->ts == TS_NONE || (victim->ts != TS_NONE && e->ts < victim->ts))
-			victim = e;
-	}
-	victim->key = key;
-	victim->ts = pkt->ts_us;
-	victim->wire = pkt->wire;
-	return false;
+	return seen_cache_repeat(seen, dedup_key(pkt), pkt->ts_us, wire);
 }

@@ -13,14 +13,13 @@
 #include <stdint.h>
 
 #include "capture/packet.h"
+#include "common/seen_cache.h"
 
 #define DEDUP_WINDOW_US (50 * 1000)
 
-struct dedup;
-
-struct dedup *dedup_new(void);
-void dedup_free(struct dedup *d);
+/* A seen_cache sized and timed for mirror duplicates (seen_cache_free frees it). */
+struct seen_cache *dedup_new(void);
 /* True when pkt repeats a packet seen on its leg less than 50 ms before. */
-bool dedup_is_duplicate(struct dedup *d, const struct sip_packet *pkt);
+bool dedup_is_duplicate(struct seen_cache *seen, const struct sip_packet *pkt);
 
 #endif

@@ -14,7 +14,7 @@ struct dialog_table {
 	struct dialog **buckets;
 	size_t nbuckets; /* power of two */
 	size_t count;
-	struct dialog *lru_head, *lru_tail; /* head = least recently active */
+	struct lru lru; /* least recently active first (common/lru.h) */
 };
 
 static bool dialog_nonempty(const char *s)
@@ -112,6 +112,7 @@ struct dialog_table *dialog_table_new(void)
 
 	t->nbuckets = DIALOG_TABLE_MIN_BUCKETS;
 	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
+	lru_init(&t->lru);
 	return t;
 }
 
@@ -131,11 +132,9 @@ void dialog_table_free(struct dialog_table *t)
 {
 	if (!t)
 		return;
-	struct dialog *d = t->lru_head;
-	while (d) {
-		struct dialog *next = d->lru_next;
+	for (struct dialog *d = dialog_table_oldest(t), *next; d; d = next) {
+		next = dialog_table_newer(d);
 		dialog_free(d);
-		d = next;
 	}
 	free(t->buckets);
 	free(t);
@@ -173,27 +172,8 @@ static void dialog_table_link(struct dialog_table *t, struct dialog *d)
 	size_t i = d->call_hash & (t->nbuckets - 1);
 	d->hash_next = t->buckets[i];
 	t->buckets[i] = d;
-	d->lru_prev = t->lru_tail;
-	d->lru_next = NULL;
-	if (t->lru_tail)
-		t->lru_tail->lru_next = d;
-	else
-		t->lru_head = d;
-	t->lru_tail = d;
+	lru_push_front(&t->lru, &d->lru);
 	t->count++;
-}
-
-static void dialog_table_lru_unlink(struct dialog_table *t, struct dialog *d)
-{
-	if (d->lru_prev)
-		d->lru_prev->lru_next = d->lru_next;
-	else
-		t->lru_head = d->lru_next;
-	if (d->lru_next)
-		d->lru_next->lru_prev = d->lru_prev;
-	else
-		t->lru_tail = d->lru_prev;
-	d->lru_prev = d->lru_next = NULL;
 }
 
 void dialog_table_remove(struct dialog_table *t, struct dialog *d)
@@ -206,32 +186,29 @@ void dialog_table_remove(struct dialog_table *t, struct dialog *d)
 		return;
 	*pp = d->hash_next;
 	d->hash_next = NULL;
-	dialog_table_lru_unlink(t, d);
+	lru_remove(&t->lru, &d->lru);
 	t->count--;
 }
 
 void dialog_table_touch(struct dialog_table *t, struct dialog *d)
 {
-	if (t->lru_tail == d)
-		return;
-	dialog_table_lru_unlink(t, d);
-	d->lru_prev = t->lru_tail;
-	if (t->lru_tail)
-		t->lru_tail->lru_next = d;
-	else
-		t->lru_head = d;
-	t->lru_tail = d;
+	lru_touch(&t->lru, &d->lru);
 }
 
 struct dialog *dialog_table_oldest(const struct dialog_table *t)
 {
-	return t->lru_head;
+	return LRU_ENTRY(lru_oldest(&t->lru), struct dialog, lru);
+}
+
+struct dialog *dialog_table_newer(const struct dialog *d)
+{
+	return LRU_ENTRY(lru_newer(&d->lru), struct dialog, lru);
 }
 
 void dialog_table_each(const struct dialog_table *t, void (*fn)(void *ctx, struct dialog *d),
 		       void *ctx)
 {
-	for (struct dialog *d = t->lru_head; d; d = d->lru_next)
+	for (struct dialog *d = dialog_table_oldest(t); d; d = dialog_table_newer(d))
 		fn(ctx, d);
 }
 

@@ -19,6 +19,7 @@
 #include "analyzer/timer_queue.h"
 #include "analyzer/transaction.h"
 #include "capture/packet.h"
+#include "common/lru.h"
 
 #define DIALOG_STR_MAX 256    /* bytes kept of Call-ID, URIs */
 #define DIALOG_TAG_MAX 128    /* bytes kept of tags and agents */
@@ -87,7 +88,8 @@ struct dialog {
 	/* bookkeeping (analyzer.c) */
 	struct timer_entry timer;
 	uint64_t call_hash;
-	struct dialog *hash_next, *lru_prev, *lru_next;
+	struct dialog *hash_next;
+	struct lru_node lru; /* dialog_table's least-recently-active order */
 
 	struct net_addr caller_addr, callee_addr;
 	uint32_t invite_cseq;
@@ -149,6 +151,8 @@ void dialog_table_remove(struct dialog_table *t, struct dialog *d);
 void dialog_table_touch(struct dialog_table *t, struct dialog *d);
 /* The least recently active dialog (eviction candidate), or NULL. */
 struct dialog *dialog_table_oldest(const struct dialog_table *t);
+/* The dialog active next after d, or NULL (d is the most recent). */
+struct dialog *dialog_table_newer(const struct dialog *d);
 /* Least recently active first; fn may not remove dialogs. */
 void dialog_table_each(const struct dialog_table *t, void (*fn)(void *ctx, struct dialog *d),
 		       void *ctx);

@@ -12,6 +12,7 @@
 
 #include "analyzer/dialog_table.h"
 #include "analyzer/timer_queue.h"
+#include "common/lru.h"
 #include "common/xalloc.h"
 
 #define METHOD_TRACK_DEFAULT_MAX 100000
@@ -39,7 +40,7 @@ struct mt_entry {
 	const char *state;     /* a static string */
 	bool dirty, evicted;
 	struct mt_entry *chain;
-	struct mt_entry *lru_prev, *lru_next;
+	struct lru_node lru;
 	struct timer_entry timer;
 };
 
@@ -49,7 +50,7 @@ struct method_track {
 	bool defer;
 	struct mt_entry **buckets;
 	size_t n_buckets, count;
-	struct mt_entry *lru_head, *lru_tail; /* head = least recently active */
+	struct lru lru; /* least recently active first */
 	struct timer_queue *timers;
 	uint64_t total, evicted;
 };
@@ -83,6 +84,7 @@ struct method_track *method_track_new(size_t max_entries, const struct analyzer_
 	t->n_buckets = 1024;
 	t->buckets = xcalloc(t->n_buckets, sizeof *t->buckets);
 	t->timers = timer_queue_new();
+	lru_init(&t->lru);
 	return t;
 }
 
@@ -98,13 +100,23 @@ static void mt_entry_free(struct mt_entry *e)
 	free(e);
 }
 
+static struct mt_entry *mt_oldest(const struct method_track *t)
+{
+	return LRU_ENTRY(lru_oldest(&t->lru), struct mt_entry, lru);
+}
+
+static struct mt_entry *mt_newer(const struct mt_entry *e)
+{
+	return LRU_ENTRY(lru_newer(&e->lru), struct mt_entry, lru);
+}
+
 void method_track_free(struct method_track *t)
 {
 	if (!t)
 		return;
 	timer_queue_free(t->timers); /* it marks its entries unqueued: before they go */
-	for (struct mt_entry *e = t->lru_head, *n; e; e = n) {
-		n = e->lru_next;
+	for (struct mt_entry *e = mt_oldest(t), *n; e; e = n) {
+		n = mt_newer(e);
 		mt_entry_free(e);
 	}
 	free(t->buckets);
@@ -170,39 +182,7 @@ static void mt_unlink(struct method_track *t, struct mt_entry *e)
 		p = &(*p)->chain;
 	if (*p)
 		*p = e->chain;
-	if (e->lru_prev)
-		e->lru_prev->lru_next = e->lru_next;
-	else
-		t->lru_head = e->lru_next;
-	if (e->lru_next)
-		e->lru_next->lru_prev = e->lru_prev;
-	else
-		t->lru_tail = e->lru_prev;
-	e->lru_prev = e->lru_next = NULL;
-}
-
-static void mt_lru_append(struct method_track *t, struct mt_entry *e)
-{
-	e->lru_prev = t->lru_tail;
-	e->lru_next = NULL;
-	if (t->lru_tail)
-		t->lru_tail->lru_next = e;
-	else
-		t->lru_head = e;
-	t->lru_tail = e;
-}
-
-static void mt_touch(struct method_track *t, struct mt_entry *e)
-{
-	if (t->lru_tail == e)
-		return;
-	if (e->lru_prev)
-		e->lru_prev->lru_next = e->lru_next;
-	else
-		t->lru_head = e->lru_next;
-	if (e->lru_next)
-		e->lru_next->lru_prev = e->lru_prev;
-	mt_lru_append(t, e);
+	lru_remove(&t->lru, &e->lru);
 }
 
 /* ---- rows ---- */
@@ -354,10 +334,10 @@ static struct mt_entry *mt_create(struct method_track *t, const struct method_tr
 	const struct sip_msg *m = o->m;
 	struct mt_entry *e;
 
-	while (t->count >= t->max && t->lru_head) {
-		t->lru_head->evicted = true;
+	while (t->count >= t->max && (e = mt_oldest(t)) != NULL) {
+		e->evicted = true;
 		t->evicted++;
-		mt_release(t, t->lru_head);
+		mt_release(t, e);
 	}
 	if (t->count >= t->n_buckets)
 		mt_grow(t);
@@ -379,7 +359,7 @@ static struct mt_entry *mt_create(struct method_track *t, const struct method_tr
 	timer_queue_entry_init(&e->timer);
 	e->chain = t->buckets[h & (t->n_buckets - 1)];
 	t->buckets[h & (t->n_buckets - 1)] = e;
-	mt_lru_append(t, e);
+	lru_push_front(&t->lru, &e->lru);
 	t->count++;
 	t->total++;
 	return e;
@@ -505,7 +485,7 @@ uint64_t method_track_observe(struct method_track *t, const struct method_track_
 	}
 	e->n_messages++;
 	e->last_activity = o->ts;
-	mt_touch(t, e);
+	lru_touch(&t->lru, &e->lru);
 	if (m->is_request)
 		mt_request(e, o);
 	else if (m->status >= 200)
@@ -545,8 +525,8 @@ void method_track_advance(struct method_track *t, int64_t now)
 void method_track_finish(struct method_track *t, int64_t now)
 {
 	method_track_advance(t, now);
-	while (t->lru_head)
-		mt_release(t, t->lru_head);
+	for (struct mt_entry *e; (e = mt_oldest(t)) != NULL;)
+		mt_release(t, e);
 }
 
 int64_t method_track_next_due(const struct method_track *t)
@@ -566,7 +546,7 @@ void method_track_get_stats(const struct method_track *t, struct method_track_st
 void method_track_each(const struct method_track *t,
 		       void (*fn)(void *ctx, const struct dialog_record *d), void *ctx)
 {
-	for (const struct mt_entry *e = t->lru_head; e; e = e->lru_next) {
+	for (const struct mt_entry *e = mt_oldest(t); e; e = mt_newer(e)) {
 		struct dialog_record r;
 		mt_fill(e, &r);
 		fn(ctx, &r);

@@ -378,31 +378,18 @@ const struct txn_hop *transaction_far_hop(const struct txn *t)
 
 /* ---- out-of-dialog retransmissions ---- */
 
-#define TXN_CACHE_SETS 1024u /* power of two */
-#define TXN_CACHE_WAYS 4u
-
-struct txn_cache_entry {
-	uint64_t key;
-	int64_t ts;
+/* A seen_cache (common/seen_cache.h) of 1024 sets of 4: a message is a
+ * retransmission when the same one was seen on its leg less than TXN_KEEP_US
+ * before the latest sighting (each sighting starts the window again). */
+static const struct seen_cache_config transaction_cache_config = {
+	.set_bits = 10,
+	.ways = 4,
+	.window_us = TXN_KEEP_US,
 };
 
-struct txn_cache {
-	struct txn_cache_entry e[TXN_CACHE_SETS][TXN_CACHE_WAYS];
-};
-
-struct txn_cache *transaction_cache_new(void)
+struct seen_cache *transaction_cache_new(void)
 {
-	struct txn_cache *c = xcalloc(1, sizeof *c);
-
-	for (size_t s = 0; s < TXN_CACHE_SETS; s++)
-		for (size_t w = 0; w < TXN_CACHE_WAYS; w++)
-			c->e[s][w].ts = TS_NONE;
-	return c;
-}
-
-void transaction_cache_free(struct txn_cache *c)
-{
-	free(c);
+	return seen_cache_new(&transaction_cache_config);
 }
 
 static uint64_t transaction_cache_key(const struct flow *f, const struct sip_msg *m)
@@ -434,24 +421,9 @@ static uint64_t transaction_cache_key(const struct flow *f, const struct sip_msg
 	return h;
 }
 
-bool transaction_cache_seen(struct txn_cache *c, const struct flow *f, const struct sip_msg *m,
+bool transaction_cache_seen(struct seen_cache *c, const struct flow *f, const struct sip_msg *m,
 			    int64_t ts)
 {
-	uint64_t key = transaction_cache_key(f, m);
-	struct txn_cache_entry *set = c->e[key & (TXN_CACHE_SETS - 1)];
-	struct txn_cache_entry *victim = &set[0];
-
-	for (size_t w = 0; w < TXN_CACHE_WAYS; w++) {
-		struct txn_cache_entry *e = &set[w];
-		if (e->ts != TS_NONE && e->key == key) {
-			bool seen = ts - e->ts < TXN_KEEP_US;
-			e->ts = ts;
-			return seen;
-		}
-		if (e->ts == TS_NONE || (victim->ts != TS_NONE && e->ts < victim->ts))
-			victim = e;
-	}
-	victim->key = key;
-	victim->ts = ts;
-	return false;
+	return seen_cache_repeat(c, transaction_cache_key(f, m), ts,
+				 (struct seen_cache_tag){0, 0});
 }

@@ -20,6 +20,7 @@
 
 #include "analyzer/sip_msg.h"
 #include "capture/packet.h"
+#include "common/seen_cache.h"
 #include "common/sip_time.h"
 
 #define TXN_MAX_HOPS 4
@@ -152,10 +153,8 @@ const struct txn_hop *transaction_far_hop(const struct txn *t);
 
 /* Out-of-dialog messages (OPTIONS, REGISTER ...): bounded memory of recent
  * (leg, Call-ID, CSeq, method, status) to flag retransmissions. */
-struct txn_cache;
-struct txn_cache *transaction_cache_new(void);
-void transaction_cache_free(struct txn_cache *c);
-bool transaction_cache_seen(struct txn_cache *c, const struct flow *f, const struct sip_msg *m,
+struct seen_cache *transaction_cache_new(void); /* seen_cache_free frees it */
+bool transaction_cache_seen(struct seen_cache *c, const struct flow *f, const struct sip_msg *m,
 			    int64_t ts);
 
 #endif

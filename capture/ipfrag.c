@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "common/lru.h"
 #include "common/xalloc.h"
 
 #define IPFRAG_MAX_DATAGRAM 65535u /* fragmentable part, both IP versions */
@@ -25,7 +26,7 @@
 struct ipfrag_entry {
 	struct ipfrag_key key;
 	struct ipfrag_entry *hnext;
-	struct ipfrag_entry *older, *newer;
+	struct lru_node lru; /* in order of arrival: oldest first */
 	int64_t first_ts_us;
 	uint8_t *buf;
 	size_t cap;
@@ -41,7 +42,7 @@ struct ipfrag_table {
 	const struct decoder_config *cfg;
 	struct decoder_stats *stats;
 	struct ipfrag_entry *buckets[IPFRAG_BUCKETS];
-	struct ipfrag_entry *oldest, *newest;
+	struct lru lru;
 	size_t bytes;
 };
 
@@ -51,19 +52,28 @@ struct ipfrag_table *ipfrag_new(const struct decoder_config *cfg, struct decoder
 
 	t->cfg = cfg;
 	t->stats = stats;
+	lru_init(&t->lru);
 	return t;
+}
+
+static struct ipfrag_entry *ipfrag_oldest(const struct ipfrag_table *t)
+{
+	return LRU_ENTRY(lru_oldest(&t->lru), struct ipfrag_entry, lru);
+}
+
+static struct ipfrag_entry *ipfrag_newer(const struct ipfrag_entry *e)
+{
+	return LRU_ENTRY(lru_newer(&e->lru), struct ipfrag_entry, lru);
 }
 
 void ipfrag_free(struct ipfrag_table *t)
 {
 	if (!t)
 		return;
-	struct ipfrag_entry *e = t->oldest;
-	while (e) {
-		struct ipfrag_entry *next = e->newer;
+	for (struct ipfrag_entry *e = ipfrag_oldest(t), *next; e; e = next) {
+		next = ipfrag_newer(e);
 		free(e->buf);
 		free(e);
-		e = next;
 	}
 	free(t);
 }
@@ -110,14 +120,7 @@ static void ipfrag_unlink(struct ipfrag_table *t, struct ipfrag_entry *e)
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	if (e->older)
-		e->older->newer = e->newer;
-	else
-		t->oldest = e->newer;
-	if (e->newer)
-		e->newer->older = e->older;
-	else
-		t->newest = e->older;
+	lru_remove(&t->lru, &e->lru);
 	t->bytes -= sizeof *e + e->cap;
 }
 
@@ -134,9 +137,9 @@ static void ipfrag_drop(struct ipfrag_table *t, struct ipfrag_entry *e, uint32_t
 static bool ipfrag_make_room(struct ipfrag_table *t, size_t n, const struct ipfrag_entry *keep)
 {
 	while (t->bytes + n > t->cfg->max_fragment_bytes) {
-		struct ipfrag_entry *victim = t->oldest;
-		if (victim == keep)
-			victim = victim->newer;
+		struct ipfrag_entry *victim = ipfrag_oldest(t);
+		if (victim && victim == keep)
+			victim = ipfrag_newer(victim);
 		if (!victim)
 			return false;
 		ipfrag_drop(t, victim, 0);
@@ -156,12 +159,7 @@ static struct ipfrag_entry *ipfrag_create(struct ipfrag_table *t, const struct i
 	e->first_ts_us = ts_us;
 	e->hnext = t->buckets[b];
 	t->buckets[b] = e;
-	e->older = t->newest;
-	if (t->newest)
-		t->newest->newer = e;
-	else
-		t->oldest = e;
-	t->newest = e;
+	lru_push_front(&t->lru, &e->lru);
 	t->bytes += sizeof *e;
 	return e;
 }
@@ -310,12 +308,14 @@ enum decode_status ipfrag_add(struct ipfrag_table *t, const struct ipfrag_key *k
 
 void ipfrag_expire(struct ipfrag_table *t, int64_t now_us)
 {
-	while (t->oldest && now_us - t->oldest->first_ts_us > t->cfg->fragment_timeout_us)
-		ipfrag_drop(t, t->oldest, 0);
+	struct ipfrag_entry *e;
+
+	while ((e = ipfrag_oldest(t)) != NULL && now_us - e->first_ts_us > t->cfg->fragment_timeout_us)
+		ipfrag_drop(t, e, 0);
 }
 
 void ipfrag_clear(struct ipfrag_table *t)
 {
-	while (t->oldest)
-		ipfrag_drop(t, t->oldest, 0);
+	for (struct ipfrag_entry *e; (e = ipfrag_oldest(t)) != NULL;)
+		ipfrag_drop(t, e, 0);
 }

@@ -35,6 +35,7 @@
 #include "capture/sip_frame.h"
 #include "capture/stream_layer.h"
 #include "common/hash.h"
+#include "common/lru.h"
 #include "common/sip_text.h"
 #include "common/xalloc.h"
 
@@ -58,7 +59,7 @@ enum tcp_stream_kind {
 
 struct tcp_stream {
 	struct tcp_stream *hnext;
-	struct tcp_stream *older, *newer; /* least recently used first */
+	struct lru_node lru;
 	struct flow flow;
 	uint32_t hash;
 	int64_t last_ts_us;
@@ -87,7 +88,7 @@ struct tcp_stream_table {
 	const struct decode_sink *sink; /* during tcp_stream_segment */
 	struct tcp_stream **buckets;
 	size_t mask;
-	struct tcp_stream *oldest, *newest;
+	struct lru lru; /* least recently used first */
 	size_t count;
 };
 
@@ -103,6 +104,7 @@ struct tcp_stream_table *tcp_stream_table_new(const struct decoder_config *cfg,
 	t->mask = n - 1;
 	t->cfg = cfg;
 	t->stats = stats;
+	lru_init(&t->lru);
 	return t;
 }
 
@@ -124,12 +126,22 @@ static void tcp_stream_release(struct tcp_stream *st)
 	st->len = st->cap = 0;
 }
 
+static struct tcp_stream *tcp_stream_oldest(const struct tcp_stream_table *t)
+{
+	return LRU_ENTRY(lru_oldest(&t->lru), struct tcp_stream, lru);
+}
+
+static struct tcp_stream *tcp_stream_newer(const struct tcp_stream *st)
+{
+	return LRU_ENTRY(lru_newer(&st->lru), struct tcp_stream, lru);
+}
+
 void tcp_stream_table_free(struct tcp_stream_table *t)
 {
 	if (!t)
 		return;
-	for (struct tcp_stream *st = t->oldest, *next; st; st = next) {
-		next = st->newer;
+	for (struct tcp_stream *st = tcp_stream_oldest(t), *next; st; st = next) {
+		next = tcp_stream_newer(st);
 		tcp_stream_release(st);
 		free(st);
 	}
@@ -159,30 +171,6 @@ static struct tcp_stream *tcp_stream_find(struct tcp_stream_table *t, const stru
 	return NULL;
 }
 
-static void tcp_stream_lru_unlink(struct tcp_stream_table *t, struct tcp_stream *st)
-{
-	if (st->older)
-		st->older->newer = st->newer;
-	else
-		t->oldest = st->newer;
-	if (st->newer)
-		st->newer->older = st->older;
-	else
-		t->newest = st->older;
-	st->older = st->newer = NULL;
-}
-
-static void tcp_stream_lru_append(struct tcp_stream_table *t, struct tcp_stream *st)
-{
-	st->older = t->newest;
-	st->newer = NULL;
-	if (t->newest)
-		t->newest->newer = st;
-	else
-		t->oldest = st;
-	t->newest = st;
-}
-
 static void tcp_stream_remove(struct tcp_stream_table *t, struct tcp_stream *st)
 {
 	struct tcp_stream **pp = &t->buckets[st->hash & t->mask];
@@ -190,7 +178,7 @@ static void tcp_stream_remove(struct tcp_stream_table *t, struct tcp_stream *st)
 	while (*pp != st)
 		pp = &(*pp)->hnext;
 	*pp = st->hnext;
-	tcp_stream_lru_unlink(t, st);
+	lru_remove(&t->lru, &st->lru);
 	tcp_stream_release(st);
 	free(st);
 	t->count--;
@@ -210,9 +198,10 @@ static struct tcp_stream *tcp_stream_create(struct tcp_stream_table *t, const st
 		return NULL;
 	if (t->count >= t->cfg->max_tcp_streams) {
 		/* Evict the least recently used; it only counts if bytes are lost. */
-		if (t->oldest->len || t->oldest->ooo)
+		struct tcp_stream *old = tcp_stream_oldest(t);
+		if (old->len || old->ooo)
 			t->stats->tcp_streams_dropped++;
-		tcp_stream_remove(t, t->oldest);
+		tcp_stream_remove(t, old);
 	}
 	struct tcp_stream *st = xcalloc(1, sizeof *st);
 	st->flow = *f;
@@ -220,7 +209,7 @@ static struct tcp_stream *tcp_stream_create(struct tcp_stream_table *t, const st
 	st->kind = kind;
 	st->hnext = t->buckets[hash & t->mask];
 	t->buckets[hash & t->mask] = st;
-	tcp_stream_lru_append(t, st);
+	lru_push_front(&t->lru, &st->lru);
 	t->count++;
 	return st;
 }
@@ -440,8 +429,7 @@ static void tcp_stream_check_fin(struct tcp_stream *st)
 static void tcp_stream_touch(struct tcp_stream_table *t, struct tcp_stream *st, int64_t ts_us)
 {
 	st->last_ts_us = ts_us;
-	tcp_stream_lru_unlink(t, st);
-	tcp_stream_lru_append(t, st);
+	lru_touch(&t->lru, &st->lru);
 }
 
 /* The first payload of a flow we have no stream for: is it worth one? */
@@ -548,10 +536,10 @@ void tcp_stream_segment(struct tcp_stream_table *t, const struct decode_sink *si
  * message (counted) and goes on from its next byte, resynchronising. */
 void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us)
 {
-	struct tcp_stream *st = t->oldest, *next;
+	struct tcp_stream *st = tcp_stream_oldest(t), *next;
 
 	for (; st && now_us - st->last_ts_us > t->cfg->tcp_idle_timeout_us; st = next) {
-		next = st->newer;
+		next = tcp_stream_newer(st);
 		if (st->closed) {
 			tcp_stream_remove(t, st);
 			continue;
@@ -572,6 +560,6 @@ void tcp_stream_expire(struct tcp_stream_table *t, int64_t now_us)
 
 void tcp_stream_clear(struct tcp_stream_table *t)
 {
-	while (t->oldest)
-		tcp_stream_remove(t, t->oldest);
+	for (struct tcp_stream *st; (st = tcp_stream_oldest(t)) != NULL;)
+		tcp_stream_remove(t, st);
 }

@@ -22,7 +22,7 @@ static struct sip_packet *pkt(int64_t ts, uint8_t kind, uint32_t id)
 	return p;
 }
 
-static bool seen(struct dedup *d, int64_t ts, uint8_t kind, uint32_t id)
+static bool seen(struct seen_cache *d, int64_t ts, uint8_t kind, uint32_t id)
 {
 	struct sip_packet *p = pkt(ts, kind, id);
 	bool dup = dedup_is_duplicate(d, p);
@@ -34,35 +34,35 @@ static bool seen(struct dedup *d, int64_t ts, uint8_t kind, uint32_t id)
 static void test_same_ip_id_is_a_mirror_duplicate(void **state)
 {
 	(void)state;
-	struct dedup *d = dedup_new();
+	struct seen_cache *d = dedup_new();
 
 	assert_false(seen(d, 1000 * MS, SIP_WIRE_IPV4_ID, 0x773d));
 	assert_true(seen(d, 1001 * MS, SIP_WIRE_IPV4_ID, 0x773d));
-	dedup_free(d);
+	seen_cache_free(d);
 }
 
 static void test_new_ip_id_is_a_retransmission(void **state)
 {
 	(void)state;
-	struct dedup *d = dedup_new();
+	struct seen_cache *d = dedup_new();
 
 	assert_false(seen(d, 1000 * MS, SIP_WIRE_IPV4_ID, 0x8e0f));
 	assert_false(seen(d, 1009 * MS, SIP_WIRE_IPV4_ID, 0x9130)); /* kept */
 	assert_true(seen(d, 1010 * MS, SIP_WIRE_IPV4_ID, 0x9130));  /* its mirror copy */
-	dedup_free(d);
+	seen_cache_free(d);
 }
 
 static void test_without_ids_the_window_decides(void **state)
 {
 	(void)state;
-	struct dedup *d = dedup_new();
+	struct seen_cache *d = dedup_new();
 
 	assert_false(seen(d, 1000 * MS, SIP_WIRE_NONE, 0));
 	assert_true(seen(d, 1009 * MS, SIP_WIRE_NONE, 0));
 	assert_false(seen(d, 1100 * MS, SIP_WIRE_NONE, 0)); /* past the 50 ms window */
 	assert_false(seen(d, 2000 * MS, SIP_WIRE_TCP_SEQ, 100));
 	assert_false(seen(d, 2001 * MS, SIP_WIRE_TCP_SEQ, 900)); /* sent again on the stream */
-	dedup_free(d);
+	seen_cache_free(d);
 }
 
 int main(void)
