@@ -1,6 +1,6 @@
 /* sip_msg: method names and the lifetime of struct sip_msg (sip_msg_clear:
  * both the libosip2 path and the lenient scanner fill and clear the same
- * struct). */
+ * struct; sip_msg_str: the scanner's copies into its one allocation). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +45,24 @@ const char *sip_method_name(enum sip_method m)
 	if ((size_t)m >= SIP_MSG_NMETHODS)
 		return sip_msg_names[SIP_METHOD_UNKNOWN];
 	return sip_msg_names[m];
+}
+
+/* The scanner sizes strs for the bytes it scans plus a NUL per string field,
+ * and every string is a distinct part of those bytes (or shorter), so a copy
+ * always fits; were it not to, it would be cut, never overrun. */
+char *sip_msg_str(struct sip_msg *msg, const char *p, size_t n)
+{
+	size_t room = msg->strs_cap - msg->strs_len;
+
+	if (room == 0)
+		return NULL;
+	if (n >= room)
+		n = room - 1;
+	char *out = msg->strs + msg->strs_len;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	msg->strs_len += n + 1;
+	return out;
 }
 
 /* Frees every owned string (one allocation) and leaves msg empty

@@ -105,6 +105,9 @@ struct sip_msg {
 
 enum sip_method sip_method_from_name(const char *name, size_t len);
 const char *sip_method_name(enum sip_method m);
+/* A NUL-terminated copy of n bytes at p in msg->strs (NULL when it is full);
+ * cut to fit, never overrun. */
+char *sip_msg_str(struct sip_msg *msg, const char *p, size_t n);
 /* Frees what msg holds and leaves it empty (safe on a zeroed or cleared msg). */
 void sip_msg_clear(struct sip_msg *msg);
 

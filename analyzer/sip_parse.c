@@ -23,6 +23,7 @@
 
 #include "analyzer/sip_parse.h"
 #include "analyzer/sip_scan.h"
+#include "analyzer/sip_value.h"
 #include "common/numparse.h"
 #include "common/sip_text.h"
 #include "common/xalloc.h"
@@ -199,14 +200,14 @@ static void sip_parse_other_headers(const osip_message_t *sip, struct sip_msg *m
 			if (!msg->min_se.present)
 				sip_parse_min_se(v, &msg->min_se);
 		} else if (strcmp(name, "supported") == 0 || strcmp(name, "k") == 0) {
-			msg->supported_timer |= sip_scan_has_option_tag(v, strlen(v), "timer");
+			msg->supported_timer |= sip_value_has_option_tag(v, strlen(v), "timer");
 		} else if (strcmp(name, "require") == 0) {
-			msg->require_timer |= sip_scan_has_option_tag(v, strlen(v), "timer");
+			msg->require_timer |= sip_value_has_option_tag(v, strlen(v), "timer");
 		} else if (strcmp(name, "retry-after") == 0) {
 			if (msg->retry_after < 0)
-				msg->retry_after = sip_scan_retry_after(v, strlen(v));
+				msg->retry_after = sip_value_retry_after(v, strlen(v));
 		} else if (strcmp(name, "reason") == 0) {
-			msg->reason_timer |= sip_scan_reason_timer(v, strlen(v));
+			msg->reason_timer |= sip_value_reason_timer(v, strlen(v));
 		} else if (strcmp(name, "user-agent") == 0) {
 			if (msg->user_agent == NULL)
 				msg->user_agent = xstrdup(v);
@@ -273,7 +274,7 @@ static void sip_parse_convert(const osip_message_t *sip, const uint8_t *data, si
 	sip_parse_other_headers(sip, msg);
 	msg->header_len = sip_scan_header_len(data, len);
 	v = sip->content_length ? sip->content_length->value : NULL;
-	msg->body_len = sip_scan_body_len(len - msg->header_len, v, v ? strlen(v) : 0);
+	msg->body_len = sip_value_body_len(len - msg->header_len, v, v ? strlen(v) : 0);
 }
 
 /* RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version CRLF, on
@@ -416,7 +417,7 @@ void sip_parse_session_expires(const char *value, struct timer_header *out)
 	if (value == NULL)
 		memset(out, 0, sizeof *out);
 	else
-		sip_scan_session_expires(value, strlen(value), out);
+		sip_value_session_expires(value, strlen(value), out);
 }
 
 void sip_parse_min_se(const char *value, struct timer_header *out)
@@ -424,5 +425,5 @@ void sip_parse_min_se(const char *value, struct timer_header *out)
 	if (value == NULL)
 		memset(out, 0, sizeof *out);
 	else
-		sip_scan_min_se(value, strlen(value), out);
+		sip_value_min_se(value, strlen(value), out);
 }

@@ -5,8 +5,9 @@
  * len, and needs no NUL terminator.  sip_parse reads every message with it;
  * libosip2 (sip_parse_strict) is only asked for its verdict.
  *
- * The value helpers below work on one header value (a span, not necessarily
- * NUL-terminated) and are shared by both paths so they cannot disagree. */
+ * The grammars of single header values, which both paths share, are
+ * sip_value's; the identity headers (From, To, Call-ID, CSeq, Via, Contact)
+ * sip_ident's. */
 #ifndef SIPWATCH_SIP_SCAN_H
 #define SIPWATCH_SIP_SCAN_H
 
@@ -33,29 +34,5 @@ int sip_scan_status(const uint8_t *data, size_t len);
 /* Length of the header section including the blank line (CRLFCRLF, or LFLF
  * leniently); len when there is no blank line (truncated message). */
 size_t sip_scan_header_len(const uint8_t *data, size_t len);
-
-/* Body length: the Content-Length value (n bytes at cl, NULL = absent) when it
- * is a valid number not beyond the bytes present, else everything present. */
-size_t sip_scan_body_len(size_t present, const char *cl, size_t n);
-
-/* What is wrong with a Content-Length (enum sip_clen): the first value (n
- * bytes at cl, NULL = absent), whether a later one differs, and the body
- * bytes present after the header section (body[0..present)). */
-enum sip_clen sip_scan_content_length_check(const char *cl, size_t n, bool conflict,
-					    const char *body, size_t present);
-
-/* RFC 4028 §4 / §5 value grammars on n bytes at v (see sip_parse.h). */
-void sip_scan_session_expires(const char *v, size_t n, struct timer_header *out);
-void sip_scan_min_se(const char *v, size_t n, struct timer_header *out);
-
-/* RFC 3261 §20.37 option-tag list ("timer, 100rel"): does it name tag?
- * Case-insensitive, whitespace around commas ignored. */
-bool sip_scan_has_option_tag(const char *v, size_t n, const char *tag);
-
-/* Retry-After (RFC 3261 §20.33): the leading delta-seconds, -1 if absent or
- * not a number up to 2^31-1. */
-int sip_scan_retry_after(const char *v, size_t n);
-/* A Reason header value saying the session timer expired (cause 408 of SIP, or such a text). */
-bool sip_scan_reason_timer(const char *v, size_t n);
 
 #endif

@@ -82,13 +82,6 @@ bool sip_text_could_start(const uint8_t *p, size_t len)
 
 /* ---- the start line, leniently ---- */
 
-static size_t sip_text_skip_lws(const char *v, size_t n, size_t i)
-{
-	while (i < n && sip_text_is_lws(v[i]))
-		i++;
-	return i;
-}
-
 bool sip_text_is_status_line(const char *s, size_t n)
 {
 	return n >= 4 && strncasecmp(s, "SIP/", 4) == 0;

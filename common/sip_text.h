@@ -23,6 +23,32 @@ static inline bool sip_text_is_lws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The index of the first byte at or after i of v[0..n) that is not LWS. */
+static inline size_t sip_text_skip_lws(const char *v, size_t n, size_t i)
+{
+	while (i < n && sip_text_is_lws(v[i]))
+		i++;
+	return i;
+}
+
+/* ASCII lower case, whatever the locale (header names and option tags are
+ * ASCII; strncasecmp would follow LC_CTYPE). */
+static inline char sip_text_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* n bytes at p equal the l bytes of lit, ignoring ASCII case. */
+static inline bool sip_text_eq_ci(const char *p, size_t n, const char *lit, size_t l)
+{
+	if (n != l)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sip_text_lower(p[i]) != sip_text_lower(lit[i]))
+			return false;
+	return true;
+}
+
 /* RFC 3261 §25.1: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" /
  * "+" / "`" / "'" / "~").  As two bitmasks over ASCII 0-63 and 64-127 (inline:
  * the header scanner asks it of every byte of a header name). */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "analyzer/sip_scan.h"
+#include "analyzer/sip_value.h"
 #include "tests/support/sipgen.h"
 
 #define SE 90
@@ -225,7 +226,7 @@ static void test_reason_texts(void **state)
 		{"", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_int_equal(sip_scan_reason_timer(cases[i].v, strlen(cases[i].v)), cases[i].want);
+		assert_int_equal(sip_value_reason_timer(cases[i].v, strlen(cases[i].v)), cases[i].want);
 }
 
 /* RFC 3261 §17.1.1.2: a 100 Trying stops Timer B; the CANCEL 34 s later and

@@ -15,6 +15,7 @@
 
 #include "analyzer/sip_parse.h"
 #include "analyzer/sip_scan.h"
+#include "analyzer/sip_value.h"
 #include "tests/support/sip_msg_assert.h"
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -892,8 +893,8 @@ static void test_option_tags(void **state)
 		assert_paths_agree(t);
 		free(t);
 	}
-	assert_true(sip_scan_has_option_tag("a,,timer,", 9, "timer"));
-	assert_false(sip_scan_has_option_tag("", 0, "timer"));
+	assert_true(sip_value_has_option_tag("a,,timer,", 9, "timer"));
+	assert_false(sip_value_has_option_tag("", 0, "timer"));
 }
 
 static void test_retry_after(void **state)
@@ -915,7 +916,7 @@ static void test_retry_after(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_int_equal(sip_scan_retry_after(cases[i].v, strlen(cases[i].v)), cases[i].want);
+		assert_int_equal(sip_value_retry_after(cases[i].v, strlen(cases[i].v)), cases[i].want);
 	char *t = resp_with("Retry-After: 18 (overloaded)\r\n");
 	struct sip_msg m;
 	assert_true(parse(t, &m));
