@@ -39,34 +39,6 @@ enum sip_scan_hdr {
 	SIP_SCAN_H_REASON,
 };
 
-/* RFC 3261 §7.3.3 compact forms, RFC 4028 §4 ("x"), RFC 3261 §20.37 ("k"). */
-static const struct {
-	const char *name;
-	size_t len;
-	char compact;
-	enum sip_scan_hdr id;
-} sip_scan_headers[] = {
-#define SIP_SCAN_HDR(name, compact, id) { name, sizeof name - 1, compact, id }
-	SIP_SCAN_HDR("Call-ID", 'i', SIP_SCAN_H_CALL_ID),
-	SIP_SCAN_HDR("From", 'f', SIP_SCAN_H_FROM),
-	SIP_SCAN_HDR("To", 't', SIP_SCAN_H_TO),
-	SIP_SCAN_HDR("CSeq", 0, SIP_SCAN_H_CSEQ),
-	SIP_SCAN_HDR("Via", 'v', SIP_SCAN_H_VIA),
-	SIP_SCAN_HDR("Contact", 'm', SIP_SCAN_H_CONTACT),
-	SIP_SCAN_HDR("User-Agent", 0, SIP_SCAN_H_USER_AGENT),
-	SIP_SCAN_HDR("Server", 0, SIP_SCAN_H_SERVER),
-	SIP_SCAN_HDR("Retry-After", 0, SIP_SCAN_H_RETRY_AFTER),
-	SIP_SCAN_HDR("Session-Expires", 'x', SIP_SCAN_H_SESSION_EXPIRES),
-	SIP_SCAN_HDR("Min-SE", 0, SIP_SCAN_H_MIN_SE),
-	SIP_SCAN_HDR("Supported", 'k', SIP_SCAN_H_SUPPORTED),
-	SIP_SCAN_HDR("Require", 0, SIP_SCAN_H_REQUIRE),
-	SIP_SCAN_HDR("Content-Length", 'l', SIP_SCAN_H_CONTENT_LENGTH),
-	SIP_SCAN_HDR("Reason", 0, SIP_SCAN_H_REASON),
-#undef SIP_SCAN_HDR
-};
-
-#define SIP_SCAN_NHEADERS (sizeof sip_scan_headers / sizeof sip_scan_headers[0])
-
 /* What the header walk remembers until the end (first occurrence wins). */
 struct sip_scan_state {
 	struct sip_value_span content_length;
@@ -85,18 +57,72 @@ size_t sip_scan_header_len(const uint8_t *data, size_t len)
 
 /* ---- the header walk ------------------------------------------------------ */
 
+/* n bytes at name (n = the literal's length) spell the lower-case literal
+ * lc, ignoring ASCII case. */
+static bool sip_scan_is(const char *name, const char *lc, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sip_text_lower(name[i]) != lc[i])
+			return false;
+	return true;
+}
+
+#define SIP_SCAN_IS(lc) sip_scan_is(name, lc, sizeof lc - 1)
+
+/* The header a name of n > 0 bytes stands for.  By length first, then one
+ * comparison for each name of that length: every header line of every
+ * message comes through here, most of them for headers not read.
+ * RFC 3261 §7.3.3 compact forms, RFC 4028 §4 ("x"), RFC 3261 §20.37 ("k"). */
 static enum sip_scan_hdr sip_scan_lookup(const char *name, size_t n)
 {
-	char first = sip_text_lower(name[0]);
-
-	for (size_t k = 0; k < SIP_SCAN_NHEADERS; k++) {
-		if (n == 1 ? first == sip_scan_headers[k].compact
-			   : (n == sip_scan_headers[k].len &&
-			      sip_text_eq_ci(name, n, sip_scan_headers[k].name, n)))
-			return sip_scan_headers[k].id;
+	switch (n) {
+	case 1:
+		switch (sip_text_lower(name[0])) {
+		case 'i': return SIP_SCAN_H_CALL_ID;
+		case 'f': return SIP_SCAN_H_FROM;
+		case 't': return SIP_SCAN_H_TO;
+		case 'v': return SIP_SCAN_H_VIA;
+		case 'm': return SIP_SCAN_H_CONTACT;
+		case 'x': return SIP_SCAN_H_SESSION_EXPIRES;
+		case 'k': return SIP_SCAN_H_SUPPORTED;
+		case 'l': return SIP_SCAN_H_CONTENT_LENGTH;
+		default: return SIP_SCAN_H_OTHER;
+		}
+	case 2:
+		return SIP_SCAN_IS("to") ? SIP_SCAN_H_TO : SIP_SCAN_H_OTHER;
+	case 3:
+		return SIP_SCAN_IS("via") ? SIP_SCAN_H_VIA : SIP_SCAN_H_OTHER;
+	case 4:
+		return SIP_SCAN_IS("from") ? SIP_SCAN_H_FROM
+		     : SIP_SCAN_IS("cseq") ? SIP_SCAN_H_CSEQ
+					   : SIP_SCAN_H_OTHER;
+	case 6:
+		return SIP_SCAN_IS("server") ? SIP_SCAN_H_SERVER
+		     : SIP_SCAN_IS("min-se") ? SIP_SCAN_H_MIN_SE
+		     : SIP_SCAN_IS("reason") ? SIP_SCAN_H_REASON
+					     : SIP_SCAN_H_OTHER;
+	case 7:
+		return SIP_SCAN_IS("call-id") ? SIP_SCAN_H_CALL_ID
+		     : SIP_SCAN_IS("contact") ? SIP_SCAN_H_CONTACT
+		     : SIP_SCAN_IS("require") ? SIP_SCAN_H_REQUIRE
+					      : SIP_SCAN_H_OTHER;
+	case 9:
+		return SIP_SCAN_IS("supported") ? SIP_SCAN_H_SUPPORTED : SIP_SCAN_H_OTHER;
+	case 10:
+		return SIP_SCAN_IS("user-agent") ? SIP_SCAN_H_USER_AGENT : SIP_SCAN_H_OTHER;
+	case 11:
+		return SIP_SCAN_IS("retry-after") ? SIP_SCAN_H_RETRY_AFTER : SIP_SCAN_H_OTHER;
+	case 14:
+		return SIP_SCAN_IS("content-length") ? SIP_SCAN_H_CONTENT_LENGTH : SIP_SCAN_H_OTHER;
+	case 15:
+		return SIP_SCAN_IS("session-expires") ? SIP_SCAN_H_SESSION_EXPIRES
+						      : SIP_SCAN_H_OTHER;
+	default:
+		return SIP_SCAN_H_OTHER;
 	}
-	return SIP_SCAN_H_OTHER;
 }
+
+#undef SIP_SCAN_IS
 
 /* One complete header (folds included): name n bytes, value vn bytes. */
 static void sip_scan_header(struct sip_msg *msg, struct sip_scan_state *st, const char *name,

@@ -42,6 +42,9 @@ bool sip_value_skip_quoted(const char *v, size_t n, size_t *i)
  * that follows it. */
 void sip_value_unfold(char *s, size_t n)
 {
+	/* most values hold neither: two memchr, not a test of every byte */
+	if (memchr(s, '\r', n) == NULL && memchr(s, '\n', n) == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '\r' && s[i] != '\n')
 			continue;
@@ -105,6 +108,8 @@ static size_t sip_value_param(const char *v, size_t n, size_t i, struct sip_valu
 bool sip_value_find_param(const char *v, size_t n, size_t i, const char *want,
 			  struct sip_value_span *out)
 {
+	size_t want_len = strlen(want);
+
 	i = sip_text_skip_lws(v, n, i);
 	while (i < n && v[i] == ';') {
 		struct sip_value_span name, val = { NULL, 0 };
@@ -115,7 +120,7 @@ bool sip_value_find_param(const char *v, size_t n, size_t i, const char *want,
 		 * ";tag\xc2..." is no valueless tag but a grammar error */
 		if (i == 0 || (i < n && v[i] != ';' && v[i] != ','))
 			return false;
-		if (sip_text_eq_ci(name.p, name.n, want, strlen(want))) {
+		if (sip_text_eq_ci(name.p, name.n, want, want_len)) {
 			*out = has_val ? val : (struct sip_value_span){ name.p + name.n, 0 };
 			return true;
 		}

@@ -11,6 +11,24 @@
 #define SIP_TEXT_VERSION_LEN 7
 #define SIP_TEXT_METHOD_MAX 32
 
+/* token characters (sip_text.h): alphanum and -.!%*_+`'~ */
+const bool sip_text_token_chars[256] = {
+	['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+	['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+	['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+	['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true,
+	['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true,
+	['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true, ['X'] = true,
+	['Y'] = true, ['Z'] = true,
+	['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+	['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+	['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+	['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+	['y'] = true, ['z'] = true,
+	['-'] = true, ['.'] = true, ['!'] = true, ['%'] = true, ['*'] = true, ['_'] = true,
+	['+'] = true, ['`'] = true, ['\''] = true, ['~'] = true,
+};
+
 bool sip_text_is_token_text(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
