@@ -30,11 +30,11 @@ static const char *const sip_msg_names[] = {
  * extension method, not INVITE. */
 enum sip_method sip_method_from_name(const char *name, size_t len)
 {
-	if (name == NULL)
+	if (name == NULL || len == 0)
 		return SIP_METHOD_UNKNOWN;
 	for (size_t m = 1; m < SIP_MSG_NMETHODS; m++) {
 		const char *n = sip_msg_names[m];
-		if (strlen(n) == len && memcmp(n, name, len) == 0)
+		if (n[0] == name[0] && strlen(n) == len && memcmp(n, name, len) == 0)
 			return (enum sip_method)m;
 	}
 	return SIP_METHOD_UNKNOWN;

@@ -58,11 +58,14 @@ size_t sip_scan_header_len(const uint8_t *data, size_t len)
 /* ---- the header walk ------------------------------------------------------ */
 
 /* n bytes at name (n = the literal's length) spell the lower-case literal
- * lc, ignoring ASCII case. */
+ * lc, ignoring ASCII case.  The literals hold letters and '-' only and the
+ * name token characters only (the walk checked), so setting bit 0x20 is the
+ * case folding: it maps only 'A'-'Z' onto 'a'-'z', and onto '-' only '-'
+ * itself and CR, which is no token character. */
 static bool sip_scan_is(const char *name, const char *lc, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (sip_text_lower(name[i]) != lc[i])
+		if ((name[i] | 0x20) != lc[i])
 			return false;
 	return true;
 }
