@@ -316,6 +316,51 @@ static void test_case_insensitive_names(void **state)
 	assert_paths_agree(r);
 }
 
+/* Names one byte off those read (same length, same first letter; '_' where
+ * '-' belongs, which bit 0x20 does not fold onto it) are other headers:
+ * placed first, they would win were they taken for the real ones. */
+static void test_lookalike_names(void **state)
+{
+	static const char r[] = "SIP/2.0 200 OK\r\n"
+				"Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				"From: <sip:a@h>;tag=1\r\n"
+				"To: <sip:b@h>;tag=2\r\n"
+				"Call-IF: wrong@h\r\n"
+				"Contacts: <sip:wrong@h>\r\n"
+				"Session-Expire: 30\r\n"
+				"Content-Lengths: 99\r\n"
+				"Min_SE: 100\r\n"
+				"Min-SF: 100\r\n"
+				"Supporter: timer\r\n"
+				"Requir_: timer\r\n"
+				"Reasom: SIP;cause=408\r\n"
+				"Retry-Afte_: 5\r\n"
+				"y: 10\r\n"
+				"Call-ID: c1@h\r\n"
+				"CSeq: 2 UPDATE\r\n"
+				"Contact: <sip:b@h>\r\n"
+				"Session-Expires: 90\r\n"
+				"Content-Length: 0\r\n"
+				"\r\n";
+	struct sip_msg m;
+	(void)state;
+
+	assert_true(scan(r, &m));
+	assert_string_equal(m.call_id, "c1@h");
+	assert_string_equal(m.contact, "sip:b@h");
+	assert_int_equal(m.session_expires.seconds, 90);
+	assert_false(m.min_se.present);
+	assert_false(m.supported_timer);
+	assert_false(m.require_timer);
+	assert_false(m.reason_timer);
+	assert_int_equal(m.retry_after, -1);
+	assert_string_equal(m.content_length, "0");
+	assert_int_equal(m.body_len, 0);
+	assert_int_equal(m.content_length_problem, SIP_CLEN_OK);
+	sip_msg_clear(&m);
+	assert_paths_agree(r);
+}
+
 /* RFC 3261 §7.3.1: a line starting with whitespace continues the header. */
 static void test_folding(void **state)
 {
@@ -1304,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(test_scan_agrees),
 		cmocka_unit_test(test_compact_forms),
 		cmocka_unit_test(test_case_insensitive_names),
+		cmocka_unit_test(test_lookalike_names),
 		cmocka_unit_test(test_folding),
 		cmocka_unit_test(test_lf_and_leading_crlf),
 		cmocka_unit_test(test_missing_headers),
