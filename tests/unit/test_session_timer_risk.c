@@ -11,7 +11,6 @@
 
 #include <cmocka.h>
 
-#include "analyzer/sip_scan.h"
 #include "analyzer/sip_value.h"
 #include "tests/support/sipgen.h"
 
