@@ -98,35 +98,6 @@ void analyzer_free(struct analyzer *a)
 	free(a);
 }
 
-/* ---- records ---- */
-
-static void analyzer_emit_dialog(struct analyzer *a, struct dialog *d)
-{
-	if (a->em.sink.dialog) {
-		struct dialog_record r;
-		emitter_fill_dialog(d, &r);
-		a->em.sink.dialog(a->em.sink.ctx, &r);
-	}
-	d->dirty = false;
-	d->emitted_class = d->end_class;
-	d->emitted_doomed = d->doomed;
-	d->emitted_recovered = d->recovered;
-	d->emitted_at_risk = d->at_risk;
-}
-
-/* Whether d's changed row goes out now: always live; reading a file, only
- * a doom, a recovery or an end (the rest waits for the final row).  The
- * first row always goes out at creation, so a message or finding committed
- * before a crash never names a dialog the db lacks. */
-static bool analyzer_row_due(const struct analyzer *a, const struct dialog *d)
-{
-	if (!d->dirty)
-		return false;
-	return !a->cfg.defer_dialog_rows || d->doomed != d->emitted_doomed ||
-	       d->recovered != d->emitted_recovered || d->at_risk != d->emitted_at_risk ||
-	       d->end_class != d->emitted_class;
-}
-
 /* ---- dialog memory ---- */
 
 static struct dialog *analyzer_dialog_of(struct timer_entry *e)
@@ -156,8 +127,8 @@ static void analyzer_release(struct analyzer *a, struct dialog *d)
 	analyzer_account(a, d, false);
 	if (d->end_class == END_EVICTED)
 		a->stats.dialogs_evicted++;
-	if (d->dirty || d->emitted_class != d->end_class)
-		analyzer_emit_dialog(a, d);
+	if (emitter_dialog_pending(d))
+		emitter_dialog_row(&a->em, d);
 	timer_queue_cancel(a->timers, &d->timer);
 	dialog_table_remove(a->dialogs, d);
 	dialog_free(d);
@@ -178,8 +149,8 @@ static void analyzer_settle(struct analyzer *a, struct dialog *d)
 		analyzer_release(a, d);
 		return;
 	}
-	if (analyzer_row_due(a, d))
-		analyzer_emit_dialog(a, d);
+	if (emitter_dialog_due(d, a->cfg.defer_dialog_rows))
+		emitter_dialog_row(&a->em, d);
 	analyzer_account(a, d, true);
 	analyzer_schedule(a, d);
 }
@@ -200,8 +171,8 @@ static void analyzer_advance(struct analyzer *a, int64_t now)
 			analyzer_release(a, d);
 			continue;
 		}
-		if (analyzer_row_due(a, d))
-			analyzer_emit_dialog(a, d);
+		if (emitter_dialog_due(d, a->cfg.defer_dialog_rows))
+			emitter_dialog_row(&a->em, d);
 		analyzer_account(a, d, true);
 		analyzer_schedule(a, d);
 		/* every check due at `due` has run: never spin on the same time */
@@ -225,7 +196,7 @@ static void analyzer_make_room(struct analyzer *a, const struct dialog *keep)
 			return;
 		if (v->state != DIALOG_TERMINATED) {
 			v->end_class = END_EVICTED;
-			v->dirty = true;
+			emitter_dialog_changed(v);
 		}
 		analyzer_release(a, v);
 	}
@@ -245,7 +216,7 @@ static struct dialog *analyzer_route(struct analyzer *a, const struct sip_msg *m
 		return r.d;
 	case ROUTE_SET_TAG:
 		dialog_set_str(&r.d->callee_tag, m->to_tag, DIALOG_TAG_MAX);
-		r.d->dirty = true;
+		emitter_dialog_changed(r.d);
 		return r.d;
 	case ROUTE_REVIVE:
 		dialog_state_revive(r.d, m, pkt->ts_us);
@@ -262,7 +233,7 @@ static struct dialog *analyzer_route(struct analyzer *a, const struct sip_msg *m
 		break;
 	}
 	a->stats.dialogs_total++;
-	analyzer_emit_dialog(a, d); /* the row exists before its first message, deferred or not */
+	emitter_dialog_row(&a->em, d); /* the row exists before its first message, deferred or not */
 	return d;
 }
 

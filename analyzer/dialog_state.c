@@ -41,7 +41,7 @@ void dialog_state_revive(struct dialog *d, const struct sip_msg *m, int64_t ts)
 	d->invite_ts = ts;
 	d->ringing = false;
 	d->cancel_seen = false;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 }
 
 static bool ds_status_new_in_txn(const struct txn *t, const struct txn_hop *hop, int status)
@@ -91,7 +91,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 	}
 	if (o->side == SIDE_CALLER && !d->callee_ua && ds_nonempty(o->agent)) {
 		dialog_set_callee_ua(d, o->agent);
-		d->dirty = true;
+		emitter_dialog_changed(d);
 	}
 	if (o->side == SIDE_CALLEE && !d->caller_addr_known) {
 		d->caller_addr = *src;
@@ -104,7 +104,7 @@ static void ds_end(struct dialog *d, enum end_class c, int64_t ts)
 	d->state = DIALOG_TERMINATED;
 	d->end_class = c;
 	d->ended = ts;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 }
 
 static void ds_mark_sibling(void *ctx, struct dialog *s)
@@ -131,7 +131,7 @@ static void ds_initial_response(struct emitter *e, struct dialog_table *tab, str
 		d->provisional = true; /* not in the row: no new row for it */
 		if (status > 100 && ds_nonempty(o->m->to_tag) && !d->ringing) {
 			d->ringing = true; /* early dialog (§12.1) */
-			d->dirty = true;
+			emitter_dialog_changed(d);
 		}
 		return;
 	}
@@ -143,7 +143,7 @@ static void ds_initial_response(struct emitter *e, struct dialog_table *tab, str
 			d->end_class = END_NONE;
 			d->ended = TS_NONE;
 			d->established = o->ts;
-			d->dirty = true;
+			emitter_dialog_changed(d);
 			dialog_table_each_sibling(tab, d, ds_mark_sibling, NULL);
 		}
 		if (d->state == DIALOG_CONFIRMED)
@@ -167,7 +167,7 @@ static void ds_request(struct emitter *e, struct dialog *d, const struct observa
 	case SIP_CANCEL:
 		if (d->state == DIALOG_EARLY && !d->cancel_seen) {
 			d->cancel_seen = true;
-			d->dirty = true;
+			emitter_dialog_changed(d);
 		}
 		break;
 	case SIP_BYE:
@@ -250,7 +250,7 @@ void dialog_state_fire(struct dialog *d, int64_t now)
 		break;
 	case DIALOG_CONFIRMED:
 		d->end_class = d->st.expired ? END_EXPIRED_NO_BYE : END_EVICTED;
-		d->dirty = true;
+		emitter_dialog_changed(d);
 		break;
 	}
 	d->release = true;
@@ -269,5 +269,5 @@ void dialog_state_finish(struct dialog *d, int64_t now)
 		d->end_class = d->st.expired ? END_EXPIRED_NO_BYE : END_ACTIVE;
 		break;
 	}
-	d->dirty = true;
+	emitter_dialog_changed(d);
 }

@@ -98,7 +98,7 @@ struct dialog {
 	enum transport transport;
 	enum dialog_state state;
 	enum end_class end_class;
-	enum end_class emitted_class; /* analyzer.c */
+	enum end_class emitted_class; /* emitter.c */
 	uint16_t strs_len;
 	uint8_t n_agents;
 	bool timer_offered[2]; /* per enum dialog_side: some request offered "timer" */
@@ -110,9 +110,10 @@ struct dialog {
 	bool doomed : 1, recovered : 1;
 	bool at_risk : 1, emitted_at_risk : 1;
 	bool provisional : 1; /* any provisional answer to the INVITE (Timer C) */
-	/* bookkeeping (analyzer.c) */
-	bool dirty : 1;   /* row changed since last emitted */
+	/* bookkeeping (emitter.c only: others call emitter_dialog_changed) */
+	bool row_dirty : 1; /* row changed since last emitted */
 	bool emitted_doomed : 1, emitted_recovered : 1; /* as last emitted */
+	/* bookkeeping (analyzer.c) */
 	bool release : 1; /* emit final and free */
 	bool counted_active : 1, counted_doomed : 1; /* as counted in the analyzer's stats */
 };

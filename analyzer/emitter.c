@@ -1,6 +1,7 @@
 /* emitter: the verdict of a dialog and where it goes — findings (with the
  * doom, risk and recovery they decide), their events, the endpoints' blame,
- * and the dialog's row as the sink sees it.  See emitter.h. */
+ * and the dialog's row as the sink sees it and when it goes out again.
+ * See emitter.h. */
 #include "analyzer/emitter.h"
 
 #include <stdio.h>
@@ -51,6 +52,41 @@ void emitter_fill_dialog(const struct dialog *d, struct dialog_record *r)
 	r->state = emitter_state_name(d);
 	r->n_messages = d->n_messages;
 	r->finding_mask = d->finding_mask;
+}
+
+void emitter_dialog_changed(struct dialog *d)
+{
+	d->row_dirty = true;
+}
+
+/* Reading a file, the rest waits for the final row.  The first row always
+ * goes out at creation (analyzer.c), so a message or finding committed
+ * before a crash never names a dialog the db lacks. */
+bool emitter_dialog_due(const struct dialog *d, bool defer)
+{
+	if (!d->row_dirty)
+		return false;
+	return !defer || d->doomed != d->emitted_doomed || d->recovered != d->emitted_recovered ||
+	       d->at_risk != d->emitted_at_risk || d->end_class != d->emitted_class;
+}
+
+bool emitter_dialog_pending(const struct dialog *d)
+{
+	return d->row_dirty || d->emitted_class != d->end_class;
+}
+
+void emitter_dialog_row(struct emitter *e, struct dialog *d)
+{
+	if (e->sink.dialog) {
+		struct dialog_record r;
+		emitter_fill_dialog(d, &r);
+		e->sink.dialog(e->sink.ctx, &r);
+	}
+	d->row_dirty = false;
+	d->emitted_class = d->end_class;
+	d->emitted_doomed = d->doomed;
+	d->emitted_recovered = d->recovered;
+	d->emitted_at_risk = d->at_risk;
 }
 
 static void emitter_event(struct emitter *e, struct dialog *d, enum event_kind k, int64_t ts,
@@ -116,7 +152,7 @@ void emitter_risk_cleared(struct emitter *e, struct dialog *d, int64_t ts, bool 
 	if (!d->at_risk)
 		return;
 	d->at_risk = false;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 	emitter_event(e, d, EVENT_RISK_CLEARED, ts, NULL);
 }
 
@@ -151,7 +187,7 @@ void emitter_finding(struct emitter *e, struct dialog *d, const struct finding_s
 	bool dooms = r.severity == SEVERITY_DOOM && !d->doomed;
 	d->n_findings++;
 	d->finding_mask |= FINDING_MASK_BIT(f->code);
-	d->dirty = true;
+	emitter_dialog_changed(d);
 	if (r.severity == SEVERITY_DOOM)
 		d->st.doom_since_ref = true;
 	if (dooms) {
@@ -184,7 +220,7 @@ void emitter_recovered(struct emitter *e, struct dialog *d, int64_t ts)
 {
 	d->doomed = false;
 	d->recovered = true;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 	emitter_event(e, d, EVENT_RECOVERED, ts, NULL);
 }
 

@@ -7,7 +7,12 @@
  * rule never needs the analyzer: it owns the verdict fields of a dialog
  * (doomed, recovered, at_risk and their times, the finding count and mask,
  * d->risk's findings) and nothing else calls back up.  session-timers.md
- * "Doomed" and "Risk and proof" are implemented here. */
+ * "Doomed" and "Risk and proof" are implemented here.
+ *
+ * It also owns whether a dialog's row must go out again (d->row_dirty and the
+ * emitted_* copies): a file that changes a field of the row says so with
+ * emitter_dialog_changed, and only this file reads or writes the flag
+ * (tests/lint.sh). */
 #ifndef SIPWATCH_EMITTER_H
 #define SIPWATCH_EMITTER_H
 
@@ -41,6 +46,15 @@ struct finding_spec {
 
 /* d as the plain row the sink gets. */
 void emitter_fill_dialog(const struct dialog *d, struct dialog_record *r);
+/* A field of d's row changed: the row goes out again (emitter_dialog_due). */
+void emitter_dialog_changed(struct dialog *d);
+/* Whether d's changed row goes out now: always live (defer false); reading a
+ * file (defer true), only a doom, a recovery, a risk or an end. */
+bool emitter_dialog_due(const struct dialog *d, bool defer);
+/* Whether d's final row still differs from the one last emitted. */
+bool emitter_dialog_pending(const struct dialog *d);
+/* Sends d's row to the sink; it is no longer changed. */
+void emitter_dialog_row(struct emitter *e, struct dialog *d);
 /* Emits a finding for d (default severity of its code, or severity_override
  * when >= 0); a doom finding dooms d (EVENT_DOOMED the first time), and
  * TIMER_TEARDOWN / SESSION_EXPIRED also emit their events. */

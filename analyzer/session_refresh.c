@@ -30,7 +30,7 @@ static void sr_count_failed(struct dialog *d, struct txn *t)
 		return;
 	t->counted_failed = true;
 	d->refreshes_failed++;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 }
 
 /* ---- the timer ---- */
@@ -79,7 +79,7 @@ void session_refresh_start(struct dialog *d, const struct observation *o)
 	st->fatal_at = TS_NONE;
 	st->doom_since_ref = (t->codes & SR_STICKY_DOOM_CODES) != 0;
 	t->success = true;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 }
 
 bool session_refresh_in_flight(const struct dialog *d, int64_t now)

@@ -107,7 +107,7 @@ bool session_risk_accept(struct emitter *e, struct dialog *d, int64_t now)
 	}
 	d->refreshes_ok++;
 	d->last_refresh = k->reached;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 	net_addr_format(&k->src, who, sizeof who);
 	emitter_blame(e, who, k->src_agent[0] ? k->src_agent : NULL, ENDPOINT_ACCEPTED);
 	bool was_doomed = d->doomed;

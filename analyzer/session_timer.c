@@ -94,7 +94,7 @@ static void st_expire(struct emitter *e, struct dialog *d, int64_t now)
 {
 	d->st.expired = true;
 	d->st.expired_at = now;
-	d->dirty = true;
+	emitter_dialog_changed(d);
 	st_emit_timer(e, d, FINDING_SESSION_EXPIRED, now, 0);
 }
 

@@ -15,6 +15,10 @@ chk '#include <openssl/' '^capture/tls_crypto\.c$' 'OpenSSL (libcrypto)'
 chk '#include <systemd/' '^app/service_notify\.c$' 'libsystemd'
 chk '#include <pcap' '^capture/(source|live|offline|writer)[a-z_-]*\.c$|^capture/' 'pcap.h'
 chk '#include "ui/' '^(ui/|app/)' 'ui/ headers'
+# issue 14: one owner for whether a dialog's row goes out again (emitter.c);
+# the other files say a field changed through emitter_dialog_changed
+chk '\brow_dirty\b|\bemitted_(class|doomed|recovered|at_risk)\b' \
+	'^analyzer/(emitter\.[ch]|dialog_table\.h)$' 'the dialog row flag'
 # circles DIR: the files of DIR that call each other in a circle (a file uses
 # another when it names a function or const object the other defines without
 # static).  Read as text, comments dropped: enough for this code's style.
