@@ -420,7 +420,7 @@ struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *pa
 	d->caller_addr_known = parent->caller_addr_known;
 	d->cancel_seen = parent->cancel_seen;
 	d->min_se = parent->min_se;
-	d->timer_offered[SIDE_CALLER] = parent->timer_offered[SIDE_CALLER];
+	d->timer_offered = parent->timer_offered & (1u << SIDE_CALLER);
 	d->call_hash = parent->call_hash;
 	dialog_pack_set(d, &d->call_id, parent->call_id, DIALOG_STR_MAX);
 	dialog_pack_set(d, &d->from_uri, parent->from_uri, DIALOG_STR_MAX);

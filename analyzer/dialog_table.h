@@ -24,6 +24,7 @@
 #define DIALOG_STR_MAX 256    /* bytes kept of Call-ID, URIs */
 #define DIALOG_TAG_MAX 128    /* bytes kept of tags and agents */
 #define DIALOG_MAX_AGENTS 6   /* endpoints whose Server/User-Agent a dialog remembers */
+_Static_assert(DIALOG_MAX_AGENTS < 8, "struct dialog counts its agents in 3 bits");
 
 enum dialog_state {
 	DIALOG_EARLY = 0,
@@ -62,7 +63,9 @@ struct dialog_agent {
 	uint16_t text; /* offset in strs */
 };
 
-/* Fields ordered by size (no padding); flags in bits. */
+/* Fields ordered by size (no padding); enums in a byte, small counts and
+ * flags in bits: 352 bytes, one of the two allocations every dialog has
+ * (tests/unit/test_dialog_memory.c). */
 struct dialog {
 	uint64_t id;
 	/* Pointers into strs: one allocation holds every string of the dialog
@@ -94,14 +97,16 @@ struct dialog {
 	struct net_addr caller_addr, callee_addr;
 	uint32_t invite_cseq;
 	uint32_t refreshes_ok, refreshes_failed;
-	uint32_t n_messages, finding_mask, n_findings;
-	enum transport transport;
-	enum dialog_state state;
-	enum end_class end_class;
-	enum end_class emitted_class; /* emitter.c */
+	uint32_t n_messages, finding_mask;
+	uint16_t n_findings; /* EMITTER_MAX_FINDINGS_PER_DIALOG at most */
+	/* enums in a byte each */
+	uint8_t transport;     /* enum transport */
+	uint8_t state;         /* enum dialog_state */
+	uint8_t end_class;     /* enum end_class */
+	uint8_t emitted_class; /* enum end_class, emitter.c */
 	uint16_t strs_len;
-	uint8_t n_agents;
-	bool timer_offered[2]; /* per enum dialog_side: some request offered "timer" */
+	uint8_t n_agents : 3;     /* DIALOG_MAX_AGENTS at most */
+	uint8_t timer_offered : 2; /* bit 1 << enum dialog_side: some request offered "timer" */
 	bool caller_addr_known : 1, callee_addr_known : 1;
 	bool mid_call : 1;         /* first seen inside the dialog */
 	bool ringing : 1;          /* a provisional answer with a to-tag */

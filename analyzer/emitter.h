@@ -26,6 +26,7 @@
 
 /* findings emitted per dialog at most (a flood of rejected re-INVITEs ...) */
 #define EMITTER_MAX_FINDINGS_PER_DIALOG 256
+_Static_assert(EMITTER_MAX_FINDINGS_PER_DIALOG <= UINT16_MAX, "struct dialog counts findings in 16 bits");
 
 struct emitter {
 	struct analyzer_sink sink;

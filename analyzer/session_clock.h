@@ -21,19 +21,19 @@
 #define SESSION_CLOCK_TEARDOWN_MARGIN SESSION_CLOCK_SEC(32)
 
 /* RFC 4028 timer state of a dialog, relative to the refresher's leg (fields by
- * size: 40 bytes). */
+ * size, the enum in a byte, flags in bits: 40 bytes). */
 struct session_timer {
 	int64_t t_ref;                   /* last successful refresh (or the 2xx that set it) */
 	int64_t expired_at;
 	int64_t fatal_at;                /* 408/481/timeout of a refresh since t_ref */
 	int64_t relay_us;                /* longest relay of a response a proxy did relay; -1 = none */
 	uint32_t se;                     /* seconds */
-	enum dialog_refresher refresher; /* relative to the initial INVITE */
-	bool active;
-	bool overdue_done;               /* teardown point handled for this t_ref */
-	bool overdue_deferred;           /* ... while a refresh was in flight */
-	bool expired;                    /* SESSION_EXPIRED reported for this t_ref */
-	bool doom_since_ref;             /* a doom finding since t_ref explains a missing refresh */
+	uint8_t refresher;               /* enum dialog_refresher, relative to the initial INVITE */
+	bool active : 1;
+	bool overdue_done : 1;           /* teardown point handled for this t_ref */
+	bool overdue_deferred : 1;       /* ... while a refresh was in flight */
+	bool expired : 1;                /* SESSION_EXPIRED reported for this t_ref */
+	bool doom_since_ref : 1;         /* a doom finding since t_ref explains a missing refresh */
 };
 
 /* deadline D = t_ref + SE */

@@ -71,7 +71,7 @@ void session_headers_check_2xx(struct emitter *e, struct dialog *d, const struct
 						  : -1);
 		/* §9: only a UAC that supports the timer may be made refresher (one
 		 * that offered it anywhere in the dialog does: refreshes often omit it) */
-		if (t->request_seen && !d->timer_offered[t->side]) {
+		if (t->request_seen && !(d->timer_offered >> t->side & 1u)) {
 			char peer[ENDPOINT_STR_MAX];
 			net_addr_format(&t->sender, peer, sizeof peer);
 			x.ft.peer = peer;

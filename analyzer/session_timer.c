@@ -125,7 +125,7 @@ void session_timer_on_request(struct emitter *e, struct dialog *d, const struct 
 			d->risk->reached = TS_NONE; /* retried at once: not accepted */
 	}
 	if (m->supported_timer || m->require_timer)
-		d->timer_offered[t->side] = true;
+		d->timer_offered |= (uint8_t)(1u << t->side);
 	session_headers_note_min_se(d, m);
 	session_headers_check_request(e, d, o);
 	if (t->kind != TXN_REFRESH)

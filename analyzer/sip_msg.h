@@ -35,11 +35,12 @@ enum refresher {
 };
 
 /* A Session-Expires or Min-SE header as seen (RFC 4028 §4, §5). */
+/* 8 bytes: every transaction keeps two (struct txn). */
 struct timer_header {
+	uint32_t seconds;  /* valid when present && !malformed */
+	uint8_t refresher; /* enum refresher; Session-Expires only */
 	bool present;
-	bool malformed;           /* value or refresher param off the grammar */
-	uint32_t seconds;         /* valid when present && !malformed */
-	enum refresher refresher; /* Session-Expires only */
+	bool malformed;    /* value or refresher param off the grammar */
 };
 
 /* Present and following the grammar: its seconds (and refresher) count. */
