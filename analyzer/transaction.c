@@ -119,7 +119,7 @@ static struct txn *transaction_find_branch(const struct txn_list *l, uint64_t br
 		return NULL;
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t h = 0; h < l->v[i]->n_hops; h++)
-			if (transaction_hop_at(l->v[i], h)->branch == branch)
+			if (transaction_hop_branch(transaction_hop_at(l->v[i], h)) == branch)
 				return l->v[i];
 	return NULL;
 }
@@ -250,8 +250,11 @@ static void transaction_observe_request(struct txn_list *l, enum dialog_side sid
 	out->hop = h;
 	t->last_ts = ts;
 	if (h) {
-		if (!h->branch)
-			h->branch = transaction_branch_hash(m->via_branch);
+		if (!transaction_hop_branch(h)) {
+			uint64_t b = transaction_branch_hash(m->via_branch);
+			h->branch_lo = (uint32_t)b;
+			h->branch_hi = (uint32_t)(b >> 32);
+		}
 		out->retransmission = h->req_count++ > 0;
 	}
 	if (out->retransmission) {

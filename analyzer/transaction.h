@@ -50,12 +50,12 @@ enum txn_outcome {
 	TXN_REJECTED,
 };
 
-/* One leg of a transaction.  72 bytes: most transactions have one hop (a
- * one-leg capture), so struct txn holds the first inline and the others in an
- * array grown on demand. */
+/* One leg of a transaction.  68 bytes, 4-byte aligned (the branch hash in two
+ * halves): most transactions have one hop (a one-leg capture), so struct txn
+ * holds the first inline and the others in an array grown on demand. */
 struct txn_hop {
 	struct net_addr req_src, req_dst; /* the request's direction on this hop */
-	uint64_t branch;                  /* hash of the top Via branch, 0 = none */
+	uint32_t branch_lo, branch_hi;    /* hash of the top Via branch, 0 = none */
 	uint16_t req_count;               /* request observations (1 + retransmissions) */
 	uint16_t ack_count;
 	uint16_t n2xx;                    /* 2xx observations */
@@ -65,7 +65,9 @@ struct txn_hop {
 	uint8_t transport;                /* enum transport */
 };
 
-/* Fields ordered by size (no padding); enums stored in a byte, flags in bits. */
+/* Fields ordered by alignment (no padding); enums and small counts in bits:
+ * 216 bytes, a 224-byte malloc chunk (tests/unit/test_dialog_memory.c).  An
+ * INVITE dialog keeps its initial transaction for its whole life. */
 struct txn {
 	int64_t first_ts;      /* t_req: first observation (of the request when seen) */
 	int64_t last_ts;
@@ -74,22 +76,21 @@ struct txn {
 	int64_t first_2xx_ts;
 	uint64_t first_2xx_msg_id;
 	struct txn_hop *more_hops; /* hops 1 .. n_hops-1 (NULL while n_hops <= 1) */
-	struct txn_hop hop0;
 	uint32_t cseq;
 	uint32_t codes;        /* finding codes reported for this transaction */
 	/* the request as first seen */
 	struct timer_header req_se, req_min_se;
+	struct txn_hop hop0;
 	struct net_addr sender;         /* src of the first request observation */
 	struct net_addr last_final_dst; /* the furthest hop a final reached */
 	struct net_addr first_2xx_src;
 	uint16_t req_retransmissions;
 	int16_t first_final_status;     /* 0 = none */
 	uint8_t method;        /* enum sip_method */
-	uint8_t side;          /* enum dialog_side: who sent the request */
-	uint8_t kind;          /* enum txn_kind */
-	uint8_t outcome;       /* enum txn_outcome (session-timer bookkeeping) */
-	uint8_t n_hops;
-	uint8_t cap_more_hops;
+	uint8_t side : 1;      /* enum dialog_side: who sent the request */
+	uint8_t kind : 2;      /* enum txn_kind */
+	uint8_t outcome : 3;   /* enum txn_outcome (session-timer bookkeeping) */
+	uint8_t n_hops : 3;    /* TXN_MAX_HOPS at most */
 	bool request_seen : 1;
 	bool sender_known : 1;
 	bool delivered : 1; /* a final response reached the sender */
@@ -101,6 +102,14 @@ struct txn {
 	bool noack_checked : 1;
 	bool counted_failed : 1;
 };
+_Static_assert(TXN_MAX_HOPS < 8, "struct txn counts hops in 3 bits");
+_Static_assert(TXN_REFRESH < 4 && TXN_REJECTED < 8, "struct txn keeps kind and outcome in 2 + 3 bits");
+
+/* The Via branch hash of hop h (0 = none). */
+static inline uint64_t transaction_hop_branch(const struct txn_hop *h)
+{
+	return (uint64_t)h->branch_hi << 32 | h->branch_lo;
+}
 
 /* The transactions of a dialog: v[0 .. n); the first TXN_LIST_INLINE live in
  * the list itself (v points at inl), more in an array grown on demand.  A list

@@ -1,7 +1,8 @@
 /* The compact in-memory forms of transactions and dialogs: the transaction list
  * (inline slots, grown, shrunk back, capped), hops beyond the inline one, deep
- * copies for forks, and the dialog's string pack (shared texts, pointers kept
- * right when it grows). */
+ * copies for forks, the dialog's string pack (shared texts, pointers kept
+ * right when it grows), and the heap bytes one live call costs the analyzer
+ * (issues 18 and 20: 140k calls alive at once must fit in memory). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,13 @@
 
 #include <cmocka.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#else
+#include <malloc.h>
+#endif
+
+#include "analyzer/analyzer.h"
 #include "analyzer/dialog_table.h"
 #include "analyzer/transaction.h"
 
@@ -215,12 +223,115 @@ static void dialog_strings_in_one_pack(void **state)
 	dialog_table_free(tab);
 }
 
+/* ---- bytes per live call ---- */
+
+/* Heap bytes in use: glibc's count (chunk headers and rounding included) or,
+ * under ASan, its allocator's; 0 when the allocator does not say (valgrind). */
+static size_t mem_heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+/* One message of call i, as a typical trunk sends it (the bench capture's
+ * sizes: a 40-byte Call-ID, number@ip URIs, 10-byte tags, real agents). */
+static void mem_feed(struct analyzer *a, unsigned i, int64_t ts, bool from_caller,
+		     const char *first_line, const char *cseq, bool to_tag, const char *extra)
+{
+	char buf[1024], tag[32] = "";
+	struct flow f = from_caller ? mem_flow(1, 2) : mem_flow(2, 1);
+
+	if (to_tag)
+		snprintf(tag, sizeof tag, ";tag=%08xb2", i);
+	int n = snprintf(buf, sizeof buf,
+			 "%s\r\n"
+			 "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-%08x-%s\r\n"
+			 "From: <sip:+4930%07u@10.0.0.1>;tag=%08xa1\r\n"
+			 "To: <sip:+4989%07u@10.0.0.2>%s\r\n"
+			 "Call-ID: %08x-5d3c-4e1b-9a7f-%08x@10.0.0.1\r\n"
+			 "CSeq: %s\r\n"
+			 "Contact: <sip:+4930%07u@10.0.0.1:5060>\r\n"
+			 "%s: %s\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n",
+			 first_line, i, cseq, i, i, i, tag, i, i, cseq, i,
+			 from_caller ? "User-Agent" : "Server",
+			 from_caller ? "Cisco-SIPGateway/IOS-15.x" : "Asterisk PBX 18.12.0", extra);
+	assert_true(n > 0 && (size_t)n < sizeof buf);
+	struct sip_packet *p = sip_packet_new(ts, &f, (const uint8_t *)buf, (uint32_t)n);
+	analyzer_feed(a, p);
+	sip_packet_free(p);
+}
+
+/* A confirmed call with a session timer, as it stays in memory for most of
+ * its life: INVITE, 180, 200, ACK. */
+static void mem_call(struct analyzer *a, unsigned i, int64_t t0)
+{
+	const char *se = "Session-Expires: 1800;refresher=uac\r\nSupported: timer\r\n"
+			 "Min-SE: 90\r\n";
+	const char *ok = "Session-Expires: 1800;refresher=uac\r\nRequire: timer\r\n";
+
+	mem_feed(a, i, t0, true, "INVITE sip:+49891234567@10.0.0.2 SIP/2.0", "1 INVITE", false,
+		 se);
+	mem_feed(a, i, t0 + 2000, false, "SIP/2.0 180 Ringing", "1 INVITE", true, "");
+	mem_feed(a, i, t0 + 4 * SEC, false, "SIP/2.0 200 OK", "1 INVITE", true, ok);
+	mem_feed(a, i, t0 + 4 * SEC + 5000, true, "ACK sip:+49891234567@10.0.0.2 SIP/2.0",
+		 "1 ACK", true, "");
+}
+
+/* The bound: struct dialog (352) + its string pack (Call-ID, two URIs, the
+ * caller's tag and agent: ~150) + the callee's tag (~32) + two agents (~64)
+ * + the INVITE transaction kept for the dialog's life (224) + the table's
+ * bucket and timer-heap slot (~16), each allocation with its 8-16 bytes of
+ * malloc header and rounding: ~880 measured with glibc.  960 leaves room for
+ * allocator differences and fails if a field or an allocation is added
+ * carelessly (it was ~930 before struct dialog and struct txn were packed). */
+#define MEM_CALLS 4000
+#define MEM_BYTES_PER_CALL_MAX 960
+
+static void bytes_per_live_call(void **state)
+{
+	(void)state;
+	struct analyzer_config cfg;
+	struct analyzer_sink sink;
+
+	_Static_assert(sizeof(struct dialog) <= 352, "struct dialog grew");
+	_Static_assert(sizeof(struct txn) <= 216, "struct txn grew");
+	analyzer_config_defaults(&cfg);
+	cfg.max_dialogs = MEM_CALLS + 10;
+	memset(&sink, 0, sizeof sink);
+	struct analyzer *a = analyzer_new(&cfg, &sink);
+	int64_t t0 = 1700000000LL * SEC;
+	mem_call(a, 0, t0); /* first-use allocations (parser, caches) out of the count */
+	size_t before = mem_heap_in_use();
+	for (unsigned i = 1; i <= MEM_CALLS; i++)
+		mem_call(a, i, t0 + (int64_t)i * 1000);
+	size_t after = mem_heap_in_use();
+	struct analyzer_stats st;
+	analyzer_get_stats(a, &st);
+	assert_int_equal(st.dialogs_total, MEM_CALLS + 1);
+	assert_int_equal(st.dialogs_active, MEM_CALLS + 1);
+	analyzer_free(a);
+	if (after <= before) {
+		print_message("skip - the allocator does not report its heap (valgrind?)\n");
+		skip();
+	}
+	size_t per = (after - before) / MEM_CALLS;
+	print_message("bytes per live call: %zu (bound %d)\n", per, MEM_BYTES_PER_CALL_MAX);
+	assert_in_range(per, 352, MEM_BYTES_PER_CALL_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(txn_list_grows_shrinks_and_caps),
 		cmocka_unit_test(txn_hops_beyond_the_first),
 		cmocka_unit_test(dialog_strings_in_one_pack),
+		cmocka_unit_test(bytes_per_live_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
