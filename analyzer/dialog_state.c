@@ -75,7 +75,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 		} else if (o->side == SIDE_CALLEE && !d->callee_addr_known) {
 			d->callee_addr = *src;
 			d->callee_addr_known = true;
-			if (!d->callee_ua && ds_nonempty(m->user_agent))
+			if (!dialog_callee_ua(d) && ds_nonempty(m->user_agent))
 				dialog_set_callee_ua(d, m->user_agent);
 		}
 		return;
@@ -89,7 +89,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 		d->callee_addr = *src;
 		d->callee_addr_known = true;
 	}
-	if (o->side == SIDE_CALLER && !d->callee_ua && ds_nonempty(o->agent)) {
+	if (o->side == SIDE_CALLER && !dialog_callee_ua(d) && ds_nonempty(o->agent)) {
 		dialog_set_callee_ua(d, o->agent);
 		emitter_dialog_changed(d);
 	}

@@ -52,18 +52,8 @@ void dialog_set_str(char **field, const char *s, size_t max)
  * once (an agent's text is usually the caller's or callee's user agent too).
  * It only grows: every field is set once and the agents are never forgotten,
  * so it is bounded (3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX
- * bytes).  The fields below point into it. */
-#define DIALOG_PACKED 6
-
-static void dialog_packed_fields(struct dialog *d, char **f[DIALOG_PACKED])
-{
-	f[0] = &d->call_id;
-	f[1] = &d->from_uri;
-	f[2] = &d->to_uri;
-	f[3] = &d->caller_tag;
-	f[4] = &d->caller_ua;
-	f[5] = &d->callee_ua;
-}
+ * bytes).  The fields hold offsets into it (16 bits, not pointers: they stay
+ * right when it moves). */
 
 /* The offset in d->strs of the first max-1 bytes of s, appended if new. */
 static uint16_t dialog_pack(struct dialog *d, const char *s, size_t max)
@@ -74,36 +64,23 @@ static uint16_t dialog_pack(struct dialog *d, const char *s, size_t max)
 	for (size_t off = 0; off < len; off += strlen(d->strs + off) + 1)
 		if (off + n < len && memcmp(d->strs + off, s, n) == 0 && d->strs[off + n] == '\0')
 			return (uint16_t)off;
-	char **f[DIALOG_PACKED];
-	ptrdiff_t at[DIALOG_PACKED];
-	dialog_packed_fields(d, f);
-	for (size_t i = 0; i < DIALOG_PACKED; i++)
-		at[i] = *f[i] ? *f[i] - d->strs : -1;
 	d->strs = xrealloc(d->strs, len + n + 1);
 	memcpy(d->strs + len, s, n);
 	d->strs[len + n] = '\0';
 	d->strs_len = (uint16_t)(len + n + 1);
-	for (size_t i = 0; i < DIALOG_PACKED; i++)
-		if (at[i] >= 0)
-			*f[i] = d->strs + at[i];
 	return (uint16_t)len;
 }
 
 /* Sets a field of d that lives in the pack (once: see above). */
-static void dialog_pack_set(struct dialog *d, char **field, const char *s, size_t max)
+static void dialog_pack_set(struct dialog *d, uint16_t *field, const char *s, size_t max)
 {
-	if (!s) {
-		*field = NULL;
-		return;
-	}
-	uint16_t off = dialog_pack(d, s, max); /* may move d->strs */
-	*field = d->strs + off;
+	*field = s ? dialog_pack(d, s, max) : DIALOG_STR_NONE;
 }
 
 void dialog_set_callee_ua(struct dialog *d, const char *ua)
 {
-	if (!d->callee_ua)
-		dialog_pack_set(d, &d->callee_ua, ua, DIALOG_TAG_MAX);
+	if (d->callee_ua_at == DIALOG_STR_NONE)
+		dialog_pack_set(d, &d->callee_ua_at, ua, DIALOG_TAG_MAX);
 }
 
 struct dialog_table *dialog_table_new(void)
@@ -215,8 +192,8 @@ void dialog_table_each(const struct dialog_table *t, void (*fn)(void *ctx, struc
 static bool dialog_same_invite(const struct dialog *a, const struct dialog *b)
 {
 	return a != b && !a->mid_call && !b->mid_call && a->invite_cseq == b->invite_cseq &&
-	       a->call_hash == b->call_hash && strcmp(a->call_id, b->call_id) == 0 &&
-	       strcmp(a->caller_tag, b->caller_tag) == 0;
+	       a->call_hash == b->call_hash && strcmp(dialog_call_id(a), dialog_call_id(b)) == 0 &&
+	       strcmp(dialog_caller_tag(a), dialog_caller_tag(b)) == 0;
 }
 
 void dialog_table_each_sibling(const struct dialog_table *t, const struct dialog *d,
@@ -229,7 +206,7 @@ void dialog_table_each_sibling(const struct dialog_table *t, const struct dialog
 
 enum dialog_side dialog_side_of(const struct dialog *d, const struct sip_msg *m)
 {
-	return dialog_str_eq(d->caller_tag, m->from_tag, DIALOG_TAG_MAX) ? SIDE_CALLER
+	return dialog_str_eq(dialog_caller_tag(d), m->from_tag, DIALOG_TAG_MAX) ? SIDE_CALLER
 									 : SIDE_CALLEE;
 }
 
@@ -249,17 +226,17 @@ static void dialog_table_match(const struct dialog_table *t, const struct sip_ms
 
 	memset(out, 0, sizeof *out);
 	for (struct dialog *d = t->buckets[h & (t->nbuckets - 1)]; d; d = d->hash_next) {
-		if (d->call_hash != h || !dialog_str_eq(d->call_id, m->call_id, DIALOG_STR_MAX))
+		if (d->call_hash != h || !dialog_str_eq(dialog_call_id(d), m->call_id, DIALOG_STR_MAX))
 			continue;
 		if (both && d->callee_tag &&
-		    ((dialog_str_eq(d->caller_tag, ft, DIALOG_TAG_MAX) &&
+		    ((dialog_str_eq(dialog_caller_tag(d), ft, DIALOG_TAG_MAX) &&
 		      dialog_str_eq(d->callee_tag, tt, DIALOG_TAG_MAX)) ||
-		     (dialog_str_eq(d->caller_tag, tt, DIALOG_TAG_MAX) &&
+		     (dialog_str_eq(dialog_caller_tag(d), tt, DIALOG_TAG_MAX) &&
 		      dialog_str_eq(d->callee_tag, ft, DIALOG_TAG_MAX)))) {
 			out->exact = d;
 			return;
 		}
-		if (d->mid_call || !dialog_str_eq(d->caller_tag, ft, DIALOG_TAG_MAX))
+		if (d->mid_call || !dialog_str_eq(dialog_caller_tag(d), ft, DIALOG_TAG_MAX))
 			continue;
 		/* prefer the dialog still without a callee tag, then the oldest */
 		if (!out->root || (!d->callee_tag && out->root->callee_tag) ||
@@ -367,7 +344,8 @@ static struct dialog *dialog_alloc(uint64_t id, int64_t ts)
 	d->ended = TS_NONE;
 	d->last_activity = ts;
 	d->invite_ts = ts;
-	d->min_se = -1;
+	d->call_id_at = d->from_uri_at = d->to_uri_at = DIALOG_STR_NONE;
+	d->caller_tag_at = d->caller_ua_at = d->callee_ua_at = DIALOG_STR_NONE;
 	d->doomed_at = TS_NONE;
 	d->at_risk_at = TS_NONE;
 	d->st.relay_us = -1;
@@ -385,11 +363,11 @@ struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const st
 {
 	struct dialog *d = dialog_alloc(id, ts);
 
-	dialog_pack_set(d, &d->call_id, m->call_id, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->call_id_at, m->call_id, DIALOG_STR_MAX);
 	d->call_hash = dialog_call_hash(m->call_id);
-	dialog_pack_set(d, &d->from_uri, m->from_uri, DIALOG_STR_MAX);
-	dialog_pack_set(d, &d->to_uri, m->to_uri, DIALOG_STR_MAX);
-	dialog_pack_set(d, &d->caller_tag, m->from_tag, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->from_uri_at, m->from_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->to_uri_at, m->to_uri, DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->caller_tag_at, m->from_tag, DIALOG_TAG_MAX);
 	if (dialog_nonempty(m->to_tag)) {
 		dialog_set_str(&d->callee_tag, m->to_tag, DIALOG_TAG_MAX);
 		d->mid_call = true;
@@ -399,9 +377,9 @@ struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const st
 		d->invite_cseq = m->cseq;
 	}
 	if (m->is_request)
-		dialog_pack_set(d, &d->caller_ua, m->user_agent, DIALOG_TAG_MAX);
+		dialog_pack_set(d, &d->caller_ua_at, m->user_agent, DIALOG_TAG_MAX);
 	else
-		dialog_pack_set(d, &d->callee_ua, m->server ? m->server : m->user_agent,
+		dialog_pack_set(d, &d->callee_ua_at, m->server ? m->server : m->user_agent,
 				DIALOG_TAG_MAX);
 	dialog_table_link(t, d);
 	return d;
@@ -420,14 +398,15 @@ struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *pa
 	d->caller_addr_known = parent->caller_addr_known;
 	d->cancel_seen = parent->cancel_seen;
 	d->min_se = parent->min_se;
+	d->min_se_known = parent->min_se_known;
 	d->timer_offered = parent->timer_offered & (1u << SIDE_CALLER);
 	d->call_hash = parent->call_hash;
-	dialog_pack_set(d, &d->call_id, parent->call_id, DIALOG_STR_MAX);
-	dialog_pack_set(d, &d->from_uri, parent->from_uri, DIALOG_STR_MAX);
-	dialog_pack_set(d, &d->to_uri, parent->to_uri, DIALOG_STR_MAX);
-	dialog_pack_set(d, &d->caller_tag, parent->caller_tag, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->call_id_at, dialog_call_id(parent), DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->from_uri_at, dialog_from_uri(parent), DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->to_uri_at, dialog_to_uri(parent), DIALOG_STR_MAX);
+	dialog_pack_set(d, &d->caller_tag_at, dialog_caller_tag(parent), DIALOG_TAG_MAX);
 	dialog_set_str(&d->callee_tag, to_tag, DIALOG_TAG_MAX);
-	dialog_pack_set(d, &d->caller_ua, parent->caller_ua, DIALOG_TAG_MAX);
+	dialog_pack_set(d, &d->caller_ua_at, dialog_caller_ua(parent), DIALOG_TAG_MAX);
 	transaction_list_copy(&d->txns, &parent->txns);
 	for (size_t i = 0; i < parent->n_agents; i++)
 		dialog_note_agent(d, &parent->agents[i].addr, parent->strs + parent->agents[i].text);

@@ -64,24 +64,20 @@ struct dialog_agent {
 };
 
 /* Fields ordered by size (no padding); enums in a byte, small counts and
- * flags in bits: 352 bytes, one of the two allocations every dialog has
- * (tests/unit/test_dialog_memory.c). */
+ * flags in bits, strings as 16-bit offsets into one pack: 304 bytes, a
+ * 320-byte malloc chunk (tests/unit/test_dialog_memory.c). */
 struct dialog {
 	uint64_t id;
-	/* Pointers into strs: one allocation holds every string of the dialog
-	 * (Call-ID, URIs, caller tag, user agents, the agents' texts) but the
-	 * callee's tag, which is set and reset on its own (dialog_set_str).
-	 * Noting an agent or the callee's user agent may move strs: a pointer
-	 * taken before is stale after. */
-	char *call_id, *from_uri, *to_uri;
-	char *caller_tag;
-	char *caller_ua, *callee_ua;
+	/* One allocation holds every string of the dialog (Call-ID, URIs,
+	 * caller tag, user agents, the agents' texts; read them with
+	 * dialog_call_id() ...) but the callee's tag, which is set and reset on
+	 * its own (dialog_set_str).  Noting an agent or the callee's user agent
+	 * may move strs: a pointer taken before is stale after. */
 	char *callee_tag; /* NULL while early without a tag */
 	char *strs;
 	struct dialog_agent *agents; /* n_agents of them, DIALOG_MAX_AGENTS at most */
 	int64_t invite_ts;
 	int64_t created, established, ended, last_activity;
-	int64_t min_se; /* largest Min-SE seen, -1 = none */
 	int64_t doomed_at;
 	int64_t at_risk_at;
 	int64_t last_refresh;
@@ -98,6 +94,7 @@ struct dialog {
 	uint32_t invite_cseq;
 	uint32_t refreshes_ok, refreshes_failed;
 	uint32_t n_messages, finding_mask;
+	uint32_t min_se; /* largest Min-SE seen, when min_se_known */
 	uint16_t n_findings; /* EMITTER_MAX_FINDINGS_PER_DIALOG at most */
 	/* enums in a byte each */
 	uint8_t transport;     /* enum transport */
@@ -105,9 +102,12 @@ struct dialog {
 	uint8_t end_class;     /* enum end_class */
 	uint8_t emitted_class; /* enum end_class, emitter.c */
 	uint16_t strs_len;
+	/* offsets in strs, DIALOG_STR_NONE = none (dialog_call_id() ...) */
+	uint16_t call_id_at, from_uri_at, to_uri_at, caller_tag_at, caller_ua_at, callee_ua_at;
 	uint8_t n_agents : 3;     /* DIALOG_MAX_AGENTS at most */
 	uint8_t timer_offered : 2; /* bit 1 << enum dialog_side: some request offered "timer" */
 	bool caller_addr_known : 1, callee_addr_known : 1;
+	bool min_se_known : 1;
 	bool mid_call : 1;         /* first seen inside the dialog */
 	bool ringing : 1;          /* a provisional answer with a to-tag */
 	bool cancel_seen : 1;
@@ -122,6 +122,40 @@ struct dialog {
 	bool release : 1; /* emit final and free */
 	bool counted_active : 1, counted_doomed : 1; /* as counted in the analyzer's stats */
 };
+
+#define DIALOG_STR_NONE UINT16_MAX
+_Static_assert(3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX < DIALOG_STR_NONE,
+	       "the string pack of a dialog fits 16-bit offsets");
+
+/* The string of d's pack at offset at (NULL = none). */
+static inline const char *dialog_str(const struct dialog *d, uint16_t at)
+{
+	return at == DIALOG_STR_NONE ? NULL : d->strs + at;
+}
+static inline const char *dialog_call_id(const struct dialog *d)
+{
+	return dialog_str(d, d->call_id_at);
+}
+static inline const char *dialog_from_uri(const struct dialog *d)
+{
+	return dialog_str(d, d->from_uri_at);
+}
+static inline const char *dialog_to_uri(const struct dialog *d)
+{
+	return dialog_str(d, d->to_uri_at);
+}
+static inline const char *dialog_caller_tag(const struct dialog *d)
+{
+	return dialog_str(d, d->caller_tag_at);
+}
+static inline const char *dialog_caller_ua(const struct dialog *d)
+{
+	return dialog_str(d, d->caller_ua_at);
+}
+static inline const char *dialog_callee_ua(const struct dialog *d)
+{
+	return dialog_str(d, d->callee_ua_at);
+}
 
 enum dialog_route_kind {
 	ROUTE_NONE = 0,      /* not part of an INVITE dialog */

@@ -24,19 +24,19 @@ void emitter_fill_dialog(const struct dialog *d, struct dialog_record *r)
 
 	memset(r, 0, sizeof *r);
 	r->id = d->id;
-	r->call_id = d->call_id;
-	r->from_uri = d->from_uri;
-	r->to_uri = d->to_uri;
-	r->from_tag = d->caller_tag;
+	r->call_id = dialog_call_id(d);
+	r->from_uri = dialog_from_uri(d);
+	r->to_uri = dialog_to_uri(d);
+	r->from_tag = dialog_caller_tag(d);
 	r->to_tag = d->callee_tag;
-	r->caller_ua = d->caller_ua;
-	r->callee_ua = d->callee_ua;
+	r->caller_ua = dialog_caller_ua(d);
+	r->callee_ua = dialog_callee_ua(d);
 	r->transport = d->transport;
 	r->created = d->created;
 	r->established = d->established;
 	r->ended = d->ended;
 	r->session_expires = st->active ? (int64_t)st->se : -1;
-	r->min_se = d->min_se;
+	r->min_se = d->min_se_known ? (int64_t)d->min_se : -1;
 	r->refresher = st->active ? st->refresher : DIALOG_REFRESHER_NONE;
 	r->refreshes_ok = d->refreshes_ok;
 	r->refreshes_failed = d->refreshes_failed;

@@ -36,7 +36,7 @@ static const char *session_emit_party_agent(const struct dialog *d, enum dialog_
 
 	if (agent)
 		return agent;
-	return r == DIALOG_REFRESHER_UAC ? d->caller_ua : d->callee_ua;
+	return r == DIALOG_REFRESHER_UAC ? dialog_caller_ua(d) : dialog_callee_ua(d);
 }
 
 /* The timer facts every detail may need; when the timer is not running yet (a

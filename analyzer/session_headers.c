@@ -7,8 +7,9 @@
 
 void session_headers_note_min_se(struct dialog *d, const struct sip_msg *m)
 {
-	if (sip_msg_timer_valid(&m->min_se) && (int64_t)m->min_se.seconds > d->min_se) {
+	if (sip_msg_timer_valid(&m->min_se) && (!d->min_se_known || m->min_se.seconds > d->min_se)) {
 		d->min_se = m->min_se.seconds;
+		d->min_se_known = true;
 		emitter_dialog_changed(d);
 	}
 }

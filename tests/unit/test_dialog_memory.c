@@ -170,32 +170,32 @@ static void dialog_strings_in_one_pack(void **state)
 	m.from_tag = "alice-tag";
 	m.user_agent = "Alice/1.0";
 	struct dialog *d = dialog_table_create(tab, 1, &m, SEC);
-	assert_string_equal(d->call_id, "call-1@example.com");
-	assert_string_equal(d->caller_tag, "alice-tag");
-	assert_null(d->callee_ua);
+	assert_string_equal(dialog_call_id(d), "call-1@example.com");
+	assert_string_equal(dialog_caller_tag(d), "alice-tag");
+	assert_null(dialog_callee_ua(d));
 	assert_null(d->callee_tag);
 	/* the caller's agent is the caller's user agent: stored once */
 	size_t len = d->strs_len;
 	dialog_note_agent(d, &caller, "Alice/1.0");
 	assert_int_equal(d->strs_len, len);
-	assert_ptr_equal(dialog_agent_of(d, &caller), d->caller_ua);
+	assert_ptr_equal(dialog_agent_of(d, &caller), dialog_caller_ua(d));
 	/* new texts grow the pack; every field still reads right */
 	dialog_note_agent(d, &callee, "Bob/2.0");
 	dialog_set_callee_ua(d, "Bob/2.0");
 	dialog_set_callee_ua(d, "Other/3.0"); /* set once */
-	assert_ptr_equal(d->callee_ua, dialog_agent_of(d, &callee));
+	assert_ptr_equal(dialog_callee_ua(d), dialog_agent_of(d, &callee));
 	memset(long_ua, 'x', sizeof long_ua - 1);
 	long_ua[sizeof long_ua - 1] = '\0';
 	dialog_note_agent(d, &proxy, long_ua);
 	assert_int_equal(strlen(dialog_agent_of(d, &proxy)), DIALOG_TAG_MAX - 1);
 	dialog_note_agent(d, &proxy, "ignored/1.0"); /* one agent per address */
 	assert_int_equal(d->n_agents, 3);
-	assert_string_equal(d->call_id, "call-1@example.com");
-	assert_string_equal(d->from_uri, "sip:alice@example.com");
-	assert_string_equal(d->to_uri, "sip:bob@example.com");
-	assert_string_equal(d->caller_tag, "alice-tag");
-	assert_string_equal(d->caller_ua, "Alice/1.0");
-	assert_string_equal(d->callee_ua, "Bob/2.0");
+	assert_string_equal(dialog_call_id(d), "call-1@example.com");
+	assert_string_equal(dialog_from_uri(d), "sip:alice@example.com");
+	assert_string_equal(dialog_to_uri(d), "sip:bob@example.com");
+	assert_string_equal(dialog_caller_tag(d), "alice-tag");
+	assert_string_equal(dialog_caller_ua(d), "Alice/1.0");
+	assert_string_equal(dialog_callee_ua(d), "Bob/2.0");
 	assert_string_equal(dialog_agent_of(d, &caller), "Alice/1.0");
 	assert_string_equal(dialog_agent_of(d, &callee), "Bob/2.0");
 	/* an empty string is kept as such, NULL as none */
@@ -205,15 +205,15 @@ static void dialog_strings_in_one_pack(void **state)
 	e.to_uri = "";
 	e.user_agent = NULL;
 	struct dialog *d2 = dialog_table_create(tab, 2, &e, SEC);
-	assert_string_equal(d2->to_uri, "");
-	assert_null(d2->caller_ua);
-	assert_string_equal(d2->caller_tag, "x");
+	assert_string_equal(dialog_to_uri(d2), "");
+	assert_null(dialog_caller_ua(d2));
+	assert_string_equal(dialog_caller_tag(d2), "x");
 	/* a fork copies the strings and agents into its own pack */
 	struct dialog *f = dialog_table_fork(tab, d, 3, "bob-tag-2", 2 * SEC);
 	assert_ptr_not_equal(f->strs, d->strs);
-	assert_string_equal(f->call_id, d->call_id);
-	assert_string_equal(f->caller_ua, "Alice/1.0");
-	assert_null(f->callee_ua);
+	assert_string_equal(dialog_call_id(f), dialog_call_id(d));
+	assert_string_equal(dialog_caller_ua(f), "Alice/1.0");
+	assert_null(dialog_callee_ua(f));
 	assert_string_equal(f->callee_tag, "bob-tag-2");
 	assert_int_equal(f->n_agents, 3);
 	assert_string_equal(dialog_agent_of(f, &callee), "Bob/2.0");
