@@ -49,22 +49,43 @@ void dialog_set_str(char **field, const char *s, size_t max)
 
 /* ---- the string pack ----
  * d->strs holds the dialog's strings back to back, each NUL-terminated, each
- * once (an agent's text is usually the caller's or callee's user agent too).
+ * once (an agent's text is usually the caller's or callee's user agent too),
+ * and after them (aligned) the table of its agents: one allocation for both.
  * It only grows: every field is set once and the agents are never forgotten,
  * so it is bounded (3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX
- * bytes).  The fields hold offsets into it (16 bits, not pointers: they stay
- * right when it moves). */
+ * bytes of strings).  The fields hold offsets into it (16 bits, not pointers:
+ * they stay right when it moves). */
 
-/* The offset in d->strs of the first max-1 bytes of s, appended if new. */
+/* Where the agents' table starts after len bytes of strings. */
+static size_t dialog_agents_at(size_t len)
+{
+	const size_t al = _Alignof(struct dialog_agent);
+
+	return (len + al - 1) / al * al;
+}
+
+static struct dialog_agent *dialog_agents(const struct dialog *d)
+{
+	if (!d->strs) /* nothing packed yet, no agent either */
+		return NULL;
+	return (struct dialog_agent *)(void *)(d->strs + dialog_agents_at(d->strs_len));
+}
+
+/* The offset in d->strs of the first max-1 bytes of s, appended if new (the
+ * agents' table moves up behind it). */
 static uint16_t dialog_pack(struct dialog *d, const char *s, size_t max)
 {
 	size_t n = dialog_bounded_len(s, max);
 	size_t len = d->strs_len;
+	size_t agents = d->n_agents * sizeof(struct dialog_agent);
 
 	for (size_t off = 0; off < len; off += strlen(d->strs + off) + 1)
 		if (off + n < len && memcmp(d->strs + off, s, n) == 0 && d->strs[off + n] == '\0')
 			return (uint16_t)off;
-	d->strs = xrealloc(d->strs, len + n + 1);
+	d->strs = xrealloc(d->strs, dialog_agents_at(len + n + 1) + agents);
+	if (agents)
+		memmove(d->strs + dialog_agents_at(len + n + 1), d->strs + dialog_agents_at(len),
+			agents);
 	memcpy(d->strs + len, s, n);
 	d->strs[len + n] = '\0';
 	d->strs_len = (uint16_t)(len + n + 1);
@@ -99,7 +120,6 @@ void dialog_free(struct dialog *d)
 		return;
 	free(d->strs);
 	free(d->callee_tag);
-	free(d->agents);
 	free(d->risk);
 	transaction_list_clear(&d->txns);
 	free(d);
@@ -408,8 +428,9 @@ struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *pa
 	dialog_set_str(&d->callee_tag, to_tag, DIALOG_TAG_MAX);
 	dialog_pack_set(d, &d->caller_ua_at, dialog_caller_ua(parent), DIALOG_TAG_MAX);
 	transaction_list_copy(&d->txns, &parent->txns);
+	const struct dialog_agent *pa = dialog_agents(parent);
 	for (size_t i = 0; i < parent->n_agents; i++)
-		dialog_note_agent(d, &parent->agents[i].addr, parent->strs + parent->agents[i].text);
+		dialog_note_agent(d, &pa[i].addr, parent->strs + pa[i].text);
 	dialog_table_link(t, d);
 	return d;
 }
@@ -420,22 +441,27 @@ void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *a
 {
 	if (!dialog_nonempty(agent))
 		return;
+	const struct dialog_agent *v = dialog_agents(d);
 	for (size_t i = 0; i < d->n_agents; i++)
-		if (net_addr_equal(&d->agents[i].addr, a))
+		if (net_addr_equal(&v[i].addr, a))
 			return;
 	if (d->n_agents == DIALOG_MAX_AGENTS)
 		return;
-	uint16_t text = dialog_pack(d, agent, DIALOG_TAG_MAX);
-	d->agents = xrealloc(d->agents, (d->n_agents + 1u) * sizeof *d->agents);
-	d->agents[d->n_agents].addr = *a;
-	d->agents[d->n_agents].text = text;
+	uint16_t text = dialog_pack(d, agent, DIALOG_TAG_MAX); /* moves the table */
+	d->strs = xrealloc(d->strs, dialog_agents_at(d->strs_len) +
+					    (d->n_agents + 1u) * sizeof(struct dialog_agent));
+	struct dialog_agent *w = dialog_agents(d);
+	w[d->n_agents].addr = *a;
+	w[d->n_agents].text = text;
 	d->n_agents++;
 }
 
 const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a)
 {
+	const struct dialog_agent *v = dialog_agents(d);
+
 	for (size_t i = 0; i < d->n_agents; i++)
-		if (net_addr_equal(&d->agents[i].addr, a))
-			return d->strs + d->agents[i].text;
+		if (net_addr_equal(&v[i].addr, a))
+			return d->strs + v[i].text;
 	return NULL;
 }

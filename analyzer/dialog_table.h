@@ -57,15 +57,16 @@ struct dialog_risk {
 	struct dialog_risk_finding f[DIALOG_RISK_FINDINGS];
 };
 
-/* The Server/User-Agent an endpoint sent; the text is in the dialog's strs. */
+/* The Server/User-Agent an endpoint sent; the text is in the dialog's strs,
+ * the table of them behind its strings (dialog_note_agent). */
 struct dialog_agent {
 	struct net_addr addr;
 	uint16_t text; /* offset in strs */
 };
 
 /* Fields ordered by size (no padding); enums in a byte, small counts and
- * flags in bits, strings as 16-bit offsets into one pack: 304 bytes, a
- * 320-byte malloc chunk (tests/unit/test_dialog_memory.c). */
+ * flags in bits, strings as 16-bit offsets into one pack that also holds the
+ * agents: 304 bytes, a 320-byte malloc chunk (tests/unit/test_dialog_memory.c). */
 struct dialog {
 	uint64_t id;
 	/* One allocation holds every string of the dialog (Call-ID, URIs,
@@ -74,8 +75,7 @@ struct dialog {
 	 * its own (dialog_set_str).  Noting an agent or the callee's user agent
 	 * may move strs: a pointer taken before is stale after. */
 	char *callee_tag; /* NULL while early without a tag */
-	char *strs;
-	struct dialog_agent *agents; /* n_agents of them, DIALOG_MAX_AGENTS at most */
+	char *strs; /* strs_len bytes of strings, then n_agents struct dialog_agent */
 	int64_t invite_ts;
 	int64_t created, established, ended, last_activity;
 	int64_t doomed_at;
