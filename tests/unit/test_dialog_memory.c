@@ -12,8 +12,10 @@
 
 #include <cmocka.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MEM_SANITIZER 1
+/* from the sanitizer runtime (sanitizer/allocator_interface.h, not always installed) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #else
 #include <malloc.h>
 #endif
@@ -235,10 +237,11 @@ static void dialog_strings_in_one_pack(void **state)
 /* ---- bytes per live call ---- */
 
 /* Heap bytes in use: glibc's count (chunk headers and rounding included) or,
- * under ASan, its allocator's; 0 when the allocator does not say (valgrind). */
+ * under ASan/TSan, their allocator's; 0 when the allocator does not say
+ * (valgrind). */
 static size_t mem_heap_in_use(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef MEM_SANITIZER
 	return __sanitizer_get_current_allocated_bytes();
 #else
 	struct mallinfo2 mi = mallinfo2();
