@@ -66,7 +66,7 @@ struct dialog_agent {
 
 /* Fields ordered by size (no padding); enums in a byte, small counts and
  * flags in bits, strings as 16-bit offsets into one pack that also holds the
- * agents: 304 bytes, a 320-byte malloc chunk (tests/unit/test_dialog_memory.c). */
+ * agents: 296 bytes, a 304-byte malloc chunk (tests/unit/test_dialog_memory.c). */
 struct dialog {
 	uint64_t id;
 	/* One allocation holds every string of the dialog (Call-ID, URIs,

@@ -113,8 +113,11 @@ static inline uint64_t transaction_hop_branch(const struct txn_hop *h)
 
 /* The transactions of a dialog: v[0 .. n); the first TXN_LIST_INLINE live in
  * the list itself (v points at inl), more in an array grown on demand.  A list
- * is never copied by value (transaction_list_copy). */
-#define TXN_LIST_INLINE 2
+ * is never copied by value (transaction_list_copy).  One inline: a dialog
+ * in memory mostly holds one transaction (the INVITE, later its last
+ * refresh: the others are pruned), and 24 bytes keep struct dialog in a
+ * 304-byte malloc chunk; a second one costs a 32-byte array while it lives. */
+#define TXN_LIST_INLINE 1
 struct txn_list {
 	struct txn **v;
 	struct txn *inl[TXN_LIST_INLINE];
