@@ -39,28 +39,28 @@ static void dashboard_put(int y, int x, const char *fitted, int attr)
 
 void dashboard_text(int y, int x, int w, const char *text, int attr, bool pad)
 {
-	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	char buf[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
 
 	if (w <= 0 || y < 0 || y >= LINES)
 		return;
-	dialog_row_fit(text ? text : "", text ? strlen(text) : 0, w, pad, buf, sizeof buf);
+	cell_text_fit(text ? text : "", text ? strlen(text) : 0, w, pad, buf, sizeof buf);
 	dashboard_put(y, x, buf, attr);
 }
 
 void dashboard_wire(int y, int x, int w, const char *raw, size_t n, int attr, bool pad)
 {
-	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	char buf[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
 
 	if (w <= 0 || y < 0 || y >= LINES)
 		return;
-	dialog_row_cell(raw ? raw : "", raw ? n : 0, w, pad, buf, sizeof buf);
+	cell_text_cell(raw ? raw : "", raw ? n : 0, w, pad, buf, sizeof buf);
 	dashboard_put(y, x, buf, attr);
 }
 
 /* Writes one header segment at *x; false once the line is full. */
 static bool dashboard_segment(int *x, int end, const char *text, int attr)
 {
-	int w = dialog_row_width(text, strlen(text));
+	int w = cell_text_width(text, strlen(text));
 
 	if (*x + w > end)
 		return false;
@@ -107,19 +107,19 @@ void dashboard_draw_header(struct dash *d)
 	const struct dashboard_counters *c = &d->counters;
 	const char *const *lb = dashboard_labels[COLS < 120];
 	int bar = colors_attr(COLOR_ROLE_HEADER), x = 1, end;
-	char clock[DIALOG_ROW_TIME_MAX], src[64], buf[160];
+	char clock[TIME_TEXT_MAX], src[64], buf[160];
 	const char *state = c->input_failed     ? "input failed"
 			    : c->input_finished ? "done"
 			    : d->cfg->live      ? "live"
 						: "reading";
 
 	dashboard_text(0, 0, COLS, "", bar, true);
-	dialog_row_time(d->clock_us, d->cfg->utc, COLS < 120 ? DIALOG_TIME_HMS_ZONE : DIALOG_TIME_FULL,
+	time_text_format(d->clock_us, d->cfg->utc, COLS < 120 ? TIME_TEXT_HMS_ZONE : TIME_TEXT_FULL,
 			clock, sizeof clock);
-	end = COLS - dialog_row_width(clock, strlen(clock)) - 1;
+	end = COLS - cell_text_width(clock, strlen(clock)) - 1;
 	dashboard_text(0, end, COLS - end, clock, bar, false);
 	end -= 2;
-	dialog_row_cell(name, strlen(name), COLS < 120 ? 16 : 28, false, src, sizeof src);
+	cell_text_cell(name, strlen(name), COLS < 120 ? 16 : 28, false, src, sizeof src);
 	dashboard_dialog_counts(d, &active, &total, &doomed);
 	/* issue 13: which judging mode is on */
 	snprintf(buf, sizeof buf, "%s%s [%s] %s", lb[L_NAME], src, state,

@@ -1,10 +1,6 @@
 /* dialog_row: a dialog record and the clock → the fixed-width cells of the
- * main screen's list; the column table, countdowns, times, sort and filter.
- *
- * Every string that came from the wire goes through sanitize_text and then
- * dialog_row_fit, which counts display columns (wcwidth) and replaces
- * anything the terminal would not print, so a cell is exactly its width. */
-#define _XOPEN_SOURCE 700 /* wcwidth */
+ * main screen's list; the column table, sort and filter.  Every wire string
+ * reaches a cell through cell_text_cell (sanitised, cut in display columns). */
 #include "ui/dialog_row.h"
 
 #include <ctype.h>
@@ -12,11 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <wchar.h>
 
-#include "common/utf8.h"
-#include "ui/sanitize.h"
 
 static const struct dialog_col_info dialog_row_cols[DIALOG_COL_COUNT] = {
 	[DIALOG_COL_STATE] = {"STATE", 6, 0, 0},
@@ -110,246 +102,6 @@ void dialog_row_layout(int width, struct dialog_row_layout *out)
 		x += w + 1;
 	}
 	out->total = width;
-}
-
-void dialog_row_countdown(int64_t delta_us, char *buf, size_t n)
-{
-	bool neg = delta_us < 0;
-	uint64_t mag = neg ? (uint64_t)(-(delta_us + 1)) + 1 : (uint64_t)delta_us;
-	unsigned long long s = neg ? (mag + USEC_PER_SEC - 1) / USEC_PER_SEC : mag / USEC_PER_SEC;
-	const char *sign = neg ? "-" : "";
-
-	if (s < 60)
-		snprintf(buf, n, "%s%llus", sign, s);
-	else if (s < 3600)
-		snprintf(buf, n, "%s%llum%02llus", sign, s / 60, s % 60);
-	else if (s < 100 * 3600ULL)
-		snprintf(buf, n, "%s%lluh%02llum", sign, s / 3600, s / 60 % 60);
-	else
-		snprintf(buf, n, "%s%llud%02lluh", sign, s / 86400, s / 3600 % 24);
-}
-
-static bool dialog_row_tm(int64_t ts_us, bool utc, struct tm *tm)
-{
-	int64_t sec = ts_us / USEC_PER_SEC - (ts_us % USEC_PER_SEC < 0);
-	time_t t = (time_t)sec;
-
-	return utc ? gmtime_r(&t, tm) != NULL : localtime_r(&t, tm) != NULL;
-}
-
-void dialog_row_time(int64_t ts_us, bool utc, enum dialog_time_fmt fmt, char *buf, size_t n)
-{
-	struct tm tm;
-	size_t len;
-
-	if (n == 0)
-		return;
-	if (ts_us == TS_NONE || !dialog_row_tm(ts_us, utc, &tm)) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	if (fmt == DIALOG_TIME_FULL && utc)
-		len = strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	else if (fmt == DIALOG_TIME_FULL)
-		len = strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
-	else if (fmt == DIALOG_TIME_HMS_ZONE && utc)
-		len = strftime(buf, n, "%H:%M:%S UTC", &tm);
-	else if (fmt == DIALOG_TIME_HMS_ZONE)
-		len = strftime(buf, n, "%H:%M:%S %Z", &tm);
-	else
-		len = strftime(buf, n, "%H:%M:%S", &tm);
-	if (len == 0) {
-		buf[0] = '\0';
-		return;
-	}
-	if (fmt == DIALOG_TIME_HMS_MS) {
-		long ms = (long)((ts_us % USEC_PER_SEC + USEC_PER_SEC) % USEC_PER_SEC / 1000);
-		snprintf(buf + len, n - len, ".%03ld", ms);
-	}
-}
-
-void dialog_row_zone(int64_t ts_us, bool utc, char *buf, size_t n)
-{
-	struct tm tm;
-
-	if (n == 0)
-		return;
-	if (utc || !dialog_row_tm(ts_us == TS_NONE ? 0 : ts_us, false, &tm) ||
-	    strftime(buf, n, "%Z", &tm) == 0)
-		snprintf(buf, n, "%s", utc ? "UTC" : "local");
-}
-
-/* One UTF-8 code point at s[0..n); ill-formed input decodes as U+FFFD.
- * Returns the bytes covered. */
-static size_t dialog_row_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	int r = utf8_decode((const char *)s, n, cp);
-
-	return (size_t)(r < 0 ? -r : r > 0 ? r : 1);
-}
-
-static size_t dialog_row_encode(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* What the terminal gets for cp, and its width: a printable code point as
- * itself, a non-printable one as U+FFFD ('?' without UTF-8), a zero-width
- * one (combining, bidi and other format characters) not at all. */
-static int dialog_row_glyph(uint32_t cp, bool utf8, uint32_t *shown)
-{
-	int w;
-
-	*shown = cp;
-	if (cp >= 0x20 && cp < 0x7f)
-		return 1;
-	if (!utf8) {
-		*shown = '?';
-		return 1;
-	}
-	w = wcwidth((wchar_t)cp);
-	if (w < 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-		*shown = 0xfffd;
-		return 1;
-	}
-	return w > 2 ? 2 : w;
-}
-
-int dialog_row_width(const char *s, size_t n)
-{
-	bool utf8 = MB_CUR_MAX > 1;
-	const unsigned char *p = (const unsigned char *)s;
-	int width = 0;
-
-	for (size_t i = 0; i < n && p[i];) {
-		uint32_t cp, shown;
-
-		i += dialog_row_decode(p + i, n - i, &cp);
-		width += dialog_row_glyph(cp, utf8, &shown);
-	}
-	return width;
-}
-
-/* Fits s[0..n) into width columns; `more` says the text goes on past n. */
-static size_t dialog_row_fit_more(const char *s, size_t n, bool more, int width, bool pad,
-				  char *out, size_t cap)
-{
-	bool utf8 = MB_CUR_MAX > 1;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, i = 0;
-	int used = 0;
-	bool cut = false;
-
-	if (cap == 0)
-		return 0;
-	if (width < 0)
-		width = 0;
-	while (i < n && p[i]) {
-		uint32_t cp, shown;
-		size_t len = dialog_row_decode(p + i, n - i, &cp);
-		int w = dialog_row_glyph(cp, utf8, &shown);
-
-		if (w == 0) {
-			i += len;
-			continue;
-		}
-		/* Keep one column for the ellipsis unless this is the last glyph. */
-		if (used + w > width ||
-		    (used + w == width &&
-		     (more || dialog_row_width(s + i + len, n - i - len) > 0))) {
-			cut = true;
-			break;
-		}
-		if (o + 5 >= cap)
-			break;
-		o += dialog_row_encode(shown, out + o);
-		used += w;
-		i += len;
-	}
-	if (!cut && more && i >= n)
-		cut = true;
-	if (cut && used < width && o + 4 < cap) {
-		o += dialog_row_encode(utf8 ? 0x2026 : '~', out + o);
-		used++;
-	}
-	while (pad && used < width && o + 1 < cap) {
-		out[o++] = ' ';
-		used++;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-size_t dialog_row_prefix(const char *s, size_t n, int width, bool wrap)
-{
-	bool utf8 = MB_CUR_MAX > 1;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, space = 0;
-	int used = 0;
-
-	while (i < n && p[i]) {
-		uint32_t cp, shown;
-		size_t len = dialog_row_decode(p + i, n - i, &cp);
-		int w = dialog_row_glyph(cp, utf8, &shown);
-
-		if (used + w > width && i > 0)
-			break;
-		if (cp == ' ' && used >= width / 4)
-			space = i + 1;
-		used += w;
-		i += len;
-		if (used >= width && width > 0 && (i >= n || !p[i]))
-			break;
-	}
-	if (wrap && space && i < n && p[i] && p[i] != ' ')
-		return space;
-	return i;
-}
-
-size_t dialog_row_fit(const char *s, size_t n, int width, bool pad, char *out, size_t cap)
-{
-	return dialog_row_fit_more(s, n, false, width, pad, out, cap);
-}
-
-size_t dialog_row_cell(const char *raw, size_t n, int width, bool pad, char *out, size_t cap)
-{
-	/* Enough input for width columns; the rest only decides the ellipsis. */
-	char clean[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH) * 4];
-	size_t take, len;
-
-	if (!raw)
-		raw = "";
-	if (width > DIALOG_ROW_MAX_WIDTH)
-		width = DIALOG_ROW_MAX_WIDTH;
-	if (width < 0)
-		width = 0;
-	take = (size_t)width * 4 + 8;
-	if (take > n)
-		take = n;
-	len = sanitize_text(raw, take, clean, sizeof clean);
-	if (len >= sizeof clean)
-		len = sizeof clean - 1;
-	clean[len] = '\0';
-	return dialog_row_fit_more(clean, len, take < n, width, pad, out, cap);
 }
 
 void dialog_row_short_uri(const char *uri, char *buf, size_t n)
@@ -450,7 +202,7 @@ const char *dialog_row_method(const struct dialog_record *d)
 static void dialog_row_put(struct dialog_row *out, const struct dialog_row_layout *lay,
 			   enum dialog_col c, const char *text)
 {
-	dialog_row_cell(text, strlen(text), lay->w[c], true, out->cell[c], sizeof out->cell[c]);
+	cell_text_cell(text, strlen(text), lay->w[c], true, out->cell[c], sizeof out->cell[c]);
 }
 
 static void dialog_row_parties(const struct dialog_record *d, char *buf, size_t n)
@@ -478,7 +230,7 @@ static void dialog_row_teardown(const struct dialog_record *d, int64_t clock_us,
 	else if (d->teardown_expected == TS_NONE || clock_us == TS_NONE)
 		snprintf(buf, n, "-");
 	else
-		dialog_row_countdown(d->teardown_expected - clock_us, buf, n);
+		time_text_countdown(d->teardown_expected - clock_us, buf, n);
 }
 
 void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc,
@@ -498,7 +250,7 @@ void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc
 
 	dialog_row_put(out, lay, DIALOG_COL_STATE, dialog_row_state_word(d));
 	dialog_row_put(out, lay, DIALOG_COL_METHOD, dialog_row_method(d));
-	dialog_row_time(d->created, utc, DIALOG_TIME_HMS, buf, sizeof buf);
+	time_text_format(d->created, utc, TIME_TEXT_HMS, buf, sizeof buf);
 	dialog_row_put(out, lay, DIALOG_COL_START, buf);
 	snprintf(buf, sizeof buf, "%.*s", (int)strcspn(id, "@"), id);
 	dialog_row_put(out, lay, DIALOG_COL_CALLID, buf);
@@ -514,7 +266,7 @@ void dialog_row_format(const struct dialog_record *d, int64_t clock_us, bool utc
 		snprintf(buf, sizeof buf, "-");
 	dialog_row_put(out, lay, DIALOG_COL_TIMER, buf);
 	if (d->last_refresh != TS_NONE && ref != TS_NONE)
-		dialog_row_countdown(ref - d->last_refresh, buf, sizeof buf);
+		time_text_countdown(ref - d->last_refresh, buf, sizeof buf);
 	else
 		snprintf(buf, sizeof buf, "-");
 	dialog_row_put(out, lay, DIALOG_COL_REFRESHED, buf);

@@ -58,10 +58,10 @@ bool save_many_write_text(const char *path, const struct message_record *msgs, s
 	}
 	for (size_t i = 0; ok && i < n; i++) {
 		const struct message_record *m = &msgs[i];
-		char when[DIALOG_ROW_TIME_MAX], line[ENDPOINT_STR_MAX * 2 + DIALOG_ROW_TIME_MAX + 320];
+		char when[TIME_TEXT_MAX], line[ENDPOINT_STR_MAX * 2 + TIME_TEXT_MAX + 320];
 		int len;
 
-		dialog_row_time(m->ts_us, utc, DIALOG_TIME_HMS_MS, when, sizeof when);
+		time_text_format(m->ts_us, utc, TIME_TEXT_HMS_MS, when, sizeof when);
 		len = snprintf(line, sizeof line, "%s%s %s -> %s %s %.200s\n", i ? "\n" : "", when,
 			       m->src, m->dst, transport_name(m->transport),
 			       m->call_id ? m->call_id : "");

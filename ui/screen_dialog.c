@@ -108,7 +108,7 @@ static void screen_dialog_relayout(struct dash *d, const struct screen_dialog_ge
 static void screen_dialog_title(struct dash *d)
 {
 	const struct dialog_record *r = d->detail.have_dialog ? &d->detail.dialog.r : NULL;
-	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
+	char buf[512], when[TIME_TEXT_MAX], left[TIME_TEXT_DURATION_MAX];
 	int x = 0, w;
 
 	if (d->flow.n) { /* several dialogs: flow_merge.c */
@@ -121,14 +121,14 @@ static void screen_dialog_title(struct dash *d)
 	}
 	w = COLS / 3;
 	dashboard_text(1, 0, 9, "Call-ID: ", A_BOLD, false);
-	dialog_row_cell(r->call_id, r->call_id ? strlen(r->call_id) : 0, w, false, buf, sizeof buf);
+	cell_text_cell(r->call_id, r->call_id ? strlen(r->call_id) : 0, w, false, buf, sizeof buf);
 	dashboard_text(1, 9, w, buf, A_BOLD, false);
-	x = 9 + dialog_row_width(buf, strlen(buf)) + 2;
+	x = 9 + cell_text_width(buf, strlen(buf)) + 2;
 	if (r->doomed && r->teardown_expected != TS_NONE) {
 		bool up = r->end_class == END_NONE || r->end_class == END_ACTIVE;
 
-		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
-		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
+		time_text_format(r->teardown_expected, d->cfg->utc, TIME_TEXT_HMS_ZONE, when, sizeof when);
+		time_text_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		if (up)
 			snprintf(buf, sizeof buf, "DOOMED: this call will drop at %s (%s%s)", when,
 				 left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);
@@ -166,7 +166,7 @@ static int screen_dialog_row_attr(const struct dash *d, const struct ladder_row 
 
 static void screen_dialog_ladder(struct dash *d, const struct screen_dialog_geom *g)
 {
-	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)], t[DIALOG_ROW_TIME_MAX];
+	char buf[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)], t[TIME_TEXT_MAX];
 	const struct ladder *l = &d->ds.ladder;
 	size_t sel = ladder_row_of_message(l, d->ds.msg_sel);
 	int x = SCREEN_DIALOG_TIME_W + 1, nx = x + g->diagram_w + 1;
@@ -201,7 +201,7 @@ static void screen_dialog_ladder(struct dash *d, const struct screen_dialog_geom
 		}
 		lr = &l->rows[k];
 		attr = screen_dialog_row_attr(d, lr, k == sel);
-		dialog_row_time(lr->ts_us, d->cfg->utc, DIALOG_TIME_HMS_MS, t, sizeof t);
+		time_text_format(lr->ts_us, d->cfg->utc, TIME_TEXT_HMS_MS, t, sizeof t);
 		dashboard_text(g->ladder_y + i, 0, SCREEN_DIALOG_TIME_W + 1, t,
 			       k == sel ? attr : colors_attr(COLOR_ROLE_DIM), true);
 		ladder_render(l, k, buf, sizeof buf);
@@ -214,7 +214,7 @@ static void screen_dialog_ladder(struct dash *d, const struct screen_dialog_geom
 static void screen_dialog_findings(struct dash *d, const struct screen_dialog_geom *g)
 {
 	const struct dash_detail *t = &d->detail;
-	char buf[1024], ts[DIALOG_ROW_TIME_MAX];
+	char buf[1024], ts[TIME_TEXT_MAX];
 
 	if (t->n_findings == 0) {
 		dashboard_text(g->findings_y, 0, COLS, "no findings: the session timer behaved",
@@ -233,7 +233,7 @@ static void screen_dialog_findings(struct dash *d, const struct screen_dialog_ge
 			dashboard_text(g->findings_y + i, 0, COLS, buf, attr, true);
 			break;
 		}
-		dialog_row_time(f->ts_us, d->cfg->utc, DIALOG_TIME_HMS_MS, ts, sizeof ts);
+		time_text_format(f->ts_us, d->cfg->utc, TIME_TEXT_HMS_MS, ts, sizeof ts);
 		/* detail and agent are wire text: the whole line goes through sanitize */
 		snprintf(buf, sizeof buf, "%s %-7s %-30s %s  %s%s%s%s: %s",
 			 f->severity == SEVERITY_DOOM ? (d->ascii ? "x" : "\xe2\x9c\x97") : "!",
@@ -305,18 +305,18 @@ static bool screen_dialog_line_named(const char *line, size_t len, const char *l
 /* Wire text wrapped over at most max_lines rows from y, indented; returns the next row. */
 static int screen_dialog_wrap(int y, int y_end, int max_lines, const char *raw, int attr)
 {
-	char line[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	char line[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
 	size_t len = strlen(raw), cap = sanitize_text_len(raw, len) + 1, n, o = 0;
 	char *clean = xmalloc(cap);
 	int width = COLS - 4;
 
 	n = sanitize_text(raw, len, clean, cap);
 	for (int i = 0; i < max_lines && o < n && y < y_end; i++) {
-		size_t k = dialog_row_prefix(clean + o, n - o, width, true);
+		size_t k = cell_text_prefix(clean + o, n - o, width, true);
 
 		if (i == max_lines - 1 || y == y_end - 1) {
 			/* the last row: the rest, cut with an ellipsis if it does not fit */
-			dialog_row_fit(clean + o, n - o, width, false, line, sizeof line);
+			cell_text_fit(clean + o, n - o, width, false, line, sizeof line);
 			dashboard_text(y++, 4, width, line, attr, false);
 			break;
 		}
@@ -346,7 +346,7 @@ static void screen_dialog_message(struct dash *d, const struct screen_dialog_geo
 {
 	const struct dash_detail *t = &d->detail;
 	const struct message_record *m;
-	char buf[1024], ts[DIALOG_ROW_TIME_MAX], missing[256], offending[256];
+	char buf[1024], ts[TIME_TEXT_MAX], missing[256], offending[256];
 	const char *raw, *end, *p;
 	int y = g->text_y, skip;
 	bool in_body = false;
@@ -357,7 +357,7 @@ static void screen_dialog_message(struct dash *d, const struct screen_dialog_geo
 		return;
 	}
 	m = &t->msgs[d->ds.msg_sel];
-	dialog_row_time(m->ts_us, d->cfg->utc, DIALOG_TIME_HMS_MS, ts, sizeof ts);
+	time_text_format(m->ts_us, d->cfg->utc, TIME_TEXT_HMS_MS, ts, sizeof ts);
 	snprintf(buf, sizeof buf, "message %zu/%zu  %s  %s -> %s  %s%s  (PgUp/PgDn scroll)",
 		 d->ds.msg_sel + 1, t->n_msgs, ts, m->src, m->dst, transport_name(m->transport),
 		 m->retransmission ? "  retransmission" : "");

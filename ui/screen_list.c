@@ -264,7 +264,7 @@ static void screen_list_row(struct dash *d, int y, const struct dialog_record *r
 /* The line above the bottom: counts, filter, sort, the selected dialog's fate. */
 static void screen_list_info(struct dash *d)
 {
-	char buf[512], when[DIALOG_ROW_TIME_MAX], left[DIALOG_ROW_DURATION_MAX];
+	char buf[512], when[TIME_TEXT_MAX], left[TIME_TEXT_DURATION_MAX];
 	struct dialog_record row;
 	const struct dialog_record *r = NULL;
 	int n, y = LINES - 2;
@@ -291,14 +291,14 @@ static void screen_list_info(struct dash *d)
 		      dialog_row_column(d->ls.sort_col)->title, d->ls.sort_rev ? " (reversed)" : "");
 	if (r && r->doomed && r->teardown_expected != TS_NONE &&
 	    (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
-		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
-		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
+		time_text_format(r->teardown_expected, d->cfg->utc, TIME_TEXT_HMS_ZONE, when, sizeof when);
+		time_text_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		snprintf(buf + n, sizeof buf - (size_t)n, "  | selected call will drop at %s (%s%s)",
 			 when, left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);
 	} else if (r && r->at_risk && r->teardown_expected != TS_NONE &&
 		   (r->end_class == END_NONE || r->end_class == END_ACTIVE)) {
-		dialog_row_time(r->teardown_expected, d->cfg->utc, DIALOG_TIME_HMS_ZONE, when, sizeof when);
-		dialog_row_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
+		time_text_format(r->teardown_expected, d->cfg->utc, TIME_TEXT_HMS_ZONE, when, sizeof when);
+		time_text_countdown(r->teardown_expected - d->clock_us, left, sizeof left);
 		snprintf(buf + n, sizeof buf - (size_t)n,
 			 "  | selected call AT RISK: a strict peer drops it at %s (%s%s)", when,
 			 left[0] == '-' ? "overdue " : "in ", left[0] == '-' ? left + 1 : left);

@@ -19,9 +19,9 @@
 
 static void check_countdown(int64_t us, const char *want)
 {
-	char buf[DIALOG_ROW_DURATION_MAX];
+	char buf[TIME_TEXT_DURATION_MAX];
 
-	dialog_row_countdown(us, buf, sizeof buf);
+	time_text_countdown(us, buf, sizeof buf);
 	if (strcmp(buf, want) != 0)
 		print_error("countdown(%lld us) = \"%s\", want \"%s\"\n", (long long)us, buf, want);
 	assert_string_equal(buf, want);
@@ -50,22 +50,22 @@ static void test_countdown(void **state)
 
 static void test_fit_pads_and_cuts(void **state)
 {
-	char out[DIALOG_ROW_FIT_CAP(16)];
+	char out[CELL_TEXT_FIT_CAP(16)];
 
 	(void)state;
-	dialog_row_fit("abc", 3, 6, true, out, sizeof out);
+	cell_text_fit("abc", 3, 6, true, out, sizeof out);
 	assert_string_equal(out, "abc   ");
-	dialog_row_fit("abcdefgh", 8, 6, true, out, sizeof out);
+	cell_text_fit("abcdefgh", 8, 6, true, out, sizeof out);
 	assert_string_equal(out, "abcde\xe2\x80\xa6");
-	dialog_row_fit("abcdef", 6, 6, true, out, sizeof out);
+	cell_text_fit("abcdef", 6, 6, true, out, sizeof out);
 	assert_string_equal(out, "abcdef");
 	/* a double-width glyph never straddles the edge */
-	dialog_row_fit("ab\xe6\x97\xa5\xe6\x9c\xac", 8, 4, true, out, sizeof out);
-	assert_int_equal(dialog_row_width(out, strlen(out)), 4);
+	cell_text_fit("ab\xe6\x97\xa5\xe6\x9c\xac", 8, 4, true, out, sizeof out);
+	assert_int_equal(cell_text_width(out, strlen(out)), 4);
 	assert_string_equal(out, "ab\xe2\x80\xa6 ");
-	dialog_row_fit("\xe6\x97\xa5\xe6\x9c\xac", 6, 4, true, out, sizeof out);
+	cell_text_fit("\xe6\x97\xa5\xe6\x9c\xac", 6, 4, true, out, sizeof out);
 	assert_string_equal(out, "\xe6\x97\xa5\xe6\x9c\xac");
-	dialog_row_fit("x", 1, 0, true, out, sizeof out);
+	cell_text_fit("x", 1, 0, true, out, sizeof out);
 	assert_string_equal(out, "");
 }
 
@@ -74,30 +74,30 @@ static void test_prefix_for_wrapping(void **state)
 	const char *t = "the proxy never relayed the answer";
 
 	(void)state;
-	assert_int_equal(dialog_row_prefix(t, strlen(t), 12, false), 12);
-	assert_int_equal(dialog_row_prefix(t, strlen(t), 12, true), 10); /* "the proxy " */
-	assert_int_equal(dialog_row_prefix(t, strlen(t), 100, true), strlen(t));
-	assert_int_equal(dialog_row_prefix("abcdefgh", 8, 3, true), 3);
+	assert_int_equal(cell_text_prefix(t, strlen(t), 12, false), 12);
+	assert_int_equal(cell_text_prefix(t, strlen(t), 12, true), 10); /* "the proxy " */
+	assert_int_equal(cell_text_prefix(t, strlen(t), 100, true), strlen(t));
+	assert_int_equal(cell_text_prefix("abcdefgh", 8, 3, true), 3);
 	/* a double-width glyph that does not fit stays for the next line */
-	assert_int_equal(dialog_row_prefix("ab\xe6\x97\xa5", 5, 3, true), 2);
-	assert_int_equal(dialog_row_prefix("\xe6\x97\xa5", 3, 1, true), 3); /* never zero */
-	assert_int_equal(dialog_row_prefix("", 0, 10, true), 0);
+	assert_int_equal(cell_text_prefix("ab\xe6\x97\xa5", 5, 3, true), 2);
+	assert_int_equal(cell_text_prefix("\xe6\x97\xa5", 3, 1, true), 3); /* never zero */
+	assert_int_equal(cell_text_prefix("", 0, 10, true), 0);
 }
 
 static void test_fit_replaces_unprintable(void **state)
 {
-	char out[DIALOG_ROW_FIT_CAP(20)];
+	char out[CELL_TEXT_FIT_CAP(20)];
 
 	(void)state;
 	/* raw controls reaching fit (no sanitize) still never reach the terminal */
-	dialog_row_fit("a\x1b[2Jb\x9b", 7, 10, false, out, sizeof out);
+	cell_text_fit("a\x1b[2Jb\x9b", 7, 10, false, out, sizeof out);
 	assert_null(strchr(out, '\x1b'));
-	assert_int_equal(dialog_row_width(out, strlen(out)), 7);
+	assert_int_equal(cell_text_width(out, strlen(out)), 7);
 	/* C1 CSI encoded in UTF-8 (U+009B) and bidi override (U+202E) */
-	dialog_row_fit("\xc2\x9b" "1m" "\xe2\x80\xae" "x", 8, 10, false, out, sizeof out);
+	cell_text_fit("\xc2\x9b" "1m" "\xe2\x80\xae" "x", 8, 10, false, out, sizeof out);
 	assert_null(strstr(out, "\xc2\x9b"));
 	assert_null(strstr(out, "\xe2\x80\xae"));
-	assert_int_equal(dialog_row_width(out, strlen(out)), 4);
+	assert_int_equal(cell_text_width(out, strlen(out)), 4);
 }
 
 /* Every byte of a cell is printable UTF-8 and the cell is its width. */
@@ -110,28 +110,28 @@ static void assert_cell_safe(const char *cell, int width)
 			fail_msg("control byte 0x%02x at %zu in \"%s\"", p[i], i, cell);
 	}
 	assert_null(strstr(cell, "\xc2\x9b"));
-	if (dialog_row_width(cell, strlen(cell)) != width)
+	if (cell_text_width(cell, strlen(cell)) != width)
 		fail_msg("cell \"%s\" is %d columns, want %d", cell,
-			 dialog_row_width(cell, strlen(cell)), width);
+			 cell_text_width(cell, strlen(cell)), width);
 }
 
 static void test_cell_sanitises(void **state)
 {
-	char out[DIALOG_ROW_FIT_CAP(30)];
+	char out[CELL_TEXT_FIT_CAP(30)];
 	const char *hostile = "evil\x1b]0;pwned\x07\x1b[2J\xff\xfe\r\nX";
 
 	(void)state;
-	dialog_row_cell(hostile, strlen(hostile), 30, true, out, sizeof out);
+	cell_text_cell(hostile, strlen(hostile), 30, true, out, sizeof out);
 	assert_cell_safe(out, 30);
 	assert_non_null(strstr(out, "\\x1b"));
-	dialog_row_cell("a\xff\xfe" "b", 4, 30, true, out, sizeof out);
+	cell_text_cell("a\xff\xfe" "b", 4, 30, true, out, sizeof out);
 	assert_cell_safe(out, 30);
 	assert_non_null(strstr(out, "a\\xff\\xfeb")); /* \xHH for the invalid bytes, as in the db */
 	/* long input: cut with an ellipsis at the width */
 	char big[5000];
 	memset(big, 'A', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	dialog_row_cell(big, strlen(big), 12, true, out, sizeof out);
+	cell_text_cell(big, strlen(big), 12, true, out, sizeof out);
 	assert_string_equal(out, "AAAAAAAAAAA\xe2\x80\xa6");
 }
 
@@ -349,23 +349,23 @@ static void test_short_uri_and_time(void **state)
 	assert_string_equal(buf, "5060");
 	dialog_row_short_uri(NULL, buf, sizeof buf);
 	assert_string_equal(buf, "");
-	dialog_row_time(T0 + 11000, true, DIALOG_TIME_HMS_MS, buf, sizeof buf);
+	time_text_format(T0 + 11000, true, TIME_TEXT_HMS_MS, buf, sizeof buf);
 	assert_string_equal(buf, "22:13:20.011");
-	dialog_row_time(T0, true, DIALOG_TIME_FULL, buf, sizeof buf);
+	time_text_format(T0, true, TIME_TEXT_FULL, buf, sizeof buf);
 	assert_string_equal(buf, "2023-11-14 22:13:20 UTC");
-	dialog_row_time(T0, true, DIALOG_TIME_HMS_ZONE, buf, sizeof buf);
+	time_text_format(T0, true, TIME_TEXT_HMS_ZONE, buf, sizeof buf);
 	assert_string_equal(buf, "22:13:20 UTC");
 	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1); /* POSIX rule: no tzdata needed */
 	tzset();
-	dialog_row_time(T0, false, DIALOG_TIME_HMS_ZONE, buf, sizeof buf);
+	time_text_format(T0, false, TIME_TEXT_HMS_ZONE, buf, sizeof buf);
 	assert_string_equal(buf, "23:13:20 CET");
-	dialog_row_zone(T0, false, buf, sizeof buf);
+	time_text_zone(T0, false, buf, sizeof buf);
 	assert_string_equal(buf, "CET");
 	unsetenv("TZ");
 	tzset();
-	dialog_row_time(TS_NONE, true, DIALOG_TIME_HMS, buf, sizeof buf);
+	time_text_format(TS_NONE, true, TIME_TEXT_HMS, buf, sizeof buf);
 	assert_string_equal(buf, "-");
-	dialog_row_zone(T0, true, buf, sizeof buf);
+	time_text_zone(T0, true, buf, sizeof buf);
 	assert_string_equal(buf, "UTC");
 }
 

@@ -215,7 +215,7 @@ static void test_marks_on_the_time_axis(void **state)
 static void test_render_rows(void **state)
 {
 	struct ladder l;
-	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	char buf[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
 	struct dialog_record d = u02_dialog();
 	size_t row;
 	int xp, xa;
@@ -226,10 +226,10 @@ static void test_render_rows(void **state)
 	build(&l, 90, false, &d);
 	for (size_t i = 0; i < l.n_rows; i++) {
 		ladder_render(&l, i, buf, sizeof buf);
-		assert_int_equal(dialog_row_width(buf, strlen(buf)), 90);
+		assert_int_equal(cell_text_width(buf, strlen(buf)), 90);
 	}
 	ladder_render_hosts(&l, buf, sizeof buf);
-	assert_int_equal(dialog_row_width(buf, strlen(buf)), 90);
+	assert_int_equal(cell_text_width(buf, strlen(buf)), 90);
 	assert_non_null(strstr(buf, A));
 	assert_non_null(strstr(buf, B));
 
@@ -262,7 +262,7 @@ static void test_render_rows(void **state)
 static void test_hostile_and_crowded(void **state)
 {
 	struct ladder l;
-	char buf[DIALOG_ROW_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
+	char buf[CELL_TEXT_FIT_CAP(DIALOG_ROW_MAX_WIDTH)];
 	char hosts[12][ENDPOINT_STR_MAX];
 
 	(void)state;
@@ -275,7 +275,7 @@ static void test_hostile_and_crowded(void **state)
 		ladder_render(&l, i, buf, sizeof buf);
 		assert_null(strchr(buf, '\x1b'));
 		assert_null(strchr(buf, '\x07'));
-		assert_int_equal(dialog_row_width(buf, strlen(buf)), 60);
+		assert_int_equal(cell_text_width(buf, strlen(buf)), 60);
 	}
 	assert_null(strchr(l.hosts[0], '\x1b'));
 	assert_string_equal(l.rows[0].label, "UP??0?x?DATE");
@@ -293,7 +293,7 @@ static void test_hostile_and_crowded(void **state)
 	assert_string_equal(l.hosts[l.n_hosts - 1], "(others)");
 	for (size_t i = 0; i < l.n_rows; i++) {
 		ladder_render(&l, i, buf, sizeof buf);
-		assert_int_equal(dialog_row_width(buf, strlen(buf)), 60);
+		assert_int_equal(cell_text_width(buf, strlen(buf)), 60);
 	}
 	ladder_free(&l);
 }
