@@ -117,19 +117,14 @@ void dashboard_data_detail_clear(struct dash_detail *t)
 	t->have_dialog = false;
 }
 
-/* One block: raw bytes (NUL-terminated), then method, cseq_method, call_id. */
-static void dashboard_data_on_message(void *ctx, const struct message_record *m)
+/* c = m deep-copied into one block: raw bytes (NUL-terminated), then method,
+ * cseq_method, call_id, so one free(c->raw) releases it. */
+void dashboard_data_copy_message(struct message_record *c, const struct message_record *m)
 {
-	struct dash_detail *t = ctx;
-	struct message_record *c;
 	const char *strs[3] = {m->method, m->cseq_method, m->call_id};
 	size_t total = m->raw_len + 1, o;
 	char *block;
 
-	if (t->n_msgs == t->cap_msgs) {
-		t->cap_msgs = t->cap_msgs ? t->cap_msgs * 2 : 32;
-		t->msgs = xrealloc(t->msgs, t->cap_msgs * sizeof *t->msgs);
-	}
 	for (int i = 0; i < 3; i++)
 		total += strs[i] ? strlen(strs[i]) + 1 : 0;
 	block = xmalloc(total);
@@ -137,17 +132,28 @@ static void dashboard_data_on_message(void *ctx, const struct message_record *m)
 		memcpy(block, m->raw, m->raw_len);
 	block[m->raw_len] = '\0';
 	o = m->raw_len + 1;
-	c = &t->msgs[t->n_msgs++];
 	*c = *m;
 	c->raw = (const uint8_t *)block;
 	const char **dst[3] = {&c->method, &c->cseq_method, &c->call_id};
 	for (int i = 0; i < 3; i++) {
+		*dst[i] = NULL;
 		if (!strs[i])
 			continue;
 		memcpy(block + o, strs[i], strlen(strs[i]) + 1);
 		*dst[i] = block + o;
 		o += strlen(strs[i]) + 1;
 	}
+}
+
+static void dashboard_data_on_message(void *ctx, const struct message_record *m)
+{
+	struct dash_detail *t = ctx;
+
+	if (t->n_msgs == t->cap_msgs) {
+		t->cap_msgs = t->cap_msgs ? t->cap_msgs * 2 : 32;
+		t->msgs = xrealloc(t->msgs, t->cap_msgs * sizeof *t->msgs);
+	}
+	dashboard_data_copy_message(&t->msgs[t->n_msgs++], m);
 }
 
 /* One block: detail, then agent (also flow_merge.c's, for a combined flow). */

@@ -178,6 +178,8 @@ void dashboard_data_detail_clear(struct dash_detail *t);
 /* db_each_finding's callback: appends an owned copy of f (one block: detail,
  * then agent) to the struct dash_detail ctx. */
 void dashboard_data_on_finding(void *ctx, const struct finding_record *f);
+/* c = a deep copy of m in one block (free(c->raw) releases it all). */
+void dashboard_data_copy_message(struct message_record *c, const struct message_record *m);
 
 /* dashboard_live.c */
 /* The index in l->v of dialog id, or SIZE_MAX (dashboard_rows_lookup). */

@@ -194,38 +194,16 @@ struct flow_merge_load {
 	size_t *n, *cap;
 };
 
-/* One block: raw bytes (NUL-terminated), then method, cseq_method, call_id. */
+/* Each message deep-copied (dashboard_data_copy_message) into the list. */
 static void flow_merge_on_message(void *ctx, const struct message_record *m)
 {
 	struct flow_merge_load *k = ctx;
-	const char *strs[3] = {m->method, m->cseq_method, m->call_id};
-	size_t total = m->raw_len + 1, o;
-	struct message_record *c;
-	char *block;
 
 	if (*k->n == *k->cap) {
 		*k->cap = *k->cap ? *k->cap * 2 : 32;
 		*k->v = xrealloc(*k->v, *k->cap * sizeof **k->v);
 	}
-	for (int i = 0; i < 3; i++)
-		total += strs[i] ? strlen(strs[i]) + 1 : 0;
-	block = xmalloc(total);
-	if (m->raw_len)
-		memcpy(block, m->raw, m->raw_len);
-	block[m->raw_len] = '\0';
-	o = m->raw_len + 1;
-	c = &(*k->v)[(*k->n)++];
-	*c = *m;
-	c->raw = (const uint8_t *)block;
-	const char **dst[3] = {&c->method, &c->cseq_method, &c->call_id};
-	for (int i = 0; i < 3; i++) {
-		*dst[i] = NULL;
-		if (!strs[i])
-			continue;
-		memcpy(block + o, strs[i], strlen(strs[i]) + 1);
-		*dst[i] = block + o;
-		o += strlen(strs[i]) + 1;
-	}
+	dashboard_data_copy_message(&(*k->v)[(*k->n)++], m);
 }
 
 bool flow_merge_collect(struct dash *d, const uint64_t *ids, size_t n,
