@@ -25,6 +25,7 @@
 #include "common/queue.h"
 #include "common/xalloc.h"
 #include "ui/report.h"
+#include "common/thread_name.h"
 
 #define HEP_SEND_CLOSE_MS 1000
 #define HEP_SEND_TIMEOUT_MS 500 /* a send to a collector that does not read gives up */
@@ -194,6 +195,8 @@ static void *hep_send_thread(void *arg)
 {
 	struct hep_send *h = arg;
 	struct timespec start = {0, 0};
+
+	thread_name_set("sw-hep-send");
 
 	for (;;) {
 		struct hep_send_pkt *pkt = queue_pop(h->q, 100);

@@ -32,6 +32,7 @@
 #include "ui/dashboard.h"
 #include "ui/dashboard_feed.h"
 #include "ui/report.h"
+#include "common/thread_name.h"
 
 #define RUN_QUEUE_OFFLINE 4096
 #define RUN_QUEUE_LIVE 65536
@@ -497,6 +498,7 @@ static void *run_pipeline_thread(void *arg)
 {
 	struct run_state *s = arg;
 
+	thread_name_set("sw-analyzer"); /* the main thread is the dashboard's */
 	pipeline_run(&s->pipeline);
 	s->read_to_end = !atomic_load(&run_stop);
 	if (s->read_to_end && !capture_is_live(s->source))

@@ -26,6 +26,7 @@
 #include "capture/pcapng.h"
 #include "capture/source_open.h"
 #include "common/xalloc.h"
+#include "common/thread_name.h"
 
 #define CAPTURE_STATS_INTERVAL_US USEC_PER_SEC
 #define CAPTURE_PUSH_RETRY_NS 200000L /* 0.2 ms between tries on a full queue */
@@ -365,6 +366,7 @@ static int capture_ng_next(struct capture_source *s)
 static void *capture_thread(void *arg)
 {
 	struct capture_source *s = arg;
+	thread_name_set("sw-capture");
 	int64_t next_tick = capture_wall_us() + CAPTURE_STATS_INTERVAL_US;
 
 	uint64_t turns = 0;

@@ -15,6 +15,7 @@
 
 #include "common/xalloc.h"
 #include "db/dbutil.h"
+#include "common/thread_name.h"
 
 struct checkpointer {
 	sqlite3 *db;
@@ -32,6 +33,7 @@ static void *checkpoint_main(void *arg)
 {
 	struct checkpointer *c = arg;
 
+	thread_name_set("sw-checkpoint");
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		while (!c->kicked && !c->stop)

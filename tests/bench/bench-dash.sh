@@ -82,11 +82,14 @@ for r in $RATES; do
 	sleep 0.5
 	u0=$(ui_ticks "$pid")
 	a0=$(all_ticks "$pid")
+	bench_threads_snap "$pid" "$DIR/threads.a"
 	t0=$(now_ms)
 	bench_replay_start "$IFACE" --pps="$r"
 	# bounded: the capture's time at this rate, and a minute more
 	bench_replay_wait $((${PACKETS:-0} / r + 60)) || echo "bench-dash: the replay at $r pps failed or was stopped" >&2
 	t1=$(now_ms)
+	bench_threads_snap "$pid" "$DIR/threads.b"
+	threads=$(bench_threads_cpu "$DIR/threads.a" "$DIR/threads.b" $((t1 - t0)))
 	u1=$(ui_ticks "$pid")
 	a1=$(all_ticks "$pid")
 	sleep 3 # the analyzer and the list catch up
@@ -112,6 +115,7 @@ for r in $RATES; do
 	med=$(echo "$lat" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 	max=$(echo "$lat" | tr ' ' '\n' | sed '/^$/d' | sort -n | tail -n 1)
 	printf "$fmt" "$r" "${sent:-?}" "${drop:-?}" "${shown:-?}" "$ui" "$all" "$med" "$max" "$rss (peak $hwm)"
+	echo "        CPU of one core during the replay (main = the dashboard): $threads"
 	rm -f "$db" "$db-wal" "$db-shm"
 done
 echo "ui CPU% = the dashboard thread during the replay, of one core; all CPU% = every sipwatch thread"

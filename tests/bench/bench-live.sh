@@ -72,6 +72,8 @@ for r in $RATES; do
 	fi
 	lim=""
 	[ "$LIMIT" -gt 0 ] && lim=--limit=$LIMIT
+	bench_threads_snap "$SW" "$DIR/threads.a"
+	t0=$(date +%s%3N)
 	# shellcheck disable=SC2086
 	bench_replay_start "$IFACE" $speed $lim
 	if ! bench_replay_wait "$secs"; then
@@ -79,6 +81,8 @@ for r in $RATES; do
 		cat "$DIR/replay.txt" >&2
 		failed="$failed tcpreplay@$r"
 	fi
+	bench_threads_snap "$SW" "$DIR/threads.b"
+	threads=$(bench_threads_cpu "$DIR/threads.a" "$DIR/threads.b" $(($(date +%s%3N) - t0)))
 	sleep "$SETTLE"
 	# SIGINT: sipwatch drains its queue, writes and reports; that may take a while.
 	bench_stop_pid "$SW" 300 || failed="$failed sipwatch-stop@$r"
@@ -98,6 +102,7 @@ for r in $RATES; do
 	drop=$(jq -r '.capture.dropped' "$DIR/live.json")
 	pct=$(awk -v a="$sip" -v s="${sent:-0}" 'BEGIN { if (s > 0) printf "%.1f", 100 * (s - a) / s; else print "-" }')
 	printf "$fmt" "$r" "${apps:-?}" "${sent:-?}" "$got" "$sip" "$drop" "$pct"
+	echo "         CPU of one core during the replay: $threads"
 	[ "$drop" = 0 ] && [ "${sent:-0}" -gt 0 ] && [ "$sip" -ge "$sent" ] && best=$r
 done
 rm -f "$db" "$db-wal" "$db-shm"

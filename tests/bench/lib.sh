@@ -138,3 +138,21 @@ bench_replay_wait() {
 	REPLAY_PPS=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' "$DIR/replay.txt" | head -n 1)
 	return "$_rc"
 }
+
+# bench_threads_snap PID FILE: each thread's name and CPU ticks (utime+stime)
+# into FILE; the threads are named (common/thread_name.h), the main one keeps
+# the program's name.
+bench_threads_snap() {
+	for _t in /proc/"$1"/task/*; do
+		_c=$(cat "$_t/comm" 2>/dev/null) || continue
+		awk -v c="$_c" '{ sub(/^.*\) /, ""); print c, $12 + $13 }' "$_t/stat" 2>/dev/null
+	done >"$2"
+}
+# bench_threads_cpu BEFORE AFTER MS: "name N% ..." of one core per thread name
+# over MS milliseconds, largest first (threads of one name added).
+bench_threads_cpu() {
+	_hz=$(getconf CLK_TCK)
+	awk -v hz="$_hz" -v ms="$3" 'NR == FNR { a[$1] += $2; next } { b[$1] += $2 }
+		END { for (n in b) printf "%s %.0f%%\n", n, 100 * (b[n] - a[n]) / hz / (ms / 1000) }' \
+		"$1" "$2" | sort -k2 -rn | tr '\n' ' ' | sed 's/ $//'
+}

@@ -93,6 +93,10 @@ check "-Z nobody: supplementary groups are nobody's (root's gone)" 65534 \
 	"$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$pid/status" | tr -d ' ')"
 check "-Z nobody: db, -wal and -shm owned by nobody" "65534 65534 65534" \
 	"$(stat -c %u "$T/z/z.db" "$T/z/z.db-wal" "$T/z/z.db-shm" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+# Threads are named for top -H, ps -L and perf (the main thread keeps the
+# program's name): capture, db writer and checkpointer.
+check "threads named sw-capture, sw-checkpoint, sw-writer" "sw-capture sw-checkpoint sw-writer" \
+	"$(cat /proc/"$pid"/task/*/comm 2>/dev/null | grep '^sw-' | sort | tr '\n' ' ' | sed 's/ $//')"
 $SEND dialog $A $B z-1 invite,ok,ack
 # The db follows within about a second: messages, then the captures row's counters.
 if waitfor 3 sh -c "[ \"\$(sqlite3 '$T/z/z.db' 'select count(*) from messages' 2>/dev/null)\" = 3 ]"; then
