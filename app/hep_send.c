@@ -25,7 +25,7 @@
 #include "common/queue.h"
 #include "common/xalloc.h"
 #include "ui/report.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 #define HEP_SEND_CLOSE_MS 1000
 #define HEP_SEND_TIMEOUT_MS 500 /* a send to a collector that does not read gives up */

@@ -23,6 +23,7 @@ void pipeline_init(struct pipeline *p)
 	pthread_mutex_init(&p->lock, NULL);
 	p->clock_us = TS_NONE;
 	p->done = false;
+	p->pressed = false;
 }
 
 static void pipeline_publish(struct pipeline *p, int64_t clock_us, bool done)
@@ -91,6 +92,22 @@ static int64_t pipeline_retention_clock(struct pipeline *p, int64_t start, int64
 }
 
 /* systemd's watchdog: due every half period; the capture's beat read then only. */
+/* Live, a db that cannot keep up must cost rows, not packets: a packet lost
+ * is a message the analysis never sees (a refresh answer missed is a false
+ * doom), a message row lost is only text the db lacks.  While the capture
+ * queue is over half full the store stops waiting for room for message rows;
+ * below a quarter it waits again (the gap keeps it from flapping). */
+static void pipeline_pressure(struct pipeline *p)
+{
+	size_t len = queue_length(p->queue), cap = queue_capacity(p->queue);
+	bool pressed = p->pressed ? len > cap / 4 : len > cap / 2;
+
+	if (pressed != p->pressed) {
+		p->pressed = pressed;
+		store_set_pressed(p->store, pressed);
+	}
+}
+
 static void pipeline_watchdog(struct pipeline *p)
 {
 	struct capture_stats cs;
@@ -133,6 +150,8 @@ void pipeline_run(struct pipeline *p)
 			queue_cancel(p->queue);
 		}
 		struct sip_packet *pkt = queue_pop(p->queue, PIPELINE_POP_TIMEOUT_MS);
+		if (pkt && p->live)
+			pipeline_pressure(p);
 		if (pkt) {
 			if (!store_failed(p->store))
 				analyzer_feed(p->analyzer, pkt);

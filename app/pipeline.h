@@ -38,6 +38,7 @@ struct pipeline {
 	struct analyzer_stats stats;
 	int64_t clock_us;
 	bool done;
+	bool pressed; /* live: the queue is filling, message rows do not wait (store_set_pressed) */
 };
 
 void pipeline_init(struct pipeline *p);

@@ -32,7 +32,7 @@
 #include "ui/dashboard.h"
 #include "ui/dashboard_feed.h"
 #include "ui/report.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 #define RUN_QUEUE_OFFLINE 4096
 #define RUN_QUEUE_LIVE 65536

@@ -26,7 +26,7 @@
 #include "capture/pcapng.h"
 #include "capture/source_open.h"
 #include "common/xalloc.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 #define CAPTURE_STATS_INTERVAL_US USEC_PER_SEC
 #define CAPTURE_PUSH_RETRY_NS 200000L /* 0.2 ms between tries on a full queue */

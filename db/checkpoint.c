@@ -15,7 +15,7 @@
 
 #include "common/xalloc.h"
 #include "db/dbutil.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 struct checkpointer {
 	sqlite3 *db;
@@ -34,6 +34,7 @@ static void *checkpoint_main(void *arg)
 	struct checkpointer *c = arg;
 
 	thread_name_set("sw-checkpoint");
+	thread_role_lower(THREAD_ROLE_STORAGE_NICE);
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		while (!c->kicked && !c->stop)

@@ -18,6 +18,13 @@ struct rowq {
 	bool closed;
 	/* producer only */
 	struct rowq_chunk *open;
+	bool open_over; /* the open chunk lies past the budget (rowq_alloc_reserve's) */
+};
+
+enum rowq_mode {
+	ROWQ_WAIT,    /* within the budget, waiting for it */
+	ROWQ_TRY,     /* within the budget, or NULL */
+	ROWQ_RESERVE, /* up to twice the budget, waiting past that */
 };
 
 static size_t rowq_round(size_t n)
@@ -81,17 +88,18 @@ void rowq_publish(struct rowq *q)
 	q->open = NULL;
 }
 
-/* A new open chunk of at least n bytes, within the budget (waits for it). */
-/* NULL only when !wait and the budget is spent. */
-static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n, bool wait)
+/* A new open chunk of at least n bytes, within the mode's limit (waiting
+ * for it); NULL only for ROWQ_TRY when the budget is spent. */
+static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n, enum rowq_mode mode)
 {
 	size_t cap = n > q->chunk_size ? n : q->chunk_size;
+	size_t limit = mode == ROWQ_RESERVE ? 2 * q->max_bytes : q->max_bytes;
 	struct rowq_chunk *c = NULL;
 
 	pthread_mutex_lock(&q->lock);
 	/* An outsize record goes alone once the queue is empty, whatever the budget. */
-	while (q->bytes + cap > q->max_bytes && q->bytes != 0) {
-		if (!wait) {
+	while (q->bytes + cap > limit && q->bytes != 0) {
+		if (mode == ROWQ_TRY) {
 			pthread_mutex_unlock(&q->lock);
 			return NULL;
 		}
@@ -104,6 +112,7 @@ static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n, bool wait)
 	q->bytes += cap;
 	if (q->bytes > q->peak)
 		q->peak = q->bytes;
+	q->open_over = q->bytes > q->max_bytes;
 	pthread_mutex_unlock(&q->lock);
 	if (!c) {
 		c = xmalloc(sizeof *c + cap);
@@ -114,13 +123,33 @@ static struct rowq_chunk *rowq_get_chunk(struct rowq *q, size_t n, bool wait)
 	return c;
 }
 
-static void *rowq_alloc_wait(struct rowq *q, size_t n, bool wait)
+/* Whether a chunk for n bytes fits the budget now (next to the open one). */
+static bool rowq_has_room(struct rowq *q, size_t n)
+{
+	size_t cap = n > q->chunk_size ? n : q->chunk_size;
+
+	pthread_mutex_lock(&q->lock);
+	bool room = q->bytes + cap <= q->max_bytes;
+	pthread_mutex_unlock(&q->lock);
+	return room;
+}
+
+static void *rowq_alloc_mode(struct rowq *q, size_t n, enum rowq_mode mode)
 {
 	n = rowq_round(n);
+	/* The reserve past the budget is for the records that may not be
+	 * skipped: a skippable one never lands in it, but once the writer has
+	 * given back enough, the reserve's chunk is handed over and a chunk
+	 * within the budget opened. */
+	if (mode == ROWQ_TRY && q->open && q->open_over) {
+		if (!rowq_has_room(q, n))
+			return NULL;
+		rowq_publish(q);
+	}
 	if (q->open && q->open->cap - q->open->used < n)
 		rowq_publish(q);
 	if (!q->open)
-		q->open = rowq_get_chunk(q, n, wait);
+		q->open = rowq_get_chunk(q, n, mode);
 	if (!q->open)
 		return NULL;
 	void *p = q->open->data + q->open->used;
@@ -130,12 +159,17 @@ static void *rowq_alloc_wait(struct rowq *q, size_t n, bool wait)
 
 void *rowq_alloc(struct rowq *q, size_t n)
 {
-	return rowq_alloc_wait(q, n, true);
+	return rowq_alloc_mode(q, n, ROWQ_WAIT);
 }
 
 void *rowq_try_alloc(struct rowq *q, size_t n)
 {
-	return rowq_alloc_wait(q, n, false);
+	return rowq_alloc_mode(q, n, ROWQ_TRY);
+}
+
+void *rowq_alloc_reserve(struct rowq *q, size_t n)
+{
+	return rowq_alloc_mode(q, n, ROWQ_RESERVE);
 }
 
 struct rowq_chunk *rowq_take(struct rowq *q)

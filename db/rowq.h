@@ -11,7 +11,8 @@
  * budget is spent, rowq_alloc waits until the consumer gives a chunk back:
  * the producer is slowed to the writer's pace, never unbounded.  A record
  * larger than a chunk gets a chunk of its own (it may exceed the budget
- * alone, only when nothing else is queued). */
+ * alone, only when nothing else is queued).  At most twice the budget is
+ * ever allocated (rowq_alloc_reserve). */
 #ifndef SIPWATCH_ROWQ_H
 #define SIPWATCH_ROWQ_H
 
@@ -40,6 +41,10 @@ void *rowq_alloc(struct rowq *q, size_t n);
 /* Producer: the same, but NULL rather than wait when the budget is spent
  * (while storage is failing, the analyzer must not wait for the writer). */
 void *rowq_try_alloc(struct rowq *q, size_t n);
+/* Producer: like rowq_alloc, but past the spent budget it may take as much
+ * again before it waits: room for the records that must not be skipped while
+ * rowq_try_alloc is skipping the others (which never use that reserve). */
+void *rowq_alloc_reserve(struct rowq *q, size_t n);
 /* Producer: hands the open chunk (if it holds anything) to the consumer. */
 void rowq_publish(struct rowq *q);
 

@@ -38,6 +38,7 @@ struct store {
 	size_t batch_n;
 	int64_t batch_started; /* clock of the first store_maybe_flush in this batch */
 	atomic_uint_fast64_t records_queued; /* written by the producer, read by the metrics */
+	bool pressed; /* store_set_pressed: optional records never wait */
 };
 
 void store_library_init(void)
@@ -94,11 +95,19 @@ static struct storerec_str store_put_str(struct store_pack *p, const void *s, si
 static void *store_rec_opt(struct store *s, enum storerec_kind kind, size_t body, size_t extra,
 			   struct store_pack *p, bool optional)
 {
-	struct storerec_hdr *h = optional && writer_failing(s->w)
-					 ? rowq_try_alloc(s->q, body + extra)
-					 : rowq_alloc(s->q, body + extra);
+	bool pressed = optional && s->pressed;
+	struct storerec_hdr *h;
+	if (optional && (pressed || writer_failing(s->w)))
+		h = rowq_try_alloc(s->q, body + extra);
+	else if (s->pressed)
+		h = rowq_alloc_reserve(s->q, body + extra);
+	else
+		h = rowq_alloc(s->q, body + extra);
 	if (!h) {
-		writer_count_skipped(s->w, 1);
+		if (pressed && !writer_failing(s->w))
+			writer_count_behind(s->w, 1);
+		else
+			writer_count_skipped(s->w, 1);
 		return NULL;
 	}
 
@@ -465,6 +474,12 @@ void store_endpoint(struct store *s, const struct endpoint_record *e)
 }
 
 /* ---- batches ---- */
+
+void store_set_pressed(struct store *s, bool pressed)
+{
+	if (s)
+		s->pressed = pressed;
+}
 
 void store_maybe_flush(struct store *s, int64_t now_us)
 {

@@ -103,6 +103,12 @@ void store_endpoint(struct store *s, const struct endpoint_record *e); /* upsert
 
 /* Commits the batch if it is due (size or age at now_us); store_flush always commits. */
 void store_maybe_flush(struct store *s, int64_t now_us);
+/* Producer: live, while the capture queue is filling because the analysis
+ * waits on the db, message rows (the bulk) stop waiting for room in the row
+ * queue: a full queue skips them, counted as not stored (db_skipped, with the
+ * reason), so that the db never costs the analysis a packet.  Dialogs and
+ * findings always wait: a verdict is never left out. */
+void store_set_pressed(struct store *s, bool pressed);
 void store_flush(struct store *s);
 /* Waits until the writer has done everything queued so far (commits only
  * the batches that were due).  For tests and tools. */

@@ -47,6 +47,10 @@ int writer_level(const struct writer *w);
 bool writer_failing(const struct writer *w);
 /* Any thread: the producer skipped n records or cut n bodies (counted in the health). */
 void writer_count_skipped(struct writer *w, uint64_t n);
+/* The producer skipped n message rows because the writer was behind a live
+ * capture (store_set_pressed): counted as skipped, with that reason; said
+ * once on stderr when say_on_stderr. */
+void writer_count_behind(struct writer *w, uint64_t n);
 void writer_get_health(struct writer *w, struct store_health *h);
 uint64_t writer_capture_id(struct writer *w);
 const char *writer_error(const struct writer *w); /* "" unless failed */

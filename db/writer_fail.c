@@ -152,6 +152,25 @@ void writer_count_skipped(struct writer *w, uint64_t n)
 	pthread_mutex_unlock(&w->lock);
 }
 
+void writer_count_behind(struct writer *w, uint64_t n)
+{
+	bool first;
+
+	pthread_mutex_lock(&w->lock);
+	w->health.skipped += n;
+	w->health.incomplete = true;
+	if (!w->health.reason[0])
+		snprintf(w->health.reason, sizeof w->health.reason,
+			 "%s: the db writer fell behind the capture (message rows not stored"
+			 " while the capture queue was filling)", w->path);
+	first = !w->said_behind;
+	w->said_behind = true;
+	pthread_mutex_unlock(&w->lock);
+	if (first && w->opt.say_on_stderr)
+		fprintf(stderr, "sipwatch: %s: the db writer is behind the capture: message rows are"
+			" not stored until it catches up; the analysis goes on\n", w->path);
+}
+
 void writer_get_health(struct writer *w, struct store_health *h)
 {
 	pthread_mutex_lock(&w->lock);

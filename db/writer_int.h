@@ -56,6 +56,7 @@ struct writer {
 	bool replay;             /* the log goes first into the next transaction */
 	bool last_full;          /* the last failure was a full disk */
 	bool said;               /* the trouble was said on stderr */
+	bool said_behind;        /* writer_count_behind said so (under lock) */
 	int64_t retry_at, retry_us;
 	int64_t level_ok_since;  /* the current level's writes have succeeded since */
 	size_t txn_rows;         /* rows in the open transaction */

@@ -30,7 +30,7 @@
 #include "db/writer_int.h"
 #include "db/writer_room.h"
 #include "db/writer_rows.h"
-#include "common/thread_name.h"
+#include "common/thread_role.h"
 
 /* WAL size (16 KB pages) that wakes the checkpoint thread (16 MB), and the
  * size (512 MB) at which the writer runs a checkpoint itself.  The thread
@@ -150,6 +150,7 @@ static void *writer_main(void *arg)
 	bool running = true;
 
 	thread_name_set("sw-writer");
+	thread_role_lower(THREAD_ROLE_STORAGE_NICE);
 
 	while (running) {
 		struct rowq_chunk *c = rowq_take(w->q);

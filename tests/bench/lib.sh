@@ -140,11 +140,12 @@ bench_replay_wait() {
 }
 
 # bench_threads_snap PID FILE: each thread's name and CPU ticks (utime+stime)
-# into FILE; the threads are named (common/thread_name.h), the main one keeps
-# the program's name.
+# into FILE; the threads are named (common/thread_role.h), the main one (the
+# analyzer headless, the dashboard with one) is listed as "main".
 bench_threads_snap() {
 	for _t in /proc/"$1"/task/*; do
 		_c=$(cat "$_t/comm" 2>/dev/null) || continue
+		[ "${_t##*/}" = "$1" ] && _c=main
 		awk -v c="$_c" '{ sub(/^.*\) /, ""); print c, $12 + $13 }' "$_t/stat" 2>/dev/null
 	done >"$2"
 }

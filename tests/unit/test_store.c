@@ -936,6 +936,57 @@ static void test_locked(void **state)
 	assert_true(count_rows("SELECT db_errors FROM captures") >= 1);
 }
 
+/* Live, the writer behind (here: held up by another connection's lock) and
+ * the store pressed (the capture queue filling): message rows are skipped
+ * rather than waited for, with a reason that says why, and every dialog
+ * still reaches the db once the writer catches up.  Without the pressure
+ * this loop would wait for the lock (up to the busy timeout). */
+static void test_pressed_skips_messages(void **state)
+{
+	(void)state;
+	struct store_options o;
+	struct store_health h;
+	struct dialog_record d;
+	char err[256], cid[32];
+	sqlite3 *other = NULL;
+	const int n_msgs = 5000, every = 100;
+
+	store_options_defaults(&o);
+	o.busy_timeout_ms = 20000;
+	o.queue_bytes = 256u << 10; /* one chunk, and one more of reserve */
+	struct store *s = store_open(path, &o, err, sizeof err);
+	assert_non_null(s);
+	begin_capture(s, "live", T0);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	store_set_pressed(s, true);
+	for (int i = 0; i < n_msgs; i++) {
+		put_message(s, (uint64_t)i + 1, 0, T0 + i);
+		if (i % every == 0) {
+			snprintf(cid, sizeof cid, "d%d", i / every);
+			fill_dialog(&d, (uint64_t)(i / every) + 1, cid, T0 + i);
+			store_dialog(s, &d);
+		}
+	}
+	store_get_health(s, &h);
+	print_message("pressed: %llu of %d message rows skipped: \"%s\"\n",
+		      (unsigned long long)h.skipped, n_msgs, h.reason);
+	assert_true(h.skipped > 0);
+	assert_true(h.incomplete);
+	assert_false(h.failing);
+	if (!strstr(h.reason, "behind"))
+		fail_msg("unclear reason: \"%s\"", h.reason);
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(other);
+	store_set_pressed(s, false);
+	store_flush(s);
+	store_get_health(s, &h);
+	store_close(s);
+	assert_int_equal(count_rows("SELECT count(*) FROM dialogs"), n_msgs / every);
+	assert_int_equal(count_rows("SELECT count(*) FROM messages"), n_msgs - (int64_t)h.skipped);
+	assert_int_equal(count_rows("SELECT db_skipped FROM captures"), (int64_t)h.skipped);
+}
+
 /* The WAL is checkpointed into the db while the store stays open (by the
  * checkpoint thread), and the WAL file stays bounded. */
 static void test_checkpoints_while_open(void **state)
@@ -1019,6 +1070,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pressed_skips_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_writer_id_clash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoints_while_open, setup, teardown),
 	};

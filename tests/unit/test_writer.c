@@ -364,6 +364,40 @@ static void test_queue_bounded(void **state)
 	rowq_free(q);
 }
 
+/* With the budget spent, rowq_try_alloc says no and rowq_alloc_reserve
+ * still gets room, up to twice the budget; a skippable record never lands in
+ * the reserve, even where the reserve's open chunk has room left. */
+static void test_queue_reserve(void **state)
+{
+	(void)state;
+	const size_t chunk = 4096, budget = 4 * 4096;
+	struct rowq *q = rowq_new(chunk, budget);
+	size_t n_try = 0, n_reserve = 0;
+
+	while (rowq_try_alloc(q, 1000))
+		n_try++;
+	assert_int_equal(n_try, 4 * 4); /* four 1,000-byte records a chunk, four chunks */
+	assert_true(rowq_bytes(q) <= budget);
+	for (int i = 0; i < 8; i++) {
+		assert_non_null(rowq_alloc_reserve(q, 1000));
+		n_reserve++;
+		assert_null(rowq_try_alloc(q, 8)); /* the open chunk is the reserve's */
+	}
+	assert_true(rowq_bytes(q) > budget);
+	assert_true(rowq_peak_bytes(q) <= 2 * budget);
+	rowq_publish(q);
+	/* the writer gives everything back: the budget is whole again */
+	for (struct rowq_chunk *c = rowq_take(q); c;) {
+		struct rowq_chunk *after = c->next;
+		rowq_release(q, c);
+		c = after;
+	}
+	assert_int_equal(rowq_bytes(q), 0);
+	assert_non_null(rowq_try_alloc(q, 1000));
+	print_message("%zu records within the budget, %zu in the reserve\n", n_try, n_reserve);
+	rowq_free(q);
+}
+
 /* A record bigger than the whole budget still goes through, whole. */
 static void test_huge_message(void **state)
 {
@@ -392,6 +426,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_reaches_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_reserve, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
