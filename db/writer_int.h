@@ -43,6 +43,7 @@ struct writer {
 
 	/* The writer thread's (the opening thread's before start). */
 	uint64_t capture_id;
+	uint64_t dialog_id_written; /* the highest dialog id written so far (writer_rows.c) */
 	bool capture_is_file; /* retention keeps the capture being read */
 	bool in_batch;
 	bool dead;            /* failed, seen from this thread */

@@ -38,12 +38,11 @@ static int writer_bind_raw(sqlite3_stmt *st, int idx, const void *rec, struct st
 	return sqlite3_bind_blob(st, idx, (const char *)rec + s.off, (int)s.len, SQLITE_STATIC);
 }
 
-/* One dialog's upsert (the finding mask as "CODE,CODE" in code order). */
-void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
+/* Binds a dialog's ?1..?32 (the finding mask as "CODE,CODE" in code order,
+ * from codes, which must outlive the step). */
+static int writer_bind_dialog(struct writer *w, sqlite3_stmt *st, const struct storerec_dialog *d,
+			      const char *codes, size_t codes_len)
 {
-	char codes[1024];
-	sqlite3_stmt *st = w->st[ST_DIALOG];
-	size_t codes_len = finding_mask_text(d->finding_mask, codes, sizeof codes);
 	const char *refresher = dialog_refresher_name((enum dialog_refresher)d->refresher);
 	const char *end_class = end_class_name((enum end_class)d->end_class);
 
@@ -82,7 +81,33 @@ void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
 	rc |= writer_bind_str(st, 31, d, d->method);
 	rc |= d->final_status > 0 ? sqlite3_bind_int(st, 32, d->final_status)
 				  : sqlite3_bind_null(st, 32);
-	writer_put_row(w, st, rc);
+	return rc;
+}
+
+/* One dialog's row.  A dialog written before (its id at or below the
+ * highest written: ids are handed out in order) is a plain UPDATE by id,
+ * without the upsert's INSERT attempt and conflict; should that find no
+ * row (a rolled-back transaction, a record out of order), the upsert. */
+void writer_dialog_row(struct writer *w, const struct storerec_dialog *d)
+{
+	char codes[1024];
+	size_t codes_len = finding_mask_text(d->finding_mask, codes, sizeof codes);
+
+	if (d->id <= w->dialog_id_written) {
+		sqlite3_stmt *st = w->st[ST_DIALOG_UPDATE];
+		writer_put_row(w, st, writer_bind_dialog(w, st, d, codes, codes_len));
+		if (w->dead || w->blocked)
+			return;
+		if (sqlite3_changes(w->db) > 0) {
+			w->stats.dialog_rows++;
+			return;
+		}
+		w->txn_rows--; /* nothing written */
+	}
+	sqlite3_stmt *st = w->st[ST_DIALOG];
+	writer_put_row(w, st, writer_bind_dialog(w, st, d, codes, codes_len));
+	if (!w->dead && !w->blocked && d->id > w->dialog_id_written)
+		w->dialog_id_written = d->id;
 	w->stats.dialog_rows++;
 }
 

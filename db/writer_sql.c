@@ -42,6 +42,17 @@ static const char *const writer_sql_text[ST_COUNT] = {
 		" n_messages = excluded.n_messages, finding_codes = excluded.finding_codes,"
 		" at_risk = excluded.at_risk, at_risk_at = excluded.at_risk_at,"
 		" final_status = excluded.final_status",
+	/* The same SET as the upsert's, for a dialog already written (bound
+	 * like it, ?1..?32; ?2, ?3, ?11 and ?31 unused): no INSERT attempted
+	 * first, no conflict to resolve (writer_rows.c). */
+	[ST_DIALOG_UPDATE] =
+		"UPDATE dialogs SET from_uri = ?4, to_uri = ?5, from_tag = ?6, to_tag = ?7,"
+		" caller_ua = ?8, callee_ua = ?9, transport = ?10, established = ?12, ended = ?13,"
+		" session_expires = ?14, min_se = ?15, refresher = ?16, refreshes_ok = ?17,"
+		" refreshes_failed = ?18, last_refresh = ?19, deadline = ?20,"
+		" teardown_expected = ?21, doomed = ?22, doomed_at = ?23, end_class = ?24,"
+		" recovered = ?25, state = ?26, n_messages = ?27, finding_codes = ?28,"
+		" at_risk = ?29, at_risk_at = ?30, final_status = ?32 WHERE id = ?1",
 	[ST_FINDING] = "INSERT INTO findings (id, dialog_id, message_id, code, severity, ts,"
 		       " detail, capture_id, endpoint, agent)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"

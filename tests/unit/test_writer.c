@@ -160,6 +160,47 @@ static void test_order(void **state)
 
 /* ---- coalescing ---- */
 
+/* A dialog written in an earlier batch is updated by id (no INSERT tried);
+ * one whose id is below the highest written but has no row yet (out of
+ * order) is still inserted, and an update keeps what the upsert kept. */
+static void test_dialog_update_by_id(void **state)
+{
+	(void)state;
+	struct store *s = open_counted(1000, 0);
+	struct dialog_record d;
+
+	fill_dialog(&d, 9, 1);
+	d.method = "INVITE";
+	store_dialog(s, &d);
+	store_flush(s);
+	fill_dialog(&d, 4, 2); /* below 9, never written */
+	store_dialog(s, &d);
+	fill_dialog(&d, 9, 3);
+	d.call_id = "changed";
+	d.created = T0 + 1000;
+	d.doomed = 1;
+	d.doomed_at = T0 + 2000;
+	d.final_status = 486;
+	store_dialog(s, &d);
+	store_flush(s);
+	store_close(s);
+	assert_int_equal(peek_int("SELECT count(*) FROM dialogs"), 2);
+	assert_int_equal(peek_int("SELECT count(*) FROM writes WHERE what = 'dialog'"), 3);
+	assert_int_equal(peek_int("SELECT n_messages FROM dialogs WHERE id = 4"), 2);
+	assert_int_equal(peek_int("SELECT call_id = 'call-4' FROM dialogs WHERE id = 4"), 1);
+	assert_int_equal(peek_int("SELECT n_messages FROM dialogs WHERE id = 9"), 3);
+	assert_int_equal(peek_int("SELECT final_status FROM dialogs WHERE id = 9"), 486);
+	/* call_id, created, capture_id and method are the first write's */
+	assert_int_equal(peek_int("SELECT call_id = 'call-9' FROM dialogs WHERE id = 9"), 1);
+	/* created: 5 us after dialog 4's, not the 1 ms of the update (REAL seconds) */
+	assert_int_equal(peek_int("SELECT abs(created - (SELECT created FROM dialogs WHERE id = 4))"
+				  " < 0.0005 FROM dialogs WHERE id = 9"), 1);
+	assert_int_equal(peek_int("SELECT capture_id FROM dialogs WHERE id = 9"), 1);
+	/* the partial index on doomed dialogs follows the update */
+	assert_int_equal(peek_int("SELECT count(*) FROM dialogs INDEXED BY dialogs_doomed"
+				  " WHERE doomed = 1 AND capture_id = 1"), 1);
+}
+
 static void test_dialog_coalesced(void **state)
 {
 	(void)state;
@@ -421,6 +462,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_coalesced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dialog_update_by_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_map_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reaches_caller, setup, teardown),
