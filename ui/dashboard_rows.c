@@ -433,6 +433,45 @@ size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep)
 	return dropped;
 }
 
+size_t dashboard_rows_keep(struct dash_list *l, const bool *keep)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct dash_row *w = &l->v[i];
+
+		if (keep[i]) {
+			l->v[o++] = *w;
+			continue;
+		}
+		dashboard_rows_count(l, w, -1);
+		l->text_garbage += dashboard_rows_text_len(l, w);
+		if (w->flags & DASH_ROW_HAS_TAG)
+			l->text_garbage += strlen(l->text + w->tag) + 1;
+	}
+	if (o == l->n)
+		return 0;
+	size_t dropped = l->n - o;
+
+	l->n = o;
+	if (l->n_slots) { /* indexes moved: the index anew */
+		memset(l->slot, 0, l->n_slots * sizeof *l->slot);
+		for (size_t i = 0; i < l->n; i++)
+			dashboard_rows_slot_put(l, i);
+	}
+	if (l->text_garbage > DASH_ROWS_COMPACT_MIN && l->text_garbage * 2 > l->text_len)
+		dashboard_rows_compact(l);
+	return dropped;
+}
+
+/* In use, not allocated: the slack of a grown array is address space the
+ * kernel has not backed with pages yet (large blocks are mmap'ed). */
+size_t dashboard_rows_bytes(const struct dash_list *l)
+{
+	return l->n * sizeof *l->v + l->text_len + l->n_slots * sizeof *l->slot + l->itext_len +
+	       (l->n_intern ? l->n_intern + 1 : 0) * sizeof *l->ioff + l->n_islots * sizeof *l->islot;
+}
+
 void dashboard_rows_free(struct dash_list *l)
 {
 	free(l->v);

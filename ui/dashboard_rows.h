@@ -37,6 +37,7 @@ struct dash_row {
 	uint8_t transport, refresher, end_class;
 	uint8_t flags; /* DASH_ROW_* */
 	uint16_t final_status; /* REGISTER, OPTIONS ... entries: 100-699, 0 = none */
+	uint16_t spare; /* always 0: no padding, so rows compare with memcmp */
 };
 
 struct dash_list {
@@ -73,6 +74,14 @@ size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id);
  * never the row of id keep; the other rows keep their order (not their
  * indexes).  Returns how many rows it dropped. */
 size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep);
+/* Drops every row i whose keep[i] is false (the others keep their order,
+ * not their indexes); returns how many it dropped. */
+size_t dashboard_rows_keep(struct dash_list *l, const bool *keep);
+/* The bytes the list holds in use (rows, their text, the interned strings,
+ * the index), and the most a bench-like dialog may cost
+ * (tests/unit/test_dashboard_rows.c holds the list to it). */
+size_t dashboard_rows_bytes(const struct dash_list *l);
+#define DASH_ROWS_BYTES_PER_DIALOG 300
 /* Frees everything; the list is empty and usable again. */
 void dashboard_rows_free(struct dash_list *l);
 
