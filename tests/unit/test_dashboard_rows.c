@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/packet.h"
 #include "ui/dashboard_rows.h"
 
 /* A dialog like the 140k-call bench's: a 32-hex Call-ID, E.164 users on
@@ -111,6 +112,93 @@ static void test_keep_drops_in_place(void **state)
 	free(keep);
 }
 
+static void assert_values(const struct dash_list *l, const struct dialog_record *want)
+{
+	struct dialog_record got;
+	size_t ix = dashboard_rows_lookup(l, want->id);
+
+	assert_int_not_equal(ix, SIZE_MAX);
+	dashboard_rows_get(l, ix, &got);
+	assert_true(got.created == want->created);
+	assert_true(got.established == want->established);
+	assert_true(got.ended == want->ended);
+	assert_true(got.last_refresh == want->last_refresh);
+	assert_true(got.deadline == want->deadline);
+	assert_true(got.teardown_expected == want->teardown_expected);
+	assert_true(got.doomed_at == want->doomed_at);
+	assert_true(got.at_risk_at == want->at_risk_at);
+	assert_true(got.session_expires == want->session_expires);
+	assert_true(got.min_se == want->min_se);
+}
+
+/* Times 32 bits from created and timer values of 32 bits are kept narrow;
+ * any other value (a call of hours, no created, a huge Session-Expires)
+ * comes back exactly all the same. */
+static void test_times_exact_narrow_or_wide(void **state)
+{
+	(void)state;
+	const int64_t t0 = INT64_C(1767225600000000); /* 2026-01-01, microseconds */
+	const int64_t cases[][10] = {
+		/* created, established, ended, refresh, deadline, teardown, doomed, at risk, SE, min SE */
+		{t0, t0 + 1, t0 + 2, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, -1, -1},
+		{t0, t0 - 5, t0 + INT32_MAX, t0 + INT32_MIN + 1, TS_NONE, t0 + 7, TS_NONE, t0, 1800, 90},
+		{t0, t0 + 1, t0 + INT64_C(3) * 3600 * 1000000, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, 90, 90},
+		{t0, t0 + INT32_MIN, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, 90, 90},
+		{TS_NONE, t0, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, -1, -1},
+		{TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, TS_NONE, -1, -1},
+		{t0, t0, t0, t0, t0, t0, t0, t0, INT64_C(1) << 40, INT32_MIN},
+		{INT64_MAX, INT64_MIN + 1, 0, -1, TS_NONE, TS_NONE, TS_NONE, TS_NONE, INT64_MAX, INT64_MIN},
+	};
+	const size_t n = sizeof cases / sizeof cases[0];
+	struct dash_list l;
+	struct dialog_record r;
+
+	memset(&l, 0, sizeof l);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < n; i++) {
+			/* the same dialogs, their values rotated: narrow rows go wide,
+			 * wide rows get values that would fit */
+			const int64_t *c = cases[(i + (size_t)round) % n];
+
+			memset(&r, 0, sizeof r);
+			r.id = 10 + i;
+			r.call_id = "c";
+			r.created = c[0];
+			r.established = c[1];
+			r.ended = c[2];
+			r.last_refresh = c[3];
+			r.deadline = c[4];
+			r.teardown_expected = c[5];
+			r.doomed_at = c[6];
+			r.at_risk_at = c[7];
+			r.session_expires = c[8];
+			r.min_se = c[9];
+			dashboard_rows_put(&l, &r, NULL);
+			assert_values(&l, &r);
+		}
+	}
+	/* the first two cases fit: a list of only those has no wide table */
+	dashboard_rows_free(&l);
+	for (size_t i = 0; i < 2; i++) {
+		memset(&r, 0, sizeof r);
+		r.id = 1 + i;
+		r.created = cases[i][0];
+		r.established = cases[i][1];
+		r.ended = cases[i][2];
+		r.last_refresh = cases[i][3];
+		r.deadline = cases[i][4];
+		r.teardown_expected = cases[i][5];
+		r.doomed_at = cases[i][6];
+		r.at_risk_at = cases[i][7];
+		r.session_expires = cases[i][8];
+		r.min_se = cases[i][9];
+		dashboard_rows_put(&l, &r, NULL);
+		assert_values(&l, &r);
+	}
+	assert_int_equal(l.n_wide, 0);
+	dashboard_rows_free(&l);
+}
+
 static void test_bytes_per_dialog(void **state)
 {
 	(void)state;
@@ -133,6 +221,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keep_drops_in_place),
+		cmocka_unit_test(test_times_exact_narrow_or_wide),
 		cmocka_unit_test(test_bytes_per_dialog),
 	};
 
