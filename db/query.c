@@ -201,6 +201,12 @@ static bool query_bind_id(struct query_cursor *c, uint64_t id)
 	return rc == SQLITE_OK;
 }
 
+int db_reader_small_cache(struct db_reader *r)
+{
+	/* a pragma takes no bound value; the number is ours */
+	return dbutil_exec(r->db, "PRAGMA cache_size = -256") == SQLITE_OK ? 0 : -1;
+}
+
 struct db_reader *db_reader_open(const char *path, char *err, size_t n)
 {
 	sqlite3 *db = NULL;

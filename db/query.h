@@ -23,6 +23,11 @@ struct db_reader;
  * that is not a sipwatch db, or a schema newer than this program. */
 struct db_reader *db_reader_open(const char *path, char *err, size_t n);
 void db_reader_close(struct db_reader *r);
+/* A small page cache (256 KiB, SQLite's default is 2 MB) for a reader that
+ * scans rather than seeks: the dashboard reads its list front to back and a
+ * dialog's messages by index, so the cache bought it nothing but memory.
+ * Returns 0, or -1 (the default cache stays). */
+int db_reader_small_cache(struct db_reader *r);
 /* The last failure, "path: reason" ("" if none). */
 const char *db_reader_error(const struct db_reader *r);
 /* Optional: everything read between begin and end sees one snapshot of the

@@ -212,6 +212,7 @@ static bool dashboard_open(struct dash *d, const struct dashboard_config *cfg, c
 	d->reader = db_reader_open(cfg->db_path, err, errlen);
 	if (!d->reader)
 		return false;
+	(void)db_reader_small_cache(d->reader); /* a failure leaves SQLite's default */
 	d->capture_id = cfg->capture_id;
 	if (db_read_capture(d->reader, cfg->capture_id, &id, &ci)) {
 		d->capture_id = id;

@@ -10,9 +10,11 @@
  * have held themselves. */
 #include "ui/dashboard_rows.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/packet.h" /* TS_NONE */
 #include "common/xalloc.h"
 
 enum {
@@ -20,6 +22,10 @@ enum {
 	DASH_ROW_RECOVERED = 1 << 1,
 	DASH_ROW_AT_RISK = 1 << 2,
 	DASH_ROW_HAS_TEXT = 1 << 3, /* << 3 + i: text field i is present (not NULL) */
+};
+
+enum {
+	DASH_ROW2_WIDE = 1 << 0, /* the narrow values are in l->wide, from narrow[0] * DASH_ROW_NARROW */
 };
 
 #define DASH_ROWS_TEXT_FIELDS 4 /* in text; the to_tag is the fifth, in tag */
@@ -30,7 +36,7 @@ enum {
  * dashboard_rows_put and dashboard_rows_get too (then change this size). */
 _Static_assert(sizeof(struct dialog_record) == 224, "struct dialog_record changed: see dashboard_rows");
 /* the row's size the header and README state (method, final_status: issue 18 item 2) */
-_Static_assert(sizeof(struct dash_row) == 144, "struct dash_row changed: update its size in dashboard_rows.h");
+_Static_assert(sizeof(struct dash_row) == 104, "struct dash_row changed: update its size in dashboard_rows.h");
 #endif
 #define DASH_ROWS_COMPACT_MIN (1u << 20) /* no rewrite of a small arena */
 #define DASH_FNV_OFFSET 1469598103934665603ULL
@@ -149,8 +155,19 @@ static bool dashboard_rows_same_text(const struct dash_list *l, const struct das
 	return true;
 }
 
+static void dashboard_rows_compact(struct dash_list *l);
+
 static void dashboard_rows_reserve_text(struct dash_list *l, size_t more)
 {
+	if (l->text && l->text_len + more <= l->text_cap)
+		return;
+	/* rows hold 32-bit offsets: 4 GiB of text is ~30 million dialogs' */
+	if (l->text_len + more > UINT32_MAX && l->text_garbage)
+		dashboard_rows_compact(l);
+	if (l->text_len + more > UINT32_MAX) {
+		fprintf(stderr, "sipwatch: the dashboard's list is out of room\n");
+		abort();
+	}
 	if (l->text && l->text_len + more <= l->text_cap)
 		return;
 	while (l->text_len + more > l->text_cap)
@@ -162,6 +179,9 @@ static void dashboard_rows_reserve_text(struct dash_list *l, size_t more)
 static void dashboard_rows_compact(struct dash_list *l)
 {
 	size_t cap = l->text_len - l->text_garbage + 1, o = 0;
+
+	if (cap > (size_t)UINT32_MAX + 1)
+		cap = (size_t)UINT32_MAX + 1;
 	char *fresh = xmalloc(cap);
 
 	for (size_t i = 0; i < l->n; i++) {
@@ -169,12 +189,12 @@ static void dashboard_rows_compact(struct dash_list *l)
 		size_t len = dashboard_rows_text_len(l, w);
 
 		memcpy(fresh + o, l->text + w->text, len);
-		w->text = o;
+		w->text = (uint32_t)o;
 		o += len;
 		if (w->flags & DASH_ROW_HAS_TAG) {
 			len = strlen(l->text + w->tag) + 1;
 			memcpy(fresh + o, l->text + w->tag, len);
-			w->tag = o;
+			w->tag = (uint32_t)o;
 			o += len;
 		}
 	}
@@ -195,7 +215,7 @@ static void dashboard_rows_set_text(struct dash_list *l, struct dash_row *w,
 	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++)
 		total += f[i] ? strlen(f[i]) + 1 : 0;
 	dashboard_rows_reserve_text(l, total);
-	w->text = l->text_len;
+	w->text = (uint32_t)l->text_len;
 	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
 		size_t len;
 
@@ -225,9 +245,106 @@ static void dashboard_rows_set_tag(struct dash_list *l, struct dash_row *w, cons
 	len = strlen(tag) + 1;
 	dashboard_rows_reserve_text(l, len);
 	memcpy(l->text + l->text_len, tag, len);
-	w->tag = l->text_len;
+	w->tag = (uint32_t)l->text_len;
 	l->text_len += len;
 	w->flags |= (uint8_t)DASH_ROW_HAS_TAG;
+}
+
+/* ---- times and timer values, narrow or wide ---- */
+
+#define DASH_ROW_NONE INT32_MIN /* TS_NONE */
+#define DASH_ROW_SAFE (INT64_C(1) << 62) /* |time| below this: no overflow in a difference */
+
+/* A time as microseconds from base, if that fits. */
+static bool dashboard_rows_narrow_time(int64_t t, int64_t base, int32_t *out)
+{
+	int64_t d;
+
+	if (t == TS_NONE) {
+		*out = DASH_ROW_NONE;
+		return true;
+	}
+	if (base == TS_NONE || t <= -DASH_ROW_SAFE || t >= DASH_ROW_SAFE || base <= -DASH_ROW_SAFE ||
+	    base >= DASH_ROW_SAFE)
+		return false;
+	d = t - base;
+	if (d <= INT32_MIN || d > INT32_MAX)
+		return false;
+	*out = (int32_t)d;
+	return true;
+}
+
+static bool dashboard_rows_narrow_num(int64_t v, int32_t *out)
+{
+	if (v <= INT32_MIN || v > INT32_MAX)
+		return false;
+	*out = (int32_t)v;
+	return true;
+}
+
+static void dashboard_rows_values(const struct dialog_record *r, int64_t v[DASH_ROW_NARROW])
+{
+	v[0] = r->established;
+	v[1] = r->ended;
+	v[2] = r->last_refresh;
+	v[3] = r->deadline;
+	v[4] = r->teardown_expected;
+	v[5] = r->doomed_at;
+	v[6] = r->at_risk_at;
+	v[7] = r->session_expires;
+	v[8] = r->min_se;
+}
+
+/* Row w's values from r: narrow if they all fit, else in the wide table
+ * (a row once wide keeps its entry). */
+static void dashboard_rows_set_values(struct dash_list *l, struct dash_row *w,
+				      const struct dialog_record *r)
+{
+	int64_t v[DASH_ROW_NARROW];
+	int32_t n[DASH_ROW_NARROW];
+	bool fit = true;
+	size_t e;
+
+	dashboard_rows_values(r, v);
+	w->created = r->created;
+	for (int i = 0; i < 7 && fit; i++)
+		fit = dashboard_rows_narrow_time(v[i], r->created, &n[i]);
+	for (int i = 7; i < DASH_ROW_NARROW && fit; i++)
+		fit = dashboard_rows_narrow_num(v[i], &n[i]);
+	if (fit && !(w->flags2 & DASH_ROW2_WIDE)) {
+		memcpy(w->narrow, n, sizeof n);
+		return;
+	}
+	if (!(w->flags2 & DASH_ROW2_WIDE)) {
+		if (l->n_wide == l->cap_wide) {
+			l->cap_wide = l->cap_wide ? l->cap_wide * 2 : 64;
+			l->wide = xrealloc(l->wide, l->cap_wide * DASH_ROW_NARROW * sizeof *l->wide);
+		}
+		memset(w->narrow, 0, sizeof w->narrow);
+		w->narrow[0] = (int32_t)l->n_wide++;
+		w->flags2 |= DASH_ROW2_WIDE;
+	}
+	e = (size_t)(uint32_t)w->narrow[0];
+	memcpy(&l->wide[e * DASH_ROW_NARROW], v, sizeof v);
+}
+
+static int64_t dashboard_rows_time(int32_t n, int64_t base)
+{
+	return n == DASH_ROW_NONE ? TS_NONE : base + n;
+}
+
+static void dashboard_rows_get_values(const struct dash_list *l, const struct dash_row *w,
+				      int64_t v[DASH_ROW_NARROW])
+{
+	if (w->flags2 & DASH_ROW2_WIDE) {
+		memcpy(v, &l->wide[(size_t)(uint32_t)w->narrow[0] * DASH_ROW_NARROW],
+		       DASH_ROW_NARROW * sizeof *v);
+		return;
+	}
+	for (int i = 0; i < 7; i++)
+		v[i] = dashboard_rows_time(w->narrow[i], w->created);
+	v[7] = w->narrow[7];
+	v[8] = w->narrow[8];
 }
 
 /* ---- the id index and the counts ---- */
@@ -329,16 +446,7 @@ size_t dashboard_rows_put(struct dash_list *l, const struct dialog_record *r, bo
 		}
 	}
 	dashboard_rows_set_tag(l, w, r->to_tag);
-	w->created = r->created;
-	w->established = r->established;
-	w->ended = r->ended;
-	w->last_refresh = r->last_refresh;
-	w->deadline = r->deadline;
-	w->teardown_expected = r->teardown_expected;
-	w->doomed_at = r->doomed_at;
-	w->at_risk_at = r->at_risk_at;
-	w->session_expires = r->session_expires;
-	w->min_se = r->min_se;
+	dashboard_rows_set_values(l, w, r);
 	w->refreshes_ok = r->refreshes_ok;
 	w->refreshes_failed = r->refreshes_failed;
 	w->n_messages = r->n_messages;
@@ -367,8 +475,10 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 	const char **f[DASH_ROWS_TEXT_FIELDS] = {&out->call_id, &out->from_uri, &out->to_uri,
 						 &out->from_tag};
 	const char *p = l->text + w->text;
+	int64_t v[DASH_ROW_NARROW];
 
 	memset(out, 0, sizeof *out);
+	dashboard_rows_get_values(l, w, v);
 	for (int i = 0; i < DASH_ROWS_TEXT_FIELDS; i++) {
 		if (!(w->flags & (DASH_ROW_HAS_TEXT << i)))
 			continue;
@@ -384,21 +494,21 @@ void dashboard_rows_get(const struct dash_list *l, size_t ix, struct dialog_reco
 	out->final_status = w->final_status;
 	out->transport = (enum transport)w->transport;
 	out->created = w->created;
-	out->established = w->established;
-	out->ended = w->ended;
-	out->session_expires = w->session_expires;
-	out->min_se = w->min_se;
+	out->established = v[0];
+	out->ended = v[1];
+	out->last_refresh = v[2];
+	out->deadline = v[3];
+	out->teardown_expected = v[4];
+	out->doomed_at = v[5];
+	out->at_risk_at = v[6];
+	out->session_expires = v[7];
+	out->min_se = v[8];
 	out->refresher = (enum dialog_refresher)w->refresher;
 	out->refreshes_ok = w->refreshes_ok;
 	out->refreshes_failed = w->refreshes_failed;
-	out->last_refresh = w->last_refresh;
-	out->deadline = w->deadline;
-	out->teardown_expected = w->teardown_expected;
 	out->doomed = (w->flags & DASH_ROW_DOOMED) != 0;
-	out->doomed_at = w->doomed_at;
 	out->recovered = (w->flags & DASH_ROW_RECOVERED) != 0;
 	out->at_risk = (w->flags & DASH_ROW_AT_RISK) != 0;
-	out->at_risk_at = w->at_risk_at;
 	out->end_class = (enum end_class)w->end_class;
 	out->n_messages = w->n_messages;
 	out->finding_mask = w->finding_mask;
@@ -433,6 +543,45 @@ size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep)
 	return dropped;
 }
 
+size_t dashboard_rows_keep(struct dash_list *l, const bool *keep)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct dash_row *w = &l->v[i];
+
+		if (keep[i]) {
+			l->v[o++] = *w;
+			continue;
+		}
+		dashboard_rows_count(l, w, -1);
+		l->text_garbage += dashboard_rows_text_len(l, w);
+		if (w->flags & DASH_ROW_HAS_TAG)
+			l->text_garbage += strlen(l->text + w->tag) + 1;
+	}
+	if (o == l->n)
+		return 0;
+	size_t dropped = l->n - o;
+
+	l->n = o;
+	if (l->n_slots) { /* indexes moved: the index anew */
+		memset(l->slot, 0, l->n_slots * sizeof *l->slot);
+		for (size_t i = 0; i < l->n; i++)
+			dashboard_rows_slot_put(l, i);
+	}
+	if (l->text_garbage > DASH_ROWS_COMPACT_MIN && l->text_garbage * 2 > l->text_len)
+		dashboard_rows_compact(l);
+	return dropped;
+}
+
+/* In use, not allocated: the slack of a grown array is address space the
+ * kernel has not backed with pages yet (large blocks are mmap'ed). */
+size_t dashboard_rows_bytes(const struct dash_list *l)
+{
+	return l->n * sizeof *l->v + l->text_len + l->n_slots * sizeof *l->slot + l->itext_len +
+	       (l->n_intern ? l->n_intern + 1 : 0) * sizeof *l->ioff + l->n_islots * sizeof *l->islot + l->n_wide * DASH_ROW_NARROW * sizeof *l->wide;
+}
+
 void dashboard_rows_free(struct dash_list *l)
 {
 	free(l->v);
@@ -441,5 +590,6 @@ void dashboard_rows_free(struct dash_list *l)
 	free(l->itext);
 	free(l->ioff);
 	free(l->islot);
+	free(l->wide);
 	memset(l, 0, sizeof *l);
 }

@@ -3,7 +3,7 @@
  * 140,000 dialogs as full struct dialog_record copies, each with its strings
  * in a malloc block of its own, cost the dashboard ~420 bytes a dialog (and
  * pinned the pipeline thread's heap, where the feed allocated them).  Here a
- * dialog is a fixed 144-byte row; the strings that belong to one dialog
+ * dialog is a fixed 104-byte row; the strings that belong to one dialog
  * (Call-ID, URIs, tags) are appended to one text arena, and the few that
  * repeat across dialogs (user agents, state) are interned once.  A row is
  * read back as a struct dialog_record whose strings point into the arenas,
@@ -23,20 +23,29 @@
  * does, and must not grow a live dashboard without bound. */
 #define DASH_ROWS_ENTRIES_MAX 100000
 
-/* One dialog, its own strings elsewhere (text = offset in the list's arena). */
+/* The row's times and timer values besides created (established, ended,
+ * last_refresh, deadline, teardown_expected, doomed_at, at_risk_at,
+ * session_expires, min_se). */
+#define DASH_ROW_NARROW 9
+
+/* One dialog, its own strings elsewhere (text = offset in the list's arena).
+ * The other times are kept as 32-bit microseconds from created (35 minutes
+ * either side), the timer values as 32-bit numbers; a row whose values do
+ * not all fit keeps them whole in the list's wide table instead
+ * (DASH_ROW_WIDE, narrow[0] = its entry): exact either way. */
 struct dash_row {
 	uint64_t id;
-	uint64_t text; /* call_id, from_uri, to_uri, from_tag: the present ones, NUL-ended */
-	uint64_t tag;  /* to_tag, apart: it comes with the first answer, when the rest is there */
-	int64_t created, established, ended;
-	int64_t last_refresh, deadline, teardown_expected, doomed_at, at_risk_at;
-	int64_t session_expires, min_se;
+	int64_t created;
+	uint32_t text; /* call_id, from_uri, to_uri, from_tag: the present ones, NUL-ended */
+	uint32_t tag;  /* to_tag, apart: it comes with the first answer, when the rest is there */
+	int32_t narrow[DASH_ROW_NARROW];
 	uint32_t refreshes_ok, refreshes_failed, n_messages, finding_mask;
 	uint32_t caller_ua, callee_ua, state; /* interned; 0 = NULL */
 	uint32_t method; /* interned; 0 = NULL (an INVITE dialog) */
 	uint8_t transport, refresher, end_class;
 	uint8_t flags; /* DASH_ROW_* */
 	uint16_t final_status; /* REGISTER, OPTIONS ... entries: 100-699, 0 = none */
+	uint16_t flags2; /* DASH_ROW2_*; no padding, so rows compare with memcmp */
 };
 
 struct dash_list {
@@ -59,6 +68,9 @@ struct dash_list {
 	size_t n_intern, cap_intern;
 	uint32_t *islot;
 	size_t n_islots;
+	/* the values of DASH_ROW_WIDE rows, DASH_ROW_NARROW a row */
+	int64_t *wide;
+	size_t n_wide, cap_wide;
 };
 
 /* Adds r (a new id) or replaces the row of its id; returns its index.
@@ -73,6 +85,14 @@ size_t dashboard_rows_lookup(const struct dash_list *l, uint64_t id);
  * never the row of id keep; the other rows keep their order (not their
  * indexes).  Returns how many rows it dropped. */
 size_t dashboard_rows_trim(struct dash_list *l, uint64_t keep);
+/* Drops every row i whose keep[i] is false (the others keep their order,
+ * not their indexes); returns how many it dropped. */
+size_t dashboard_rows_keep(struct dash_list *l, const bool *keep);
+/* The bytes the list holds in use (rows, their text, the interned strings,
+ * the index), and the most a bench-like dialog may cost
+ * (tests/unit/test_dashboard_rows.c holds the list to it). */
+size_t dashboard_rows_bytes(const struct dash_list *l);
+#define DASH_ROWS_BYTES_PER_DIALOG 240
 /* Frees everything; the list is empty and usable again. */
 void dashboard_rows_free(struct dash_list *l);
 
