@@ -60,7 +60,7 @@ static bool ds_status_new_in_txn(const struct txn *t, const struct txn_hop *hop,
 /* Who is where, and which software: only from messages an endpoint originated
  * (a request's first observation, a response's first observation, a 100 Trying
  * which is hop-by-hop), never from copies a proxy forwarded. */
-static void ds_note_parties(struct dialog *d, const struct observation *o)
+static void ds_note_parties(struct dialog_table *tab, struct dialog *d, const struct observation *o)
 {
 	const struct sip_msg *m = o->m;
 	const struct net_addr *src = &o->flow->src;
@@ -68,7 +68,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 	if (m->is_request) {
 		if (!o->t.first_request)
 			return;
-		dialog_note_agent(d, src, m->user_agent);
+		dialog_note_agent(tab, d, src, m->user_agent);
 		if (o->side == SIDE_CALLER && !d->caller_addr_known) {
 			d->caller_addr = *src;
 			d->caller_addr_known = true;
@@ -76,13 +76,13 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 			d->callee_addr = *src;
 			d->callee_addr_known = true;
 			if (!dialog_callee_ua(d) && ds_nonempty(m->user_agent))
-				dialog_set_callee_ua(d, m->user_agent);
+				dialog_set_callee_ua(tab, d, m->user_agent);
 		}
 		return;
 	}
 	if (o->t.retransmission || !o->t.txn || !ds_status_new_in_txn(o->t.txn, o->t.hop, m->status))
 		return;
-	dialog_note_agent(d, src, o->agent);
+	dialog_note_agent(tab, d, src, o->agent);
 	if (m->status == 100)
 		return;
 	if (o->side == SIDE_CALLER && !d->callee_addr_known) {
@@ -90,7 +90,7 @@ static void ds_note_parties(struct dialog *d, const struct observation *o)
 		d->callee_addr_known = true;
 	}
 	if (o->side == SIDE_CALLER && !dialog_callee_ua(d) && ds_nonempty(o->agent)) {
-		dialog_set_callee_ua(d, o->agent);
+		dialog_set_callee_ua(tab, d, o->agent);
 		emitter_dialog_changed(d);
 	}
 	if (o->side == SIDE_CALLEE && !d->caller_addr_known) {
@@ -194,7 +194,7 @@ void dialog_state_on_message(struct emitter *e, struct dialog_table *tab, struct
 {
 	struct txn *t = o->t.txn;
 
-	ds_note_parties(d, o);
+	ds_note_parties(tab, d, o);
 	if (o->m->is_request) {
 		ds_request(e, d, o);
 		return;

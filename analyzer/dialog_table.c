@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/agent_intern.h"
 #include "common/hash.h"
 #include "common/xalloc.h"
 
@@ -15,6 +16,7 @@ struct dialog_table {
 	size_t nbuckets; /* power of two */
 	size_t count;
 	struct lru lru; /* least recently active first (common/lru.h) */
+	struct agent_intern *agents; /* the agent texts the dialogs share */
 };
 
 static bool dialog_nonempty(const char *s)
@@ -49,47 +51,75 @@ void dialog_set_str(char **field, const char *s, size_t max)
 
 /* ---- the string pack ----
  * d->strs holds the dialog's strings back to back, each NUL-terminated, each
- * once (an agent's text is usually the caller's or callee's user agent too),
- * and after them (aligned) the table of its agents: one allocation for both.
- * It only grows: every field is set once and the agents are never forgotten,
- * so it is bounded (3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX
- * bytes of strings).  The fields hold offsets into it (16 bits, not pointers:
- * they stay right when it moves). */
+ * once; behind them (8-aligned) n_slots pointers to agent texts shared through
+ * the table's agent_intern (each once: the caller's user agent is usually its
+ * agent's text too); behind those the table of its agents.  One allocation
+ * for all.  It only grows: every field is set once and the agents are never
+ * forgotten, so it is bounded (3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) *
+ * DIALOG_TAG_MAX bytes of strings, 8 slots).  The fields hold 16-bit
+ * references (dialog_str), not pointers: they stay right when it moves. */
 
-/* Where the agents' table starts after len bytes of strings. */
-static size_t dialog_agents_at(size_t len)
+static size_t dialog_pack_size(size_t len, size_t n_slots, size_t n_agents)
 {
-	const size_t al = _Alignof(struct dialog_agent);
-
-	return (len + al - 1) / al * al;
+	return dialog_slots_at(len) + n_slots * sizeof(char *) +
+	       n_agents * sizeof(struct dialog_agent);
 }
 
 static struct dialog_agent *dialog_agents(const struct dialog *d)
 {
 	if (!d->strs) /* nothing packed yet, no agent either */
 		return NULL;
-	return (struct dialog_agent *)(void *)(d->strs + dialog_agents_at(d->strs_len));
+	return (struct dialog_agent *)(void *)(d->strs + dialog_slots_at(d->strs_len) +
+					       d->n_slots * sizeof(char *));
+}
+
+static const char *dialog_slot(const struct dialog *d, size_t i)
+{
+	return dialog_str(d, (uint16_t)(DIALOG_STR_SLOT | i));
 }
 
 /* The offset in d->strs of the first max-1 bytes of s, appended if new (the
- * agents' table moves up behind it). */
+ * slots and the agents' table move up behind it). */
 static uint16_t dialog_pack(struct dialog *d, const char *s, size_t max)
 {
 	size_t n = dialog_bounded_len(s, max);
 	size_t len = d->strs_len;
-	size_t agents = d->n_agents * sizeof(struct dialog_agent);
+	size_t tail = dialog_pack_size(0, d->n_slots, d->n_agents);
 
 	for (size_t off = 0; off < len; off += strlen(d->strs + off) + 1)
 		if (off + n < len && memcmp(d->strs + off, s, n) == 0 && d->strs[off + n] == '\0')
 			return (uint16_t)off;
-	d->strs = xrealloc(d->strs, dialog_agents_at(len + n + 1) + agents);
-	if (agents)
-		memmove(d->strs + dialog_agents_at(len + n + 1), d->strs + dialog_agents_at(len),
-			agents);
+	d->strs = xrealloc(d->strs, dialog_pack_size(len + n + 1, d->n_slots, d->n_agents));
+	if (tail)
+		memmove(d->strs + dialog_slots_at(len + n + 1), d->strs + dialog_slots_at(len), tail);
 	memcpy(d->strs + len, s, n);
 	d->strs[len + n] = '\0';
 	d->strs_len = (uint16_t)(len + n + 1);
 	return (uint16_t)len;
+}
+
+/* A reference to an agent text: a slot pointing at the table's shared copy,
+ * or (the table full, or an empty text) a string of the pack. */
+static uint16_t dialog_pack_agent(struct dialog_table *t, struct dialog *d, const char *s)
+{
+	size_t n = dialog_bounded_len(s, DIALOG_TAG_MAX);
+	const char *p = n ? agent_intern_get(t->agents, s, n) : NULL;
+
+	if (!p)
+		return dialog_pack(d, s, DIALOG_TAG_MAX);
+	for (size_t i = 0; i < d->n_slots; i++) {
+		if (dialog_slot(d, i) == p) {
+			agent_intern_put(p); /* held once per dialog */
+			return (uint16_t)(DIALOG_STR_SLOT | i);
+		}
+	}
+	size_t at = dialog_slots_at(d->strs_len) + d->n_slots * sizeof p;
+	size_t agents = d->n_agents * sizeof(struct dialog_agent);
+	d->strs = xrealloc(d->strs, dialog_pack_size(d->strs_len, d->n_slots + 1u, d->n_agents));
+	if (agents)
+		memmove(d->strs + at + sizeof p, d->strs + at, agents);
+	memcpy(d->strs + at, &p, sizeof p);
+	return (uint16_t)(DIALOG_STR_SLOT | d->n_slots++);
 }
 
 /* Sets a field of d that lives in the pack (once: see above). */
@@ -98,10 +128,16 @@ static void dialog_pack_set(struct dialog *d, uint16_t *field, const char *s, si
 	*field = s ? dialog_pack(d, s, max) : DIALOG_STR_NONE;
 }
 
-void dialog_set_callee_ua(struct dialog *d, const char *ua)
+static void dialog_pack_set_agent(struct dialog_table *t, struct dialog *d, uint16_t *field,
+				  const char *s)
+{
+	*field = s ? dialog_pack_agent(t, d, s) : DIALOG_STR_NONE;
+}
+
+void dialog_set_callee_ua(struct dialog_table *t, struct dialog *d, const char *ua)
 {
 	if (d->callee_ua_at == DIALOG_STR_NONE)
-		dialog_pack_set(d, &d->callee_ua_at, ua, DIALOG_TAG_MAX);
+		dialog_pack_set_agent(t, d, &d->callee_ua_at, ua);
 }
 
 struct dialog_table *dialog_table_new(void)
@@ -111,6 +147,7 @@ struct dialog_table *dialog_table_new(void)
 	t->nbuckets = DIALOG_TABLE_MIN_BUCKETS;
 	t->buckets = xcalloc(t->nbuckets, sizeof *t->buckets);
 	lru_init(&t->lru);
+	t->agents = agent_intern_new();
 	return t;
 }
 
@@ -118,6 +155,8 @@ void dialog_free(struct dialog *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; i < d->n_slots; i++)
+		agent_intern_put(dialog_slot(d, i));
 	free(d->strs);
 	free(d->callee_tag);
 	free(d->risk);
@@ -134,12 +173,18 @@ void dialog_table_free(struct dialog_table *t)
 		dialog_free(d);
 	}
 	free(t->buckets);
+	agent_intern_free(t->agents);
 	free(t);
 }
 
 size_t dialog_table_count(const struct dialog_table *t)
 {
 	return t->count;
+}
+
+size_t dialog_table_agents_shared(const struct dialog_table *t)
+{
+	return agent_intern_count(t->agents);
 }
 
 static void dialog_table_grow(struct dialog_table *t)
@@ -397,10 +442,9 @@ struct dialog *dialog_table_create(struct dialog_table *t, uint64_t id, const st
 		d->invite_cseq = m->cseq;
 	}
 	if (m->is_request)
-		dialog_pack_set(d, &d->caller_ua_at, m->user_agent, DIALOG_TAG_MAX);
+		dialog_pack_set_agent(t, d, &d->caller_ua_at, m->user_agent);
 	else
-		dialog_pack_set(d, &d->callee_ua_at, m->server ? m->server : m->user_agent,
-				DIALOG_TAG_MAX);
+		dialog_pack_set_agent(t, d, &d->callee_ua_at, m->server ? m->server : m->user_agent);
 	dialog_table_link(t, d);
 	return d;
 }
@@ -426,18 +470,19 @@ struct dialog *dialog_table_fork(struct dialog_table *t, const struct dialog *pa
 	dialog_pack_set(d, &d->to_uri_at, dialog_to_uri(parent), DIALOG_STR_MAX);
 	dialog_pack_set(d, &d->caller_tag_at, dialog_caller_tag(parent), DIALOG_TAG_MAX);
 	dialog_set_str(&d->callee_tag, to_tag, DIALOG_TAG_MAX);
-	dialog_pack_set(d, &d->caller_ua_at, dialog_caller_ua(parent), DIALOG_TAG_MAX);
+	dialog_pack_set_agent(t, d, &d->caller_ua_at, dialog_caller_ua(parent));
 	transaction_list_copy(&d->txns, &parent->txns);
 	const struct dialog_agent *pa = dialog_agents(parent);
 	for (size_t i = 0; i < parent->n_agents; i++)
-		dialog_note_agent(d, &pa[i].addr, parent->strs + pa[i].text);
+		dialog_note_agent(t, d, &pa[i].addr, dialog_str(parent, pa[i].text));
 	dialog_table_link(t, d);
 	return d;
 }
 
 /* ---- agents ---- */
 
-void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *agent)
+void dialog_note_agent(struct dialog_table *t, struct dialog *d, const struct net_addr *a,
+		       const char *agent)
 {
 	if (!dialog_nonempty(agent))
 		return;
@@ -447,9 +492,8 @@ void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *a
 			return;
 	if (d->n_agents == DIALOG_MAX_AGENTS)
 		return;
-	uint16_t text = dialog_pack(d, agent, DIALOG_TAG_MAX); /* moves the table */
-	d->strs = xrealloc(d->strs, dialog_agents_at(d->strs_len) +
-					    (d->n_agents + 1u) * sizeof(struct dialog_agent));
+	uint16_t text = dialog_pack_agent(t, d, agent); /* moves the table */
+	d->strs = xrealloc(d->strs, dialog_pack_size(d->strs_len, d->n_slots, d->n_agents + 1u));
 	struct dialog_agent *w = dialog_agents(d);
 	w[d->n_agents].addr = *a;
 	w[d->n_agents].text = text;
@@ -462,6 +506,6 @@ const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a)
 
 	for (size_t i = 0; i < d->n_agents; i++)
 		if (net_addr_equal(&v[i].addr, a))
-			return d->strs + v[i].text;
+			return dialog_str(d, v[i].text);
 	return NULL;
 }

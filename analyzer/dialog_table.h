@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "analyzer/records.h"
 #include "analyzer/session_clock.h"
@@ -57,11 +58,12 @@ struct dialog_risk {
 	struct dialog_risk_finding f[DIALOG_RISK_FINDINGS];
 };
 
-/* The Server/User-Agent an endpoint sent; the text is in the dialog's strs,
- * the table of them behind its strings (dialog_note_agent). */
+/* The Server/User-Agent an endpoint sent; the text is a reference like the
+ * user agents' (DIALOG_STR_SLOT ...), the table of them behind the dialog's
+ * strings and slots (dialog_note_agent). */
 struct dialog_agent {
 	struct net_addr addr;
-	uint16_t text; /* offset in strs */
+	uint16_t text; /* reference in strs, read with dialog_str() */
 };
 
 /* Fields ordered by size (no padding); enums in a byte, small counts and
@@ -75,7 +77,7 @@ struct dialog {
 	 * its own (dialog_set_str).  Noting an agent or the callee's user agent
 	 * may move strs: a pointer taken before is stale after. */
 	char *callee_tag; /* NULL while early without a tag */
-	char *strs; /* strs_len bytes of strings, then n_agents struct dialog_agent */
+	char *strs; /* strs_len bytes of strings, n_slots pointers, n_agents struct dialog_agent */
 	int64_t invite_ts;
 	int64_t created, established, ended, last_activity;
 	int64_t doomed_at;
@@ -105,6 +107,7 @@ struct dialog {
 	/* offsets in strs, DIALOG_STR_NONE = none (dialog_call_id() ...) */
 	uint16_t call_id_at, from_uri_at, to_uri_at, caller_tag_at, caller_ua_at, callee_ua_at;
 	uint8_t n_agents : 3;     /* DIALOG_MAX_AGENTS at most */
+	uint8_t n_slots : 4;      /* interned texts referenced (user agents, agents) */
 	uint8_t timer_offered : 2; /* bit 1 << enum dialog_side: some request offered "timer" */
 	bool caller_addr_known : 1, callee_addr_known : 1;
 	bool min_se_known : 1;
@@ -123,14 +126,32 @@ struct dialog {
 	bool counted_active : 1, counted_doomed : 1; /* as counted in the analyzer's stats */
 };
 
+/* A string reference: DIALOG_STR_NONE, an offset in the strings of the pack,
+ * or DIALOG_STR_SLOT | i: slot i (behind the strings, 8-aligned) holds a
+ * pointer to a text shared through the dialog table's agent_intern. */
 #define DIALOG_STR_NONE UINT16_MAX
-_Static_assert(3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX < DIALOG_STR_NONE,
-	       "the string pack of a dialog fits 16-bit offsets");
+#define DIALOG_STR_SLOT 0x8000u
+_Static_assert(3 * DIALOG_STR_MAX + (3 + DIALOG_MAX_AGENTS) * DIALOG_TAG_MAX < DIALOG_STR_SLOT,
+	       "the string pack of a dialog fits 15-bit offsets");
+_Static_assert(2 + DIALOG_MAX_AGENTS < 16, "struct dialog counts its slots in 4 bits");
 
-/* The string of d's pack at offset at (NULL = none). */
+/* Where the slots start behind len bytes of strings. */
+static inline size_t dialog_slots_at(size_t len)
+{
+	return (len + 7) / 8 * 8;
+}
+
+/* The string d's reference at names (NULL = none). */
 static inline const char *dialog_str(const struct dialog *d, uint16_t at)
 {
-	return at == DIALOG_STR_NONE ? NULL : d->strs + at;
+	if (at == DIALOG_STR_NONE)
+		return NULL;
+	if (!(at & DIALOG_STR_SLOT))
+		return d->strs + at;
+	const char *p;
+	memcpy(&p, d->strs + dialog_slots_at(d->strs_len) + (at & ~DIALOG_STR_SLOT) * sizeof p,
+	       sizeof p);
+	return p;
 }
 static inline const char *dialog_call_id(const struct dialog *d)
 {
@@ -206,9 +227,12 @@ enum dialog_side dialog_side_of(const struct dialog *d, const struct sip_msg *m)
 /* Sets the callee's tag (d->callee_tag) to the first max-1 bytes of s (NULL = none). */
 void dialog_set_str(char **field, const char *s, size_t max);
 /* Sets the callee's Server/User-Agent if still unknown. */
-void dialog_set_callee_ua(struct dialog *d, const char *ua);
+void dialog_set_callee_ua(struct dialog_table *t, struct dialog *d, const char *ua);
 /* Remembers the Server/User-Agent an endpoint sent; looks it up (NULL = unknown). */
-void dialog_note_agent(struct dialog *d, const struct net_addr *a, const char *agent);
+void dialog_note_agent(struct dialog_table *t, struct dialog *d, const struct net_addr *a,
+		       const char *agent);
+/* Distinct agent texts the table shares between its dialogs. */
+size_t dialog_table_agents_shared(const struct dialog_table *t);
 const char *dialog_agent_of(const struct dialog *d, const struct net_addr *a);
 
 #endif
