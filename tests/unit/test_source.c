@@ -465,6 +465,55 @@ static void test_small_queue_never_drops_offline(void **state)
 	expect_clear(&e);
 }
 
+/* A record larger than the ring can take is counted as a queue drop, and the
+ * file goes on (app/run.c sizes the ring so that this cannot happen). */
+static void test_record_larger_than_ring(void **state)
+{
+	(void)state;
+	static struct got g;
+	static char big[3000];
+	struct capture_config cfg;
+	struct frame_spec sp;
+	char err[256];
+	const char *path = tmp_path("big.pcap");
+	struct pcap_writer *w = pcap_writer_open_mem(LINK_ETHERNET);
+	const char *small = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: small\r\n\r\n";
+
+	frame_spec_init(&sp, LINK_ETHERNET, "10.1.1.1:5060", "10.1.1.2:5060", TRANSPORT_UDP);
+	memset(big, 'x', sizeof big);
+	memcpy(big, "OPTIONS sip:big@b SIP/2.0\r\n\r\n", 30);
+	assert_true(frame_write(w, T0, &sp, small, strlen(small)));
+	assert_true(frame_write(w, T0 + 1000, &sp, big, sizeof big));
+	assert_true(frame_write(w, T0 + 2000, &sp, small, strlen(small)));
+	size_t len;
+	const uint8_t *data = pcap_writer_data(w, &len);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+	pcap_writer_close(w);
+
+	capture_config_defaults(&cfg);
+	assert_true(capture_max_record(&cfg) >= sip_packet_size(UINT16_MAX));
+	assert_true(capture_max_record(&cfg) >= sip_packet_size((uint32_t)cfg.decoder.max_tcp_stream_bytes));
+	struct capture_source *s = capture_open_file(path, &cfg, err, sizeof err);
+	assert_non_null(s);
+	struct pkt_ring *q = pkt_ring_new(PKT_RING_MIN_BYTES);
+	assert_true(sip_packet_size(sizeof big) > pkt_ring_max_record(q));
+	assert_true(capture_start(s, q, err, sizeof err));
+	drain(q, &g);
+	capture_join(s);
+	struct capture_stats st;
+	capture_get_stats(s, &st);
+	assert_int_equal(st.sip_candidates, 3);
+	assert_int_equal(st.dropped_queue, 1);
+	assert_int_equal(g.n, 2);
+	assert_true(contains(g.pkts[0], "Call-ID: small") && contains(g.pkts[1], "Call-ID: small"));
+	capture_close(s);
+	pkt_ring_free(q);
+	got_clear(&g);
+}
+
 /* Nobody reads: capture_stop still ends the thread promptly. */
 static void test_stop_while_queue_full(void **state)
 {
@@ -696,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_max_packets_and_write),
 		cmocka_unit_test(test_offline_filter),
 		cmocka_unit_test(test_small_queue_never_drops_offline),
+		cmocka_unit_test(test_record_larger_than_ring),
 		cmocka_unit_test(test_stop_while_queue_full),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_default_filter_compiles),
