@@ -108,7 +108,7 @@ check-asan: deps
 
 check-tsan: deps
 	$(MAKE) --no-print-directory SAN=thread BUILD=build-thread build-thread/sipwatch \
-		build-thread/tests/test_queue build-thread/tests/test_source build-thread/tests/test_writer build-thread/tests/test_dashboard_feed \
+		build-thread/tests/test_pkt_ring build-thread/tests/test_queue build-thread/tests/test_source build-thread/tests/test_writer build-thread/tests/test_dashboard_feed \
 		build-thread/tools/gen_flood
 	@sh tests/sanitize/tsan.sh build-thread
 

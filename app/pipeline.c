@@ -1,4 +1,4 @@
-/* pipeline: the analyzer thread — queue → analyzer → store, with the clock. */
+/* pipeline: the analyzer thread — ring → analyzer → store, with the clock. */
 #include "app/pipeline.h"
 
 #include <time.h>
@@ -99,7 +99,7 @@ static int64_t pipeline_retention_clock(struct pipeline *p, int64_t start, int64
  * below a quarter it waits again (the gap keeps it from flapping). */
 static void pipeline_pressure(struct pipeline *p)
 {
-	size_t len = queue_length(p->queue), cap = queue_capacity(p->queue);
+	size_t len = pkt_ring_used(p->ring), cap = pkt_ring_capacity(p->ring);
 	bool pressed = p->pressed ? len > cap / 4 : len > cap / 2;
 
 	if (pressed != p->pressed) {
@@ -142,14 +142,16 @@ void pipeline_run(struct pipeline *p)
 			stopping = true;
 			if (p->notify)
 				service_notify_stopping();
-			capture_stop(p->source); /* the queue drains, then closes */
+			capture_stop(p->source); /* the ring drains, then closes */
 		}
 		if (store_failed(p->store) && !stopping) {
 			stopping = true;
 			capture_stop(p->source);
-			queue_cancel(p->queue);
+			pkt_ring_cancel(p->ring);
 		}
-		struct sip_packet *pkt = queue_pop(p->queue, PIPELINE_POP_TIMEOUT_MS);
+		/* In place: the analyzer copies what it keeps, so the record's room
+		 * is released as soon as it has been fed (FIFO, issue 20). */
+		struct sip_packet *pkt = pkt_ring_peek(p->ring, PIPELINE_POP_TIMEOUT_MS, NULL);
 		if (pkt && p->live)
 			pipeline_pressure(p);
 		if (pkt) {
@@ -157,10 +159,10 @@ void pipeline_run(struct pipeline *p)
 				analyzer_feed(p->analyzer, pkt);
 			if (clock_us == TS_NONE || pkt->ts_us > clock_us)
 				clock_us = pkt->ts_us;
-			sip_packet_free(pkt);
+			pkt_ring_release(p->ring);
 			if (++n % PIPELINE_PUBLISH_EVERY == 0)
 				pipeline_publish(p, clock_us, false);
-		} else if (queue_is_drained(p->queue)) {
+		} else if (pkt_ring_is_drained(p->ring)) {
 			break;
 		} else {
 			if (p->live)

@@ -1,5 +1,5 @@
-/* pipeline: the analyzer thread's loop.  Pops SIP candidates from the capture
- * queue, feeds the analyzer, drives its clock (packet time, or the wall clock
+/* pipeline: the analyzer thread's loop.  Reads SIP candidates in place from
+ * the capture ring (releasing each once analysed), feeds the analyzer, drives its clock (packet time, or the wall clock
  * while a live wire is quiet), and lets the store commit its batches. */
 #ifndef SIPWATCH_PIPELINE_H
 #define SIPWATCH_PIPELINE_H
@@ -12,11 +12,11 @@
 #include "analyzer/analyzer.h"
 #include "app/service_notify.h"
 #include "capture/source.h"
-#include "common/queue.h"
+#include "common/pkt_ring.h"
 #include "db/store.h"
 
 struct pipeline {
-	struct queue *queue;
+	struct pkt_ring *ring;
 	struct analyzer *analyzer;
 	struct store *store;
 	struct capture_source *source;
@@ -42,7 +42,7 @@ struct pipeline {
 };
 
 void pipeline_init(struct pipeline *p);
-/* Runs until the queue is drained (input ended or stopped); then finishes the analyzer. */
+/* Runs until the ring is drained (input ended or stopped); then finishes the analyzer. */
 void pipeline_run(struct pipeline *p);
 void *pipeline_thread(void *arg);
 void pipeline_snapshot(struct pipeline *p, struct analyzer_stats *stats, int64_t *clock_us,

@@ -106,8 +106,10 @@ struct decoder_stats {
 	struct hep_counters hep;  /* HEP on the HEP ports (capture/hep.c) */
 };
 
-/* Called once per SIP candidate; the callee takes ownership of pkt. */
-typedef void (*decoder_emit_fn)(void *ctx, struct sip_packet *pkt);
+/* Called once per SIP candidate: hdr (hdr->data unused) and its hdr->len
+ * payload bytes at data, both lent for the call only: the callee copies what
+ * it keeps (no allocation per message, issue 20). */
+typedef void (*decoder_emit_fn)(void *ctx, const struct sip_packet *hdr, const uint8_t *data);
 
 struct decoder;
 

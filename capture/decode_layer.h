@@ -102,17 +102,18 @@ static inline enum decode_status decode_unsupported(struct decode_pkt *pkt, enum
 	return DECODE_UNSUPPORTED;
 }
 
-/* One SIP candidate to the caller (who takes ownership of the record). */
+/* One SIP candidate to the caller (who copies what it keeps). */
 static inline void decode_sink_emit(const struct decode_sink *s, int64_t ts_us,
 				    const struct flow *f, const struct sip_wire *w,
 				    const uint8_t *data, size_t len)
 {
-	struct sip_packet *p = sip_packet_new(ts_us, f, data, (uint32_t)len);
+	struct sip_packet h;
 
+	sip_packet_init(&h, ts_us, f, (uint32_t)len);
 	if (w)
-		p->wire = *w;
+		h.wire = *w;
 	s->stats->sip_candidates++;
-	s->emit(s->ctx, p);
+	s->emit(s->ctx, &h, data);
 }
 
 static inline bool decode_port_in(const uint16_t *ports, size_t n, uint16_t port)

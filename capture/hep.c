@@ -263,8 +263,8 @@ bool hep_auth_ok(const struct hep_msg *m, const char *password)
 	return diff == 0;
 }
 
-struct sip_packet *hep_input(const uint8_t *p, size_t n, int64_t fallback_ts,
-			     const char *password, struct hep_counters *c)
+bool hep_input(const uint8_t *p, size_t n, int64_t fallback_ts, const char *password,
+	       struct hep_counters *c, struct sip_packet *hdr, const uint8_t **payload)
 {
 	struct hep_msg m;
 
@@ -274,24 +274,25 @@ struct sip_packet *hep_input(const uint8_t *p, size_t n, int64_t fallback_ts,
 		break;
 	case HEP_NOT_SIP:
 		c->not_sip++;
-		return NULL;
+		return false;
 	default:
 		c->errors++;
-		return NULL;
+		return false;
 	}
 	if (!hep_auth_ok(&m, password)) {
 		c->auth_failed++;
-		return NULL;
+		return false;
 	}
 	if (m.payload_len > UINT32_MAX) {
 		c->errors++;
-		return NULL;
+		return false;
 	}
 	c->messages++;
-	struct sip_packet *pkt = sip_packet_new(m.ts_us != TS_NONE ? m.ts_us : fallback_ts, &m.flow,
-						m.payload, (uint32_t)m.payload_len);
-	pkt->hep = true;
-	pkt->hep_has_agent = m.has_agent;
-	pkt->hep_agent_id = m.agent_id;
-	return pkt;
+	sip_packet_init(hdr, m.ts_us != TS_NONE ? m.ts_us : fallback_ts, &m.flow,
+			(uint32_t)m.payload_len);
+	hdr->hep = true;
+	hdr->hep_has_agent = m.has_agent;
+	hdr->hep_agent_id = m.agent_id;
+	*payload = m.payload;
+	return true;
 }

@@ -59,9 +59,10 @@ struct hep_counters {
 	uint64_t not_sip;     /* well-formed but not SIP: skipped */
 };
 
-/* One packet in, one SIP record out (the caller owns it) or NULL with the
- * reason counted in c.  fallback_ts is used when the packet has no time. */
-struct sip_packet *hep_input(const uint8_t *p, size_t n, int64_t fallback_ts,
-			     const char *password, struct hep_counters *c);
+/* One packet in, one SIP record out: true with its header in *hdr and its
+ * payload at *payload (inside p), or false with the reason counted in c.
+ * fallback_ts is used when the packet has no time. */
+bool hep_input(const uint8_t *p, size_t n, int64_t fallback_ts, const char *password,
+	       struct hep_counters *c, struct sip_packet *hdr, const uint8_t **payload);
 
 #endif

@@ -181,10 +181,11 @@ static void hep_listen_udp(struct hep_listener *l, hep_listen_emit_fn emit, void
 		if (n < 0)
 			return; /* EAGAIN: nothing more; other errors: try next time */
 		l->stats.udp_datagrams++;
-		struct sip_packet *p = hep_input(l->dgram, (size_t)n, hep_listen_wall_us(),
-						 l->cfg.password, &l->stats.hep);
-		if (p)
-			emit(ctx, p);
+		struct sip_packet h;
+		const uint8_t *payload;
+		if (hep_input(l->dgram, (size_t)n, hep_listen_wall_us(), l->cfg.password,
+			      &l->stats.hep, &h, &payload))
+			emit(ctx, &h, payload);
 	}
 }
 
@@ -239,10 +240,11 @@ static bool hep_listen_frames(struct hep_listener *l, struct hep_conn *c, int64_
 		}
 		if (len == 0 || (size_t)len > c->used - off)
 			break;
-		struct sip_packet *p = hep_input(c->buf + off, (size_t)len, hep_listen_wall_us(),
-						 l->cfg.password, &l->stats.hep);
-		if (p)
-			emit(ctx, p);
+		struct sip_packet h;
+		const uint8_t *payload;
+		if (hep_input(c->buf + off, (size_t)len, hep_listen_wall_us(), l->cfg.password,
+			      &l->stats.hep, &h, &payload))
+			emit(ctx, &h, payload);
 		off += (size_t)len;
 	}
 	if (off) {

@@ -40,7 +40,8 @@ struct hep_listen_stats {
 	uint64_t tcp_evicted;      /* closed to make room at max_conns */
 };
 
-typedef void (*hep_listen_emit_fn)(void *ctx, struct sip_packet *pkt);
+/* As decoder_emit_fn: hdr and its payload lent for the call. */
+typedef void (*hep_listen_emit_fn)(void *ctx, const struct sip_packet *hdr, const uint8_t *data);
 
 struct hep_listener;
 

@@ -8,11 +8,8 @@
 
 #include "common/xalloc.h"
 
-struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const uint8_t *data,
-				  uint32_t len)
+void sip_packet_init(struct sip_packet *p, int64_t ts_us, const struct flow *flow, uint32_t len)
 {
-	struct sip_packet *p = xmalloc(sizeof *p + len);
-
 	p->ts_us = ts_us;
 	p->flow = *flow;
 	p->hep = false;
@@ -20,8 +17,31 @@ struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const 
 	p->hep_agent_id = 0;
 	p->wire = (struct sip_wire){0};
 	p->len = len;
+}
+
+void sip_packet_copy(struct sip_packet *p, const struct sip_packet *hdr, const uint8_t *data)
+{
+	*p = *hdr;
+	if (hdr->len)
+		memcpy(p->data, data, hdr->len);
+}
+
+struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const uint8_t *data,
+				  uint32_t len)
+{
+	struct sip_packet *p = xmalloc(sip_packet_size(len));
+
+	sip_packet_init(p, ts_us, flow, len);
 	if (len)
 		memcpy(p->data, data, len);
+	return p;
+}
+
+struct sip_packet *sip_packet_dup(const struct sip_packet *hdr, const uint8_t *data)
+{
+	struct sip_packet *p = xmalloc(sip_packet_size(hdr->len));
+
+	sip_packet_copy(p, hdr, data);
 	return p;
 }
 

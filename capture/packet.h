@@ -2,7 +2,8 @@
  *
  * One record per SIP message candidate: a UDP payload, or one Content-Length
  * framed message cut out of a reassembled TCP stream.  The record and its
- * payload are one allocation owned by whoever holds the pointer. */
+ * payload are contiguous: in the capture → analyzer ring (app/run.c) or, in
+ * tests and tools, one allocation owned by whoever holds the pointer. */
 #ifndef SIPWATCH_PACKET_H
 #define SIPWATCH_PACKET_H
 
@@ -67,9 +68,24 @@ struct sip_packet {
 	uint8_t data[]; /* len bytes, not NUL-terminated */
 };
 
-/* Allocates a record with room for len payload bytes and copies them in. */
+/* A record's header for len payload bytes, not yet anywhere: the decoders fill
+ * one on the stack and hand it with the payload to their sink, which copies
+ * both where it keeps them (the capture thread: the packet ring, issue 20). */
+void sip_packet_init(struct sip_packet *p, int64_t ts_us, const struct flow *flow, uint32_t len);
+/* Bytes a record with len payload bytes takes. */
+static inline size_t sip_packet_size(uint32_t len)
+{
+	return sizeof(struct sip_packet) + len;
+}
+/* Copies hdr and its len payload bytes at data into p (sip_packet_size bytes). */
+void sip_packet_copy(struct sip_packet *p, const struct sip_packet *hdr, const uint8_t *data);
+
+/* Allocates a record with room for len payload bytes and copies them in
+ * (tests and tools; the capture path copies into the ring instead). */
 struct sip_packet *sip_packet_new(int64_t ts_us, const struct flow *flow, const uint8_t *data,
 				  uint32_t len);
+/* An allocated copy of hdr and its payload at data. */
+struct sip_packet *sip_packet_dup(const struct sip_packet *hdr, const uint8_t *data);
 void sip_packet_free(struct sip_packet *p);
 
 /* "1.2.3.4:5060" or "[::1]:5060". */

@@ -29,7 +29,7 @@
 #include "common/thread_role.h"
 
 #define CAPTURE_STATS_INTERVAL_US USEC_PER_SEC
-#define CAPTURE_PUSH_RETRY_NS 200000L /* 0.2 ms between tries on a full queue */
+#define CAPTURE_PUSH_WAIT_MS 10 /* a file on a full ring: stop is checked this often */
 
 #define CAPTURE_MAX_LINKTYPES 8
 
@@ -48,7 +48,7 @@ struct capture_source {
 	bool live;
 	int linktype;
 	uint64_t max_packets;
-	struct queue *q;
+	struct pkt_ring *ring;
 	struct hep_listener *hep; /* --hep-listen; NULL = none */
 	const char *hep_password;
 	bool pcap_done;           /* the file ended; the listener is still served */
@@ -92,26 +92,38 @@ static void capture_sleep_ns(long ns)
 	nanosleep(&ts, NULL);
 }
 
-/* Decoder callback: hands one record to the queue (see the banner for the policy). */
-static void capture_emit(void *ctx, struct sip_packet *p)
+/* Copies one record into the ring (see the banner for the policy): live a
+ * full ring costs it, from a file the thread waits, a stop request aside. */
+static void capture_put(struct capture_source *s, bool wait, const struct sip_packet *hdr,
+			const uint8_t *data)
+{
+	size_t n = sip_packet_size(hdr->len);
+	enum pkt_ring_status why;
+	void *p;
+
+	if (!wait)
+		p = pkt_ring_try_reserve(s->ring, n, &why);
+	else
+		while (!(p = pkt_ring_reserve(s->ring, n, CAPTURE_PUSH_WAIT_MS, &why)) &&
+		       why == PKT_RING_FULL && !atomic_load(&s->stop))
+			;
+	if (!p) {
+		/* A file stopped or cancelled is not a drop; a record larger than the
+		 * ring cannot happen with the sizes of app/run.c but would count. */
+		if (!wait || why == PKT_RING_TOO_BIG)
+			STORE(s->dropped_queue, LOAD(s->dropped_queue) + 1);
+		return;
+	}
+	sip_packet_copy(p, hdr, data);
+	pkt_ring_commit(s->ring);
+}
+
+/* Decoder callback. */
+static void capture_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
 	struct capture_source *s = ctx;
 
-	if (s->live) {
-		if (!queue_try_push(s->q, p)) {
-			sip_packet_free(p);
-			STORE(s->dropped_queue, LOAD(s->dropped_queue) + 1);
-		}
-		return;
-	}
-	/* Not queue_push: a stop request must not wait for the consumer. */
-	while (!queue_try_push(s->q, p)) {
-		if (atomic_load(&s->stop)) {
-			sip_packet_free(p);
-			return;
-		}
-		capture_sleep_ns(CAPTURE_PUSH_RETRY_NS);
-	}
+	capture_put(s, !s->live, hdr, data);
 }
 
 struct capture_source *capture_source_new(pcap_t *p, const char *name, bool live,
@@ -263,15 +275,10 @@ static void capture_publish(struct capture_source *s)
 	STORE(s->hep_not_sip, h.not_sip);
 }
 
-/* Listener callback: HEP arrives live, so a full queue drops and counts. */
-static void capture_emit_hep(void *ctx, struct sip_packet *p)
+/* Listener callback: HEP arrives live, so a full ring drops and counts. */
+static void capture_emit_hep(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
-	struct capture_source *s = ctx;
-
-	if (!queue_try_push(s->q, p)) {
-		sip_packet_free(p);
-		STORE(s->dropped_queue, LOAD(s->dropped_queue) + 1);
-	}
+	capture_put(ctx, false, hdr, data);
 }
 
 static void capture_kernel_stats(struct capture_source *s)
@@ -337,7 +344,7 @@ static void capture_finish(struct capture_source *s)
 	if (s->dumper)
 		pcap_dump_flush(s->dumper);
 	atomic_store_explicit(&s->finished, true, memory_order_release);
-	queue_close(s->q);
+	pkt_ring_close(s->ring);
 }
 
 /* The next packet of a pcapng file, as pcap_next_ex would say it; -f applied. */
@@ -414,7 +421,7 @@ static void *capture_thread(void *arg)
 	return NULL;
 }
 
-bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t errlen)
+bool capture_start(struct capture_source *s, struct pkt_ring *ring, char *err, size_t errlen)
 {
 	sigset_t all, old;
 
@@ -422,7 +429,7 @@ bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t 
 		snprintf(err, errlen, "%s: capture already started", s->name);
 		return false;
 	}
-	s->q = q;
+	s->ring = ring;
 	/* The capture thread takes no signals: they go to the thread that handles them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -434,6 +441,13 @@ bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t 
 	}
 	s->started = true;
 	return true;
+}
+
+size_t capture_max_record(const struct capture_config *cfg)
+{
+	size_t n = cfg->decoder.max_tcp_stream_bytes;
+
+	return sip_packet_size((uint32_t)(n > UINT16_MAX ? n : UINT16_MAX));
 }
 
 void capture_stop(struct capture_source *s)

@@ -12,7 +12,7 @@
 
 #include "capture/decode.h"
 #include "capture/hep_listen.h"
-#include "common/queue.h"
+#include "common/pkt_ring.h"
 
 struct capture_config {
 	struct decoder_config decoder;
@@ -74,10 +74,15 @@ struct capture_source *capture_open_hep(const struct capture_config *cfg, char *
 bool capture_is_live(const struct capture_source *s);
 const char *capture_name(const struct capture_source *s);
 
-/* Starts the capture thread pushing struct sip_packet * into q; closes q at the end.
- * Reading a file the thread waits while q is full: a consumer that gives up
- * (queue_cancel) must also call capture_stop. */
-bool capture_start(struct capture_source *s, struct queue *q, char *err, size_t errlen);
+/* Starts the capture thread copying each record (a struct sip_packet and its
+ * payload, sip_packet_size bytes) into ring; closes ring at the end.  A record
+ * larger than its pkt_ring_max_record is counted in dropped_queue: app/run.c
+ * sizes it for the largest the decoder can make (capture_max_record).  Reading a file the thread waits while ring is full:
+ * a consumer that gives up (pkt_ring_cancel) must also call capture_stop. */
+bool capture_start(struct capture_source *s, struct pkt_ring *ring, char *err, size_t errlen);
+/* The largest record cfg's decoder can hand over: a UDP, SCTP or HEP payload
+ * (16-bit lengths), or a message framed out of a TCP stream's buffer. */
+size_t capture_max_record(const struct capture_config *cfg);
 /* Asks the thread to stop (signal-safe flag + pcap_breakloop). */
 void capture_stop(struct capture_source *s);
 void capture_join(struct capture_source *s);

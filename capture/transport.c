@@ -48,10 +48,11 @@ enum decode_status transport_udp_sip(const struct decode_env *env, struct decode
 	if ((decode_port_in(cfg->hep_ports, cfg->n_hep_ports, pkt->flow.dst.port) ||
 	     decode_port_in(cfg->hep_ports, cfg->n_hep_ports, pkt->flow.src.port)) &&
 	    hep_is_hep3(p, n)) {
-		struct sip_packet *hp = hep_input(p, n, pkt->ts_us, cfg->hep_password, &stats->hep);
-		if (hp) {
+		struct sip_packet hh;
+		const uint8_t *payload;
+		if (hep_input(p, n, pkt->ts_us, cfg->hep_password, &stats->hep, &hh, &payload)) {
 			stats->sip_candidates++;
-			env->sink.emit(env->sink.ctx, hp);
+			env->sink.emit(env->sink.ctx, &hh, payload);
 		}
 		return DECODE_OK;
 	}

@@ -159,11 +159,6 @@ bool queue_is_drained(struct queue *q)
 	return atomic_load(&q->closed) && queue_length(q) == 0;
 }
 
-size_t queue_capacity(const struct queue *q)
-{
-	return q->mask + 1;
-}
-
 size_t queue_length(struct queue *q)
 {
 	return atomic_load(&q->tail) - atomic_load(&q->head);

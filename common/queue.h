@@ -32,6 +32,5 @@ void queue_close(struct queue *q);
 void queue_cancel(struct queue *q);
 bool queue_is_drained(struct queue *q);
 size_t queue_length(struct queue *q);
-size_t queue_capacity(const struct queue *q); /* the rounded-up capacity */
 
 #endif

@@ -31,8 +31,9 @@ static const struct {
 	{OUT_ETHERTYPE, 0x8100}, {OUT_UDP, 5060}, {OUT_IP, 6},
 };
 
-static void fuzz_emit(void *ctx, struct sip_packet *pkt)
+static void fuzz_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *pkt = sip_packet_dup(hdr, data); /* the sink lends them */
 	volatile uint8_t sink = 0;
 
 	for (uint32_t i = 0; i < pkt->len; i++) /* every byte: ASan sees a bad length */

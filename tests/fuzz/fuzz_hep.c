@@ -13,8 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hep_counters c = {0};
 	struct hep_msg m;
+	struct sip_packet h;
+	const uint8_t *pl;
 
-	sip_packet_free(hep_input(data, size, 0, NULL, &c));
+	/* the payload handed over lies inside the input */
+	if (hep_input(data, size, 0, NULL, &c, &h, &pl) && (pl < data || pl + h.len > data + size))
+		__builtin_trap();
 	if (hep_parse(data, size, &m) == HEP_OK) {
 		/* what the parser returns lies inside the input */
 		if (m.payload < data || m.payload + m.payload_len > data + size)
@@ -27,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		long len = hep_frame_len(data + off, size - off);
 		if (len <= 0 || (size_t)len > size - off)
 			break;
-		sip_packet_free(hep_input(data + off, (size_t)len, 0, "key", &c));
+		if (hep_input(data + off, (size_t)len, 0, "key", &c, &h, &pl) &&
+		    (pl < data + off || pl + h.len > data + off + len))
+			__builtin_trap();
 		off += (size_t)len;
 	}
 	if (c.messages > c.packets)

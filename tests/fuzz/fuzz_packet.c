@@ -14,8 +14,9 @@ static const int fuzz_links[] = {
 	LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_RAW, LINK_NULL, LINK_LOOP, LINK_IPV4, LINK_IPV6,
 };
 
-static void fuzz_emit(void *ctx, struct sip_packet *pkt)
+static void fuzz_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *pkt = sip_packet_dup(hdr, data); /* the sink lends them */
 	size_t *n = ctx;
 	volatile uint8_t sink = 0;
 

@@ -11,8 +11,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fuzz_pcapng_emit(void *ctx, struct sip_packet *p)
+static void fuzz_pcapng_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *p = sip_packet_dup(hdr, data); /* the sink lends them */
 	(void)ctx;
 	sip_packet_free(p);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make check-tsan: ThreadSanitizer on the capture → analyzer → db writer
-# handoffs — the queue, source and writer unit tests, and sipwatch -r on
-# captures (the reader thread feeding the analyzer thread through the queue,
+# handoffs — the packet ring, queue, source and writer unit tests, and
+# sipwatch -r on captures (the reader thread feeding the analyzer thread
+# through the packet ring,
 # the analyzer feeding the store's writer thread).  Any race report fails.
 # Usage: tsan.sh BUILD_DIR.  Ends with "check-tsan: PASS" or "check-tsan: FAIL".
 set -u
@@ -23,6 +24,7 @@ run() { # name command...
 		fail=1
 	fi
 }
+run test_pkt_ring "$B/tests/test_pkt_ring"
 run test_queue "$B/tests/test_queue"
 run test_source "$B/tests/test_source"
 run test_writer "$B/tests/test_writer"
@@ -30,8 +32,8 @@ run test_dashboard_feed "$B/tests/test_dashboard_feed"
 run outage "$B/sipwatch" -r samples/outage-update-200-dropped.pcap -d "$T/a.db" --no-ui --report json
 run peers-tcp "$B/sipwatch" -r tests/captures/peers/p21_tcp_healthy_update.pcap -d "$T/b.db" --no-ui
 run stdin "$B/sipwatch" -r - -d "$T/c.db" --no-ui <tests/captures/peers/p01_healthy_update.pcap
-# far more packets than the queue holds (4096 offline): the reader waits on a
-# full queue and the analyzer drains it, many times over
+# far more packets than the ring holds (2 MiB offline): the reader waits on a
+# full ring and the analyzer drains it, many times over
 "$B/tools/gen_flood" invites 20000 "$T/flood.pcap"
 run flood "$B/sipwatch" -r "$T/flood.pcap" -d "$T/d.db" --no-ui --max-dialogs 500
 # the monitoring threads (issue 19): the HEP sender draining its queue and the

@@ -34,14 +34,15 @@ static void pcap_frames_write(const char *dir, const char *base, const char *kin
 	fclose(f);
 }
 
-static void pcap_frames_emit(void *ctx, struct sip_packet *pkt)
+static void pcap_frames_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *pkt = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct seeds *s = ctx;
-	unsigned char hdr[3] = {1, 100, 0};
+	unsigned char lead[3] = {1, 100, 0};
 
 	if (pkt->flow.transport == TRANSPORT_TCP)
-		hdr[0] |= 0x80;
-	pcap_frames_write(s->sip_dir, s->base, "sip", s->n++, hdr, 3, pkt->data, pkt->len);
+		lead[0] |= 0x80;
+	pcap_frames_write(s->sip_dir, s->base, "sip", s->n++, lead, 3, pkt->data, pkt->len);
 	sip_packet_free(pkt);
 }
 

@@ -94,8 +94,9 @@ static void rewrap_put(struct rewrap *r, int64_t ts, const struct frame_spec *s,
 	}
 }
 
-static void rewrap_emit(void *ctx, struct sip_packet *pkt)
+static void rewrap_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *pkt = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct rewrap *r = ctx;
 	struct frame_spec s;
 

@@ -16,7 +16,8 @@
 #include "analyzer/analyzer.h"
 #include "analyzer/sip_parse.h"
 #include "capture/source.h"
-#include "common/queue.h"
+#include "common/pkt_ring.h"
+#include "tests/support/packet_sink.h"
 #include "common/xalloc.h"
 
 /* ---- a minimal JSON reader (objects, arrays, strings, numbers, literals) ---- */
@@ -292,14 +293,14 @@ static void run_capture(const char *path, struct run *r)
 	struct capture_source *s = capture_open_file(path, &cc, err, sizeof err);
 	if (!s)
 		fail_msg("%s: %s", path, err);
-	struct queue *q = queue_new(256);
+	struct pkt_ring *q = pkt_ring_new(1u << 20);
 	if (!capture_start(s, q, err, sizeof err))
 		fail_msg("%s: %s", path, err);
 	int64_t last = TS_NONE;
 	for (;;) {
-		struct sip_packet *p = queue_pop(q, 1000);
+		struct sip_packet *p = packet_sink_pop(q, 1000);
 		if (!p) {
-			if (queue_is_drained(q))
+			if (pkt_ring_is_drained(q))
 				break;
 			continue;
 		}
@@ -315,7 +316,7 @@ static void run_capture(const char *path, struct run *r)
 	analyzer_finish(a, last);
 	assert_false(cs.failed);
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 	analyzer_free(a);
 }
 

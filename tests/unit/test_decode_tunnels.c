@@ -28,8 +28,9 @@ struct counter {
 	struct sip_packet *last;
 };
 
-static void count_emit(void *ctx, struct sip_packet *p)
+static void count_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *p = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct counter *c = ctx;
 
 	c->n++;

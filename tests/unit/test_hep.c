@@ -221,16 +221,19 @@ static void test_input_counts(void **state)
 	struct hep_counters c = {0};
 
 	hb_good(&h, "pw", SIP);
-	struct sip_packet *p = hep_input(h.b, h.n, 0, "pw", &c);
-	assert_non_null(p);
-	assert_true(p->hep && p->hep_has_agent);
-	assert_int_equal(p->hep_agent_id, 2001);
-	assert_int_equal(p->ts_us, 1700000000LL * USEC_PER_SEC + 123456);
-	sip_packet_free(p);
-	assert_null(hep_input(h.b, h.n, 0, "other", &c));
+	struct sip_packet p;
+	const uint8_t *payload = NULL;
+	assert_true(hep_input(h.b, h.n, 0, "pw", &c, &p, &payload));
+	assert_true(p.hep && p.hep_has_agent);
+	assert_int_equal(p.hep_agent_id, 2001);
+	assert_int_equal(p.ts_us, 1700000000LL * USEC_PER_SEC + 123456);
+	/* the payload is lent from the packet itself, not copied */
+	assert_true(payload > h.b && payload + p.len <= h.b + h.n);
+	assert_memory_equal(payload, SIP, p.len);
+	assert_false(hep_input(h.b, h.n, 0, "other", &c, &p, &payload));
 	hb_good(&h, NULL, SIP);
-	assert_null(hep_input(h.b, h.n, 0, "pw", &c)); /* no key at all */
-	assert_null(hep_input(h.b, h.n - 2, 0, NULL, &c));
+	assert_false(hep_input(h.b, h.n, 0, "pw", &c, &p, &payload)); /* no key at all */
+	assert_false(hep_input(h.b, h.n - 2, 0, NULL, &c, &p, &payload));
 	assert_int_equal(c.packets, 4);
 	assert_int_equal(c.messages, 1);
 	assert_int_equal(c.auth_failed, 2);
@@ -242,8 +245,9 @@ struct sink {
 	struct sip_packet *last;
 };
 
-static void sink_emit(void *ctx, struct sip_packet *p)
+static void sink_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *p = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct sink *s = ctx;
 
 	s->n++;

@@ -1,5 +1,5 @@
 /* test_source: capture files end to end through capture_open_file,
- * capture_start and the queue (same candidates as the decoder alone), damaged
+^ * capture_start and the ring (same candidates as the decoder alone), damaged
  * and wrong files, -c, -w, filters, back-pressure, stop, stdin, pcapng, the
  * default live filter, and a live capture on loopback when permitted. */
 #include <setjmp.h>
@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 #include "capture/source.h"
-#include "common/queue.h"
+#include "common/pkt_ring.h"
+#include "tests/support/packet_sink.h"
 #include "tests/support/frames.h"
 
 #define T0 (1700000000LL * USEC_PER_SEC)
@@ -75,23 +76,23 @@ static void got_clear(struct got *g)
 	g->n = 0;
 }
 
-/* Pops until the producer closed the queue (at most 10 s). */
-static void drain(struct queue *q, struct got *g)
+/* Pops until the producer closed the ring (at most 10 s). */
+static void drain(struct pkt_ring *q, struct got *g)
 {
 	double start = now_s();
 
 	while (now_s() - start < 10) {
-		struct sip_packet *p = queue_pop(q, 100);
+		struct sip_packet *p = packet_sink_pop(q, 100);
 		if (p) {
 			if (g->n < MAX_PKTS)
 				g->pkts[g->n++] = p;
 			else
 				sip_packet_free(p);
-		} else if (queue_is_drained(q)) {
+		} else if (pkt_ring_is_drained(q)) {
 			return;
 		}
 	}
-	fail_msg("queue not closed within 10 s");
+	fail_msg("ring not closed within 10 s");
 }
 
 /* Reads a whole file through the capture thread. */
@@ -104,13 +105,13 @@ static struct capture_stats read_file(const char *path, const struct capture_con
 
 	if (!s)
 		fail_msg("capture_open_file: %s", err);
-	struct queue *q = queue_new(64);
+	struct pkt_ring *q = pkt_ring_new(1u << 20);
 	assert_true(capture_start(s, q, err, sizeof err));
 	drain(q, g);
 	capture_join(s);
 	capture_get_stats(s, &st);
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 	return st;
 }
 
@@ -120,8 +121,9 @@ struct expect {
 	struct sip_packet *pkts[MAX_PKTS];
 };
 
-static void expect_emit(void *ctx, struct sip_packet *p)
+static void expect_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *p = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct expect *e = ctx;
 
 	if (e->n < MAX_PKTS)
@@ -425,7 +427,7 @@ static void test_offline_filter(void **state)
 	assert_true(strncmp(err, "bad filter 'bogus ((': ", 23) == 0);
 }
 
-/* A queue of 2 and a slow reader: the file reader waits, nothing is lost. */
+/* A ring of a few records and a slow reader: the file reader waits, nothing is lost. */
 static void test_small_queue_never_drops_offline(void **state)
 {
 	(void)state;
@@ -439,12 +441,12 @@ static void test_small_queue_never_drops_offline(void **state)
 	capture_config_defaults(&cfg);
 	struct capture_source *s = capture_open_file(path, &cfg, err, sizeof err);
 	assert_non_null(s);
-	struct queue *q = queue_new(2);
+	struct pkt_ring *q = pkt_ring_new(PKT_RING_MIN_BYTES); /* a few records */
 	assert_true(capture_start(s, q, err, sizeof err));
 	for (;;) {
-		struct sip_packet *p = queue_pop(q, 1000);
+		struct sip_packet *p = packet_sink_pop(q, 1000);
 		if (!p) {
-			if (queue_is_drained(q))
+			if (pkt_ring_is_drained(q))
 				break;
 			continue;
 		}
@@ -458,9 +460,58 @@ static void test_small_queue_never_drops_offline(void **state)
 	assert_int_equal(st.dropped_queue, 0);
 	same_packets(&g, &e);
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 	got_clear(&g);
 	expect_clear(&e);
+}
+
+/* A record larger than the ring can take is counted as a queue drop, and the
+ * file goes on (app/run.c sizes the ring so that this cannot happen). */
+static void test_record_larger_than_ring(void **state)
+{
+	(void)state;
+	static struct got g;
+	static char big[3000];
+	struct capture_config cfg;
+	struct frame_spec sp;
+	char err[256];
+	const char *path = tmp_path("big.pcap");
+	struct pcap_writer *w = pcap_writer_open_mem(LINK_ETHERNET);
+	const char *small = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: small\r\n\r\n";
+
+	frame_spec_init(&sp, LINK_ETHERNET, "10.1.1.1:5060", "10.1.1.2:5060", TRANSPORT_UDP);
+	memset(big, 'x', sizeof big);
+	memcpy(big, "OPTIONS sip:big@b SIP/2.0\r\n\r\n", 30);
+	assert_true(frame_write(w, T0, &sp, small, strlen(small)));
+	assert_true(frame_write(w, T0 + 1000, &sp, big, sizeof big));
+	assert_true(frame_write(w, T0 + 2000, &sp, small, strlen(small)));
+	size_t len;
+	const uint8_t *data = pcap_writer_data(w, &len);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+	pcap_writer_close(w);
+
+	capture_config_defaults(&cfg);
+	assert_true(capture_max_record(&cfg) >= sip_packet_size(UINT16_MAX));
+	assert_true(capture_max_record(&cfg) >= sip_packet_size((uint32_t)cfg.decoder.max_tcp_stream_bytes));
+	struct capture_source *s = capture_open_file(path, &cfg, err, sizeof err);
+	assert_non_null(s);
+	struct pkt_ring *q = pkt_ring_new(PKT_RING_MIN_BYTES);
+	assert_true(sip_packet_size(sizeof big) > pkt_ring_max_record(q));
+	assert_true(capture_start(s, q, err, sizeof err));
+	drain(q, &g);
+	capture_join(s);
+	struct capture_stats st;
+	capture_get_stats(s, &st);
+	assert_int_equal(st.sip_candidates, 3);
+	assert_int_equal(st.dropped_queue, 1);
+	assert_int_equal(g.n, 2);
+	assert_true(contains(g.pkts[0], "Call-ID: small") && contains(g.pkts[1], "Call-ID: small"));
+	capture_close(s);
+	pkt_ring_free(q);
+	got_clear(&g);
 }
 
 /* Nobody reads: capture_stop still ends the thread promptly. */
@@ -474,7 +525,7 @@ static void test_stop_while_queue_full(void **state)
 	write_scenario(path, 300, NULL);
 	capture_config_defaults(&cfg);
 	struct capture_source *s = capture_open_file(path, &cfg, err, sizeof err);
-	struct queue *q = queue_new(4);
+	struct pkt_ring *q = pkt_ring_new(PKT_RING_MIN_BYTES); /* a few records */
 	assert_true(capture_start(s, q, err, sizeof err));
 	usleep(50000);
 	struct capture_stats st;
@@ -489,11 +540,11 @@ static void test_stop_while_queue_full(void **state)
 	assert_false(st.failed);
 	assert_true(st.packets < 300);
 	struct sip_packet *p;
-	while ((p = queue_pop(q, 0)))
+	while ((p = packet_sink_pop(q, 0)))
 		sip_packet_free(p);
-	assert_true(queue_is_drained(q));
+	assert_true(pkt_ring_is_drained(q));
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 }
 
 static void test_stdin(void **state)
@@ -569,7 +620,7 @@ static void test_live_errors(void **state)
 }
 
 /* Live on loopback, when this process may capture: a datagram sent to
- * 127.0.0.1:5060 comes out of the queue; stop is prompt. */
+ * 127.0.0.1:5060 comes out of the ring; stop is prompt. */
 static void test_live_loopback(void **state)
 {
 	(void)state;
@@ -584,7 +635,7 @@ static void test_live_loopback(void **state)
 		skip();
 	}
 	assert_true(capture_is_live(s));
-	struct queue *q = queue_new(256);
+	struct pkt_ring *q = pkt_ring_new(1u << 20);
 	assert_true(capture_start(s, q, err, sizeof err));
 	usleep(100000);
 	snprintf(msg, sizeof msg, "OPTIONS sip:lo SIP/2.0\r\nCall-ID: live-%d\r\n\r\n",
@@ -597,7 +648,7 @@ static void test_live_loopback(void **state)
 	while (!found && now_s() - start < 5) {
 		sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof to);
 		struct sip_packet *p;
-		while ((p = queue_pop(q, 200))) {
+		while ((p = packet_sink_pop(q, 200))) {
 			if (p->len == strlen(msg) && memcmp(p->data, msg, p->len) == 0)
 				found = true;
 			sip_packet_free(p);
@@ -617,10 +668,10 @@ static void test_live_loopback(void **state)
 	assert_true(st.finished);
 	assert_false(st.failed);
 	struct sip_packet *p;
-	while ((p = queue_pop(q, 0)))
+	while ((p = packet_sink_pop(q, 0)))
 		sip_packet_free(p);
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 }
 
 /* Live on loopback, one datagram on an otherwise quiet wire: it is delivered
@@ -641,7 +692,7 @@ static void test_live_single_packet_then_quiet(void **state)
 		print_message("live capture not possible here: %s\n", err);
 		skip();
 	}
-	struct queue *q = queue_new(256);
+	struct pkt_ring *q = pkt_ring_new(1u << 20);
 	assert_true(capture_start(s, q, err, sizeof err));
 	usleep(100000);
 	snprintf(msg, sizeof msg, "OPTIONS sip:lo SIP/2.0\r\nCall-ID: single-%d\r\n\r\n",
@@ -656,7 +707,7 @@ static void test_live_single_packet_then_quiet(void **state)
 	double start = now_s(), at = 0;
 	struct sip_packet *p;
 	while (!found && now_s() - start < 30) { /* a bound for a hang, not a latency check */
-		if (!(p = queue_pop(q, 200)))
+		if (!(p = packet_sink_pop(q, 200)))
 			continue;
 		if (p->len == strlen(msg) && memcmp(p->data, msg, p->len) == 0) {
 			found = true;
@@ -678,10 +729,10 @@ static void test_live_single_packet_then_quiet(void **state)
 	capture_get_stats(s, &st);
 	assert_true(st.finished);
 	assert_false(st.failed);
-	while ((p = queue_pop(q, 0)))
+	while ((p = packet_sink_pop(q, 0)))
 		sip_packet_free(p);
 	capture_close(s);
-	queue_free(q);
+	pkt_ring_free(q);
 }
 
 int main(void)
@@ -694,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_max_packets_and_write),
 		cmocka_unit_test(test_offline_filter),
 		cmocka_unit_test(test_small_queue_never_drops_offline),
+		cmocka_unit_test(test_record_larger_than_ring),
 		cmocka_unit_test(test_stop_while_queue_full),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_default_filter_compiles),

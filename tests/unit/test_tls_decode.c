@@ -26,8 +26,9 @@ struct count {
 	size_t tls; /* of them with transport tls */
 };
 
-static void count_emit(void *ctx, struct sip_packet *p)
+static void count_emit(void *ctx, const struct sip_packet *hdr, const uint8_t *data)
 {
+	struct sip_packet *p = sip_packet_dup(hdr, data); /* the sink lends them */
 	struct count *c = ctx;
 
 	c->n++;
