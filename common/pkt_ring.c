@@ -31,7 +31,10 @@ struct pkt_ring {
 	_Atomic uint64_t tail; /* bytes the producer has published */
 	_Atomic bool closed;
 	_Atomic bool cancelled;
-	_Atomic int sleepers;
+	/* Who is asleep: a waiting producer (reading a file, the ring full) and a
+	 * waiting consumer (the ring empty) are woken on different conditions. */
+	_Atomic int producer_sleeps;
+	_Atomic int consumer_sleeps;
 	/* producer only: what pkt_ring_commit publishes */
 	uint64_t pending_tail;
 	/* consumer only: the record pkt_ring_peek returned */
@@ -67,7 +70,8 @@ struct pkt_ring *pkt_ring_new(size_t bytes)
 	atomic_init(&r->tail, 0);
 	atomic_init(&r->closed, false);
 	atomic_init(&r->cancelled, false);
-	atomic_init(&r->sleepers, 0);
+	atomic_init(&r->producer_sleeps, 0);
+	atomic_init(&r->consumer_sleeps, 0);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	return r;
@@ -95,17 +99,15 @@ size_t pkt_ring_max_record(const struct pkt_ring *r)
 
 static void pkt_ring_wake(struct pkt_ring *r)
 {
-	if (atomic_load(&r->sleepers) > 0) {
-		pthread_mutex_lock(&r->lock);
-		pthread_cond_broadcast(&r->cond);
-		pthread_mutex_unlock(&r->lock);
-	}
+	pthread_mutex_lock(&r->lock);
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* Sleeps until woken or ms pass; the caller re-checks its condition.  The
- * other side tests `sleepers` without the lock, so a wake-up can be missed by
- * a hair: the short timed wait bounds that, as in common/queue.c. */
-static void pkt_ring_sleep(struct pkt_ring *r, int ms)
+ * other side tests the sleep counters without the lock, so a wake-up can be
+ * missed by a hair: the short timed wait bounds that, as in common/queue.c. */
+static void pkt_ring_sleep(struct pkt_ring *r, _Atomic int *sleeps, int ms)
 {
 	struct timespec ts;
 
@@ -116,9 +118,9 @@ static void pkt_ring_sleep(struct pkt_ring *r, int ms)
 		ts.tv_sec++;
 	}
 	pthread_mutex_lock(&r->lock);
-	atomic_fetch_add(&r->sleepers, 1);
+	atomic_fetch_add(sleeps, 1);
 	pthread_cond_timedwait(&r->cond, &r->lock, &ts);
-	atomic_fetch_sub(&r->sleepers, 1);
+	atomic_fetch_sub(sleeps, 1);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -188,7 +190,7 @@ void *pkt_ring_reserve(struct pkt_ring *r, size_t len, int timeout_ms,
 			if (el >= timeout_ms)
 				break;
 		}
-		pkt_ring_sleep(r, 1);
+		pkt_ring_sleep(r, &r->producer_sleeps, 1);
 	}
 	if (why)
 		*why = st;
@@ -198,7 +200,8 @@ void *pkt_ring_reserve(struct pkt_ring *r, size_t len, int timeout_ms,
 void pkt_ring_commit(struct pkt_ring *r)
 {
 	atomic_store_explicit(&r->tail, r->pending_tail, memory_order_release);
-	pkt_ring_wake(r);
+	if (atomic_load(&r->consumer_sleeps) > 0)
+		pkt_ring_wake(r);
 }
 
 /* The oldest record's header offset, past a wrap marker; false when empty. */
@@ -255,7 +258,7 @@ void *pkt_ring_peek(struct pkt_ring *r, int timeout_ms, size_t *len)
 			if (el >= timeout_ms)
 				return NULL;
 		}
-		pkt_ring_sleep(r, 1);
+		pkt_ring_sleep(r, &r->consumer_sleeps, 1);
 	}
 }
 
@@ -265,7 +268,11 @@ void pkt_ring_release(struct pkt_ring *r)
 		return;
 	r->peeked = false;
 	atomic_store_explicit(&r->head, r->peek_end, memory_order_release);
-	pkt_ring_wake(r);
+	/* A producer waiting for room is woken once half the ring is free, not
+	 * for every record: otherwise, reading a file faster than it is analysed,
+	 * the two threads would trade one wake-up per packet (issue 20). */
+	if (atomic_load(&r->producer_sleeps) > 0 && pkt_ring_used(r) <= r->cap / 2)
+		pkt_ring_wake(r);
 }
 
 void pkt_ring_close(struct pkt_ring *r)
