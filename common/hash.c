@@ -14,6 +14,15 @@ static uint64_t hash_mix(uint64_t h)
 	return h;
 }
 
+static uint64_t hash_rotl(uint64_t v, int r)
+{
+	return (v << r) | (v >> (64 - r));
+}
+
+/* MurmurHash3's 64-bit block step: the multiplies work on each word alone,
+ * so successive words overlap in the pipeline, and only the short rotate and
+ * add chain runs through h (the fmix64 per word this replaced serialised two
+ * multiplies a word: 4 % of the analyzer's cycles on whole packets, issue 20). */
 uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 {
 	const uint8_t *p = data;
@@ -22,7 +31,11 @@ uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
 	while (n >= 8) {
 		uint64_t v;
 		memcpy(&v, p, 8);
-		h = hash_mix(h ^ v) + 0x9e3779b97f4a7c15ULL;
+		v *= 0x87c37b91114253d5ULL;
+		v = hash_rotl(v, 31);
+		v *= 0x4cf5ad432745937fULL;
+		h ^= v;
+		h = hash_rotl(h, 27) * 5 + 0x52dce729;
 		p += 8;
 		n -= 8;
 	}
