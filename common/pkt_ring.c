@@ -179,18 +179,20 @@ void *pkt_ring_reserve(struct pkt_ring *r, size_t len, int timeout_ms,
 {
 	struct timespec start, now;
 	enum pkt_ring_status st;
-	void *p;
+	void *p = pkt_ring_try_reserve(r, len, &st);
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (!(p = pkt_ring_try_reserve(r, len, &st)) && st == PKT_RING_FULL) {
-		if (timeout_ms >= 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			int64_t el = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
-				     (now.tv_nsec - start.tv_nsec) / 1000000;
-			if (el >= timeout_ms)
-				break;
-		}
-		pkt_ring_sleep(r, &r->producer_sleeps, 1);
+	if (!p && st == PKT_RING_FULL) {
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		do {
+			if (timeout_ms >= 0) {
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				int64_t el = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+					     (now.tv_nsec - start.tv_nsec) / 1000000;
+				if (el >= timeout_ms)
+					break;
+			}
+			pkt_ring_sleep(r, &r->producer_sleeps, 1);
+		} while (!(p = pkt_ring_try_reserve(r, len, &st)) && st == PKT_RING_FULL);
 	}
 	if (why)
 		*why = st;
@@ -241,12 +243,14 @@ static void *pkt_ring_take(struct pkt_ring *r, size_t *len)
 void *pkt_ring_peek(struct pkt_ring *r, int timeout_ms, size_t *len)
 {
 	struct timespec start, now;
+	void *p = pkt_ring_take(r, len);
 
+	/* The clock is read only once there is a wait: a busy consumer takes
+	 * record after record without a clock_gettime each (issue 20). */
+	if (p)
+		return p;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		void *p = pkt_ring_take(r, len);
-		if (p)
-			return p;
 		if (atomic_load(&r->closed)) {
 			/* The producer may have committed between take and the closed check. */
 			return pkt_ring_take(r, len);
@@ -259,6 +263,8 @@ void *pkt_ring_peek(struct pkt_ring *r, int timeout_ms, size_t *len)
 				return NULL;
 		}
 		pkt_ring_sleep(r, &r->consumer_sleeps, 1);
+		if ((p = pkt_ring_take(r, len)))
+			return p;
 	}
 }
 
