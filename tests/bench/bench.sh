@@ -65,6 +65,7 @@ run_sipwatch() { # label, extra options
 	label=$1
 	shift
 	rm -f "$db" "$db-wal" "$db-shm"
+	bench_settle
 	if "$TIME" -v -o "$DIR/time.txt" "$SIPWATCH" -r "$pcap" --no-ui --report json -d "$db" "$@" \
 		>"$DIR/report.json" 2>"$DIR/stderr.txt"; then
 		msgs=$(jq -r '.capture.sip_messages' "$DIR/report.json")
@@ -109,6 +110,7 @@ fi
 run_sipwatch "sipwatch --headers-only" --headers-only
 
 if command -v tshark >/dev/null 2>&1; then
+	bench_settle
 	if "$TIME" -v -o "$DIR/time.txt" tshark -r "$pcap" -q -z sip,stat \
 		>"$DIR/tshark.txt" 2>"$DIR/stderr.txt"; then
 		n=$(sed -n 's/^Number of SIP messages: //p' "$DIR/tshark.txt" | head -n 1)
@@ -126,6 +128,7 @@ if command -v sngrep >/dev/null 2>&1; then
 	# -N no interface, -q quiet, -F no ~/.sngreprc, -l dialog limit above the call count.
 	# sngrep prints no message count: the file's SIP messages (sipwatch's count) are used.
 	limit=$((CALLS + 1000))
+	bench_settle
 	if "$TIME" -v -o "$DIR/time.txt" sngrep -N -q -F -l "$limit" -I "$pcap" \
 		>/dev/null 2>"$DIR/stderr.txt" </dev/null; then
 		row "sngrep -N -q" "${SIP_MSGS:-0}" "$DIR/time.txt"

@@ -34,6 +34,7 @@ bench_ceiling_copy() { # src dst time-report order-clause
 		done
 		echo "COMMIT;"
 	} >"$2.sql"
+	bench_settle
 	/usr/bin/time -v -o "$3" sqlite3 "$2" <"$2.sql" >/dev/null
 }
 
