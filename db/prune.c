@@ -14,7 +14,11 @@
 #include "common/xalloc.h"
 #include "db/dbutil.h"
 
-#define PRUNE_CHUNK_DIALOGS "256"
+#define PRUNE_CHUNK_DIALOGS 256
+/* A chunk's deletions go through the WAL first: on a full disk a whole
+ * chunk may not fit the room a reserve gave back, so it is halved (down to
+ * a 2^PRUNE_SHRINK_MAX-th) until one does (prune_shrink). */
+#define PRUNE_SHRINK_MAX 7
 #define PRUNE_CHUNK_LOOSE "2000" /* messages of no dialog per chunk */
 
 /* Classes of ended dialogs, least valuable first. */
@@ -72,7 +76,7 @@ static const char prune_high_water_sql[] =
 
 /* Message steps walk messages (oldest first) from a cursor on their id: the
  * chunk is the next PRUNE_CHUNK_MESSAGES messages of a dialog of the class. */
-#define PRUNE_CHUNK_MESSAGES "2000"
+#define PRUNE_CHUNK_MESSAGES 2000
 #define PRUNE_OF "EXISTS (SELECT 1 FROM dialogs d WHERE d.id = messages.dialog_id AND %s)"
 
 /* The query that finds the chunk's last id past ?1 (NULL: the step is dry). */
@@ -80,13 +84,13 @@ static void prune_cursor_sql(const struct prune_step_def *d, char *buf, size_t n
 {
 	if (d->kind == PRUNE_DIALOGS)
 		snprintf(buf, n, "SELECT max(id) FROM (SELECT id FROM dialogs WHERE"
-			 " id > ?1 AND %s ORDER BY id LIMIT " PRUNE_CHUNK_DIALOGS ")", d->cls);
+			 " id > ?1 AND %s ORDER BY id LIMIT :chunk)", d->cls);
 	else
 		/* CROSS JOIN: messages outside, in id order, so LIMIT stops the scan. */
 		snprintf(buf, n, "SELECT max(mid) FROM (SELECT m.id AS mid FROM messages m"
 			 " CROSS JOIN dialogs d ON d.id = m.dialog_id WHERE m.id > ?1"
 			 " AND (?2 = 0 OR m.capture_id = ?2)%s AND %s"
-			 " ORDER BY m.id LIMIT " PRUNE_CHUNK_MESSAGES ")",
+			 " ORDER BY m.id LIMIT :chunk)",
 			 d->kind == PRUNE_RAW ? " AND m.raw IS NOT NULL" : "", d->cls);
 }
 
@@ -131,6 +135,7 @@ struct pruner {
 	bool dry;   /* the last round found nothing more to remove */
 	bool swept; /* this round's message steps ran from their start */
 	int64_t capture; /* messages_only: of this capture only (0 = any) */
+	int shrink; /* chunks are 2^shrink times smaller than their full size */
 };
 
 static int prune_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
@@ -215,6 +220,15 @@ void prune_rewind(struct pruner *p)
 {
 	p->step = 0;
 	p->swept = false;
+	p->shrink = 0;
+}
+
+bool prune_shrink(struct pruner *p)
+{
+	if (p->shrink >= PRUNE_SHRINK_MAX)
+		return false;
+	p->shrink++;
+	return true;
 }
 
 bool prune_dry(const struct pruner *p)
@@ -235,9 +249,14 @@ static int prune_chunk(struct pruner *p, size_t i, int64_t *changed)
 	int rc = SQLITE_OK;
 
 	if (p->cursor[i]) {
+		bool dialogs = prune_steps[i].kind == PRUNE_DIALOGS;
+		int64_t full = dialogs ? PRUNE_CHUNK_DIALOGS : PRUNE_CHUNK_MESSAGES;
 		sqlite3_bind_int64(p->cursor[i], 1, p->pos[i]);
-		if (sqlite3_bind_parameter_count(p->cursor[i]) >= 2)
+		if (!dialogs)
 			sqlite3_bind_int64(p->cursor[i], 2, p->capture);
+		sqlite3_bind_int64(p->cursor[i],
+				   sqlite3_bind_parameter_index(p->cursor[i], ":chunk"),
+				   full >> p->shrink > 0 ? full >> p->shrink : 1);
 		rc = sqlite3_step(p->cursor[i]);
 		if (rc == SQLITE_ROW) {
 			last = sqlite3_column_int64(p->cursor[i], 0);

@@ -44,8 +44,12 @@ bool prune_sizes(struct pruner *p, const char *path, uint64_t *used, uint64_t *f
  * -1 with *rc on failure (the transaction is rolled back). */
 int64_t prune_step(struct pruner *p, bool messages_only, uint64_t capture, int *rc);
 
-/* Starts the order again from step 1 (new dialogs may have ended since). */
+/* Starts the order again from step 1 (new dialogs may have ended since),
+ * with chunks of their full size. */
 void prune_rewind(struct pruner *p);
+/* Halves the chunks (a step failed for want of room: a full disk); false
+ * when they are as small as they go. */
+bool prune_shrink(struct pruner *p);
 /* The last step found nothing left to remove in any step. */
 bool prune_dry(const struct pruner *p);
 

@@ -82,6 +82,14 @@ void writer_room_make(struct writer *w)
 	for (int i = 0; i < 64; i++) {
 		int rc;
 		int64_t n = prune_step(w->pruner, true, w->opt.max_bytes ? 0 : w->capture_id, &rc);
+		/* No room for the chunk's own WAL frames: the committed chunks'
+		 * frames go into the db (the WAL starts over) and smaller chunks
+		 * are tried.  Without this, a reserve smaller than one chunk left
+		 * the disk full for good and the log's findings were lost. */
+		if (n < 0 && (rc & 0xff) == SQLITE_FULL && prune_shrink(w->pruner)) {
+			sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+			continue;
+		}
 		if (n <= 0)
 			break;
 		freed += n;
