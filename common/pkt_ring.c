@@ -124,6 +124,19 @@ static void pkt_ring_sleep(struct pkt_ring *r, _Atomic int *sleeps, int ms)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Whether timeout_ms (-1 = never) have passed since start (CLOCK_MONOTONIC). */
+static bool pkt_ring_timed_out(const struct timespec *start, int timeout_ms)
+{
+	struct timespec now;
+
+	if (timeout_ms < 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t el = (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
+		     (now.tv_nsec - start->tv_nsec) / 1000000;
+	return el >= timeout_ms;
+}
+
 static void pkt_ring_put_hdr(struct pkt_ring *r, size_t off, uint64_t v)
 {
 	memcpy(r->buf + off, &v, sizeof v);
@@ -177,20 +190,15 @@ void *pkt_ring_try_reserve(struct pkt_ring *r, size_t len, enum pkt_ring_status 
 void *pkt_ring_reserve(struct pkt_ring *r, size_t len, int timeout_ms,
 		       enum pkt_ring_status *why)
 {
-	struct timespec start, now;
+	struct timespec start;
 	enum pkt_ring_status st;
 	void *p = pkt_ring_try_reserve(r, len, &st);
 
 	if (!p && st == PKT_RING_FULL) {
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		do {
-			if (timeout_ms >= 0) {
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				int64_t el = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
-					     (now.tv_nsec - start.tv_nsec) / 1000000;
-				if (el >= timeout_ms)
-					break;
-			}
+			if (pkt_ring_timed_out(&start, timeout_ms))
+				break;
 			pkt_ring_sleep(r, &r->producer_sleeps, 1);
 		} while (!(p = pkt_ring_try_reserve(r, len, &st)) && st == PKT_RING_FULL);
 	}
@@ -242,7 +250,7 @@ static void *pkt_ring_take(struct pkt_ring *r, size_t *len)
 
 void *pkt_ring_peek(struct pkt_ring *r, int timeout_ms, size_t *len)
 {
-	struct timespec start, now;
+	struct timespec start;
 	void *p = pkt_ring_take(r, len);
 
 	/* The clock is read only once there is a wait: a busy consumer takes
@@ -255,13 +263,8 @@ void *pkt_ring_peek(struct pkt_ring *r, int timeout_ms, size_t *len)
 			/* The producer may have committed between take and the closed check. */
 			return pkt_ring_take(r, len);
 		}
-		if (timeout_ms >= 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			int64_t el = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
-				     (now.tv_nsec - start.tv_nsec) / 1000000;
-			if (el >= timeout_ms)
-				return NULL;
-		}
+		if (pkt_ring_timed_out(&start, timeout_ms))
+			return NULL;
 		pkt_ring_sleep(r, &r->consumer_sleeps, 1);
 		if ((p = pkt_ring_take(r, len)))
 			return p;

@@ -256,7 +256,7 @@ static int prune_chunk(struct pruner *p, size_t i, int64_t *changed)
 			sqlite3_bind_int64(p->cursor[i], 2, p->capture);
 		sqlite3_bind_int64(p->cursor[i],
 				   sqlite3_bind_parameter_index(p->cursor[i], ":chunk"),
-				   full >> p->shrink > 0 ? full >> p->shrink : 1);
+				   full >> p->shrink); /* PRUNE_SHRINK_MAX keeps it >= 1 */
 		rc = sqlite3_step(p->cursor[i]);
 		if (rc == SQLITE_ROW) {
 			last = sqlite3_column_int64(p->cursor[i], 0);
