@@ -54,6 +54,20 @@ void wlog_reset(struct wlog *l)
 	l->n = 0;
 }
 
+void wlog_drop_front(struct wlog *l, size_t off)
+{
+	if (off >= l->len) {
+		wlog_reset(l);
+		return;
+	}
+	size_t gone = 0;
+	for (size_t o = 0; o < off && wlog_next(l, &o);)
+		gone++;
+	memmove(l->buf, l->buf + off, l->len - off);
+	l->len -= off;
+	l->n -= gone;
+}
+
 const void *wlog_next(const struct wlog *l, size_t *off)
 {
 	if (*off >= l->len)

@@ -27,6 +27,9 @@ void wlog_free(struct wlog *l);
  * False if it would pass max_bytes. */
 bool wlog_append(struct wlog *l, const void *rec, size_t size);
 void wlog_reset(struct wlog *l);
+/* Forgets the records before off (an offset wlog_next gave): the part of a
+ * replay that was committed, when a long replay commits in pieces. */
+void wlog_drop_front(struct wlog *l, size_t off);
 /* Iteration: *off starts at 0; returns the next record or NULL at the end. */
 const void *wlog_next(const struct wlog *l, size_t *off);
 

@@ -75,6 +75,11 @@ static bool writer_dbstate_stale(struct writer *w)
 static void writer_committed(struct writer *w)
 {
 	wlog_reset(&w->log);
+	if (w->given_up) {
+		pthread_mutex_lock(&w->lock);
+		w->given_up = 0;
+		pthread_mutex_unlock(&w->lock);
+	}
 	w->space_check_at = 0;
 	w->txn_rows = 0;
 	w->txn_messages = 0;
@@ -197,4 +202,11 @@ void writer_retry(struct writer *w, bool final)
 	writer_retry_once(w);
 	for (int i = 0; final && w->blocked && !w->dead && i < WRITER_FINAL_RETRIES; i++)
 		writer_retry_once(w);
+	if (!final)
+		return;
+	/* The end and still failing: what waits in the log and the map is
+	 * given up (a later retry that succeeds takes the count back). */
+	pthread_mutex_lock(&w->lock);
+	w->given_up = w->blocked ? w->log.n + w->map.n : 0;
+	pthread_mutex_unlock(&w->lock);
 }

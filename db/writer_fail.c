@@ -175,6 +175,9 @@ void writer_get_health(struct writer *w, struct store_health *h)
 {
 	pthread_mutex_lock(&w->lock);
 	*h = w->health;
+	h->lost += w->given_up;
+	if (w->given_up)
+		h->incomplete = true;
 	pthread_mutex_unlock(&w->lock);
 	h->level = writer_level(w);
 	h->failing = writer_failing(w);

@@ -31,6 +31,12 @@
 struct checkpointer;
 struct pruner;
 
+/* While degraded, transactions are short: a failure loses less, and on a
+ * nearly full disk a checkpoint can always make room for one (its pages
+ * need the db file to grow before the WAL can restart).  A replay after
+ * trouble commits in pieces this size too. */
+#define WRITER_DEGRADED_TXN_ROWS 2000
+
 struct writer {
 	sqlite3 *db;
 	struct checkpointer *ckpt; /* NULL: SQLite's own autocheckpoint */
@@ -77,6 +83,8 @@ struct writer {
 	atomic_int level_pub;
 	atomic_bool failing_pub;
 	struct store_health health; /* under lock */
+	uint64_t given_up;          /* under lock: records left in the log and map when
+				     * the final retries failed (counted as lost) */
 
 	/* Shared: failed is raised after err is written and never lowered. */
 	atomic_bool failed;

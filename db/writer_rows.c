@@ -229,8 +229,26 @@ static bool writer_insert_capture(struct writer *w)
 	return true;
 }
 
+/* Commits a piece of a replay and opens the next transaction; the log
+ * forgets what was committed (off: where the next piece starts). */
+static bool writer_replay_piece(struct writer *w, size_t *off)
+{
+	if (!writer_run(w, w->st[ST_COMMIT]))
+		return false;
+	w->stats.commits++;
+	wlog_drop_front(&w->log, *off);
+	*off = 0;
+	w->txn_rows = 0;
+	w->txn_messages = 0;
+	return writer_run(w, w->st[ST_BEGIN]);
+}
+
 /* After a failure: the essentials of the failed transactions, again (not
- * logged twice: they are in the log already). */
+ * logged twice: they are in the log already), in order (a dialog's later
+ * record must land last).  A long outage logs tens of thousands of records:
+ * in one transaction their WAL frames could need more room than a full disk
+ * has left to checkpoint them, and the WAL could never restart, so they go
+ * in pieces, each committed before the next. */
 static void writer_replay(struct writer *w)
 {
 	size_t off = 0;
@@ -254,6 +272,9 @@ static void writer_replay(struct writer *w)
 		default:
 			break;
 		}
+		if (!w->blocked && !w->dead && w->txn_rows >= WRITER_DEGRADED_TXN_ROWS &&
+		    off < w->log.len && !writer_replay_piece(w, &off))
+			return;
 	}
 }
 

@@ -50,8 +50,6 @@
  * what a long outage keeps in memory (past it, records are lost, counted). */
 #define WRITER_LOG_SOFT_BYTES (8u << 20)
 #define WRITER_LOG_MAX_BYTES (64u << 20)
-/* While degraded, transactions are short: a failure loses less. */
-#define WRITER_DEGRADED_TXN_ROWS 2000
 
 /* Healthy: commits early past the transaction's rows (bounded by
  * --db-max-size) or a big log; degraded: every few thousand rows. */

@@ -7,6 +7,8 @@
 #     full, exit 4, the db passes integrity_check and its captures row says
 #     what happened (its final packet counters may be missing when the disk
 #     is still full at the very end: not compared);
+#   - a 12 MB tmpfs, too small for the dialogs: stderr says the report
+#     lacks some, exit 4;
 #   - --db-max-size 24M: db + WAL stay within 24 MiB + 10% (polled every
 #     20 ms), the report is identical, the seed dialog keeps its messages
 #     (with their text) and findings;
@@ -82,6 +84,19 @@ if mount -t tmpfs -o size=60m tmpfs "$MNT" 2>/dev/null; then
 	check "full disk: messages were given up, never a dialog or finding" 1 \
 		"$([ "${n:-0}" -lt "$total" ] && echo 1)"
 	echo "# full disk: $n of $total messages stored, $(q "$MNT/f.db" 'SELECT db_skipped FROM captures') records skipped"
+	umount "$MNT"
+	# A disk too small even for the dialogs: what could not be stored by
+	# the end is said, never a report that looks whole.
+	mount -t tmpfs -o size=12m tmpfs "$MNT"
+	"$SIPWATCH" -r "$CAP" -d "$MNT/s.db" --no-ui --report json >"$T/small.json" 2>"$T/small.err"
+	check "disk too small: exit 4" 4 $?
+	case $(cat "$T/small.err") in
+	*"db incomplete: "*" records not stored, the report lacks some dialogs or findings"*)
+		ok "disk too small: stderr says the report lacks some dialogs or findings" ;;
+	*) notok "disk too small: stderr says the report lacks some dialogs or findings: got [$(cat "$T/small.err")]" ;;
+	esac
+	check "disk too small: the report has fewer dialogs than the capture's" 1 \
+		"$([ "$(jq '.dialogs | length' "$T/small.json")" -lt "$(jq '.dialogs | length' "$T/ref.json")" ] && echo 1)"
 	umount "$MNT"
 else
 	echo "skip - full disk: cannot mount a tmpfs"
