@@ -174,9 +174,10 @@ static void ds_request(struct emitter *e, struct dialog *d, const struct observa
 		if (!o->t.first_request)
 			break;
 		/* §15: a BYE ends the dialog; on an early dialog it abandons the call */
-		if (d->state == DIALOG_CONFIRMED)
+		if (d->state == DIALOG_CONFIRMED) {
 			ds_end(d, session_timer_on_bye(e, d, o), o->ts);
-		else
+			transaction_drop_acked_invite(&d->txns);
+		} else
 			ds_end(d, END_CANCELLED, o->ts);
 		break;
 	case SIP_INVITE:

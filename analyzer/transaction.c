@@ -167,6 +167,15 @@ void transaction_prune(struct txn_list *l, int64_t now, bool keep_initial)
 	}
 }
 
+void transaction_drop_acked_invite(struct txn_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i]->kind == TXN_INITIAL_INVITE && l->v[i]->acked) {
+			transaction_remove_at(l, i);
+			return;
+		}
+}
+
 /* Room for one more: the least recently active transaction goes, sparing the
  * initial INVITE (forks and late answers need it). */
 static void transaction_make_room(struct txn_list *l)

@@ -158,6 +158,10 @@ struct txn *transaction_find(const struct txn_list *l, enum dialog_side side, ui
 			     enum sip_method method);
 /* Drops transactions idle for TXN_KEEP_US (an initial INVITE only if keep_initial is false). */
 void transaction_prune(struct txn_list *l, int64_t now, bool keep_initial);
+/* A confirmed dialog's BYE: drops the initial INVITE once its 2xx was
+ * acknowledged (RFC 3261 §13.3.1.4: the 2xx is retransmitted only until the
+ * ACK); it would otherwise stay with the ended dialog for its 64*T1 linger. */
+void transaction_drop_acked_invite(struct txn_list *l);
 /* Retransmission count of the 2xx on its most-repeated hop. */
 unsigned transaction_max_2xx(const struct txn *t);
 /* The hop furthest from the sender the request was seen on (NULL if none). */
