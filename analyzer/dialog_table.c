@@ -151,6 +151,15 @@ struct dialog_table *dialog_table_new(void)
 	return t;
 }
 
+void dialog_risk_free(struct dialog_risk *k)
+{
+	if (!k)
+		return;
+	for (unsigned i = 0; i < k->n; i++)
+		free(k->f[i].texts);
+	free(k);
+}
+
 void dialog_free(struct dialog *d)
 {
 	if (!d)
@@ -159,7 +168,7 @@ void dialog_free(struct dialog *d)
 		agent_intern_put(dialog_slot(d, i));
 	free(d->strs);
 	free(d->callee_tag);
-	free(d->risk);
+	dialog_risk_free(d->risk);
 	transaction_list_clear(&d->txns);
 	free(d);
 }

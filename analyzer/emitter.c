@@ -122,8 +122,13 @@ static void emitter_keep_risk(struct dialog *d, const struct finding_record *r)
 	f->ts = r->ts_us;
 	f->code = r->code;
 	snprintf(f->endpoint, sizeof f->endpoint, "%s", r->endpoint);
-	snprintf(f->agent, sizeof f->agent, "%s", r->agent ? r->agent : "");
-	snprintf(f->detail, sizeof f->detail, "%s", r->detail ? r->detail : "");
+	const char *agent = r->agent ? r->agent : "", *detail = r->detail ? r->detail : "";
+	size_t na = strnlen(agent, DIALOG_TAG_MAX - 1), nd = strnlen(detail, FINDING_DETAIL_MAX - 1);
+	f->texts = xmalloc(na + nd + 2);
+	memcpy(f->texts, agent, na);
+	f->texts[na] = '\0';
+	memcpy(f->texts + na + 1, detail, nd);
+	f->texts[na + 1 + nd] = '\0';
 }
 
 void emitter_risk_cleared(struct emitter *e, struct dialog *d, int64_t ts, bool accepted)
@@ -135,19 +140,20 @@ void emitter_risk_cleared(struct emitter *e, struct dialog *d, int64_t ts, bool 
 		for (unsigned i = 0; i < k->n; i++) {
 			char detail[FINDING_DETAIL_MAX];
 			const struct dialog_risk_finding *f = &k->f[i];
+			const char *agent = f->texts, *was = f->texts + strlen(f->texts) + 1;
 			snprintf(detail, sizeof detail,
 				 "%s; accepted here; a strict proxy such as Lync Server's drops it",
-				 f->detail);
+				 was);
 			struct finding_record r = {
 				.id = f->id, .dialog_id = d->id, .message_id = f->message_id,
 				.code = f->code, .severity = SEVERITY_WARNING, .ts_us = f->ts,
-				.agent = f->agent[0] ? f->agent : NULL, .detail = detail,
+				.agent = agent[0] ? agent : NULL, .detail = detail,
 			};
 			snprintf(r.endpoint, sizeof r.endpoint, "%s", f->endpoint);
 			e->sink.finding(e->sink.ctx, &r);
 		}
 	}
-	free(d->risk);
+	dialog_risk_free(d->risk);
 	d->risk = NULL;
 	if (!d->at_risk)
 		return;

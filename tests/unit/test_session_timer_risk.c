@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -44,6 +45,9 @@ static void test_accepted_on_schedule(void **state)
 	assert_int_equal(sg_find(&h, id, FINDING_REFRESH_2XX_NO_REQUIRE_TIMER)->severity,
 			 SEVERITY_RISK);
 	assert_int_equal(sg_count_events(&h, id, EVENT_AT_RISK), 1);
+	char was[FINDING_DETAIL_MAX];
+	snprintf(was, sizeof was, "%s", sg_find(&h, id, FINDING_REFRESH_2XX_NO_CONTACT)->detail);
+	assert_true(strlen(was) > 10);
 	/* the old teardown point passes: no REFRESH_OVERDUE while the answer may be taken */
 	sg_tick(&h, 61);
 	assert_int_equal(sg_count(&h, id, FINDING_REFRESH_OVERDUE), 0);
@@ -60,6 +64,9 @@ static void test_accepted_on_schedule(void **state)
 	const struct sg_finding *f = sg_find(&h, id, FINDING_REFRESH_2XX_NO_CONTACT);
 	assert_int_equal(f->severity, SEVERITY_WARNING);
 	assert_non_null(strstr(f->detail, "accepted here; a strict proxy such as Lync Server's drops it"));
+	/* the risk's own words first, and the agent it was sent with, kept until then */
+	assert_int_equal(strncmp(f->detail, was, strlen(was)), 0);
+	assert_string_equal(f->agent, "Linphone/5.1.65");
 	assert_int_equal(sg_count(&h, id, FINDING_REFRESH_2XX_NO_CONTACT), 1);
 
 	sg_resp(&c, 90.003, SG_CALLER, 200, "UPDATE", 3, &linphone_200, SG_ALL);
