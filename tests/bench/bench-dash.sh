@@ -13,11 +13,13 @@
 #
 # Environment: BUILD, BENCH_CALLS/SEED/RATE (the capture, as for make bench),
 # BENCH_DASH_RATES (default "40000 50000"), BENCH_DASH_KEYS (default 10),
-# SIPWATCH (default ./sipwatch).
+# BENCH_DASH_ARGS (more sipwatch options, e.g. "-B 8192"), SIPWATCH (default
+# ./sipwatch).  Below each rate: the threads' CPU and where the RSS is.
 set -u
 BUILD=${BUILD:-build}
 RATES=${BENCH_DASH_RATES:-"40000 50000"}
 KEYS=${BENCH_DASH_KEYS:-10}
+ARGS=${BENCH_DASH_ARGS:-}
 IFACE=lo
 FILTER="udp and net 127.0.48.0/20"
 . tests/bench/lib.sh
@@ -69,7 +71,7 @@ for r in $RATES; do
 	db=$DIR/dash.db
 	rm -f "$db" "$db-wal" "$db-shm"
 	T kill-server >/dev/null 2>&1
-	T new-session -d -s d -x 200 -y 50 "exec $SIPWATCH -i $IFACE -f '$FILTER' -d $db 2>$DIR/dash.err"
+	T new-session -d -s d -x 200 -y 50 "exec $SIPWATCH -i $IFACE -f '$FILTER' -d $db $ARGS 2>$DIR/dash.err"
 	pid=$(T display -p -t d '#{pane_pid}')
 	n=0
 	until [ "$(sqlite3 "$db" 'select count(*) from captures' 2>/dev/null)" = 1 ]; do
@@ -103,6 +105,7 @@ for r in $RATES; do
 	done
 	rss=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
 	hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+	parts=$(bench_rss_parts "$pid")
 	shown=$(T capture-pane -t d -p | sed -n 's/^ *\([0-9]*\) of \([0-9]*\) dialogs.*/\2/p')
 	T send-keys -t d q
 	bench_wait_gone "$pid" 60 || { echo "bench-dash: sipwatch did not quit on q" >&2; bench_stop_pid "$pid" 30; }
@@ -116,6 +119,7 @@ for r in $RATES; do
 	max=$(echo "$lat" | tr ' ' '\n' | sed '/^$/d' | sort -n | tail -n 1)
 	printf "$fmt" "$r" "${sent:-?}" "${drop:-?}" "${shown:-?}" "$ui" "$all" "$med" "$max" "$rss (peak $hwm)"
 	echo "        CPU of one core during the replay (main = the dashboard): $threads"
+	echo "        RSS at the end: $parts"
 	rm -f "$db" "$db-wal" "$db-shm"
 done
 echo "ui CPU% = the dashboard thread during the replay, of one core; all CPU% = every sipwatch thread"

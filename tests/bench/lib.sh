@@ -165,3 +165,23 @@ bench_threads_cpu() {
 		END { for (n in b) printf "%s %.0f%%\n", n, 100 * (b[n] - a[n]) / hz / (ms / 1000) }' \
 		"$1" "$2" | sort -k2 -rn | tr '\n' ' ' | sed 's/ $//'
 }
+# bench_rss_parts PID: where its resident memory is, from /proc/PID/smaps:
+# the capture's kernel ring (a packet socket's mapping), the packet ring
+# (common/pkt_ring.c maps it alone: the anonymous mapping of its exact
+# power-of-two size, 32 MiB live), the rest of the anonymous memory (malloc:
+# dialogs, the dashboard's list, SQLite's caches, queues), files (libraries).
+bench_rss_parts() {
+	awk -v ring_kib="${2:-32768}" '
+		/^[0-9a-f]+-[0-9a-f]+ / { name = $6; next }
+		/^Size:/ { size = $2; next }
+		/^Rss:/ {
+			if (name ~ /^socket:/) k = "socket"
+			else if (name == "" && size == ring_kib && !ring) { k = "ring"; ring = 1 }
+			else if (name == "" || name ~ /^\[(heap|stack)/) k = "anon"
+			else k = "files"
+			v[k] += $2
+		}
+		END { printf "kernel capture ring %.0f, packet ring %.0f, heap and other anonymous %.0f, files %.0f MiB",
+			v["socket"] / 1024, v["ring"] / 1024, v["anon"] / 1024, v["files"] / 1024 }' \
+		"/proc/$1/smaps" 2>/dev/null
+}
