@@ -167,8 +167,8 @@ bench_threads_cpu() {
 }
 # bench_rss_parts PID: where its resident memory is, from /proc/PID/smaps:
 # the capture's kernel ring (a packet socket's mapping), the packet ring
-# (common/pkt_ring.c maps it alone: the anonymous mapping of its exact
-# power-of-two size, 32 MiB live), the rest of the anonymous memory (malloc:
+# (common/pkt_ring.c maps it alone: the most resident anonymous mapping of
+# its exact power-of-two size, 32 MiB live), the rest of the anonymous memory (malloc:
 # dialogs, the dashboard's list, SQLite's caches, queues), files (libraries).
 bench_rss_parts() {
 	awk -v ring_kib="${2:-32768}" '
@@ -176,12 +176,17 @@ bench_rss_parts() {
 		/^Size:/ { size = $2; next }
 		/^Rss:/ {
 			if (name ~ /^socket:/) k = "socket"
-			else if (name == "" && size == ring_kib && !ring) { k = "ring"; ring = 1 }
+			else if (name == "" && size == ring_kib) {
+				# a malloc arena may have a part of that size too: the
+				# ring is the most resident one
+				k = "anon"
+				if ($2 > ring_rss) { v["anon"] += ring_rss; ring_rss = $2; next }
+			}
 			else if (name == "" || name ~ /^\[(heap|stack)/) k = "anon"
 			else k = "files"
 			v[k] += $2
 		}
-		END { printf "kernel capture ring %.0f, packet ring %.0f, heap and other anonymous %.0f, files %.0f MiB",
+		END { v["ring"] = ring_rss; printf "kernel capture ring %.0f, packet ring %.0f, heap and other anonymous %.0f, files %.0f MiB",
 			v["socket"] / 1024, v["ring"] / 1024, v["anon"] / 1024, v["files"] / 1024 }' \
 		"/proc/$1/smaps" 2>/dev/null
 }
