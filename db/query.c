@@ -17,6 +17,7 @@
 
 #include "common/xalloc.h"
 #include "db/dbutil.h"
+#include "db/query_tally.h"
 #include "db/schema.h"
 
 enum query_stmt {
@@ -43,6 +44,8 @@ enum query_stmt {
 	Q_END_CLASSES9,
 	Q_METHODS_OUTSIDE9,
 	Q_OTHER_DIALOGS9,
+	Q_END_CLASS_ROWS9,
+	Q_OTHER_METHOD_ROWS9,
 	Q_COUNT
 };
 
@@ -117,6 +120,11 @@ static const char *const query_sql[Q_COUNT] = {
 		" GROUP BY method ORDER BY method",
 	[Q_OTHER_DIALOGS9] = "SELECT method, count(*) FROM dialogs WHERE capture_id = ?1"
 			     " AND method <> 'INVITE' GROUP BY method ORDER BY method",
+	/* the same two, a row per dialog, counted in C (query_tally.h) */
+	[Q_END_CLASS_ROWS9] = "SELECT coalesce(end_class, 'ACTIVE') FROM dialogs"
+			      " WHERE capture_id = ?1 AND method = 'INVITE'",
+	[Q_OTHER_METHOD_ROWS9] = "SELECT method FROM dialogs WHERE capture_id = ?1"
+				 " AND method <> 'INVITE'",
 };
 
 struct db_reader {
@@ -639,11 +647,44 @@ int db_each_endpoint(struct db_reader *r, uint64_t capture_id, db_endpoint_fn fn
 	return query_each(r, Q_ENDPOINTS, capture_id, true, &k);
 }
 
+/* Counts the rows of rows_q (one text column) by value in C; when they
+ * take more distinct values than the tally holds, runs grouped_q (the same
+ * counts by GROUP BY) instead. */
+static int query_count_by_value(struct db_reader *r, enum query_stmt rows_q,
+				enum query_stmt grouped_q, uint64_t capture_id, db_count_fn fn,
+				void *ctx)
+{
+	struct query_sink k = {.count = fn, .ctx = ctx};
+	struct query_tally t;
+	struct query_cursor c;
+	bool ok = true;
+	uint64_t id = query_resolve_capture(r, capture_id, &ok);
+
+	if (!ok || !query_cursor_open(&c, r, rows_q))
+		return -1;
+	query_tally_init(&t);
+	if (!query_bind_id(&c, id))
+		ok = false;
+	while (ok && !t.full && query_cursor_next(&c, &ok)) {
+		const char *name = dbutil_column_str(c.st, 0);
+		query_tally_add(&t, name ? name : "");
+	}
+	query_cursor_close(&c);
+	if (!ok)
+		return -1;
+	if (t.full)
+		return query_each(r, grouped_q, capture_id, true, &k);
+	return query_tally_emit(&t, fn, ctx);
+}
+
 int db_count_end_classes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
 {
 	struct query_sink k = {.count = fn, .ctx = ctx};
-	return query_each(r, r->version >= 9 ? Q_END_CLASSES9 : Q_END_CLASSES, capture_id, true,
-			  &k);
+
+	if (r->version >= 9)
+		return query_count_by_value(r, Q_END_CLASS_ROWS9, Q_END_CLASSES9, capture_id, fn,
+					    ctx);
+	return query_each(r, Q_END_CLASSES, capture_id, true, &k);
 }
 
 int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
@@ -655,11 +696,9 @@ int db_count_methods_outside(struct db_reader *r, uint64_t capture_id, db_count_
 
 int db_count_other_dialogs(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
 {
-	struct query_sink k = {.count = fn, .ctx = ctx};
-
 	if (r->version < 9)
 		return 0;
-	return query_each(r, Q_OTHER_DIALOGS9, capture_id, true, &k);
+	return query_count_by_value(r, Q_OTHER_METHOD_ROWS9, Q_OTHER_DIALOGS9, capture_id, fn, ctx);
 }
 
 int db_count_finding_codes(struct db_reader *r, uint64_t capture_id, db_count_fn fn, void *ctx)
