@@ -602,6 +602,10 @@ static int run_pipeline(struct run_state *s, char *err, size_t errlen)
 	if (ring_bytes < 2 * s->max_record + 16)
 		ring_bytes = 2 * s->max_record + 16;
 	s->ring = pkt_ring_new(ring_bytes);
+	/* Live, the ring is sized for bursts and mostly near empty: its pages
+	 * go back as they are read (a file's small ring stays full anyway). */
+	if (live)
+		(void)pkt_ring_give_back(s->ring, s->max_record);
 	s->pipeline.ring = s->ring;
 	s->pipeline.analyzer = s->analyzer;
 	s->pipeline.store = s->store;

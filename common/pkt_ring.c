@@ -27,8 +27,9 @@ struct pkt_ring {
 	uint8_t *buf;
 	size_t cap; /* a power of two */
 	size_t mask;
-	_Atomic uint64_t head; /* bytes the consumer has released */
-	_Atomic uint64_t tail; /* bytes the producer has published */
+	_Atomic uint64_t head;     /* bytes the producer may write over again */
+	_Atomic uint64_t consumed; /* bytes the consumer has released (>= head) */
+	_Atomic uint64_t tail;     /* bytes the producer has published */
 	_Atomic bool closed;
 	_Atomic bool cancelled;
 	/* Who is asleep: a waiting producer (reading a file, the ring full) and a
@@ -40,6 +41,10 @@ struct pkt_ring {
 	/* consumer only: the record pkt_ring_peek returned */
 	uint64_t peek_end;
 	bool peeked;
+	/* pkt_ring_give_back: chunk (0 = off) and the consumer's position up to
+	 * which the chunks' pages went back */
+	size_t chunk;
+	uint64_t given;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 };
@@ -67,6 +72,7 @@ struct pkt_ring *pkt_ring_new(size_t bytes)
 	r->cap = cap;
 	r->mask = cap - 1;
 	atomic_init(&r->head, 0);
+	atomic_init(&r->consumed, 0);
 	atomic_init(&r->tail, 0);
 	atomic_init(&r->closed, false);
 	atomic_init(&r->cancelled, false);
@@ -94,7 +100,21 @@ size_t pkt_ring_capacity(const struct pkt_ring *r)
 
 size_t pkt_ring_max_record(const struct pkt_ring *r)
 {
-	return r->cap / 2 - PKT_RING_HDR;
+	/* what an empty ring holds wherever its positions are: a wrap skips
+	 * less than the record, and the producer's room lags the consumer by
+	 * less than a chunk */
+	return r->cap / 2 - r->chunk - PKT_RING_HDR;
+}
+
+bool pkt_ring_give_back(struct pkt_ring *r, size_t keep_max_record)
+{
+	size_t chunk = r->cap / PKT_RING_GIVE_BACK_CHUNKS;
+
+	if (chunk < PKT_RING_MIN_BYTES || atomic_load(&r->tail) != 0 ||
+	    r->cap / 2 - chunk - PKT_RING_HDR < keep_max_record)
+		return false;
+	r->chunk = chunk;
+	return true;
 }
 
 static void pkt_ring_wake(struct pkt_ring *r)
@@ -217,7 +237,7 @@ void pkt_ring_commit(struct pkt_ring *r)
 /* The oldest record's header offset, past a wrap marker; false when empty. */
 static bool pkt_ring_front(struct pkt_ring *r, uint64_t *head_out, size_t *off_out)
 {
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&r->consumed, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 
 	if (head == tail)
@@ -276,11 +296,25 @@ void pkt_ring_release(struct pkt_ring *r)
 	if (!r->peeked)
 		return;
 	r->peeked = false;
-	atomic_store_explicit(&r->head, r->peek_end, memory_order_release);
+	atomic_store_explicit(&r->consumed, r->peek_end, memory_order_release);
+	uint64_t room = r->peek_end;
+	if (r->chunk) {
+		/* The producer gets a chunk back only once its pages are gone:
+		 * until then no record can be written into it (issue 18: after
+		 * one lap a live 32 MiB ring was all resident, used or not). */
+		room = r->peek_end & ~(uint64_t)(r->chunk - 1);
+		if (room <= r->given)
+			return;
+		for (uint64_t c = r->given; c < room; c += r->chunk)
+			(void)madvise(r->buf + (size_t)(c & r->mask), r->chunk, MADV_DONTNEED);
+		r->given = room;
+	}
+	atomic_store_explicit(&r->head, room, memory_order_release);
 	/* A producer waiting for room is woken once half the ring is free, not
 	 * for every record: otherwise, reading a file faster than it is analysed,
 	 * the two threads would trade one wake-up per packet (issue 20). */
-	if (atomic_load(&r->producer_sleeps) > 0 && pkt_ring_used(r) <= r->cap / 2)
+	if (atomic_load(&r->producer_sleeps) > 0 &&
+	    atomic_load(&r->tail) - room <= r->cap / 2)
 		pkt_ring_wake(r);
 }
 
@@ -307,5 +341,5 @@ bool pkt_ring_is_drained(struct pkt_ring *r)
 
 size_t pkt_ring_used(struct pkt_ring *r)
 {
-	return (size_t)(atomic_load(&r->tail) - atomic_load(&r->head));
+	return (size_t)(atomic_load(&r->tail) - atomic_load(&r->consumed));
 }

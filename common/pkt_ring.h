@@ -40,6 +40,15 @@ void pkt_ring_free(struct pkt_ring *r);
 size_t pkt_ring_capacity(const struct pkt_ring *r);
 /* The largest len pkt_ring_try_reserve accepts. */
 size_t pkt_ring_max_record(const struct pkt_ring *r);
+/* Before the first record: every chunk of cap/PKT_RING_GIVE_BACK_CHUNKS
+ * bytes the consumer is done with has its pages given back to the kernel
+ * (madvise) before the producer may write it again, so the resident part
+ * is what the records in flight need, not all that a burst once filled.
+ * Costs a page fault per page written, and a chunk of room (the max record
+ * shrinks by one).  False, and nothing changed, when the ring is too small
+ * for it, or the max record would drop below keep_max_record. */
+#define PKT_RING_GIVE_BACK_CHUNKS 32u
+bool pkt_ring_give_back(struct pkt_ring *r, size_t keep_max_record);
 
 /* Producer.  Room for len bytes (8-byte aligned, not zeroed), or NULL with the
  * reason in *why (why may be NULL).  Never blocks.  The record is invisible to

@@ -8,7 +8,9 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/pkt_ring.h"
 
@@ -232,6 +234,65 @@ struct stress {
 	uint64_t sent, dropped, sum_sent;
 };
 
+/* Whether the page holding p is resident (mincore). */
+static bool resident(const void *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char v = 0;
+	void *at = (void *)((uintptr_t)p & ~(uintptr_t)(page - 1));
+
+	assert_int_equal(mincore(at, (size_t)page, &v), 0);
+	return v & 1;
+}
+
+/* Given back: a chunk the consumer is done with leaves memory before the
+ * producer may write it again; records still read back intact after. */
+static void test_give_back(void **state)
+{
+	(void)state;
+	struct pkt_ring *r = pkt_ring_new(16384);
+	assert_false(pkt_ring_give_back(r, 0)); /* chunks below a page */
+	pkt_ring_free(r);
+
+	r = pkt_ring_new(128 * 1024);
+	size_t chunk = 128 * 1024 / PKT_RING_GIVE_BACK_CHUNKS;
+	assert_false(pkt_ring_give_back(r, 64 * 1024)); /* would shrink the max record below */
+	assert_int_equal(pkt_ring_max_record(r), 64 * 1024 - 8);
+	assert_true(pkt_ring_give_back(r, 1500));
+	assert_int_equal(pkt_ring_max_record(r), 64 * 1024 - chunk - 8);
+
+	enum pkt_ring_status why;
+	uint8_t *first = pkt_ring_try_reserve(r, 3000, &why);
+	assert_non_null(first);
+	memset(first, 1, 3000);
+	pkt_ring_commit(r);
+	assert_true(put(r, 3000, 2));
+	assert_true(resident(first));
+	get(r, 3000, 1);
+	assert_true(resident(first)); /* its chunk is not done with yet */
+	get(r, 3000, 2);
+	assert_false(resident(first)); /* past the first chunk: gone */
+	assert_int_equal(pkt_ring_used(r), 0);
+
+	/* a full ring holds all but the chunk being read; laps stay intact */
+	size_t n = 0;
+	while (put(r, 1000, (uint8_t)n))
+		n++;
+	assert_true(n * 1008 >= 128 * 1024 - 2 * chunk);
+	for (size_t i = 0; i < n; i++)
+		get(r, 1000, (uint8_t)i);
+	for (int lap = 0; lap < 300; lap++) {
+		assert_true(put(r, 2000 + (size_t)lap, (uint8_t)lap));
+		assert_true(put(r, 100, (uint8_t)(lap + 1)));
+		get(r, 2000 + (size_t)lap, (uint8_t)lap);
+		get(r, 100, (uint8_t)(lap + 1));
+	}
+	assert_false(pkt_ring_give_back(r, 0)); /* only before the first record */
+	assert_true(put(r, pkt_ring_max_record(r), 9)); /* the max record fits an empty ring */
+	get(r, pkt_ring_max_record(r), 9);
+	pkt_ring_free(r);
+}
+
 /* Record i: an 8-byte sequence number, then (i*131 % 3000) bytes of i's low byte. */
 static size_t stress_len(uint64_t i)
 {
@@ -264,10 +325,13 @@ static void *stress_producer(void *arg)
 
 /* Two threads: every record arrives once, in order, intact; a lossy producer
  * only ever loses whole records. */
-static void run_stress(bool lossy)
+static void run_stress(bool lossy, bool give_back)
 {
-	struct stress s = {pkt_ring_new(16384), lossy, 0, 0, 0};
+	struct stress s = {pkt_ring_new(give_back ? 128 * 1024 : 16384), lossy, 0, 0, 0};
 	pthread_t t;
+
+	if (give_back)
+		assert_true(pkt_ring_give_back(s.r, 3008));
 	uint64_t got = 0, sum = 0, last = 0;
 	bool first = true;
 
@@ -307,13 +371,21 @@ static void run_stress(bool lossy)
 static void test_stress_blocking(void **state)
 {
 	(void)state;
-	run_stress(false);
+	run_stress(false, false);
 }
 
 static void test_stress_lossy(void **state)
 {
 	(void)state;
-	run_stress(true);
+	run_stress(true, false);
+}
+
+/* The same, chunks given back while the producer writes the next ones. */
+static void test_stress_give_back(void **state)
+{
+	(void)state;
+	run_stress(false, true);
+	run_stress(true, true);
 }
 
 int main(void)
@@ -328,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_cancel_wakes_producer),
 		cmocka_unit_test(test_stress_blocking),
 		cmocka_unit_test(test_stress_lossy),
+		cmocka_unit_test(test_give_back),
+		cmocka_unit_test(test_stress_give_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
