@@ -217,6 +217,29 @@ static enum end_class ds_early_end(const struct dialog *d)
 	return d->sibling_answered ? END_REPLACED : END_NO_ANSWER;
 }
 
+/* Nothing of d awaits a message: every request answered to its sender, every
+ * INVITE's final acknowledged (a 2xx unACKed is retransmitted for 64*T1). */
+static bool ds_transactions_complete(const struct dialog *d)
+{
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (!t->delivered || (t->method == SIP_INVITE && !t->acked))
+			return false;
+	}
+	return d->txns.n > 0;
+}
+
+/* A BYE ended d and its answer reached the BYE's sender (DIALOG_CLOSED_LINGER_US). */
+static bool ds_closed(const struct dialog *d)
+{
+	if (d->end_class != END_NORMAL_BYE && d->end_class != END_TIMER_TEARDOWN)
+		return false;
+	bool bye = false;
+	for (size_t i = 0; i < d->txns.n; i++)
+		bye = bye || d->txns.v[i]->method == SIP_BYE;
+	return bye && ds_transactions_complete(d);
+}
+
 int64_t dialog_state_next_due(const struct dialog *d)
 {
 	switch (d->state) {
@@ -224,6 +247,8 @@ int64_t dialog_state_next_due(const struct dialog *d)
 		return d->invite_ts + (d->ringing || d->provisional ? DIALOG_RINGING_MAX_US
 								    : DIALOG_NO_ANSWER_US);
 	case DIALOG_TERMINATED:
+		if (ds_closed(d) && d->last_activity + DIALOG_CLOSED_LINGER_US < d->ended + DIALOG_LINGER_US)
+			return d->last_activity + DIALOG_CLOSED_LINGER_US;
 		return d->ended + DIALOG_LINGER_US;
 	case DIALOG_CONFIRMED:
 		if (d->st.expired)

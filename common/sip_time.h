@@ -10,5 +10,9 @@
 /* 64*T1 = 32 s: Timer B (INVITE), Timer F (non-INVITE), Timer H, and how long a
  * transaction's retransmissions can go on. */
 #define SIP_TIME_64T1_US (64 * SIP_TIME_T1_US)
+/* T2: the longest interval between retransmissions of a request, 4 s. */
+#define SIP_TIME_T2_US 4000000LL
+/* T4: the longest a message stays in the network, 5 s (Timer K, Timer I). */
+#define SIP_TIME_T4_US 5000000LL
 
 #endif

@@ -304,6 +304,76 @@ static void test_linger_absorbs_retransmissions(void **state)
 	sg_fini(&h);
 }
 
+/* A BYE answered to its sender, nothing else open: the dialog leaves T4
+ * (5 s) after its last message, not 32 s after the BYE; retransmissions
+ * (at most T2 = 4 s apart) keep it, each one restarting the 5 s. */
+static void test_closed_leaves_after_t4(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call c;
+
+	sg_init(&h, NULL);
+	sg_call_init(&c, &h, "closed", true);
+	sg_setup(&c, 0, 1800, "uac");
+	sg_req(&c, 10, SG_CALLER, "BYE", 2, NULL, SG_ALL);
+	sg_resp(&c, 10.01, SG_CALLER, 200, "BYE", 2, NULL, SG_ALL);
+	uint64_t id = sg_dialog_of(&h, "closed")->r.id;
+	/* the 200 was lost after the capture point: the caller retransmits */
+	sg_req(&c, 14, SG_CALLER, "BYE", 2, NULL, SG_NEAR);
+	sg_resp(&c, 14.01, SG_CALLER, 200, "BYE", 2, NULL, SG_NEAR);
+	sg_req(&c, 18, SG_CALLER, "BYE", 2, NULL, SG_NEAR);
+	assert_true(h.msgs[h.n_msgs - 1].retransmission);
+	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, id);
+	sg_resp(&c, 18.01, SG_CALLER, 200, "BYE", 2, NULL, SG_NEAR);
+	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, id);
+	sg_tick(&h, 22.9);
+	assert_int_equal(dialogs_in_memory(&h), 1);
+	sg_tick(&h, 23.1);
+	assert_int_equal(dialogs_in_memory(&h), 0);
+	SG_ASSERT_END(&h, id, END_NORMAL_BYE);
+	size_t in_dialog = 0;
+	for (size_t i = 0; i < h.n_msgs; i++)
+		in_dialog += h.msgs[i].dialog_id == id;
+	assert_int_equal(in_dialog, h.n_msgs);
+	SG_ASSERT_NO_FINDINGS(&h, id);
+	sg_fini(&h);
+}
+
+/* Something still open at the BYE (an INFO unanswered, a BYE whose answer never
+ * reached its sender): the ended dialog waits for it, at most 64*T1. */
+static void test_open_transaction_keeps_linger(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call c, c2;
+
+	sg_init(&h, NULL);
+	sg_call_init(&c, &h, "open-info", false);
+	sg_setup(&c, 0, 1800, "uac");
+	sg_req(&c, 9, SG_CALLEE, "INFO", 1, NULL, SG_ALL);
+	sg_req(&c, 10, SG_CALLER, "BYE", 2, NULL, SG_ALL);
+	sg_resp(&c, 10.01, SG_CALLER, 200, "BYE", 2, NULL, SG_ALL);
+	sg_call_init(&c2, &h, "bye-not-relayed", true);
+	sg_setup(&c2, 0, 1800, "uac");
+	sg_req(&c2, 10, SG_CALLER, "BYE", 2, NULL, SG_ALL);
+	sg_resp(&c2, 10.01, SG_CALLER, 200, "BYE", 2, NULL, SG_FAR);
+	sg_tick(&h, 30);
+	assert_int_equal(dialogs_in_memory(&h), 2);
+	/* the INFO's late answer still finds its dialog, and closes it: T4 after it */
+	sg_resp(&c, 30, SG_CALLEE, 200, "INFO", 1, NULL, SG_ALL);
+	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, sg_dialog_of(&h, "open-info")->r.id);
+	sg_tick(&h, 34.9);
+	assert_int_equal(dialogs_in_memory(&h), 2);
+	sg_tick(&h, 35.1);
+	assert_int_equal(dialogs_in_memory(&h), 1);
+	sg_tick(&h, 41.9);
+	assert_int_equal(dialogs_in_memory(&h), 1);
+	sg_tick(&h, 42.1);
+	assert_int_equal(dialogs_in_memory(&h), 0);
+	sg_fini(&h);
+}
+
 /* ---- floods ---- */
 
 struct flood {
@@ -436,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_forking),
 		cmocka_unit_test(test_fork_loser_silent),
 		cmocka_unit_test(test_linger_absorbs_retransmissions),
+		cmocka_unit_test(test_closed_leaves_after_t4),
+		cmocka_unit_test(test_open_transaction_keeps_linger),
 		cmocka_unit_test(test_flood_never_answered),
 		cmocka_unit_test(test_flood_capped),
 		cmocka_unit_test(test_flood_retransmissions),
