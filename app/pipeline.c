@@ -4,11 +4,14 @@
 #include <time.h>
 
 #include "capture/packet.h"
+#include "common/heap_trim.h"
 
 #define PIPELINE_POP_TIMEOUT_MS 100
 #define PIPELINE_PUBLISH_EVERY 256 /* packets between stats snapshots */
 #define PIPELINE_RETENTION_PERIOD_US (3600 * USEC_PER_SEC)
 #define PIPELINE_PROGRESS_PERIOD_US USEC_PER_SEC
+/* Live: how often the heaps' free pages go back to the kernel (heap_trim.h). */
+#define PIPELINE_TRIM_PERIOD_US (10 * USEC_PER_SEC)
 
 int64_t pipeline_wall_us(void)
 {
@@ -131,6 +134,7 @@ void pipeline_run(struct pipeline *p)
 	int64_t clock_us = TS_NONE;
 	int64_t next_retention = TS_NONE;
 	int64_t next_progress = 0;
+	int64_t next_trim = started + PIPELINE_TRIM_PERIOD_US;
 	uint64_t n = 0;
 	bool stopping = false;
 
@@ -178,6 +182,10 @@ void pipeline_run(struct pipeline *p)
 			if (p->live && p->progress && wall >= next_progress) {
 				p->progress(p->progress_ctx);
 				next_progress = wall + PIPELINE_PROGRESS_PERIOD_US;
+			}
+			if (p->live && wall >= next_trim) {
+				heap_trim_pages();
+				next_trim = wall + PIPELINE_TRIM_PERIOD_US;
 			}
 			/* Retention is about the db's age, so it runs on the wall clock. */
 			int64_t rwall = pipeline_retention_clock(p, started, wall);
