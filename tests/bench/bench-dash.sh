@@ -5,7 +5,11 @@
 # rate: packets dropped (captures.dropped), the ui thread's CPU during the
 # replay (the main thread: /proc/PID/task/PID/stat utime+stime), the key
 # latency once every dialog is listed (Down, then capture-pane polled until
-# the screen, with its attributes, changes; median and max of BENCH_DASH_KEYS presses), and RSS.
+# the screen, with its attributes, changes; median and max of BENCH_DASH_KEYS presses), and RSS:
+# at the end of the replay, and settled, BENCH_DASH_SETTLE seconds (default 45)
+# after it, when every ended call has left the analyzer (64*T1 at most) and
+# the heap has been trimmed (every 10 s live): the 140k dialogs in the list
+# and the db, none in the analyzer.
 #
 # Goals (issue 18): no drop, ui thread < 5% of a core, key latency < 50 ms,
 # RSS < 128 MiB.  tcpreplay, tmux and the polling run on the same cores: the
@@ -14,12 +18,14 @@
 # Environment: BUILD, BENCH_CALLS/SEED/RATE (the capture, as for make bench),
 # BENCH_DASH_RATES (default "40000 50000"), BENCH_DASH_KEYS (default 10),
 # BENCH_DASH_ARGS (more sipwatch options, e.g. "-B 8192"), SIPWATCH (default
-# ./sipwatch).  Below each rate: the threads' CPU and where the RSS is.
+# ./sipwatch), BENCH_DASH_SETTLE (0 = no settled reading).  Below each rate: the threads'
+# CPU and where the RSS is.
 set -u
 BUILD=${BUILD:-build}
 RATES=${BENCH_DASH_RATES:-"40000 50000"}
 KEYS=${BENCH_DASH_KEYS:-10}
 ARGS=${BENCH_DASH_ARGS:-}
+SETTLE=${BENCH_DASH_SETTLE:-45}
 IFACE=lo
 FILTER="udp and net 127.0.48.0/20"
 . tests/bench/lib.sh
@@ -107,6 +113,12 @@ for r in $RATES; do
 	hwm=$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
 	parts=$(bench_rss_parts "$pid")
 	shown=$(T capture-pane -t d -p | sed -n 's/^ *\([0-9]*\) of \([0-9]*\) dialogs.*/\2/p')
+	settled=""
+	if [ "$SETTLE" -gt 0 ]; then
+		left=$((SETTLE - ($(now_ms) - t1) / 1000))
+		[ "$left" -gt 0 ] && sleep "$left"
+		bench_alive "$pid" && settled="$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status") MiB: $(bench_rss_parts "$pid")"
+	fi
 	T send-keys -t d q
 	bench_wait_gone "$pid" 60 || { echo "bench-dash: sipwatch did not quit on q" >&2; bench_stop_pid "$pid" 30; }
 	SW=""
@@ -120,6 +132,10 @@ for r in $RATES; do
 	printf "$fmt" "$r" "${sent:-?}" "${drop:-?}" "${shown:-?}" "$ui" "$all" "$med" "$max" "$rss (peak $hwm)"
 	echo "        CPU of one core during the replay (main = the dashboard): $threads"
 	echo "        RSS at the end: $parts"
+	[ -n "$settled" ] && echo "        RSS settled, ${SETTLE} s after the replay: $settled"
+	# live, message rows give way to packets when the db falls behind (store_set_pressed)
+	lost=$(sed -n 's/.*db incomplete: \([0-9]*\) records not stored.*/\1/p' "$DIR/dash.err" | tail -n 1)
+	echo "        message rows not stored (the writer behind, packets first): ${lost:-0}"
 	rm -f "$db" "$db-wal" "$db-shm"
 done
 echo "ui CPU% = the dashboard thread during the replay, of one core; all CPU% = every sipwatch thread"
