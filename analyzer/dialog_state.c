@@ -229,15 +229,26 @@ static bool ds_transactions_complete(const struct dialog *d)
 	return d->txns.n > 0;
 }
 
-/* A BYE ended d and its answer reached the BYE's sender (DIALOG_CLOSED_LINGER_US). */
+/* d ended and nothing more can come of it but retransmissions
+ * (DIALOG_CLOSED_LINGER_US): a BYE answered to its sender, or a CANCEL whose
+ * INVITE's non-2xx final (487) reached the caller and was ACKed — the UAS
+ * that sent it answers that INVITE no more, and a forking proxy forwards it
+ * only once every branch is done (RFC 3261 §16.7).  A failed INVITE keeps its
+ * 64*T1: a retried INVITE (401, 407, 422, 3xx ...) revives it. */
 static bool ds_closed(const struct dialog *d)
 {
-	if (d->end_class != END_NORMAL_BYE && d->end_class != END_TIMER_TEARDOWN)
-		return false;
-	bool bye = false;
-	for (size_t i = 0; i < d->txns.n; i++)
-		bye = bye || d->txns.v[i]->method == SIP_BYE;
-	return bye && ds_transactions_complete(d);
+	bool bye_end = d->end_class == END_NORMAL_BYE || d->end_class == END_TIMER_TEARDOWN;
+	bool closer = false;
+
+	for (size_t i = 0; i < d->txns.n; i++) {
+		const struct txn *t = d->txns.v[i];
+		if (bye_end && t->method == SIP_BYE)
+			closer = true;
+		if (d->end_class == END_CANCELLED && t->kind == TXN_INITIAL_INVITE &&
+		    t->first_final_status >= 300)
+			closer = true;
+	}
+	return closer && ds_transactions_complete(d);
 }
 
 int64_t dialog_state_next_due(const struct dialog *d)

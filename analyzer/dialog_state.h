@@ -14,8 +14,9 @@
 
 /* How long an ended dialog stays for retransmissions (64*T1) ... */
 #define DIALOG_LINGER_US SIP_TIME_64T1_US
-/* ... or, once its BYE was answered to its sender and every transaction of
- * the dialog is complete, T4 after its last message: a request is then
+/* ... or, once its BYE was answered to its sender (or its CANCELled INVITE's
+ * 487 was ACKed) and every transaction of the dialog is complete, T4 after
+ * its last message: a request is then
  * retransmitted only if its answer was lost after the capture point, at
  * intervals of at most T2 < T4, each keeping the dialog (RFC 3261 §17.1.2.2:
  * Timer K).  An ended call held for 32 s cost 140k dialogs (103 MiB) on the

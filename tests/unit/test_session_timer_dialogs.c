@@ -59,7 +59,10 @@ static void test_cancelled(void **state)
 	sg_resp(&c, 5.5, SG_CALLER, 487, "INVITE", 1, NULL, SG_NEAR);
 	assert_true(h.msgs[h.n_msgs - 1].retransmission);
 	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, id);
-	sg_tick(&h, 5.003 + 32);
+	/* the 487 ACKed, the CANCEL answered: T4 after the last message */
+	sg_tick(&h, 5.5 + 4.9);
+	assert_int_equal(dialogs_in_memory(&h), 1);
+	sg_tick(&h, 5.5 + 5.1);
 	assert_int_equal(dialogs_in_memory(&h), 0);
 	SG_ASSERT_NO_FINDINGS(&h, id);
 	sg_fini(&h);
@@ -80,6 +83,28 @@ static void test_failed(void **state)
 	uint64_t id = sg_dialog_of(&h, "failed")->r.id;
 	SG_ASSERT_END(&h, id, END_FAILED);
 	SG_ASSERT_TS(sg_dialog(&h, id)->r.ended, sg_t(0.5));
+	sg_fini(&h);
+}
+
+/* A failed INVITE keeps its 64*T1 although nothing is open: a retry with a
+ * higher CSeq (here 20 s after a 401) is the same call, not a second one. */
+static void test_failed_keeps_linger(void **state)
+{
+	(void)state;
+	struct sg_harness h;
+	struct sg_call c;
+
+	sg_init(&h, NULL);
+	sg_call_init(&c, &h, "challenged", false);
+	sg_req(&c, 0, SG_CALLER, "INVITE", 1, NULL, SG_ALL);
+	sg_resp(&c, 0.5, SG_CALLER, 401, "INVITE", 1, NULL, SG_ALL);
+	sg_req(&c, 0.51, SG_CALLER, "ACK", 1, NULL, SG_ALL);
+	sg_tick(&h, 20);
+	assert_int_equal(dialogs_in_memory(&h), 1);
+	sg_req(&c, 20, SG_CALLER, "INVITE", 2, NULL, SG_ALL);
+	uint64_t ids[4];
+	assert_int_equal(sg_dialog_ids(&h, "challenged", ids, 4), 1);
+	assert_int_equal(h.msgs[h.n_msgs - 1].dialog_id, ids[0]);
 	sg_fini(&h);
 }
 
@@ -499,6 +524,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cancelled),
 		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_failed_keeps_linger),
 		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_ringing_answered_late),
 		cmocka_unit_test(test_active_at_end),
